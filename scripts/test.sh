@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: system packages, the locked env, lint, types, tests.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Debian packages the tests start for real: PostgreSQL, Redis, headless Chromium.
+need=()
+command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver fonts-noto-cjk)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "test: installing ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "test: missing ${need[*]}: install them (sudo apt-get install ${need[*]})" >&2
+    exit 2
+  fi
+fi
+source "$ROOT/scripts/bootstrap.sh"
+echo "== ruff" && uv run ruff check src tests dags benchmarks
+echo "== mypy" && uv run mypy
+echo "== pytest" && uv run pytest "$@"

@@ -1,0 +1,1 @@
+"""distro: news ingestion and distribution on Apache Airflow."""

@@ -1,0 +1,85 @@
+"""The `distro` command line: one module per command, registered here.
+
+Exit codes: 0 success, 1 bad input or a failed run, 2 usage or config errors. Errors print one
+line on stderr, never a traceback (``DISTRO_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from distro.errors import ConfigError, DistroError
+
+#: Command modules; each has ``register(subparsers, common)``.
+COMMANDS: tuple[str, ...] = (
+    "distro.cli.config_cmd",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every command takes: the state folder and the config file."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state",
+        metavar="DIR",
+        default=None,
+        help="state folder (env DISTRO_STATE, default ./var)",
+    )
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="config file (env DISTRO_CONFIG; embedded defaults when absent)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    parser = argparse.ArgumentParser(
+        prog="distro", description="News ingestion and distribution on Apache Airflow."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = common_options()
+    for name in COMMANDS:
+        importlib.import_module(name).register(subparsers, common)
+    return parser
+
+
+def fail(message: str) -> None:
+    """One line on stderr."""
+    print(f"distro: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `distro` script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        fail(exc.message)
+        return 2
+    except DistroError as exc:
+        if os.environ.get("DISTRO_DEBUG"):
+            raise
+        fail(exc.message)
+        return 1
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
+    except BrokenPipeError:
+        # A closed pipe (`| head`) is the reader's choice, not our failure.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

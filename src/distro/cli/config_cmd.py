@@ -1,0 +1,31 @@
+"""`distro config check|show`: validate the config file and print what it resolves to."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from distro import config
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser("config", help="check or show the config")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = actions.add_parser("check", parents=[common], help="report every error with its path")
+    check.set_defaults(handler=run_check)
+    show = actions.add_parser("show", parents=[common], help="print the resolved config as JSON")
+    show.set_defaults(handler=run_show)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    settings = config.load(args.config, args.state)
+    origin = settings.config_path or "embedded defaults"
+    print(f"{origin}: ok ({len(settings.config.sources)} sources, state {settings.state.root})")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    settings = config.load(args.config, args.state)
+    print(json.dumps(settings.config.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0

@@ -1,0 +1,303 @@
+"""The config file's pydantic models, its loader, and the state folder's layout.
+
+One TOML file (``--config`` or ``DISTRO_CONFIG``) declares sources, channels, partners and
+schedules; with no file, the embedded defaults run everything on one machine under the state
+folder. Secrets never appear inline: a field that holds one takes a reference, ``env:VAR`` or
+``conn:CONNECTION_ID`` (an Airflow Connection, or ``AIRFLOW_CONN_<ID>`` outside Airflow).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from distro.errors import ConfigError
+
+DEFAULT_STATE = Path("var")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+SECRET_REF = r"^(env:[A-Za-z_][A-Za-z0-9_]*|conn:[A-Za-z0-9_.-]+)$"
+
+SecretRef = Annotated[
+    str,
+    Field(
+        pattern=SECRET_REF,
+        description="A reference to a secret: env:VAR or conn:CONNECTION_ID, never the secret.",
+    ),
+]
+Cron = Annotated[str, Field(description="Cron expression, evaluated in Asia/Shanghai.")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreConfig(_Section):
+    """Article store and delivery ledger (SQLAlchemy URL)."""
+
+    url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<state>/distro.db."
+    )
+
+
+class ObjectStoreConfig(_Section):
+    """Where raw payloads (and published files) are kept: a folder or an S3 bucket."""
+
+    kind: Literal["local", "s3"] = "local"
+    path: str | None = Field(default=None, description="Folder for kind=local.")
+    bucket: str | None = None
+    prefix: str = ""
+    endpoint_url: str | None = Field(default=None, description="Any S3-compatible endpoint.")
+    region: str | None = None
+    conn_id: str | None = Field(default=None, description="Airflow Connection with AWS keys.")
+
+
+class InboxSourceConfig(_Section):
+    """A folder that wire copy files are dropped into."""
+
+    kind: Literal["inbox"] = "inbox"
+    name: str = "inbox"
+    group: str = Field(default="wire", description="Sources in one group share an ingest DAG.")
+    path: str | None = Field(default=None, description="Default <state>/inbox.")
+    publication: str = Field(default="本报", description="Paper the pages come from.")
+    pattern: str = Field(default="*.txt", description="Glob of files to take.")
+    settle_seconds: float = Field(
+        default=0.0, ge=0, description="Size-stable wait for writers that cannot rename."
+    )
+    schedule: Cron | None = Field(default=None, description="Periodic sweep besides events.")
+
+
+class S3SourceConfig(_Section):
+    """New keys under an S3 prefix."""
+
+    kind: Literal["s3"] = "s3"
+    name: str
+    group: str = "wire"
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    conn_id: str | None = None
+    publication: str = "本报"
+    schedule: Cron | None = "*/5 * * * *"
+
+
+class FeedSourceConfig(_Section):
+    """An RSS or Atom feed fetched with conditional GET."""
+
+    kind: Literal["feed"] = "feed"
+    name: str
+    group: str = "feeds"
+    url: str
+    publication: str | None = None
+    section: str | None = None
+    schedule: Cron | None = "*/10 * * * *"
+
+
+SourceConfig = Annotated[
+    InboxSourceConfig | S3SourceConfig | FeedSourceConfig, Field(discriminator="kind")
+]
+
+
+class LimitsConfig(_Section):
+    """Guards against hostile or broken input."""
+
+    max_payload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    http_timeout_seconds: float = Field(default=20.0, gt=0)
+    http_retries: int = Field(default=3, ge=0)
+    user_agent: str = "distro/0.1 (+https://github.com/distro-news/distro)"
+
+
+class WebChannelConfig(_Section):
+    """Static site and feeds."""
+
+    enabled: bool = True
+    base_url: str = "http://127.0.0.1:8000/"
+    title: str = "distro"
+    output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
+    schedule: Cron | None = Field(default="*/15 * * * *", description="Sweep besides events.")
+
+
+class PushProviderConfig(_Section):
+    """One push provider; with none configured, notifications go to <state>/outbox/push/."""
+
+    kind: Literal["fcm", "sns", "jpush"]
+    name: str | None = None
+    conn_id: str | None = Field(default=None, description="Airflow Connection with credentials.")
+    endpoint_url: str | None = Field(default=None, description="Override the API base URL.")
+    audience: str = Field(default="all", description="Topic, tag or platform application.")
+
+
+class PushRuleConfig(_Section):
+    """Which articles notify: any listed section/genre matches, urgency at most max_urgency."""
+
+    sections: list[str] = Field(default_factory=list)
+    genres: list[str] = Field(default_factory=list)
+    max_urgency: int = Field(default=3, ge=1, le=9)
+
+
+class AppChannelConfig(_Section):
+    """JSON feeds and documents for apps, and push notifications."""
+
+    enabled: bool = True
+    base_url: str = "http://127.0.0.1:8000/app/"
+    page_size: int = Field(default=50, ge=1, le=1000)
+    output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
+    providers: list[PushProviderConfig] = Field(default_factory=list)
+    rules: list[PushRuleConfig] = Field(default_factory=lambda: [PushRuleConfig()])
+    quiet_hours: tuple[int, int] | None = Field(
+        default=None, description="Local hours [start, end) with no push, e.g. [23, 7]."
+    )
+    schedule: Cron | None = "*/15 * * * *"
+
+
+class WeChatChannelConfig(_Section):
+    """A WeChat Official Account: drafts, then free publish, in editions."""
+
+    enabled: bool = True
+    conn_id: str = Field(default="distro_wechat", description="login=AppID, password=AppSecret.")
+    schedules: list[Cron] = Field(
+        default_factory=lambda: ["0 7 * * *", "0 18 * * *"],
+        description="Editions: morning and evening by default.",
+    )
+    edition_size: int = Field(default=8, ge=1, le=8)
+    pool: str = "wechat_api"
+    pool_slots: int = Field(default=1, ge=1)
+
+
+class ChannelsConfig(_Section):
+    """Every channel; each can be switched off."""
+
+    web: WebChannelConfig = Field(default_factory=WebChannelConfig)
+    app: AppChannelConfig = Field(default_factory=AppChannelConfig)
+    wechat: WeChatChannelConfig = Field(default_factory=WeChatChannelConfig)
+
+
+class PartnerFilterConfig(_Section):
+    """An item goes to the partner when every non-empty filter matches."""
+
+    sections: list[str] = Field(default_factory=list)
+    genres: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class WebhookConfig(_Section):
+    """Push new items to a partner, signed with HMAC-SHA256."""
+
+    url: str
+    secret: SecretRef
+
+
+class PartnerConfig(_Section):
+    """A channel partner and the feed made for it."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    token: SecretRef = Field(description="Unguessable token in the feed path (by reference).")
+    format: Literal["rss", "atom", "jsonfeed", "ninjs"] = "rss"
+    full_text: bool = True
+    filters: PartnerFilterConfig = Field(default_factory=PartnerFilterConfig)
+    webhook: WebhookConfig | None = None
+
+
+class AirflowConfig(_Section):
+    """How `distro up` and `distro republish` reach Airflow."""
+
+    api_url: str = "http://127.0.0.1:28080"
+    username: str = "admin"
+    password: SecretRef = "env:DISTRO_AIRFLOW_PASSWORD"
+
+
+class Config(_Section):
+    """The whole config file."""
+
+    timezone: str = DEFAULT_TIMEZONE
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    archive: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
+    sources: list[SourceConfig] = Field(default_factory=lambda: [InboxSourceConfig()])
+    channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+    partners: list[PartnerConfig] = Field(default_factory=list)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    airflow: AirflowConfig = Field(default_factory=AirflowConfig)
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    """The state folder's layout: everything one machine keeps."""
+
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "distro.db"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def app(self) -> Path:
+        return self.root / "app"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A loaded config with the state folder it applies to."""
+
+    config: Config
+    state: StatePaths
+    config_path: Path | None = None
+
+    @property
+    def store_url(self) -> str:
+        return self.config.store.url or f"sqlite:///{self.state.database}"
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per error, each with its dotted path in the file."""
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "(root)"
+        lines.append(f"{path}: {item['msg']}")
+    return lines
+
+
+def parse(text: str, *, origin: str = "<config>") -> Config:
+    """Validate TOML text as a config; ConfigError lists every problem with its path."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from exc
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
+
+
+def load(config: str | Path | None = None, state: str | Path | None = None) -> Settings:
+    """Load the config file (flag, then DISTRO_CONFIG, then embedded defaults) and the state."""
+    config_path = config or os.environ.get("DISTRO_CONFIG") or None
+    state_root = Path(state or os.environ.get("DISTRO_STATE") or DEFAULT_STATE)
+    if config_path is None:
+        return Settings(Config(), StatePaths(state_root.absolute()))
+    path = Path(config_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+    return Settings(parse(text, origin=str(path)), StatePaths(state_root.absolute()), path)

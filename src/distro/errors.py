@@ -1,0 +1,113 @@
+"""The one error tree of distro: every adapter translates its system's errors into these.
+
+::
+
+    DistroError
+    ├── ConfigError                         terminal: the config file or a flag is wrong
+    ├── InputError                          terminal for the input: unreadable or not copy
+    │   ├── DecodeError                     bytes that no supported encoding decodes
+    │   └── ParseError                      decoded text that is not a page   -> quarantine
+    ├── ValidationFailed                    an article that breaks its schema -> quarantine
+    ├── SourceError
+    │   ├── SourceUnavailable               transient: timeouts, 5xx, throttling -> retry
+    │   └── SourceRejected                  terminal: 4xx, oversized, hostile payload
+    ├── StoreError
+    │   └── StoreUnavailable                transient: database or bucket unreachable
+    └── ChannelError
+        ├── ChannelUnavailable              transient: -1, 5xx, 429, per-minute limits
+        │   └── QuotaExhausted              transient, but not before `retry_after`
+        ├── ChannelAuthError                terminal after one token refresh
+        └── ChannelRejected                 terminal for the item (content refused) -> quarantine
+
+Every class says whether it is transient (``TRANSIENT``): Airflow retries those and fails the
+rest at once (see ``distro.airflow.failures``). Raise with ``from exc`` so the cause survives.
+"""
+
+from __future__ import annotations
+
+
+class DistroError(Exception):
+    """Base of every error distro raises on purpose."""
+
+    TRANSIENT = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class ConfigError(DistroError):
+    """The config file or a command-line value is invalid."""
+
+
+class InputError(DistroError):
+    """An input that cannot become articles."""
+
+
+class DecodeError(InputError):
+    """Bytes that no supported encoding decodes; names the file and the byte offset."""
+
+    def __init__(self, message: str, *, origin: str, offset: int) -> None:
+        super().__init__(message)
+        self.origin = origin
+        self.offset = offset
+
+
+class ParseError(InputError):
+    """Decoded text that the parser cannot turn into articles."""
+
+
+class ValidationFailed(DistroError):
+    """An article or document that breaks its schema."""
+
+
+class SourceError(DistroError):
+    """A source could not deliver its payloads."""
+
+
+class SourceUnavailable(SourceError):
+    """Timeouts, 5xx, throttling: try again later."""
+
+    TRANSIENT = True
+
+
+class SourceRejected(SourceError):
+    """The source answered with something we refuse (4xx, oversized, entity bombs)."""
+
+
+class StoreError(DistroError):
+    """The object store or the ledger failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The database or bucket cannot be reached right now."""
+
+    TRANSIENT = True
+
+
+class ChannelError(DistroError):
+    """A channel could not deliver."""
+
+
+class ChannelUnavailable(ChannelError):
+    """The channel's service is busy, down or throttling: retry with backoff."""
+
+    TRANSIENT = True
+
+
+class QuotaExhausted(ChannelUnavailable):
+    """A daily or per-minute quota is used up: retry only after ``retry_after`` seconds."""
+
+
+class ChannelAuthError(ChannelError):
+    """Credentials refused, even after one token refresh."""
+
+
+class ChannelRejected(ChannelError):
+    """The channel refused this item's content: quarantine the item, go on with the rest."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying later may succeed."""
+    return isinstance(exc, DistroError) and exc.TRANSIENT

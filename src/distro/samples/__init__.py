@@ -1,0 +1,1 @@
+"""Bundled sample wire copy for `distro demo` and the tests."""
