@@ -199,6 +199,9 @@ class Delivery(_Model):
     remote_id: str | None = None
     attempts: int = Field(default=0, ge=0)
     last_error: str | None = None
+    detail: dict[str, str] = Field(
+        default_factory=dict, description="Channel bookkeeping: draft ids, URLs, collapse keys."
+    )
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

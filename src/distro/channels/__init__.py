@@ -1,0 +1,91 @@
+"""Channels: where articles go. Each has a pure ``render`` and an IO ``publish``.
+
+Every channel module exposes ``publish(settings, ledger) -> PublishReport``: it drains what the
+ledger holds pending for it, so a rerun after a crash or a retry never publishes twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from distro.config import Settings
+    from distro.store.ledger import Ledger
+
+#: Channel name -> module that implements it.
+MODULES: dict[str, str] = {
+    "web": "distro.channels.web",
+    "partners": "distro.channels.partners",
+    "app": "distro.channels.app",
+    "wechat": "distro.channels.wechat",
+}
+
+
+@dataclass
+class PublishReport:
+    """What one publish run did."""
+
+    channel: str
+    sent: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    failed: int = 0
+    dry_run: bool = False
+    outputs: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        mode = " (dry run)" if self.dry_run else ""
+        return (
+            f"{self.channel}{mode}: {self.sent} sent, {self.skipped} skipped, "
+            f"{self.quarantined} quarantined, {self.failed} failed"
+        )
+
+
+class ChannelModule(Protocol):
+    def publish(self, settings: Settings, ledger: Ledger) -> PublishReport: ...
+
+
+def enabled(settings: Settings) -> list[str]:
+    """Names of the channels the config switches on, in publishing order."""
+    channels = settings.config.channels
+    names = []
+    if channels.web.enabled:
+        names.append("web")
+    if settings.config.partners:
+        names.append("partners")
+    if channels.app.enabled:
+        names.append("app")
+    if channels.wechat.enabled:
+        names.append("wechat")
+    return names
+
+
+def targets(settings: Settings) -> list[tuple[str, str]]:
+    """Every (channel, target) a new article version is delivered to."""
+    pairs: list[tuple[str, str]] = []
+    for name in enabled(settings):
+        if name == "partners":
+            pairs.extend(("partners", partner.name) for partner in settings.config.partners)
+        else:
+            pairs.append((name, "default"))
+    return pairs
+
+
+def load(name: str) -> ChannelModule:
+    """The module implementing channel ``name``."""
+    try:
+        module_name = MODULES[name]
+    except KeyError:
+        from distro.errors import ConfigError
+
+        raise ConfigError(f"unknown channel {name!r}; known: {', '.join(MODULES)}") from None
+    module: ChannelModule = importlib.import_module(module_name)  # type: ignore[assignment]
+    return module
+
+
+def publish(name: str, settings: Settings, ledger: Ledger) -> PublishReport:
+    """Publish what is pending for channel ``name``."""
+    return load(name).publish(settings, ledger)
