@@ -82,7 +82,7 @@ def load(name: str) -> ChannelModule:
         from distro.errors import ConfigError
 
         raise ConfigError(f"unknown channel {name!r}; known: {', '.join(MODULES)}") from None
-    module: ChannelModule = importlib.import_module(module_name)  # type: ignore[assignment]
+    module: ChannelModule = importlib.import_module(module_name)
     return module
 
 
