@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -64,7 +64,7 @@ class Dateline(_Model):
     span: tuple[int, int] = Field(
         description="Start and end offsets of `raw` in the text it was found in."
     )
-    date: date | None = Field(
+    date: dt.date | None = Field(
         default=None,
         description="The date the dateline states (ISO 8601), year from the issue date; "
         "null when the dateline carries no date.",
@@ -92,7 +92,7 @@ class Provenance(_Model):
     sha256: str = Field(
         pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the raw bytes as received."
     )
-    received_at: datetime = Field(description="When the payload was received (timezone-aware).")
+    received_at: dt.datetime = Field(description="When the payload was received (timezone-aware).")
     source: str = Field(default="inbox", description="Name of the configured source.")
     encoding: str | None = Field(default=None, description="Encoding the bytes were decoded as.")
 
@@ -134,11 +134,11 @@ class Article(_Model):
         default=None, description="For a teaser: the page it points to (`3版` → `3`)."
     )
     page: str | None = Field(default=None, description="Page the item was printed on.")
-    issue_date: date | None = Field(default=None, description="Date of the issue (ISO 8601).")
+    issue_date: dt.date | None = Field(default=None, description="Date of the issue (ISO 8601).")
     issue_date_inferred: bool = Field(
         default=False, description="True when the issue date was inferred from the text."
     )
-    published_at: datetime | None = Field(
+    published_at: dt.datetime | None = Field(
         default=None, description="Publication time, Asia/Shanghai (feeds, or issue date)."
     )
     language: str = Field(default="zh-CN", description="BCP 47 language tag.")
@@ -172,7 +172,7 @@ class RawItem(_Model):
     uri: str = Field(description="Where the payload came from.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the bytes.")
     size: int = Field(ge=0, description="Size in bytes.")
-    received_at: datetime = Field(description="When it was received.")
+    received_at: dt.datetime = Field(description="When it was received.")
     source: str = Field(description="Name of the configured source.")
     media_type: str | None = Field(default=None, description="Content-Type, if known.")
     headers: dict[str, str] = Field(default_factory=dict, description="Response headers.")
@@ -202,8 +202,8 @@ class Delivery(_Model):
     detail: dict[str, str] = Field(
         default_factory=dict, description="Channel bookkeeping: draft ids, URLs, collapse keys."
     )
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
 
 
 class QuarantineEntry(_Model):
@@ -213,5 +213,5 @@ class QuarantineEntry(_Model):
     raw_ref: str = Field(description="sha256 of the raw payload in the archive, or a URI.")
     stage: str = Field(description="ingest, parse, validate, render, send …")
     reason: str
-    created_at: datetime
+    created_at: dt.datetime
     origin: str | None = None
