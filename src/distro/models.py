@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import datetime as dt
+import hashlib
 from enum import StrEnum
 from typing import Annotated, Literal
 
