@@ -17,6 +17,7 @@ from distro.errors import ConfigError, DistroError
 #: Command modules; each has ``register(subparsers, common)``.
 COMMANDS: tuple[str, ...] = (
     "distro.cli.config_cmd",
+    "distro.cli.schemas_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]
