@@ -2,11 +2,13 @@
 # The whole test suite on a fresh machine: system packages, the locked env, lint, types, tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# Debian packages the tests start for real: PostgreSQL, Redis, headless Chromium.
+# Debian packages the tests start for real: PostgreSQL, Redis, headless Chromium; docker-compose
+# only parses deploy/compose (no daemon).
 need=()
 command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver fonts-noto-cjk)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test: installing ${need[*]}" >&2
