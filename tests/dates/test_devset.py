@@ -1,0 +1,73 @@
+"""The shared hand-labelled dev set: at least 98% of openings fully right."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from distro.dates import find_dateline
+
+THRESHOLD = 0.98
+
+
+def _unbracket(raw: str | None) -> str | None:
+    """The README's convention: compare after stripping one enclosing pair of brackets."""
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw[:1] in "(（" and raw[-1:] in ")）":
+        raw = raw[1:-1].strip()
+    return raw
+
+
+def _items(shared: Path) -> list[dict[str, Any]]:
+    lines = (shared / "datelines" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _got(text: str, issue: dt.date) -> dict[str, Any]:
+    found = find_dateline(text, issue)
+    if found is None:
+        return {
+            "dateline_raw": None,
+            "dateline_date": None,
+            "outlet": None,
+            "location": None,
+            "location_qualifier": None,
+            "reporters": [],
+            "position": None,
+        }
+    assert text[found.span[0] : found.span[1]] == found.raw
+    return {
+        "dateline_raw": _unbracket(found.raw),
+        "dateline_date": found.date.isoformat() if found.date else None,
+        "outlet": found.outlet,
+        "location": found.location,
+        "location_qualifier": found.location_qualifier,
+        "reporters": found.reporters,
+        "position": found.position,
+    }
+
+
+def test_dev_set_is_at_least_98_percent_fully_right(shared: Path) -> None:
+    items = _items(shared)
+    assert len(items) >= 60
+    failures: list[str] = []
+    for item in items:
+        expected = dict(item["expected"])
+        expected["dateline_raw"] = _unbracket(expected["dateline_raw"])
+        expected.setdefault("location_qualifier", None)
+        expected.setdefault("position", "lead" if expected["dateline_raw"] else None)
+        got = _got(item["text"], dt.date.fromisoformat(item["issue_date"]))
+        if got != expected:
+            failures.append(
+                f"{item['id']}: got {json.dumps(got, ensure_ascii=False)}\n"
+                f"    want {json.dumps(expected, ensure_ascii=False)}"
+            )
+    for failure in failures:
+        print(failure)
+    right = 1 - len(failures) / len(items)
+    print(f"dev set: {len(items) - len(failures)}/{len(items)} fully right ({right:.1%})")
+    assert right >= THRESHOLD, "\n".join(failures)
