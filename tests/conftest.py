@@ -9,6 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEED = SHARED / "seed" / "000_c6710cc7ae2753f8.txt"
+pytest_plugins = ["tests.servers.fixtures"]
 
 
 @pytest.fixture(scope="session")

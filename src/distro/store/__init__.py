@@ -1,0 +1,1 @@
+"""Storage: raw payload archive and object stores, article store and delivery ledger."""

@@ -1,0 +1,583 @@
+"""The article store and delivery ledger: SQLAlchemy over SQLite (default) or PostgreSQL.
+
+Several Airflow worker processes share one database, so every write is one short transaction:
+SQLite runs in WAL mode with a busy timeout and takes its write lock at ``BEGIN`` (``BEGIN
+IMMEDIATE``), so a read-then-write never fails half way; PostgreSQL locks the rows it rewrites
+(``SELECT ... FOR UPDATE``) and counters are single ``INSERT ... ON CONFLICT DO UPDATE`` upserts.
+The schema is migrated to head (Alembic, scripts in ``distro.store.migrations``) on open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    and_,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+
+from distro.errors import StoreError, StoreUnavailable
+from distro.models import Article, Delivery, DeliveryState, PubStatus, QuarantineEntry
+from distro.store import tables as t
+
+if TYPE_CHECKING:
+    from distro.config import Settings
+
+PutOutcome = Literal["accepted", "duplicate", "new_version"]
+OPEN_STATES = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
+#: Serialises concurrent first-time migrations on PostgreSQL.
+MIGRATION_LOCK = 0x64697374
+
+
+class DeliveryConflict(StoreError):
+    """The delivery is no longer open (sent, failed or quarantined by another worker)."""
+
+
+class MissingArticle(StoreError):
+    """No article with that id."""
+
+
+def now() -> dt.datetime:
+    """The current time, UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (psycopg2 is not a dependency)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def create(url: str) -> Engine:
+    """An engine tuned for several processes sharing the database."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE applies.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to head, one process at a time."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", "distro.store:migrations")
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise StoreUnavailable(f"cannot migrate the ledger: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot migrate the ledger: {exc}") from exc
+
+
+def quarantine_id(raw_ref: str, stage: str, reason: str) -> str:
+    """Same input, same stage, same reason: same entry, so reruns add nothing."""
+    digest = hashlib.sha256("\x1f".join((raw_ref, stage, reason)).encode()).hexdigest()
+    return f"q-{digest[:20]}"
+
+
+def as_delivery(row: RowMapping) -> Delivery:
+    return Delivery(
+        article_id=row["article_id"],
+        version=row["version"],
+        channel=row["channel"],
+        target=row["target"],
+        state=DeliveryState(row["state"]),
+        remote_id=row["remote_id"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        detail=json.loads(row["detail"] or "{}"),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def as_entry(row: RowMapping) -> QuarantineEntry:
+    return QuarantineEntry(
+        id=row["id"],
+        raw_ref=row["raw_ref"],
+        stage=row["stage"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        origin=row["origin"],
+    )
+
+
+class Ledger:
+    """Articles (every version), deliveries, quarantine, cursors and key/values."""
+
+    def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
+        self.url = normalize_url(url)
+        try:
+            self.engine = create(self.url)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the ledger: {exc}") from exc
+        except ModuleNotFoundError as exc:
+            raise StoreError(f"ledger driver missing: {exc.name}") from exc
+        if migrate_schema:
+            migrate(self.engine)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Ledger:
+        """The ledger the settings name, migrated to head."""
+        return cls(settings.store_url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except OperationalError as exc:
+            raise StoreUnavailable(f"ledger unavailable: {exc.orig}") from exc
+        except DBAPIError as exc:
+            raise StoreError(f"ledger error: {exc.orig}") from exc
+
+    def _insert(self, table: Any) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT upserts."""
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # Articles
+
+    def put(self, article: Article) -> tuple[PutOutcome, Article]:
+        """Store an article: a new id is accepted, changed content is a new version."""
+        content_hash = article.content_hash()
+        for _attempt in range(5):
+            try:
+                with self._tx() as conn:
+                    latest = self._latest(conn, article.id)
+                    if latest is None:
+                        stored = article.model_copy(update={"version": 1})
+                        self._insert_version(conn, stored, content_hash)
+                        return "accepted", stored
+                    row_hash, current = latest
+                    if row_hash == content_hash:
+                        return "duplicate", current
+                    stored = article.model_copy(
+                        update={
+                            "version": current.version + 1,
+                            "pub_status": current.pub_status,
+                        }
+                    )
+                    self._insert_version(conn, stored, content_hash)
+                    return "new_version", stored
+            except IntegrityError:
+                continue  # another process stored this version first: look again
+        raise StoreError(f"could not store {article.id}: too many concurrent writers")
+
+    def _latest(self, conn: Connection, article_id: str) -> tuple[str, Article] | None:
+        row = conn.execute(
+            select(t.articles.c.content_hash, t.articles.c.document)
+            .where(t.articles.c.id == article_id)
+            .order_by(t.articles.c.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return row.content_hash, Article.model_validate_json(row.document)
+
+    def _insert_version(
+        self, conn: Connection, article: Article, content_hash: str, note: str | None = None
+    ) -> None:
+        conn.execute(
+            t.articles.insert().values(
+                id=article.id,
+                version=article.version,
+                content_hash=content_hash,
+                document=article.model_dump_json(),
+                pub_status=article.pub_status.value,
+                published_at=article.published_at,
+                note=note,
+                created_at=now(),
+            )
+        )
+
+    def get(self, article_id: str, version: int | None = None) -> Article | None:
+        """A version of an article (the latest by default), or None."""
+        query = select(t.articles.c.document).where(t.articles.c.id == article_id)
+        if version is None:
+            query = query.order_by(t.articles.c.version.desc()).limit(1)
+        else:
+            query = query.where(t.articles.c.version == version)
+        with self._tx() as conn:
+            document = conn.execute(query).scalar()
+        return None if document is None else Article.model_validate_json(document)
+
+    def versions(self, article_id: str) -> list[Article]:
+        """Every version of an article, oldest first."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.articles.c.document)
+                .where(t.articles.c.id == article_id)
+                .order_by(t.articles.c.version)
+            ).scalars()
+            return [Article.model_validate_json(doc) for doc in rows]
+
+    def articles(
+        self,
+        *,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+        include_killed: bool = False,
+    ) -> list[Article]:
+        """The latest version of each article, newest first (by publication, else storage).
+
+        ``since`` keeps articles whose latest version was stored at or after it.
+        """
+        a = t.articles
+        latest = select(a.c.id, func.max(a.c.version).label("version")).group_by(a.c.id).subquery()
+        query = select(a.c.document).join(
+            latest, and_(a.c.id == latest.c.id, a.c.version == latest.c.version)
+        )
+        if since is not None:
+            query = query.where(a.c.created_at >= since)
+        if not include_killed:
+            query = query.where(a.c.pub_status != PubStatus.CANCELED.value)
+        query = query.order_by(
+            func.coalesce(a.c.published_at, a.c.created_at).desc(), a.c.id.desc()
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self._tx() as conn:
+            return [Article.model_validate_json(doc) for doc in conn.execute(query).scalars()]
+
+    def article_count(self, *, versions: bool = False) -> int:
+        """How many articles (or stored versions) the ledger holds."""
+        a = t.articles
+        column = func.count() if versions else func.count(func.distinct(a.c.id))
+        with self._tx() as conn:
+            return int(conn.execute(select(column).select_from(a)).scalar_one())
+
+    def _new_version(self, article_id: str, note: str, **changes: Any) -> Article:
+        for _attempt in range(5):
+            try:
+                with self._tx() as conn:
+                    latest = self._latest(conn, article_id)
+                    if latest is None:
+                        raise MissingArticle(f"no article {article_id}")
+                    content_hash, current = latest
+                    stored = current.model_copy(update={"version": current.version + 1, **changes})
+                    self._insert_version(conn, stored, content_hash, note)
+                    return stored
+            except IntegrityError:
+                continue
+        raise StoreError(f"could not change {article_id}: too many concurrent writers")
+
+    def revise(self, article_id: str, *, correction: str | None, reason: str) -> Article:
+        """A new version of the latest text with a correction note, for republishing."""
+        return self._new_version(article_id, reason, correction=correction)
+
+    def kill(self, article_id: str, reason: str) -> Article:
+        """A new version marked canceled: channels withdraw it."""
+        return self._new_version(article_id, reason, pub_status=PubStatus.CANCELED)
+
+    # Deliveries
+
+    def enqueue(self, article_id: str, version: int, channel: str, target: str = "default") -> bool:
+        """Record a delivery to make; False when it is already recorded."""
+        stamp = now()
+        statement = (
+            self._insert(t.deliveries)
+            .values(
+                article_id=article_id,
+                version=version,
+                channel=channel,
+                target=target,
+                state=DeliveryState.PENDING.value,
+                attempts=0,
+                detail="{}",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            .on_conflict_do_nothing()
+            .returning(t.deliveries.c.article_id)
+        )
+        with self._tx() as conn:
+            return conn.execute(statement).first() is not None
+
+    def pending(
+        self, channel: str, *, target: str | None = None, limit: int | None = None
+    ) -> list[Delivery]:
+        """Deliveries still to make: ``pending``, and ``sending`` ones whose outcome is unknown."""
+        d = t.deliveries
+        query = select(d).where(d.c.channel == channel, d.c.state.in_(OPEN_STATES))
+        if target is not None:
+            query = query.where(d.c.target == target)
+        query = query.order_by(d.c.created_at, d.c.article_id, d.c.version, d.c.target)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._tx() as conn:
+            return [as_delivery(row) for row in conn.execute(query).mappings()]
+
+    def deliveries(
+        self, *, article_id: str | None = None, channel: str | None = None
+    ) -> list[Delivery]:
+        """Every recorded delivery, optionally for one article or channel."""
+        d = t.deliveries
+        query = select(d)
+        if article_id is not None:
+            query = query.where(d.c.article_id == article_id)
+        if channel is not None:
+            query = query.where(d.c.channel == channel)
+        query = query.order_by(d.c.created_at, d.c.article_id, d.c.version, d.c.channel)
+        with self._tx() as conn:
+            return [as_delivery(row) for row in conn.execute(query).mappings()]
+
+    def _change(
+        self,
+        d: Delivery,
+        *,
+        require_open: bool = False,
+        detail: Mapping[str, object] | None = None,
+        attempt: bool = False,
+        **values: Any,
+    ) -> Delivery:
+        table = t.deliveries
+        key = and_(
+            table.c.article_id == d.article_id,
+            table.c.version == d.version,
+            table.c.channel == d.channel,
+            table.c.target == d.target,
+        )
+        with self._tx() as conn:
+            row = conn.execute(select(table).where(key).with_for_update()).mappings().first()
+            if row is None:
+                raise StoreError(f"no delivery {d.article_id} v{d.version} {d.channel}/{d.target}")
+            if require_open and row["state"] not in OPEN_STATES:
+                raise DeliveryConflict(
+                    f"delivery {d.article_id} v{d.version} {d.channel}/{d.target} "
+                    f"is already {row['state']}"
+                )
+            merged = json.loads(row["detail"] or "{}")
+            merged.update({k: str(v) for k, v in (detail or {}).items() if v is not None})
+            values["detail"] = json.dumps(merged, ensure_ascii=False, sort_keys=True)
+            values["updated_at"] = now()
+            if attempt:
+                values["attempts"] = table.c.attempts + 1
+            conn.execute(table.update().where(key).values(**values))
+            updated = conn.execute(select(table).where(key)).mappings().one()
+            return as_delivery(updated)
+
+    def mark_sending(self, d: Delivery, **detail: object) -> Delivery:
+        """Record the intent to send (before the remote call); raises DeliveryConflict if closed."""
+        return self._change(
+            d,
+            require_open=True,
+            detail=detail,
+            attempt=True,
+            state=DeliveryState.SENDING.value,
+        )
+
+    def update_detail(self, d: Delivery, **detail: object) -> Delivery:
+        """Merge channel bookkeeping (draft ids, URLs) into the delivery."""
+        return self._change(d, detail=detail)
+
+    def mark_sent(self, d: Delivery, remote_id: str | None = None, **detail: object) -> Delivery:
+        """The remote side has it."""
+        values: dict[str, Any] = {"state": DeliveryState.SENT.value}
+        if remote_id is not None:
+            values["remote_id"] = remote_id
+        return self._change(d, detail=detail, **values)
+
+    def mark_failed(self, d: Delivery, error: str, *, terminal: bool) -> Delivery:
+        """Terminal failures stay failed; others go back to pending for the next run."""
+        state = DeliveryState.FAILED if terminal else DeliveryState.PENDING
+        return self._change(d, state=state.value, last_error=error)
+
+    def mark_quarantined(self, d: Delivery, reason: str) -> Delivery:
+        """The channel refused the item; a quarantine entry (stage ``deliver``) records why."""
+        changed = self._change(d, state=DeliveryState.QUARANTINED.value, last_error=reason)
+        self.quarantine(
+            raw_ref=f"delivery:{d.article_id}/{d.version}/{d.channel}/{d.target}",
+            stage="deliver",
+            reason=reason,
+            origin=f"{d.channel}:{d.target}",
+        )
+        return changed
+
+    def reopen(self, d: Delivery) -> Delivery:
+        """Put a failed or quarantined delivery back to pending (quarantine retry)."""
+        return self._change(d, state=DeliveryState.PENDING.value)
+
+    # Quarantine
+
+    def quarantine(
+        self, *, raw_ref: str, stage: str, reason: str, origin: str | None = None
+    ) -> QuarantineEntry:
+        """Record input that could not go on; the same failure again reuses (and reopens) it."""
+        entry_id = quarantine_id(raw_ref, stage, reason)
+        q = t.quarantine
+        with self._tx() as conn:
+            inserted = conn.execute(
+                self._insert(q)
+                .values(
+                    id=entry_id,
+                    raw_ref=raw_ref,
+                    stage=stage,
+                    reason=reason,
+                    origin=origin,
+                    created_at=now(),
+                    resolved_at=None,
+                )
+                .on_conflict_do_nothing()
+                .returning(q.c.id)
+            ).first()
+            if inserted is None:
+                conn.execute(
+                    q.update()
+                    .where(q.c.id == entry_id, q.c.resolved_at.is_not(None))
+                    .values(resolved_at=None)
+                )
+            row = conn.execute(select(q).where(q.c.id == entry_id)).mappings().one()
+            return as_entry(row)
+
+    def quarantined(self, *, include_resolved: bool = False) -> list[QuarantineEntry]:
+        """Open quarantine entries, newest first."""
+        q = t.quarantine
+        query = select(q)
+        if not include_resolved:
+            query = query.where(q.c.resolved_at.is_(None))
+        query = query.order_by(q.c.created_at.desc(), q.c.id)
+        with self._tx() as conn:
+            return [as_entry(row) for row in conn.execute(query).mappings()]
+
+    def get_quarantine(self, entry_id: str) -> QuarantineEntry | None:
+        q = t.quarantine
+        with self._tx() as conn:
+            row = conn.execute(select(q).where(q.c.id == entry_id)).mappings().first()
+        return None if row is None else as_entry(row)
+
+    def is_resolved(self, entry_id: str) -> bool:
+        q = t.quarantine
+        with self._tx() as conn:
+            value = conn.execute(select(q.c.resolved_at).where(q.c.id == entry_id)).scalar()
+        return value is not None
+
+    def resolve_quarantine(self, entry_id: str) -> QuarantineEntry | None:
+        """Close an entry (after a successful retry); None when there is no such entry."""
+        q = t.quarantine
+        with self._tx() as conn:
+            conn.execute(
+                q.update()
+                .where(q.c.id == entry_id, q.c.resolved_at.is_(None))
+                .values(resolved_at=now())
+            )
+            row = conn.execute(select(q).where(q.c.id == entry_id)).mappings().first()
+        return None if row is None else as_entry(row)
+
+    # Key/value, counters, cursors
+
+    def get_value(self, key: str) -> str | None:
+        """The value under ``key``; None when absent or expired."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(t.kv.c.value, t.kv.c.expires_at).where(t.kv.c.key == key)
+            ).first()
+        if row is None or (row.expires_at is not None and row.expires_at <= now()):
+            return None
+        return str(row.value)
+
+    def set_value(self, key: str, value: str, *, expires_at: dt.datetime | None = None) -> None:
+        stamp = now()
+        statement = self._insert(t.kv).values(
+            key=key, value=value, expires_at=expires_at, updated_at=stamp
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[t.kv.c.key],
+            set_={"value": value, "expires_at": expires_at, "updated_at": stamp},
+        )
+        with self._tx() as conn:
+            conn.execute(statement)
+
+    def delete_value(self, key: str) -> None:
+        with self._tx() as conn:
+            conn.execute(t.kv.delete().where(t.kv.c.key == key))
+
+    def count(self, key: str, *, day: dt.date, increment: int = 1) -> int:
+        """Add to the counter of ``key`` for ``day`` atomically; the new total."""
+        c = t.counters
+        statement = (
+            self._insert(c)
+            .values(key=key, day=day, value=increment)
+            .on_conflict_do_update(
+                index_elements=[c.c.key, c.c.day], set_={"value": c.c.value + increment}
+            )
+            .returning(c.c.value)
+        )
+        with self._tx() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    def cursor(self, source: str) -> str | None:
+        """Where a source stopped last time."""
+        with self._tx() as conn:
+            value = conn.execute(
+                select(t.cursors.c.value).where(t.cursors.c.source == source)
+            ).scalar()
+        return None if value is None else str(value)
+
+    def set_cursor(self, source: str, value: str) -> None:
+        stamp = now()
+        statement = (
+            self._insert(t.cursors)
+            .values(source=source, value=value, updated_at=stamp)
+            .on_conflict_do_update(
+                index_elements=[t.cursors.c.source], set_={"value": value, "updated_at": stamp}
+            )
+        )
+        with self._tx() as conn:
+            conn.execute(statement)
