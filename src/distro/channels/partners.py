@@ -1,0 +1,321 @@
+"""Partner feeds and signed webhooks: each partner gets its own feed, and pushes if it asks.
+
+A partner's feed lives under an unguessable token (``partners/<token>/feed.xml``, ``atom.xml``,
+``feed.json`` or ``ninjs.json``, by format) in the web channel's output. With a webhook, each new,
+updated or withdrawn item is POSTed as JSON with these headers:
+
+- ``X-Distro-Timestamp``: Unix seconds when the push was made;
+- ``X-Distro-Signature``: ``sha256=`` + hex HMAC-SHA256 of ``<timestamp>.<body>`` with the secret;
+- ``X-Distro-Delivery``: the delivery's id, the same on every retry, for the receiver to dedupe;
+- ``X-Distro-Event``: ``published``, ``updated`` or ``canceled``.
+
+Receivers reject timestamps outside ``REPLAY_WINDOW`` (see ``verify``). 5xx, 429 and timeouts
+are retried with exponential backoff; every push is recorded on the delivery in the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Sequence
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from distro import secrets
+from distro.channels import PublishReport, jsonfeed
+from distro.channels.output import ROOT, Output, make_file
+from distro.channels.web import feeds
+from distro.channels.web.catalog import CAPACITY, Entry, Shelf, updated_time
+from distro.channels.web.publish import objects_of, site_of, version_time
+from distro.channels.web.render import INDEX_SIZE, Site, Story, article_key, is_page
+from distro.errors import ChannelRejected, ChannelUnavailable, ConfigError
+from distro.html import body_text
+from distro.models import Article, Delivery, Kind
+from distro.ninjs import to_ninjs
+from distro.store.ledger import DeliveryConflict
+
+if TYPE_CHECKING:
+    from distro.config import PartnerConfig, PartnerFilterConfig, Settings
+    from distro.store.ledger import Ledger
+
+CHANNEL = "partners"
+SIGNATURE_HEADER = "X-Distro-Signature"
+TIMESTAMP_HEADER = "X-Distro-Timestamp"
+DELIVERY_HEADER = "X-Distro-Delivery"
+EVENT_HEADER = "X-Distro-Event"
+#: Seconds a receiver accepts between the timestamp and its own clock.
+REPLAY_WINDOW = 300
+#: Retries of one push, and the backoff factor (0 s, then 1 s, 2 s, 4 s …).
+RETRIES = 4
+BACKOFF = 0.5
+FEED_NAMES = {"rss": "feed.xml", "atom": "atom.xml", "jsonfeed": "feed.json", "ninjs": "ninjs.json"}
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+KEY_PREFIX = "partners:catalog:"
+
+
+def token_of(partner: PartnerConfig) -> str:
+    """The partner's path token, resolved from its secret reference; it must be unguessable."""
+    token = secrets.resolve(partner.token)
+    if not TOKEN.match(token):
+        raise ConfigError(
+            f"partner {partner.name}: the token must be 16-128 characters of [A-Za-z0-9_-]"
+        )
+    return token
+
+
+def feed_key(token: str, fmt: str) -> str:
+    """The object key of a partner's feed."""
+    return f"partners/{token}/{FEED_NAMES[fmt]}"
+
+
+def matches(article: Article, filters: PartnerFilterConfig) -> bool:
+    """Every non-empty filter must match: section, genre, and any keyword in tags or text."""
+    if filters.sections and article.section not in filters.sections:
+        return False
+    if filters.genres and article.genre not in filters.genres:
+        return False
+    if filters.keywords:
+        text = " ".join([article.headline, *article.keywords, body_text(article)])
+        if not any(word in text for word in filters.keywords):
+            return False
+    return True
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value: HMAC-SHA256 over ``<timestamp>.<body>``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(
+    secret: str,
+    *,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: float | None = None,
+    window: int = REPLAY_WINDOW,
+) -> bool:
+    """What a receiver checks: a fresh timestamp and a matching signature."""
+    if not timestamp or not signature or not timestamp.isdigit():
+        return False
+    moment = time.time() if now is None else now
+    if abs(moment - int(timestamp)) > window:
+        return False
+    return hmac.compare_digest(sign(secret, int(timestamp), body), signature)
+
+
+def render_item(article: Article, partner: PartnerConfig, site: Site) -> dict[str, Any]:
+    """One item in the partner's format: a ninjs document or a JSON Feed item."""
+    if partner.format == "ninjs":
+        doc = to_ninjs(article)
+        if not partner.full_text:
+            doc.pop("bodies", None)
+        return doc
+    url = site.url(article_key(article.id))
+    return jsonfeed.render_item(article, url=url, full_text=partner.full_text)
+
+
+def render_feed(stories: Sequence[Story], partner: PartnerConfig, site: Site, token: str) -> bytes:
+    """The partner's whole feed, newest first."""
+    self_url = site.home_url + feed_key(token, partner.format)
+    channel = feeds.Channel(
+        title=f"{site.title} - {partner.name}",
+        home_url=site.home_url,
+        self_url=self_url,
+        description=f"{site.title}：为 {partner.name} 提供的稿件",
+    )
+    url_for = feeds.page_url(site)
+    if partner.format == "rss":
+        return feeds.rss(stories, channel, url_for, full_text=partner.full_text)
+    if partner.format == "atom":
+        return feeds.atom(stories, channel, url_for, full_text=partner.full_text)
+    if partner.format == "jsonfeed":
+        return feeds.json_feed(stories, channel, url_for, full_text=partner.full_text)
+    docs = [render_item(s.article, partner, site) for s in stories]
+    return json.dumps(docs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def session(retries: int = RETRIES, backoff: float = BACKOFF) -> requests.Session:
+    """A session that retries POSTs on 5xx, 429, connection errors and timeouts."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"POST"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    http = requests.Session()
+    http.mount("http://", HTTPAdapter(max_retries=retry))
+    http.mount("https://", HTTPAdapter(max_retries=retry))
+    return http
+
+
+def push(
+    http: requests.Session,
+    url: str,
+    secret: str,
+    *,
+    event: str,
+    delivery_id: str,
+    payload: dict[str, Any],
+    timeout: float,
+) -> int:
+    """POST one signed event; the final HTTP status, or ChannelUnavailable / ChannelRejected."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    stamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: sign(secret, stamp, body),
+        DELIVERY_HEADER: delivery_id,
+        EVENT_HEADER: event,
+    }
+    try:
+        response = http.post(url, data=body, headers=headers, timeout=timeout)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise ChannelUnavailable(f"webhook {url}: {exc}") from exc
+    except requests.RequestException as exc:
+        raise ChannelUnavailable(f"webhook {url}: {exc}") from exc
+    status = response.status_code
+    if status >= 500 or status == 429:
+        raise ChannelUnavailable(f"webhook {url}: HTTP {status} after retries")
+    if status >= 400:
+        raise ChannelRejected(f"webhook {url}: HTTP {status}")
+    return status
+
+
+def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
+    text = ledger.get_value(KEY_PREFIX + partner.name)
+    if text is not None:
+        return Shelf.load(text), False
+    shelf = Shelf()
+    for article in ledger.articles():
+        if is_page(article) and matches(article, partner.filters):
+            shelf.upsert(Entry.of(Story(article, updated_time(article))), CAPACITY)
+    return shelf, True
+
+
+def was_fed(ledger: Ledger, article_id: str, partner: str) -> bool:
+    """Whether the partner received this article before (so a kill must reach it too)."""
+    return any(
+        d.target == partner and d.detail.get("outcome") in {"published", "updated"}
+        for d in ledger.deliveries(article_id=article_id, channel=CHANNEL)
+    )
+
+
+def publish_partner(
+    partner: PartnerConfig,
+    settings: Settings,
+    ledger: Ledger,
+    output: Output,
+    http: requests.Session,
+    report: PublishReport,
+) -> None:
+    pending = ledger.pending(CHANNEL, target=partner.name)
+    if not pending:
+        return
+    site = site_of(settings)
+    token = token_of(partner)
+    hook_secret = secrets.resolve(partner.webhook.secret) if partner.webhook else None
+    timeout = settings.config.limits.http_timeout_seconds
+    when = dt.datetime.now(dt.UTC)
+    shelf, changed = load_shelf(ledger, partner)
+    done: list[tuple[Delivery, str]] = []
+    pending.sort(key=lambda d: (d.article_id, d.version))
+    for article_id, group in groupby(pending, key=lambda d: d.article_id):
+        mine = []
+        for d in group:
+            try:
+                mine.append(ledger.mark_sending(d))
+            except DeliveryConflict:
+                continue
+        article = ledger.get(article_id)
+        if not mine or article is None:
+            for d in mine:
+                ledger.mark_failed(d, f"no article {article_id}", terminal=True)
+                report.failed += 1
+            continue
+        latest = mine[-1]
+        if article.kind is Kind.TEASER:
+            event = None
+        elif is_page(article) and matches(article, partner.filters):
+            shelf.upsert(Entry.of(Story(article, version_time(article, mine, when))), CAPACITY)
+            changed = True
+            event = "published" if article.version == 1 else "updated"
+        else:
+            dropped = shelf.remove(article_id)
+            changed = changed or dropped
+            fed = dropped or was_fed(ledger, article_id, partner.name)
+            event = "canceled" if fed and not is_page(article) else None
+        needs_push = event is not None and partner.webhook is not None and hook_secret
+        if needs_push and latest.detail.get("webhook") != "delivered":
+            assert partner.webhook is not None and hook_secret is not None and event is not None
+            payload: dict[str, Any] = {
+                "event": event,
+                "partner": partner.name,
+                "id": article.id,
+                "version": article.version,
+            }
+            if event != "canceled":
+                payload["item"] = render_item(article, partner, site)
+            try:
+                status = push(
+                    http,
+                    partner.webhook.url,
+                    hook_secret,
+                    event=event,
+                    delivery_id=f"{article.id}/v{article.version}/{partner.name}",
+                    payload=payload,
+                    timeout=timeout,
+                )
+            except (ChannelRejected, ChannelUnavailable) as exc:
+                # Rejected is final for the item; unavailable goes back to pending for a rerun.
+                for d in mine:
+                    ledger.mark_failed(d, exc.message, terminal=not exc.TRANSIENT)
+                report.failed += len(mine)
+                continue
+            mine[-1] = ledger.update_detail(latest, webhook="delivered", status=status)
+        outcome = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
+        done.extend((d, outcome) for d in mine)
+    if changed:
+        stories = []
+        for entry in shelf.entries[:INDEX_SIZE]:
+            found = ledger.get(entry.id, entry.version)
+            if found is not None:
+                stories.append(Story(found, entry.updated_at))
+        data = render_feed(stories, partner, site, token)
+        written = output.write([make_file(feed_key(token, partner.format), data, tier=ROOT)])
+        ledger.set_value(KEY_PREFIX + partner.name, shelf.dump())
+        report.outputs.extend(output.objects.uri(k) for k in written.written)
+    for d, outcome in done:
+        ledger.mark_sent(d, outcome=outcome)
+        if outcome in {"published", "updated", "canceled"}:
+            report.sent += 1
+        else:
+            report.skipped += 1
+
+
+def publish(settings: Settings, ledger: Ledger) -> PublishReport:
+    """Feed and push every pending partner delivery; reruns never push an item twice."""
+    report = PublishReport(CHANNEL)
+    partners = settings.config.partners
+    if not partners:
+        return report
+    output = Output(objects_of(settings), ledger)
+    with session() as http:
+        for partner in partners:
+            publish_partner(partner, settings, ledger, output, http, report)
+    return report

@@ -1,0 +1,192 @@
+"""Publish the static site: drain pending web deliveries, render what they touch, write it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from itertools import groupby
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from distro.channels import PublishReport
+from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
+from distro.channels.web import feeds
+from distro.channels.web.catalog import HOME, NEWS, Catalog, updated_time
+from distro.channels.web.render import (
+    INDEX_SIZE,
+    Site,
+    Story,
+    article_key,
+    is_page,
+    render_article,
+    render_index,
+    render_tombstone,
+    section_prefix,
+)
+from distro.models import Article, Delivery, Kind
+from distro.store.ledger import DeliveryConflict
+from distro.store.objects import ObjectStore, open_objects
+
+if TYPE_CHECKING:
+    from distro.config import Settings
+    from distro.store.ledger import Ledger
+
+CHANNEL = "web"
+
+
+def site_of(settings: Settings) -> Site:
+    cfg = settings.config.channels.web
+    return Site(cfg.base_url, cfg.title)
+
+
+def objects_of(settings: Settings) -> ObjectStore:
+    """Where the site is written: ``channels.web.output``, by default ``<state>/site``."""
+    return open_objects(settings.config.channels.web.output, settings.state.site)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def version_time(
+    article: Article, deliveries: Iterable[Delivery], when: dt.datetime
+) -> dt.datetime:
+    """When this version appeared: the first version's own time, later ones when enqueued."""
+    if article.version == 1:
+        return updated_time(article)
+    for d in deliveries:
+        if d.version == article.version and d.created_at is not None:
+            return d.created_at
+    return when
+
+
+def list_files(
+    name: str,
+    catalog: Catalog,
+    ledger: Ledger,
+    site: Site,
+    cache: dict[tuple[str, int], Article | None],
+    when: dt.datetime,
+) -> list[OutputFile]:
+    """The index page, the three feeds and the news sitemap of one list (home or a section)."""
+    section = None
+    if name != HOME:
+        section = next(s for s in catalog.sections if catalog.section_key(s) == name)
+    stories = []
+    for entry in catalog.shelf(name).entries[:INDEX_SIZE]:
+        key = (entry.id, entry.version)
+        if key not in cache:
+            cache[key] = ledger.get(entry.id, entry.version)
+        article = cache[key]
+        if article is not None:
+            stories.append(Story(article, entry.updated_at))
+    prefix = section_prefix(section) if section else ""
+    tier = SECTION if section else ROOT
+    title = f"{section} - {site.title}" if section else site.title
+    base = site.home_url + quote(prefix)
+    url_for = feeds.page_url(site)
+
+    def channel(path: str) -> feeds.Channel:
+        return feeds.Channel(
+            title=title,
+            home_url=site.url(prefix + "index.html"),
+            self_url=base + path,
+            description=f"{title}：最新稿件",
+        )
+
+    news = [
+        feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.published_at)
+        for e in catalog.shelf(NEWS).entries
+        if section is None or e.section == section
+    ]
+    index = render_index(stories, site, section=section, sections=catalog.sections)
+    return [
+        make_file(prefix + "index.html", index, tier=tier),
+        make_file(prefix + "feed.xml", feeds.rss(stories, channel("feed.xml"), url_for), tier=tier),
+        make_file(
+            prefix + "atom.xml", feeds.atom(stories, channel("atom.xml"), url_for), tier=tier
+        ),
+        make_file(
+            prefix + "feed.json", feeds.json_feed(stories, channel("feed.json"), url_for), tier=tier
+        ),
+        make_file(
+            prefix + "sitemap-news.xml",
+            feeds.news_sitemap(news, publication=site.title, now=when),
+            tier=tier,
+        ),
+    ]
+
+
+def publish(settings: Settings, ledger: Ledger) -> PublishReport:
+    """Publish every pending web delivery; a rerun rewrites nothing that has not changed."""
+    report = PublishReport(CHANNEL)
+    pending = ledger.pending(CHANNEL)
+    if not pending:
+        return report
+    when = now()
+    site = site_of(settings)
+    output = Output(objects_of(settings), ledger)
+    catalog = Catalog(ledger)
+    touched: set[str] = set()
+    if catalog.fresh:
+        catalog.rebuild()
+        touched |= set(catalog.shelves)
+    files: list[OutputFile] = []
+    claimed: list[tuple[Delivery, str]] = []
+    pending.sort(key=lambda d: (d.article_id, d.version))
+    for article_id, group in groupby(pending, key=lambda d: d.article_id):
+        mine = []
+        for d in group:
+            try:
+                mine.append(ledger.mark_sending(d))
+            except DeliveryConflict:
+                continue  # another worker closed it meanwhile
+        if not mine:
+            continue
+        article = ledger.get(article_id)
+        if article is None:
+            for d in mine:
+                ledger.mark_failed(d, f"no article {article_id} in the ledger", terminal=True)
+                report.failed += 1
+            continue
+        sections = {v.section for v in ledger.versions(article_id) if v.section}
+        key = article_key(article_id)
+        if article.kind is Kind.TEASER:
+            outcome = "teaser"  # a teaser points to another page and never gets one
+            report.skipped += len(mine)
+        elif is_page(article):
+            story = Story(article, version_time(article, mine, when))
+            touched |= catalog.drop(article_id, sections - {article.section or ""})
+            touched |= catalog.add(story)
+            files.append(
+                make_file(key, render_article(story, site, sections=catalog.sections), tier=PAGE)
+            )
+            outcome = "page"
+        else:
+            touched |= catalog.drop(article_id, sections)
+            killed = version_time(article, mine, when)
+            tombstone = render_tombstone(article_id, killed, site, sections=catalog.sections)
+            files.append(make_file(key, tombstone, tier=WITHDRAWN))
+            outcome = "tombstone"
+        claimed.extend((d, outcome) for d in mine)
+    catalog.prune_news(when)
+    catalog.refill_starved()
+    touched |= catalog.dirty & set(catalog.shelves)
+    cache: dict[tuple[str, int], Article | None] = {}
+    lists = {HOME} | {n for n in touched if n not in {HOME, NEWS}}
+    if NEWS in touched:
+        lists.add(HOME)
+    for name in sorted(lists):
+        files.extend(list_files(name, catalog, ledger, site, cache, when))
+    written = output.write(files)
+    catalog.save()
+    for d, outcome in claimed:
+        url = site.url(article_key(d.article_id))
+        ledger.mark_sent(d, remote_id=url, outcome=outcome)
+        if outcome != "teaser":
+            report.sent += 1
+    report.outputs = [output.objects.uri(key) for key in written.written]
+    report.messages.append(
+        f"{len(written.written)} files written, {len(written.unchanged)} unchanged"
+    )
+    return report
