@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "distro.cli.config_cmd",
     "distro.cli.schemas_cmd",
     "distro.cli.datelines_cmd",
+    "distro.cli.publish_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]
