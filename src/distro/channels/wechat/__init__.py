@@ -1,0 +1,13 @@
+"""The WeChat Official Account channel: editions drafted, then free-published, exactly once."""
+
+from __future__ import annotations
+
+from distro.channels.wechat.publish import (
+    check_status,
+    handle_event,
+    outstanding,
+    poll,
+    publish,
+)
+
+__all__ = ["check_status", "handle_event", "outstanding", "poll", "publish"]

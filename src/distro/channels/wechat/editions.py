@@ -1,0 +1,85 @@
+"""Editions: which pending deliveries go out together in one WeChat draft, and which are settled.
+
+Pure planning over what the ledger holds: no remote calls and no ledger writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from distro.models import Article, Delivery, DeliveryState, Kind, PubStatus
+
+if TYPE_CHECKING:
+    from distro.store.ledger import Ledger
+
+CHANNEL = "wechat"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One delivery with the article version it delivers."""
+
+    delivery: Delivery
+    article: Article
+
+
+@dataclass
+class Plan:
+    """What one run does with the pending deliveries."""
+
+    editions: list[list[Member]] = field(default_factory=list)
+    in_flight: dict[str, list[Member]] = field(default_factory=dict)
+    kills: list[Member] = field(default_factory=list)
+    settle: list[tuple[Delivery, str]] = field(default_factory=list)  # (delivery, why)
+    notes: list[str] = field(default_factory=list)
+
+
+def edition_id(deliveries: Iterable[Delivery]) -> str:
+    """A stable name for a group of deliveries."""
+    key = "\n".join(f"{d.article_id}/{d.version}" for d in deliveries)
+    return "ed-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def chunk(members: Sequence[Member], size: int) -> list[list[Member]]:
+    return [list(members[i : i + size]) for i in range(0, len(members), size)]
+
+
+def plan(ledger: Ledger, deliveries: Iterable[Delivery], size: int) -> Plan:
+    """Sort pending deliveries into new editions, editions in flight, kills and settled ones."""
+    result = Plan()
+    fresh: list[Member] = []
+    for d in deliveries:
+        if d.channel != CHANNEL:
+            continue
+        article = ledger.get(d.article_id, d.version)
+        if article is None:
+            result.settle.append((d, f"article {d.article_id} v{d.version} is not in the store"))
+            continue
+        member = Member(d, article)
+        if d.state == DeliveryState.SENDING and d.detail.get("edition"):
+            result.in_flight.setdefault(d.detail["edition"], []).append(member)
+            continue
+        if d.state == DeliveryState.SENDING and d.detail.get("step") == "delete":
+            result.kills.append(member)
+            continue
+        if article.pub_status == PubStatus.CANCELED:
+            result.kills.append(member)
+            continue
+        latest = ledger.get(d.article_id)
+        if latest is not None and latest.version > d.version:
+            result.settle.append((d, f"superseded by v{latest.version} before publishing"))
+            continue
+        if article.kind == Kind.TEASER:
+            result.settle.append((d, "teasers are not published to WeChat"))
+            continue
+        if article.pub_status != PubStatus.USABLE:
+            result.notes.append(f"{article.id} is {article.pub_status}: held back")
+            continue
+        fresh.append(member)
+    for members in result.in_flight.values():
+        members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
+    result.editions = chunk(fresh, size)
+    return result
