@@ -62,27 +62,29 @@ def split_names(run: str) -> list[str]:
     Every name must start with a known surname; among several splits the one with more common
     surnames wins, then the one with longer names first. A run that splits no way stays whole.
     """
-    if len(run) <= 3 or (len(run) == 4 and run[:2] in _COMPOUND):
+    size = len(run)
+    if size <= 3 or (size == 4 and run[:2] in _COMPOUND) or size > 16:
         return [run]
-    best: tuple[tuple[int, list[int]], list[str]] | None = None
-    stack: list[tuple[int, list[str], int]] = [(0, [], 0)]
-    while stack:
-        pos, names, score = stack.pop()
-        if pos == len(run):
-            key = (score, [-len(n) for n in names])
-            if best is None or key > best[0]:
-                best = (key, names)
-            continue
-        for size in (2, 3, 4):
-            name = run[pos : pos + size]
-            if len(name) < size or not _name_ok(name):
+    # best[pos]: the best split of run[pos:], scored (surname points, name lengths first-to-last).
+    best: list[tuple[int, tuple[int, ...], tuple[str, ...]] | None] = [None] * (size + 1)
+    best[size] = (0, (), ())
+    for pos in range(size - 2, -1, -1):
+        for length in (2, 3, 4):
+            rest = best[pos + length] if pos + length <= size else None
+            if rest is None:
                 continue
+            name = run[pos : pos + length]
             points = _surname_score(name)
-            if points is not None:
-                stack.append((pos + size, [*names, name], score + points))
-    if best is None or len(best[1]) < 2:
+            if points is None or not _name_ok(name):
+                continue
+            option = (points + rest[0], (length, *rest[1]), (name, *rest[2]))
+            current = best[pos]
+            if current is None or option[:2] > current[:2]:
+                best[pos] = option
+    found = best[0]
+    if found is None or len(found[2]) < 2:
         return [run]
-    return best[1]
+    return list(found[2])
 
 
 def parse_credit(text: str, *, need_role: bool = False) -> list[str] | None:

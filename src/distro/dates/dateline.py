@@ -109,8 +109,11 @@ _REPORTED_AFTER = re.compile(
     r"\s?报道\s?[:：]?"
 )
 #: Sentence punctuation: a line prefix with none is a headline-like run (o0211's subtitle).
-_PUNCT = set('，。,；;：:！？!?“”"')
+_PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
 
+#: First characters a lead formula can start with: other lines are skipped at once.
+_STARTS = frozenset({o[0] for o in OUTLETS} | set("据([（【"))
+_OPENERS = re.compile(r"[(（【\[]")
 _AFTER_NEWS = ("：", ":", "（", "(", " ", "\u3000")
 _INDENT_CHARS = " \t\r\u3000\xa0□■●◆◇★☆▲△▼"
 _SEPARATOR_CHARS = " \t\r\n\u3000\xa0:：,，"
@@ -129,10 +132,14 @@ def _undated_end_ok(text: str, end: int) -> bool:
     return _REPORTED_AFTER.match(text, end) is not None or re.match(ROLE, text[end:]) is not None
 
 
+_COUNTRY_SET = frozenset(COUNTRIES)
+_COUNTRY_SIZES = sorted({len(c) for c in COUNTRIES}, reverse=True)
+
+
 def _split_qualifier(loc: str) -> tuple[str, str | None]:
-    for country in COUNTRIES:
-        if loc.startswith(country) and len(loc) - len(country) >= 2:
-            return loc[len(country) :], country
+    for size in _COUNTRY_SIZES:
+        if len(loc) - size >= 2 and loc[:size] in _COUNTRY_SET:
+            return loc[size:], loc[:size]
     return loc, None
 
 
@@ -244,15 +251,12 @@ def _byline_names(lines: list[tuple[int, str]], upto: int) -> list[str]:
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
+    """The first lines of `text` with their offsets."""
     out: list[tuple[int, str]] = []
     pos = 0
-    for _ in range(_MAX_LINES):
-        nl = text.find("\n", pos)
-        line = text[pos:] if nl < 0 else text[pos:nl]
+    for line in text.split("\n", _MAX_LINES)[:_MAX_LINES]:
         out.append((pos, line))
-        if nl < 0:
-            break
-        pos = nl + 1
+        pos += len(line) + 1
     return out
 
 
@@ -268,7 +272,7 @@ def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
     lines = _lines(text)
     for index, (offset, line) in enumerate(lines):
         pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
-        if pos >= offset + len(line):
+        if pos >= offset + len(line) or text[pos] not in _STARTS:
             continue
         for pattern in _LEAD_PATTERNS:
             found = pattern.match(text, pos, offset + len(line))
@@ -277,16 +281,16 @@ def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
                 if dateline is not None:
                     return _with_bylines(dateline, lines, index)
     for index, (offset, line) in enumerate(lines):
-        for i, ch in enumerate(line[:_MID_LINE_REACH]):
-            if ch in "(（【[" and i > 0:
-                if any(c in _PUNCT for c in line[:i]):
-                    break
-                for pattern in _BRACKETED:
-                    found = pattern.match(text, offset + i, offset + len(line))
-                    if found is not None:
-                        dateline = _build(text, found, issue_date, position="lead")
-                        if dateline is not None:
-                            return _with_bylines(dateline, lines, index)
+        for opener in _OPENERS.finditer(line, 1, _MID_LINE_REACH):
+            i = opener.start()
+            if _PUNCT_RE.search(line, 0, i) is not None:
+                break
+            for pattern in _BRACKETED:
+                found = pattern.match(text, offset + i, offset + len(line))
+                if found is not None:
+                    dateline = _build(text, found, issue_date, position="lead")
+                    if dateline is not None:
+                        return _with_bylines(dateline, lines, index)
     tail_from = max(0, len(text.rstrip()) - 80)
     found = _TRAILER.search(text, tail_from)
     if found is not None:

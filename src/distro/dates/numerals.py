@@ -20,6 +20,8 @@ def to_int(text: str) -> int | None:
 
     Handles `12`, `１２`, `十二`, `二十一`, `廿一`, `卅`, and digit-by-digit years (`二〇二一`).
     """
+    if text.isdecimal():
+        return int(text)  # ASCII and full-width digits alike
     text = text.strip()
     if not text:
         return None
