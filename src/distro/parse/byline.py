@@ -1,0 +1,96 @@
+"""Bylines as newspapers print them: `□记者 宋迎迎 报道`, `□本报评论员`, `记者 X 通讯员 Y`.
+
+A byline is a short line of role words and names, optionally marked with a box (□■) and closed
+by a work word (`报道`, `摄`) or a place and `报道` (`上海报道`). Roles come out without the
+outlet prefix (`本报记者` → `记者`), because the outlet is the publication's, not the person's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from distro.models import Byline, Credit
+
+#: Box marks that typesetters put before a byline.
+MARKS = "□■◇◆●○★☆▲△▇█▍▌|｜"
+
+_ROLE = re.compile(
+    r"(?:本报|本台|本刊|本网|新华社|中新社|人民日报)?"
+    r"(?:驻[\u4e00-\u9fff]{1,8}?)?"
+    r"(?P<role>特约评论员|评论员|特约通讯员|通讯员|见习记者|实习记者|首席记者|特派记者|摄影记者"
+    r"|全媒体记者|融媒体记者|特约记者|记者|实习生|摄影|编译)"
+)
+_SEPARATORS = re.compile(r"[\s、，,/／]+")
+#: Words that say what the people did, not who they are.
+_WORK = frozenset(("报道", "摄", "摄影报道", "供稿", "整理", "文", "图", "文/图", "综合报道"))
+_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]+[·・][\u4e00-\u9fff]+")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
+#: A byline never carries sentence punctuation; a sentence that starts `记者从…获悉，` is body.
+_SENTENCE = frozenset("。，；：！？“”《》()（）")
+MAX_LENGTH = 40
+
+
+def _name(token: str) -> str | None:
+    if _NAME.fullmatch(token) is not None or _LATIN.fullmatch(token) is not None:
+        return token
+    return None
+
+
+def parse_byline(line: str) -> Byline | None:
+    """The byline `line` is, or None when it is not one (`line` is already normalized)."""
+    marked = line[:1] in MARKS
+    body = line.lstrip(MARKS).strip()
+    if not body or len(body) > MAX_LENGTH or any(ch in _SENTENCE for ch in body):
+        return None
+    roles: list[str] = []
+    credits: list[Credit] = []
+    role: str | None = None
+    pos = 0
+    named_since_role = 0
+    chunks: list[tuple[str | None, str]] = []
+    for found in _ROLE.finditer(body):
+        chunks.append((None, body[pos : found.start()]))
+        chunks.append((found.group("role"), ""))
+        pos = found.end()
+    chunks.append((None, body[pos:]))
+    for chunk_role, text in chunks:
+        if chunk_role is not None:
+            role = chunk_role
+            roles.append(role)
+            named_since_role = 0
+            continue
+        for token in _SEPARATORS.split(text):
+            if not token or token in _WORK:
+                continue
+            if token.endswith("报道") or token.startswith("发自"):
+                stem = token[2:] if token.startswith("发自") else token[:-2]
+                if named_since_role or not stem:
+                    continue  # `王丹 上海报道`: a place, not a person
+                token = stem
+            elif token.endswith("摄") and len(token) > 2:
+                token = token[:-1]
+            name = _name(token)
+            if name is None or (role is None and not marked):
+                return None
+            credits.append(Credit(name=name, role=role))
+            named_since_role += 1
+    if not roles and not (marked and credits):
+        return None
+    return Byline(
+        raw=line,
+        role=roles[0] if roles else None,
+        roles=roles,
+        names=[credit.name for credit in credits],
+        credits=credits,
+    )
+
+
+def merge_bylines(first: Byline, second: Byline) -> Byline:
+    """A byline printed over two lines (`记者 X` / `通讯员 Y`) as one."""
+    return Byline(
+        raw=f"{first.raw} {second.raw}",
+        role=first.role or second.role,
+        roles=[*first.roles, *second.roles],
+        names=[*first.names, *second.names],
+        credits=[*first.credits, *second.credits],
+    )

@@ -1,0 +1,265 @@
+"""A newspaper page's bytes into validated Articles: decode, segment, stack, dateline, identity.
+
+The headline stack. Chinese papers set up to three lines over a story: the 引题 (kicker) above,
+the 主题 (headline) in the largest type, the 副题 (subheadline) below, which is printed with a
+leading `——` or, as often, without one (`孙永红出席并讲话 周安主持`). Extracted text keeps
+their top-to-bottom order but loses the type sizes, so the headline is taken to be the longest
+line of the stack: the main title carries the message and is set widest, usually as two
+parallel clauses (`持续转作风抓落实创一流当排头 努力在高质量发展中率先走在前列`), while the
+event line above it (`2021年全区“攻坚突破年”现场观摩会举行`) is the kicker and the names line
+below it is the subheadline. Lines before the headline form the kicker, lines after it and every
+`——` line the subheadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from distro.dates import find_dateline, strip_dateline
+from distro.errors import ParseError
+from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
+from distro.parse.encoding import decode
+from distro.parse.layout import Block, Layout, segment
+from distro.parse.typography import is_cjk
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Share of a page's visible characters that must be ideographs for it to be a Chinese page.
+MIN_CJK_SHARE = 0.2
+#: Words of a subheadline or headline that make an item a feature rather than news.
+FEATURE_WORDS = ("侧记", "特写", "手记", "见闻", "走笔", "纪实")
+
+_MASTHEAD_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*(?:星期|周)[一二三四五六日天]"
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _width(text: str) -> float:
+    return sum(1.0 if ord(ch) > 0x7F else 0.5 for ch in text)
+
+
+def split_stack(stack: list[tuple[str, bool]]) -> tuple[str | None, str, str | None]:
+    """(kicker, headline, subheadline) of a heading stack; see the module docstring."""
+    plain = [text for text, dashed in stack if not dashed]
+    dashed = [text for text, dashed in stack if dashed]
+    if not plain:
+        return None, dashed[0], " ".join(dashed[1:]) or None
+    widths = [_width(text) for text in plain]
+    main = widths.index(max(widths))
+    kicker = " ".join(plain[:main]) or None
+    subheadline = " ".join([*plain[main + 1 :], *dashed]) or None
+    return kicker, plain[main], subheadline
+
+
+def _genre(byline: Byline | None, headlines: list[str | None]) -> str:
+    if byline is not None and any("评论员" in role for role in byline.roles):
+        return "commentary"
+    if any(line and any(word in line for word in FEATURE_WORDS) for line in headlines):
+        return "feature"
+    return "news"
+
+
+def _cjk_share(text: str) -> float:
+    visible = [ch for ch in text[:20000] if not ch.isspace()]
+    if not visible:
+        return 0.0
+    return sum(1 for ch in visible if is_cjk(ch)) / len(visible)
+
+
+def infer_issue_date(text: str, layout: Layout) -> dt.date | None:
+    """The issue date a page states: a masthead date, else its first dated dateline.
+
+    A dateline prints month and day only (`本报7月5日讯`); its year is the year the page names
+    most often (`2021年…`). Returns None rather than guess when neither is printed.
+    """
+    found = _MASTHEAD_DATE.search(text)
+    if found is not None:
+        try:
+            return dt.date(int(found["y"]), int(found["m"]), int(found["d"]))
+        except ValueError:
+            pass
+    years = Counter(_YEAR.findall(text))
+    if not years:
+        return None
+    year = int(years.most_common(1)[0][0])
+    for block in layout.blocks:
+        if not block.paragraphs:
+            continue
+        # Anchored mid-year so a printed month always lands in the named year.
+        dateline = find_dateline(block.paragraphs[0], dt.date(year, 6, 30))
+        if dateline is not None and "月" in dateline.raw and dateline.span[0] == 0:
+            return dateline.date
+    return None
+
+
+def _lead_dateline(
+    paragraphs: list[str], issue_date: dt.date | None
+) -> tuple[Dateline | None, list[str]]:
+    if not paragraphs:
+        return None, paragraphs
+    first = paragraphs[0]
+    dateline = find_dateline(first, issue_date)
+    if dateline is None or dateline.position != "lead" or dateline.span[0] != 0:
+        return None, paragraphs
+    rest = strip_dateline(first, dateline).strip()
+    return dateline, ([rest] if rest else []) + paragraphs[1:]
+
+
+def articles_of(
+    layout: Layout,
+    *,
+    provenance: Provenance,
+    issue_date: dt.date | None,
+    issue_date_inferred: bool,
+    page: str | None,
+    section: str | None,
+    publication: str,
+) -> list[Article]:
+    """Validated Articles of a segmented page."""
+    published_at = (
+        dt.datetime.combine(issue_date, dt.time(0), tzinfo=SHANGHAI) if issue_date else None
+    )
+    seen: Counter[str] = Counter()
+    articles = []
+    for block in layout.blocks:
+        articles.append(
+            _article(
+                block,
+                provenance=provenance,
+                issue_date=issue_date,
+                issue_date_inferred=issue_date_inferred,
+                published_at=published_at,
+                page=page,
+                section=section,
+                publication=publication,
+                seen=seen,
+            )
+        )
+    return articles
+
+
+def _article(
+    block: Block,
+    *,
+    provenance: Provenance,
+    issue_date: dt.date | None,
+    issue_date_inferred: bool,
+    published_at: dt.datetime | None,
+    page: str | None,
+    section: str | None,
+    publication: str,
+    seen: Counter[str],
+) -> Article:
+    kicker, headline, subheadline = split_stack(block.stack)
+    teaser = block.page_ref is not None
+    paragraphs: list[str]
+    if teaser:
+        dateline, paragraphs = None, []
+        summary = "".join(block.paragraphs) or None
+    else:
+        dateline, paragraphs = _lead_dateline(block.paragraphs, issue_date)
+        summary = None
+    # Two items with one headline on one page (rare: a teaser and its story) stay apart.
+    seen[headline] += 1
+    key = headline if seen[headline] == 1 else f"{headline}#{seen[headline]}"
+    article_id = make_id(publication, issue_date.isoformat() if issue_date else "", page or "", key)
+    return Article(
+        id=article_id,
+        version=1,
+        kind=Kind.TEASER if teaser else Kind.ARTICLE,
+        genre=_genre(block.byline, [kicker, headline, subheadline]),
+        section=section,
+        kicker=kicker,
+        headline=headline,
+        subheadline=subheadline,
+        byline=block.byline,
+        dateline=dateline,
+        paragraphs=paragraphs,
+        summary=summary,
+        continued_on_page=block.continued_on_page,
+        page_ref=block.page_ref,
+        page=page,
+        issue_date=issue_date,
+        issue_date_inferred=issue_date_inferred,
+        published_at=published_at,
+        provenance=provenance,
+    )
+
+
+def parse_text(
+    text: str,
+    *,
+    origin: str,
+    provenance: Provenance,
+    issue_date: dt.date | None = None,
+    page: str | None = None,
+    section: str | None = None,
+    publication: str = "本报",
+) -> list[Article]:
+    """The Articles of a decoded page; raises ParseError when the text is not a page."""
+    if not text.strip():
+        raise ParseError(f"{origin}: empty page")
+    if _cjk_share(text) < MIN_CJK_SHARE:
+        raise ParseError(f"{origin}: not a newspaper page (almost no Chinese text)")
+    layout = segment(text)
+    if not layout.blocks:
+        raise ParseError(f"{origin}: not a newspaper page (no headline found)")
+    inferred = False
+    if issue_date is None:
+        issue_date = infer_issue_date(text, layout)
+        inferred = issue_date is not None
+    return articles_of(
+        layout,
+        provenance=provenance,
+        issue_date=issue_date,
+        issue_date_inferred=inferred,
+        page=page,
+        section=section,
+        publication=publication,
+    )
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def parse_page(
+    data: bytes,
+    *,
+    origin: str,
+    issue_date: dt.date | None = None,
+    page: str | None = None,
+    section: str | None = None,
+    source: str = "inbox",
+    publication: str = "本报",
+    received_at: dt.datetime | None = None,
+) -> list[Article]:
+    """The Articles of a page's raw bytes, in page order.
+
+    Raises DecodeError for bytes no supported encoding reads and ParseError for input that is
+    empty, binary or not a page. Without `issue_date`, the date is inferred from the text
+    (`issue_date_inferred` is then True) or left empty.
+    """
+    if not data:
+        raise ParseError(f"{origin}: empty file")
+    text, encoding = decode(data, origin=origin)
+    provenance = Provenance(
+        origin=origin,
+        sha256=hashlib.sha256(data).hexdigest(),
+        received_at=_aware(received_at or dt.datetime.now(dt.UTC)),
+        source=source,
+        encoding=encoding,
+    )
+    return parse_text(
+        text,
+        origin=origin,
+        provenance=provenance,
+        issue_date=issue_date,
+        page=page,
+        section=section,
+        publication=publication,
+    )
