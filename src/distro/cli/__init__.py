@@ -18,6 +18,7 @@ from distro.errors import ConfigError, DistroError
 COMMANDS: tuple[str, ...] = (
     "distro.cli.config_cmd",
     "distro.cli.schemas_cmd",
+    "distro.cli.parse_cmd",
     "distro.cli.datelines_cmd",
     "distro.cli.publish_cmd",
 )
