@@ -148,7 +148,7 @@ def json_feed(
 
 def news_sitemap(entries: Sequence[NewsEntry], *, publication: str, now: dt.datetime) -> bytes:
     """A Google News sitemap: entries of the last two days, newest first, at most 1,000."""
-    recent = [e for e in entries if now - NEWS_WINDOW <= e.published <= now + NEWS_WINDOW]
+    recent = [e for e in entries if e.published > now - NEWS_WINDOW]
     recent.sort(key=lambda e: e.published, reverse=True)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',

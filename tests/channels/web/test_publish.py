@@ -1,0 +1,227 @@
+"""Publishing the site from the ledger: layout, incremental writes, versions, kills, S3."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from distro.channels import web
+from distro.channels.web.catalog import CAPACITY, KEY_PREFIX
+from distro.models import DeliveryState, Kind
+from distro.store.ledger import Ledger
+from tests.channels.web.stories import (
+    article,
+    check_atom,
+    check_json_feed,
+    check_rss,
+    check_sitemap,
+    settings,
+    store,
+)
+from tests.servers.s3 import S3Server
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+FEEDS = ("feed.xml", "atom.xml", "feed.json", "sitemap-news.xml")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(f"sqlite:///{tmp_path / 'state' / 'distro.db'}") as opened:
+        yield opened
+
+
+def site_files(root: Path) -> dict[str, int]:
+    """Every file of the site with its modification time."""
+    return {
+        p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()
+    }
+
+
+def check_folder(folder: Path) -> dict[str, object]:
+    """Every feed of a site folder is valid; the parsed feeds by name."""
+    return {
+        "feed.xml": check_rss((folder / "feed.xml").read_bytes()),
+        "atom.xml": check_atom((folder / "atom.xml").read_bytes()),
+        "feed.json": check_json_feed((folder / "feed.json").read_bytes()),
+        "sitemap-news.xml": check_sitemap((folder / "sitemap-news.xml").read_bytes()),
+    }
+
+
+def test_publish_lays_out_the_site_with_valid_feeds(tmp_path: Path, ledger: Ledger) -> None:
+    cfg = settings(tmp_path / "state")
+    for n, section in [(1, "要闻"), (2, "经济"), (3, "要闻")]:
+        store(ledger, article(n, NOW - dt.timedelta(minutes=n), section=section))
+    teaser = store(ledger, article(9, NOW, kind=Kind.TEASER, page_ref="3", paragraphs=[]))
+    report = web.publish(cfg, ledger)
+    assert (report.sent, report.skipped, report.failed) == (3, 1, 0)
+    site = tmp_path / "state" / "site"
+    names = set(site_files(site))
+    assert {f"articles/a-{n:020x}.html" for n in (1, 2, 3)} <= names
+    assert f"articles/{teaser.id}.html" not in names
+    for folder in (site, site / "sections" / "要闻", site / "sections" / "经济"):
+        assert (folder / "index.html").is_file()
+        parsed = check_folder(folder)
+        rss = parsed["feed.xml"]
+        assert teaser.id not in json.dumps(parsed["feed.json"])
+        assert all(teaser.id not in e.id for e in rss.entries)  # type: ignore[attr-defined]
+    home = check_folder(site)
+    assert [e.title for e in home["feed.xml"].entries] == [  # type: ignore[attr-defined]
+        "第1条 新区观摩会举行",
+        "第2条 新区观摩会举行",
+        "第3条 新区观摩会举行",
+    ]
+    yaowen = check_folder(site / "sections" / "要闻")
+    assert len(yaowen["feed.xml"].entries) == 2  # type: ignore[attr-defined]
+    assert len(yaowen["sitemap-news.xml"]) == 2  # type: ignore[arg-type]
+    assert len(home["sitemap-news.xml"]) == 3  # type: ignore[arg-type]
+    assert all(d.state is DeliveryState.SENT for d in ledger.deliveries(channel="web"))
+    page = (site / "articles" / f"a-{1:020x}.html").read_text(encoding="utf-8")
+    assert "<h1>第1条 新区观摩会举行</h1>" in page
+
+
+def test_one_new_article_rewrites_only_what_it_touches(tmp_path: Path, ledger: Ledger) -> None:
+    cfg = settings(tmp_path / "state")
+    for n, section in [(1, "要闻"), (2, "经济"), (3, "要闻")]:
+        store(ledger, article(n, NOW - dt.timedelta(hours=n), section=section))
+    web.publish(cfg, ledger)
+    site = tmp_path / "state" / "site"
+    before = site_files(site)
+    store(ledger, article(4, NOW, section="经济"))
+    report = web.publish(cfg, ledger)
+    after = site_files(site)
+    changed = {k for k in after if before.get(k) != after[k]}
+    allowed = {f"articles/a-{4:020x}.html"}
+    allowed |= {name for name in ("index.html", *FEEDS)}
+    allowed |= {f"sections/经济/{name}" for name in ("index.html", *FEEDS)}
+    assert f"articles/a-{4:020x}.html" in changed
+    assert changed <= allowed, changed - allowed
+    assert "index.html" in changed and "sections/经济/feed.xml" in changed
+    assert not any(k.startswith("sections/要闻/") for k in changed)
+    assert len(report.outputs) == len(changed)
+    # a rerun finds nothing pending and writes nothing
+    again = web.publish(cfg, ledger)
+    assert (again.sent, again.outputs) == (0, [])
+    assert site_files(site) == after
+
+
+def test_new_version_keeps_the_id_shows_the_note_and_moves_updated(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    cfg = settings(tmp_path / "state")
+    first = store(ledger, article(1, NOW - dt.timedelta(hours=1)))
+    web.publish(cfg, ledger)
+    site = tmp_path / "state" / "site"
+    old = check_atom((site / "atom.xml").read_bytes()).entries[0]
+    revised = ledger.revise(first.id, correction="原稿人名有误，已更正。", reason="desk")
+    ledger.enqueue(revised.id, revised.version, "web")
+    web.publish(cfg, ledger)
+    page = (site / "articles" / f"{first.id}.html").read_text(encoding="utf-8")
+    assert "原稿人名有误，已更正。" in page and 'data-version="2"' in page
+    new = check_atom((site / "atom.xml").read_bytes()).entries[0]
+    assert new.id == old.id
+    assert new.updated_parsed > old.updated_parsed
+    assert check_json_feed((site / "feed.json").read_bytes())["items"][0]["_distro"]["version"] == 2
+
+
+def test_moving_section_leaves_the_old_section(tmp_path: Path, ledger: Ledger) -> None:
+    cfg = settings(tmp_path / "state")
+    item = store(ledger, article(1, NOW, section="要闻"))
+    store(ledger, article(2, NOW - dt.timedelta(hours=1), section="要闻"))
+    web.publish(cfg, ledger)
+    store(ledger, item.model_copy(update={"section": "经济"}))
+    web.publish(cfg, ledger)
+    site = tmp_path / "state" / "site"
+    old = check_rss((site / "sections" / "要闻" / "feed.xml").read_bytes())
+    new = check_rss((site / "sections" / "经济" / "feed.xml").read_bytes())
+    assert [e.title for e in old.entries] == ["第2条 新区观摩会举行"]
+    assert [e.title for e in new.entries] == ["第1条 新区观摩会举行"]
+
+
+def test_killed_article_leaves_every_page_and_feed_and_leaves_a_tombstone(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    cfg = settings(tmp_path / "state")
+    doomed = store(ledger, article(1, NOW, section="要闻", headline="将被撤回的稿件"))
+    store(ledger, article(2, NOW - dt.timedelta(hours=1), section="要闻"))
+    web.publish(cfg, ledger)
+    site = tmp_path / "state" / "site"
+    assert "将被撤回的稿件" in (site / "index.html").read_text(encoding="utf-8")
+    killed = ledger.kill(doomed.id, "legal takedown")
+    ledger.enqueue(killed.id, killed.version, "web")
+    report = web.publish(cfg, ledger)
+    assert report.sent == 1
+    for path in site.rglob("*"):
+        if path.is_file() and path.name != f"{doomed.id}.html":
+            text = path.read_text(encoding="utf-8")
+            assert doomed.id not in text, path
+            assert "将被撤回的稿件" not in text, path
+    tombstone = (site / "articles" / f"{doomed.id}.html").read_text(encoding="utf-8")
+    assert "本文已撤回" in tombstone and "将被撤回的稿件" not in tombstone
+    check_folder(site)
+    check_folder(site / "sections" / "要闻")
+    (delivery,) = [d for d in ledger.deliveries(article_id=doomed.id) if d.version == 2]
+    assert delivery.state is DeliveryState.SENT and delivery.detail["outcome"] == "tombstone"
+
+
+def test_lost_catalog_is_rebuilt_from_the_ledger(tmp_path: Path, ledger: Ledger) -> None:
+    cfg = settings(tmp_path / "state")
+    for n in range(1, 4):
+        ledger.put(article(n, NOW - dt.timedelta(hours=n), section="经济"))
+    store(ledger, article(4, NOW, section="要闻"))
+    web.publish(cfg, ledger)
+    site = tmp_path / "state" / "site"
+    titles = [e.title for e in check_rss((site / "feed.xml").read_bytes()).entries]
+    assert titles == [f"第{n}条 新区观摩会举行" for n in (4, 1, 2, 3)]
+    assert len(check_rss((site / "sections" / "经济" / "feed.xml").read_bytes()).entries) == 3
+
+
+def test_kills_that_starve_a_list_refill_it(tmp_path: Path, ledger: Ledger) -> None:
+    cfg = settings(tmp_path / "state")
+    total = CAPACITY + 10
+    for n in range(1, total + 1):
+        store(ledger, article(n, NOW - dt.timedelta(minutes=n)))
+    web.publish(cfg, ledger)
+    shelf = json.loads(ledger.get_value(KEY_PREFIX + "home") or "{}")
+    assert shelf["truncated"] is True and len(shelf["entries"]) == CAPACITY
+    for n in range(1, 31):  # kill the 30 newest: 45 left on the list, under a page of 50
+        killed = ledger.kill(f"a-{n:020x}", "test")
+        ledger.enqueue(killed.id, killed.version, "web")
+    web.publish(cfg, ledger)
+    entries = check_rss((tmp_path / "state" / "site" / "feed.xml").read_bytes()).entries
+    assert len(entries) == 50
+    assert entries[0].title == "第31条 新区观摩会举行"
+    assert entries[-1].title == "第80条 新区观摩会举行"
+
+
+def test_s3_output_has_types_charset_and_cache_control(
+    tmp_path: Path, ledger: Ledger, s3_env: S3Server
+) -> None:
+    bucket = s3_env.bucket()
+    cfg = settings(
+        tmp_path / "state",
+        '[channels.web]\nbase_url = "https://news.example.cn/"\n'
+        f'[channels.web.output]\nkind = "s3"\nbucket = "{bucket}"\nprefix = "site"\n'
+        f'endpoint_url = "{s3_env.endpoint_url}"\nregion = "us-east-1"\n',
+    )
+    item = store(ledger, article(1, NOW, section="要闻"))
+    report = web.publish(cfg, ledger)
+    assert report.sent == 1 and all(o.startswith(f"s3://{bucket}/site/") for o in report.outputs)
+    client = s3_env.client()
+    expected = {
+        f"site/articles/{item.id}.html": ("text/html; charset=utf-8", "public, max-age=300"),
+        "site/index.html": ("text/html; charset=utf-8", "public, max-age=60"),
+        "site/feed.xml": ("application/rss+xml; charset=utf-8", "public, max-age=60"),
+        "site/atom.xml": ("application/atom+xml; charset=utf-8", "public, max-age=60"),
+        "site/feed.json": ("application/feed+json; charset=utf-8", "public, max-age=60"),
+        "site/sitemap-news.xml": ("application/xml; charset=utf-8", "public, max-age=60"),
+        "site/sections/要闻/feed.xml": ("application/rss+xml; charset=utf-8", "public, max-age=60"),
+    }
+    for key, (kind, cache) in expected.items():
+        head = client.head_object(Bucket=bucket, Key=key)
+        assert (head["ContentType"], head["CacheControl"]) == (kind, cache), key
+    body = client.get_object(Bucket=bucket, Key="site/feed.xml")["Body"].read()
+    assert check_rss(body).entries[0].link == f"https://news.example.cn/articles/{item.id}.html"
