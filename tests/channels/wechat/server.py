@@ -121,6 +121,17 @@ class WeChatState:
         with self.lock:
             self.outcomes.append((status, list(fail_idx or [])))
 
+    def finish_jobs(self) -> None:
+        """Time passes: every publish job reaches its outcome."""
+        with self.lock:
+            for job in self.jobs.values():
+                job.polls_left = 0
+                self._finish(job)
+
+    def calls_of(self, api: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.api == api]
+
     def ok_calls(self, api: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.api == api and c.errcode == 0]

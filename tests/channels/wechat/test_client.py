@@ -157,7 +157,9 @@ def test_content_errors_are_rejections(
 
 
 @pytest.mark.parametrize("errcode", [40164, 48001, 48004, 89503, 40243])
-def test_permission_errors_fail_loudly(client: WeChatClient, api: WeChatState, errcode: int) -> None:
+def test_permission_errors_fail_loudly(
+    client: WeChatClient, api: WeChatState, errcode: int
+) -> None:
     api.inject("freepublish/submit", errcode)
     with pytest.raises(ChannelAuthError, match=str(errcode)):
         client.submit("any")

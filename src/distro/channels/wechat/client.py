@@ -218,20 +218,23 @@ class WeChatClient:
 
     def _spend(self, api: str) -> None:
         """Count one call against today's quota; refuse it when the day's quota is used up."""
+        refusal: QuotaExhausted | None = None
         if self.store.get_value(self._exhausted_key(api)):
-            raise QuotaExhausted(
+            refusal = QuotaExhausted(
                 f"{api}: daily quota reached (WeChat said 45009)",
                 retry_after=self._until_midnight(),
             )
-        limit = self.quotas.get(api)
-        if limit is None:
-            return
-        day = self.now().astimezone(WECHAT_TZ).date()
-        used = self.store.count(f"wechat:calls:{self.appid}:{api}", day=day)
-        if used > limit:
-            raise QuotaExhausted(
-                f"{api}: {limit} calls a day, all used", retry_after=self._until_midnight()
-            )
+        elif (limit := self.quotas.get(api)) is not None:
+            day = self.now().astimezone(WECHAT_TZ).date()
+            used = self.store.count(f"wechat:calls:{self.appid}:{api}", day=day)
+            if used > limit:
+                refusal = QuotaExhausted(
+                    f"{api}: {limit} calls a day, all used", retry_after=self._until_midnight()
+                )
+        if refusal is not None:
+            # Refused before sending: as certain as an answer from WeChat that nothing happened.
+            refusal.errcode = DAILY_LIMIT  # type: ignore[attr-defined]
+            raise refusal
 
     def remaining(self, api: str) -> int | None:
         """Calls of ``api`` left today by our count (None when unlimited)."""

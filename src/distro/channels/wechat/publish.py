@@ -544,6 +544,27 @@ def poll(
 check_status = poll
 
 
+def probe(config: str | None = None, state: str | None = None) -> dict[str, Any]:
+    """One poll for a deferrable wait (JSON in, JSON out): ``done`` once nothing is waiting."""
+    from distro import config as config_module
+    from distro.store.ledger import Ledger
+
+    settings = config_module.load(config, state)
+    ledger = Ledger.open(settings)
+    try:
+        report = poll(settings, ledger)
+        waiting = outstanding(ledger)
+    finally:
+        ledger.close()
+    return {
+        "done": not waiting,
+        "waiting": waiting,
+        "sent": report.sent,
+        "quarantined": report.quarantined,
+        "messages": report.messages,
+    }
+
+
 def parse_event(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     """A ``PUBLISHJOBFINISH`` event (XML as pushed, or JSON) as a freepublish/get-like dict."""
     if isinstance(payload, Mapping):
