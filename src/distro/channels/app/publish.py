@@ -1,0 +1,316 @@
+"""Publish the app channel (IO): write feeds and documents, then send each push exactly once.
+
+Ledger bookkeeping (channel ``app``):
+
+- target ``default`` (enqueued by the pipeline for every new article version): the feeds and
+  documents are rebuilt from the ledger's latest versions and written through
+  ``distro.channels.output`` (unchanged files are not rewritten); the push decision is recorded
+  in its detail (``push`` = reason, ``collapse_key``).
+- target ``push:<provider>`` (``push:outbox`` with no provider configured): one per article
+  version and audience, enqueued when the decision is to notify, so the natural key of the
+  ledger makes a second notification for the same version and audience impossible. It is marked
+  ``sending`` before the remote call; one found still ``sending`` (a crash mid-call) is not
+  resent but failed, because a duplicate push is worse than a missing one (the outbox, whose
+  write is idempotent, is simply redone).
+- key/value ``app:push:choice:<id>:<version>`` = ``notify`` | ``silent``: the editor's choice
+  (``record_choice``); ``app:push:dropped:<provider>:<token>``: device tokens a provider
+  reported unregistered, never sent to again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from distro.channels import PublishReport
+from distro.channels.app import feeds, rules
+from distro.channels.app.push import (
+    Notification,
+    OutboxProvider,
+    PushProvider,
+    RetryPolicy,
+    open_provider,
+    provider_name,
+)
+from distro.channels.jsonfeed import summarize
+from distro.channels.output import Output, OutputFile
+from distro.errors import (
+    ChannelAuthError,
+    ChannelError,
+    ChannelRejected,
+    ChannelUnavailable,
+    ConfigError,
+)
+from distro.models import Article, Delivery, DeliveryState, PubStatus
+from distro.store.ledger import DeliveryConflict
+from distro.store.objects import open_objects
+
+if TYPE_CHECKING:
+    from distro.config import Settings
+    from distro.store.ledger import Ledger
+
+CHANNEL = "app"
+FEED_TARGET = "default"
+PUSH_PREFIX = "push:"
+OUTBOX = "outbox"
+#: What the app output holds that a rebuild owns: anything else under it is left alone.
+OWNED_PREFIXES = ("feed", "sections/", "sections.json", "articles/")
+TITLE_CHARS = 64
+BODY_CHARS = 120
+
+ProviderFactory = Callable[[str], PushProvider]
+
+
+def record_choice(ledger: Ledger, article_id: str, version: int, choice: rules.Choice) -> None:
+    """Store the editor's republish-form choice for one version (before it is published)."""
+    if choice not in rules.CHOICES:
+        raise ConfigError(f"push choice must be one of {', '.join(rules.CHOICES)}")
+    ledger.set_value(rules.choice_key(article_id, version), choice)
+
+
+def dropped_key(provider: str, token: str) -> str:
+    return f"app:push:dropped:{provider}:{token}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def notification(article: Article, *, collapse_key: str, base_url: str) -> Notification:
+    """What the phone shows: the headline, and the summary (or, for a correction, its note)."""
+    body = article.correction if article.version > 1 and article.correction else None
+    return Notification(
+        article_id=article.id,
+        version=article.version,
+        title=_clip(article.headline, TITLE_CHARS),
+        body=_clip(body or summarize(article), BODY_CHARS),
+        collapse_key=collapse_key,
+        url=feeds.url(base_url, feeds.document_key(article.id)),
+        urgency=article.urgency,
+        section=article.section,
+    )
+
+
+def _notified_before(ledger: Ledger, article_id: str, version: int) -> bool:
+    """Whether a push for an earlier version was sent or is on its way."""
+    live = {DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.SENT}
+    return any(
+        d.target.startswith(PUSH_PREFIX) and d.version < version and d.state in live
+        for d in ledger.deliveries(article_id=article_id, channel=CHANNEL)
+    )
+
+
+def _audiences(settings: Settings) -> list[str]:
+    return [provider_name(p) for p in settings.config.channels.app.providers] or [OUTBOX]
+
+
+def _write_files(settings: Settings, ledger: Ledger, report: PublishReport) -> None:
+    cfg = settings.config.channels.app
+    files = feeds.render(
+        ledger.articles(include_killed=True),
+        title=settings.config.channels.web.title,
+        base_url=cfg.base_url,
+        page_size=cfg.page_size,
+    )
+    objects = open_objects(cfg.output, settings.state.app)
+    stale = sorted(
+        {
+            key
+            for prefix in OWNED_PREFIXES
+            for key in objects.keys(prefix)
+            if key not in files.objects
+        }
+    )
+    written = Output(objects, ledger).write(
+        [
+            OutputFile(key, obj.data, obj.content_type, obj.cache_control, obj.tier)
+            for key, obj in files.objects.items()
+        ],
+        delete=stale,
+    )
+    report.outputs.extend(objects.uri(key) for key in written.written)
+    report.messages.append(
+        f"app files: {len(written.written)} written, {len(written.unchanged)} unchanged, "
+        f"{len(written.deleted)} removed"
+    )
+
+
+def _decide(
+    settings: Settings, ledger: Ledger, delivery: Delivery, now: dt.datetime, report: PublishReport
+) -> None:
+    """Record the push decision for one version; enqueue one push per audience if it notifies."""
+    article = ledger.get(delivery.article_id, delivery.version)
+    if article is None:
+        ledger.mark_failed(delivery, "article version not in the ledger", terminal=True)
+        report.failed += 1
+        return
+    latest = ledger.get(delivery.article_id)
+    if latest is not None and latest.pub_status is PubStatus.CANCELED:
+        article = article.model_copy(update={"pub_status": PubStatus.CANCELED})
+    decision = rules.decide(
+        article,
+        settings.config.channels.app,
+        now=now,
+        choice=ledger.get_value(rules.choice_key(article.id, article.version)),
+        notified_before=_notified_before(ledger, article.id, article.version),
+    )
+    if decision.notify:
+        for audience in _audiences(settings):
+            ledger.enqueue(article.id, article.version, CHANNEL, target=PUSH_PREFIX + audience)
+    ledger.mark_sent(delivery, push=decision.reason, collapse_key=decision.collapse_key)
+    report.sent += 1
+
+
+class _Providers:
+    """Providers opened on first use; one that failed transiently rests for the rest of the run."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        policy: RetryPolicy | None,
+        factory: ProviderFactory | None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.policy = policy
+        self.factory = factory
+        self.opened: dict[str, PushProvider] = {}
+        self.resting: dict[str, ChannelError] = {}
+
+    def get(self, name: str) -> PushProvider:
+        if name in self.opened:
+            return self.opened[name]
+        if self.factory is not None:
+            provider = self.factory(name)
+        elif name == OUTBOX and not self.settings.config.channels.app.providers:
+            provider = OutboxProvider(self.settings.state.outbox / "push")
+        else:
+            configs = {provider_name(p): p for p in self.settings.config.channels.app.providers}
+            if name not in configs:
+                raise ConfigError(f"push provider {name!r} is no longer configured")
+            provider = open_provider(
+                configs[name],
+                policy=self.policy,
+                is_dropped=lambda token: (
+                    self.ledger.get_value(dropped_key(name, token)) is not None
+                ),
+            )
+        self.opened[name] = provider
+        return provider
+
+
+def _push(
+    settings: Settings,
+    ledger: Ledger,
+    delivery: Delivery,
+    providers: _Providers,
+    report: PublishReport,
+) -> None:
+    name = delivery.target.removeprefix(PUSH_PREFIX)
+    if name in providers.resting:
+        report.skipped += 1
+        return
+    if delivery.state is DeliveryState.SENDING and name != OUTBOX:
+        ledger.mark_failed(
+            delivery,
+            "interrupted while sending: outcome unknown, not resent to avoid a duplicate push",
+            terminal=True,
+        )
+        report.failed += 1
+        report.messages.append(f"push {delivery.article_id} v{delivery.version} to {name}: "
+                               "outcome unknown after an interruption, not resent")  # fmt: skip
+        return
+    article = ledger.get(delivery.article_id, delivery.version)
+    latest = ledger.get(delivery.article_id)
+    if article is None or latest is None or latest.pub_status is PubStatus.CANCELED:
+        ledger.mark_failed(delivery, "article killed before the push went out", terminal=True)
+        report.skipped += 1
+        return
+    try:
+        provider = providers.get(name)
+    except ConfigError as exc:
+        ledger.mark_failed(delivery, exc.message, terminal=True)
+        report.failed += 1
+        report.messages.append(f"push to {name}: {exc.message}")
+        return
+    message = notification(
+        article,
+        collapse_key=rules.collapse_key(article),
+        base_url=settings.config.channels.app.base_url,
+    )
+    try:
+        claimed = ledger.mark_sending(
+            delivery, collapse_key=message.collapse_key, audience=provider.audience
+        )
+    except DeliveryConflict:
+        report.skipped += 1  # another worker finished it
+        return
+    if claimed.attempts != delivery.attempts + 1:
+        report.skipped += 1  # another worker claimed it between our read and our claim
+        return
+    try:
+        result = provider.send(message)
+    except ChannelRejected as exc:
+        ledger.mark_quarantined(claimed, exc.message)
+        report.quarantined += 1
+        report.messages.append(f"push {article.id} v{article.version} to {name}: {exc.message}")
+        return
+    except (ChannelUnavailable, ChannelAuthError) as exc:
+        ledger.mark_failed(claimed, exc.message, terminal=False)
+        providers.resting[name] = exc
+        report.failed += 1
+        report.messages.append(f"push to {name} paused: {exc.message}")
+        return
+    for token in result.dropped:
+        ledger.set_value(dropped_key(name, token), "unregistered")
+    ledger.mark_sent(
+        claimed,
+        remote_id=result.remote_id,
+        push="sent",
+        delivered=result.delivered,
+        dropped=len(result.dropped),
+        note=result.note,
+    )
+    report.sent += 1
+
+
+def publish(
+    settings: Settings,
+    ledger: Ledger,
+    *,
+    now: dt.datetime | None = None,
+    policy: RetryPolicy | None = None,
+    providers: ProviderFactory | None = None,
+) -> PublishReport:
+    """Drain the app channel's pending deliveries: files first, then notifications.
+
+    A provider that stays throttled, down or unauthorised after its in-call retries leaves its
+    deliveries pending; once everything else is done its error is raised (ChannelUnavailable is
+    transient, so Airflow retries the task; ChannelAuthError fails it for a human to look at).
+    """
+    moment = now or dt.datetime.now(dt.UTC)
+    report = PublishReport(channel=CHANNEL)
+    pending = ledger.pending(CHANNEL)
+    versions = [d for d in pending if not d.target.startswith(PUSH_PREFIX)]
+    if versions:
+        _write_files(settings, ledger, report)
+        for delivery in versions:
+            _decide(settings, ledger, delivery, moment, report)
+    opened = _Providers(settings, ledger, policy, providers)
+    for delivery in ledger.pending(CHANNEL):
+        if delivery.target.startswith(PUSH_PREFIX):
+            _push(settings, ledger, delivery, opened, report)
+    if OUTBOX in opened.opened and isinstance(opened.opened[OUTBOX], OutboxProvider):
+        folder = settings.state.outbox / "push"
+        report.messages.append(
+            f"no push provider configured: notifications written to {folder} instead"
+        )
+    if opened.resting:
+        name, error = next(iter(opened.resting.items()))
+        raise type(error)(
+            f"{report.summary()}; {name}: {error.message}", retry_after=error.retry_after
+        ) from error
+    return report
