@@ -412,8 +412,9 @@ class WeChatState:
         article_id = body.get("article_id") if isinstance(body, dict) else None
         index = int(body.get("index", 0) or 0)
         job = self.published.get(str(article_id))
-        if job is None or index > len(job.articles):
-            return _err(40007, "invalid article_id")
+        gone = (str(article_id), 0) in self.deleted or (str(article_id), index) in self.deleted
+        if job is None or index > len(job.articles) or gone:
+            return _err(40007, "invalid article_id")  # (unconfirmed: the docs list no errcode)
         self.deleted.append((str(article_id), index))
         return {"errcode": 0, "errmsg": "ok"}
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import struct
+import threading
+import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from distro.channels.wechat import handle_event, outstanding, poll, publish
+from distro.channels.wechat import handle_event, outstanding, poll, probe, publish
 from distro.channels.wechat.client import WeChatClient
 from distro.config import Settings
 from distro.errors import ChannelUnavailable
@@ -349,3 +354,96 @@ def test_the_connection_comes_from_the_environment(
     assert len(api.ok_calls("freepublish/submit")) == 1
     poll(settings, ledger)
     assert poll(settings, ledger).sent == 1
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def image_host(tmp_path: Path) -> Iterator[str]:
+    """A local web server with one photo (and nothing else)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "photo.png").write_bytes(tiny_png())
+    (root / "note.txt").write_text("不是图片", encoding="utf-8")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_body_images_are_uploaded_once_and_rewritten(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    api: WeChatState,
+    enqueue: Enqueue,
+    image_host: str,
+) -> None:
+    body = (
+        f'<p>现场图片</p><img src="{image_host}/photo.png" alt="现场">'
+        f'<img src="{image_host}/missing.jpg"><img src="{image_host}/note.txt">'
+    )
+    enqueue(article(1, paragraphs=[], body_html=body), article(2, paragraphs=[], body_html=body))
+    report = publish(settings, ledger, client=client)
+    assert len(api.ok_calls("media/uploadimg")) == 1
+    [url] = api.images
+    [draft] = api.ok_calls("draft/add")
+    for item in draft.body["articles"]:
+        assert f'src="{url}"' in item["content"]
+        assert image_host not in item["content"]
+    assert api.filtered_images == []  # nothing left for WeChat to filter
+    assert any("missing.jpg not fetched" in m for m in report.messages)
+    assert any("note.txt is neither JPEG nor PNG" in m for m in report.messages)
+
+
+def test_probe_for_a_deferrable_wait(
+    settings: Settings, ledger: Ledger, api: WeChatState, enqueue: Enqueue, connection: None
+) -> None:
+    enqueue(1)
+    publish(settings, ledger)
+    first = probe(state=str(settings.state.root))
+    assert first["done"] is False and len(first["waiting"]) == 1
+    second = probe(state=str(settings.state.root))
+    assert second == {**second, "done": True, "waiting": [], "sent": 1}
+    assert json.loads(json.dumps(second)) == second  # a trigger event carries it as JSON
+
+
+def test_crash_during_withdrawal_deletes_once(
+    settings: Settings,
+    ledger: Ledger,
+    make_client: Callable[..., WeChatClient],
+    api: WeChatState,
+    enqueue: Enqueue,
+) -> None:
+    [stored] = enqueue(1)
+    client = make_client()
+    publish(settings, ledger, client=client)
+    settle(settings, ledger, client)
+    killed = ledger.kill(stored.id, "error in the story")
+    ledger.enqueue(killed.id, killed.version, "wechat")
+    with pytest.raises(Crash):
+        publish(settings, ledger, client=crashing(make_client, "delete"))
+    report = publish(settings, ledger, client=client)
+    assert report.sent == 1
+    assert len(api.ok_calls("freepublish/delete")) == 1
+    kill = next(d for d in ledger.deliveries(channel="wechat") if d.version == 2)
+    assert kill.state == DeliveryState.SENT and kill.detail["action"] == "deleted"

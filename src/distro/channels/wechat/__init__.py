@@ -7,7 +7,8 @@ from distro.channels.wechat.publish import (
     handle_event,
     outstanding,
     poll,
+    probe,
     publish,
 )
 
-__all__ = ["check_status", "handle_event", "outstanding", "poll", "publish"]
+__all__ = ["check_status", "handle_event", "outstanding", "poll", "probe", "publish"]
