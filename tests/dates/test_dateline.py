@@ -1,29 +1,192 @@
-"""Dateline forms, one real example each, and how a caller cuts them off."""
+"""Dateline forms and how a caller cuts them off.
+
+The formulas are the real forms listed in issue 3 and the shared dev set; the sentence text
+around them (`正文…`) is filler, not copy.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from distro.dates import find_dateline, strip_dateline
+from distro.models import Dateline
 
 ISSUE = dt.date(2021, 7, 5)
 
 
+def _find(text: str, issue: dt.date | None = ISSUE) -> Dateline:
+    found = find_dateline(text, issue)
+    assert found is not None, text
+    assert text[found.span[0] : found.span[1]] == found.raw
+    # What the engine builds must pass the model's own validation.
+    assert Dateline.model_validate(found.model_dump()) == found
+    return found
+
+
 def test_seed_page_bao_xun_with_date() -> None:
     text = "本报7月5日讯 7月4日至5日,2021年全区“攻坚突破年”现场观摩会举行"
-    found = find_dateline(text, ISSUE)
-    assert found is not None
+    found = _find(text)
     assert (found.raw, found.span, found.date) == ("本报7月5日讯", (0, 7), dt.date(2021, 7, 5))
     assert (found.outlet, found.location, found.reporters) == ("本报", None, [])
+    assert found.position == "lead"
     assert strip_dateline(text, found) == "7月4日至5日,2021年全区“攻坚突破年”现场观摩会举行"
 
 
 def test_xinhua_with_reporters_in_parentheses() -> None:
     text = "标题\n新华社北京7月5日电（记者 王二、张三）正文第一句。"
-    found = find_dateline(text, ISSUE)
-    assert found is not None
+    found = _find(text)
     assert found.raw == "新华社北京7月5日电"
-    assert text[found.span[0] : found.span[1]] == found.raw
+    assert found.span == (3, 13)
     assert (found.outlet, found.location, found.date) == ("新华社", "北京", ISSUE)
     assert found.reporters == ["王二", "张三"]
+    # On the text it was found in, and on the paragraph alone.
+    assert strip_dateline(text, found) == "标题\n正文第一句。"
     assert strip_dateline(text[3:], found) == "正文第一句。"
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location", "date", "reporters"),
+    [
+        ("本报讯 正文", "本报讯", "本报", None, None, []),
+        ("本报北京7月4日电 正文", "本报北京7月4日电", "本报", "北京", dt.date(2021, 7, 4), []),
+        ("本报电（钟欣）正文", "本报电", "本报", None, None, ["钟欣"]),
+        ("本报海口电 （记者孙海天）正文", "本报海口电", "本报", "海口", None, ["孙海天"]),
+        ("新华社香港3月21电 正文", "新华社香港3月21电", "新华社", "香港", dt.date(2021, 3, 21), []),
+        ("中新网上海7月5日电 正文", "中新网上海7月5日电", "中新网", "上海", ISSUE, []),
+        ("中新网7月4日电正文", "中新网7月4日电", "中新网", None, dt.date(2021, 7, 4), []),
+        ("中新社北京7月5日电 正文", "中新社北京7月5日电", "中新社", "北京", ISSUE, []),
+        ("人民网北京7月5日电 正文", "人民网北京7月5日电", "人民网", "北京", ISSUE, []),
+        ("(法新社东京电)正文", "(法新社东京电)", "法新社", "东京", None, []),
+        ("(汉城路透电)正文", "(汉城路透电)", "路透社", "汉城", None, []),
+        ("(平壤、汉城综合讯)正文", "(平壤、汉城综合讯)", "综合", "平壤、汉城", None, []),
+        ("(台北讯)正文", "(台北讯)", None, "台北", None, []),
+        (
+            "IT之家 9 月 17 日消息，正文",
+            "IT之家 9 月 17 日消息",
+            "IT之家",
+            None,
+            dt.date(2021, 9, 17),
+            [],
+        ),
+        ("据新华社北京7月5日电 正文", "据新华社北京7月5日电", "新华社", "北京", ISSUE, []),
+        ("据新华社报道，正文", "据新华社报道", "新华社", None, None, []),
+        (
+            "本报北京7月13日电杨宝金、记者刘欣欣报道:正文",
+            "本报北京7月13日电",
+            "本报",
+            "北京",
+            dt.date(2021, 7, 13),
+            ["杨宝金", "刘欣欣"],
+        ),
+        (
+            "本报讯王维钦、特约通讯员李德营报道:正文",
+            "本报讯",
+            "本报",
+            None,
+            None,
+            ["王维钦", "李德营"],
+        ),
+        ("央视网消息（新闻联播）：正文", "央视网消息", "央视网", None, None, []),
+    ],
+)
+def test_forms(
+    text: str,
+    raw: str,
+    outlet: str | None,
+    location: str | None,
+    date: dt.date | None,
+    reporters: list[str],
+) -> None:
+    found = _find(text)
+    assert (found.raw, found.outlet, found.location, found.date, found.reporters) == (
+        raw,
+        outlet,
+        location,
+        date,
+        reporters,
+    )
+    if date is None:
+        assert found.date_reason
+    assert strip_dateline(text, found).startswith("正文")
+
+
+def test_place_with_bracketed_qualifier() -> None:
+    found = _find("新华社马拉开波(委内瑞拉)7月3日电 正文")
+    assert (found.location, found.location_qualifier) == ("马拉开波", "委内瑞拉")
+    assert found.date == dt.date(2021, 7, 3)
+
+
+def test_qualifier_printed_before_the_place() -> None:
+    found = _find("(法新社义大利杜林十日电)正文", dt.date(2006, 2, 11))
+    assert (found.location, found.location_qualifier) == ("杜林", "义大利")
+    assert found.date == dt.date(2006, 2, 10)
+
+
+def test_day_only_in_chinese_numerals() -> None:
+    found = _find("法新社华盛顿六日电 正文", dt.date(2004, 1, 7))
+    assert (found.outlet, found.location, found.date) == ("法新社", "华盛顿", dt.date(2004, 1, 6))
+
+
+def test_full_date_in_chinese_numerals_and_full_width_digits() -> None:
+    found = _find("新华社北京二〇二一年七月五日电 正文", None)
+    assert found.date == dt.date(2021, 7, 5)
+    found = _find("新华社北京７月５日电 正文")
+    assert found.date == dt.date(2021, 7, 5)
+
+
+def test_run_together_co_authors_are_split() -> None:
+    found = _find("新华社达沃斯(瑞士)1月23日电(记者李洁丁喜刚)正文", dt.date(2004, 1, 23))
+    assert found.reporters == ["李洁", "丁喜刚"]
+
+
+def test_trailer_dateline() -> None:
+    text = "正文第一句。正文第二句。（新华社北京3月4日电）"
+    found = _find(text, dt.date(2021, 3, 5))
+    assert found.position == "trailer"
+    assert found.raw == "（新华社北京3月4日电）"
+    assert (found.outlet, found.location, found.date) == ("新华社", "北京", dt.date(2021, 3, 4))
+    assert strip_dateline(text, found) == "正文第一句。正文第二句。"
+
+
+def test_byline_line_before_the_dateline() -> None:
+    text = "标题\n□记者 宋迎迎 报道\n本报7月5日讯 正文"
+    found = _find(text)
+    assert found.reporters == ["宋迎迎"]
+    assert found.span == (14, 21)
+
+
+def test_bracketed_byline_after_a_subtitle() -> None:
+    text = "标题\n人大代表仍不满意司法系统改革成绩(周锐鹏报道)中国全国人大"
+    found = _find(text)
+    assert found.raw == "(周锐鹏报道)"
+    assert (found.outlet, found.location, found.date) == (None, None, None)
+    assert found.reporters == ["周锐鹏"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "标题\n7月10日,全国第一位公推直选的镇党委书记",
+        "标题\n北京时间昨晚,国际汽联汽车运动理事会",
+        "新华社记者近日在北京电视台采访",
+        "标题\n据报道，正文",
+        "本报记者从有关部门获悉",
+        "",
+        "\n\n\n",
+    ],
+)
+def test_no_dateline(text: str) -> None:
+    assert find_dateline(text, ISSUE) is None
+
+
+def test_parentheses_that_are_not_a_credit_are_not_reporters() -> None:
+    found = _find("新华社北京7月5日电（国际观察）正文")
+    assert found.reporters == []
+    assert strip_dateline("新华社北京7月5日电（国际观察）正文", found) == "（国际观察）正文"
+
+
+def test_strip_leaves_text_without_the_dateline_alone() -> None:
+    found = _find("本报讯 正文")
+    assert strip_dateline("另一段文字", found) == "另一段文字"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from distro.dates import find_dateline
+from distro.dates import find_dateline, lead_dates
 
 THRESHOLD = 0.98
 
@@ -71,3 +71,22 @@ def test_dev_set_is_at_least_98_percent_fully_right(shared: Path) -> None:
     right = 1 - len(failures) / len(items)
     print(f"dev set: {len(items) - len(failures)}/{len(items)} fully right ({right:.1%})")
     assert right >= THRESHOLD, "\n".join(failures)
+
+
+def test_dev_set_lead_times_are_resolved_against_their_anchor(shared: Path) -> None:
+    items = [item for item in _items(shared) if "lead_time" in item]
+    assert items
+    failures: list[str] = []
+    for item in items:
+        issue = dt.date.fromisoformat(item["issue_date"])
+        found = find_dateline(item["text"], issue)
+        want = item["lead_time"]
+        got = [d.as_json() for d in lead_dates(item["text"], issue, found)]
+        if not any(
+            g["expr"] == want["expr"] and g["date"] == want["date"] and g["base"] == want["base"]
+            for g in got
+        ):
+            failures.append(f"{item['id']}: want {want}, got {got}")
+    for failure in failures:
+        print(failure)
+    assert not failures

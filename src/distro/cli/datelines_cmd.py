@@ -135,9 +135,8 @@ def run(args: argparse.Namespace) -> int:
             bad += 1
             result["dateline"] = None
             result["lead_dates"] = []
-        out.write(json.dumps(result, ensure_ascii=False))
-        out.write("\n")
-    out.flush()
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()  # a line out per line in, also when the other end of a pipe waits for it
     if bad:
         print(f"distro: {bad} input line(s) could not be read", file=sys.stderr)
         return 1

@@ -78,5 +78,13 @@ def complete(
             return make_date(anchor.year, anchor.month, day)
         except DateProblem:
             pass
-    previous = anchor.replace(day=1) - dt.timedelta(days=1)
+    previous = shift(anchor.replace(day=1), -1)
     return make_date(previous.year, previous.month, day)
+
+
+def shift(anchor: dt.date, days: int) -> dt.date:
+    """`anchor` moved by `days`, or DateProblem at the ends of the calendar."""
+    try:
+        return anchor + dt.timedelta(days=days)
+    except OverflowError as exc:
+        raise DateProblem(f"outside the calendar: {anchor.isoformat()} {days:+d} days") from exc

@@ -114,6 +114,7 @@ _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
 #: First characters a lead formula can start with: other lines are skipped at once.
 _STARTS = frozenset({o[0] for o in OUTLETS} | set("据([（【"))
 _OPENERS = re.compile(r"[(（【\[]")
+_PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
 _AFTER_NEWS = ("：", ":", "（", "(", " ", "\u3000")
 _INDENT_CHARS = " \t\r\u3000\xa0□■●◆◇★☆▲△▼"
 _SEPARATOR_CHARS = " \t\r\n\u3000\xa0:：,，"
@@ -328,5 +329,10 @@ def strip_dateline(paragraph: str, dateline: Dateline) -> str:
     credit = _credit_match(paragraph, end)
     if credit is not None:
         end = credit[0].end()
+    elif dateline.raw.endswith("消息"):
+        # 央视网消息（新闻联播）： the programme in brackets belongs to the header.
+        programme = _PROGRAMME.match(paragraph, end)
+        if programme is not None:
+            end = programme.end()
     rest = paragraph[end:]
     return paragraph[:start] + rest[len(rest) - len(rest.lstrip(_SEPARATOR_CHARS)) :]

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from distro.dates.calendar import DateProblem, Later, complete, make_date
+from distro.dates.calendar import DateProblem, Later, complete, make_date, shift
 from distro.dates.numerals import to_int
 from distro.models import Dateline
 
@@ -93,7 +93,10 @@ def _resolve(found: re.Match[str], text: str, anchor: dt.date | None, base: str)
             return None  # a title: 《今日美国》
         if anchor is None:
             return LeadDate(expr, span, None, None, None, "no anchor date")
-        when = anchor + dt.timedelta(days=_RELATIVE.get(rel, -1))
+        try:
+            when = shift(anchor, _RELATIVE.get(rel, -1))
+        except DateProblem as exc:
+            return LeadDate(expr, span, None, None, base, str(exc))
         return LeadDate(expr, span, when, when, base)
     y, m, d, unit = found.group("y"), found.group("m"), found.group("d"), found.group("unit")
     if m is None and (unit == "号" or _ARABIC.fullmatch(d) is None):
@@ -131,7 +134,7 @@ def _range_end(first: dt.date, m2: str | None, d2: str) -> dt.date:
     last = make_date(year, month, day)
     if last < first and m2 is None:
         # 30日至2日: the range runs into the next month.
-        following = first.replace(day=28) + dt.timedelta(days=4)
+        following = shift(first.replace(day=28), 4)
         last = make_date(following.year, following.month, day)
     if last < first:
         raise DateProblem(f"a range that ends before it starts: {first} to {last}")

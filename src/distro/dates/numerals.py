@@ -34,24 +34,15 @@ def to_int(text: str) -> int | None:
         for ch in text:
             value = value * 10 + _DIGIT[ch]
         return value
-    total = 0
-    pending: int | None = None
-    for ch in text:
-        if ch in _DIGIT:
-            if pending is not None:
-                return None
-            pending = _DIGIT[ch]
-        elif ch in _TENS:
-            base = _TENS[ch]
-            if ch == "十":
-                total += (1 if pending is None else pending) * 10
-            else:
-                if pending is not None:
-                    return None
-                total += base
-            pending = None
-        else:
-            return None
-    if pending is not None:
-        total += pending
-    return total
+    # Tens form: [digit]十[digit], 廿[digit], 卅[digit]; one tens character, at most.
+    tens_at = [i for i, ch in enumerate(text) if ch in _TENS]
+    if len(tens_at) != 1 or len(text) > 3:
+        return None
+    i = tens_at[0]
+    before, tens, after = text[:i], text[i], text[i + 1 :]
+    if len(before) > 1 or len(after) > 1 or (before and tens != "十"):
+        return None
+    if any(ch not in _DIGIT for ch in before + after):
+        return None
+    value = _TENS[tens] * (_DIGIT[before] if before else 1)
+    return value + (_DIGIT[after] if after else 0)
