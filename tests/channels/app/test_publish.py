@@ -244,3 +244,29 @@ def test_killed_article_leaves_the_feeds_and_its_push_is_cancelled(
     assert deliveries(ledger, gone.id)[(2, "default")].detail["push"] == "killed"
     assert deliveries(ledger, gone.id)[(1, "push:late")].state is DeliveryState.FAILED
     assert report.skipped == 1
+
+
+def test_sns_provider_from_config(
+    tmp_path: Path, ledger: Ledger, sns_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    sns = boto3.client("sns", endpoint_url=sns_endpoint, region_name="ap-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    app_arn = sns.create_platform_application(
+        Name="distro-publish", Platform="GCM", Attributes={"PlatformCredential": "{}"}
+    )["PlatformApplicationArn"]
+    for token in ("phone-1", "phone-2"):
+        sns.create_platform_endpoint(PlatformApplicationArn=app_arn, Token=token)
+    connection = {"conn_type": "aws", "login": "testing", "password": "testing",
+                  "extra": {"region_name": "ap-east-1", "endpoint_url": sns_endpoint}}  # fmt: skip
+    monkeypatch.setenv("AIRFLOW_CONN_DISTRO_SNS", json.dumps(connection))
+    cfg = settings(
+        tmp_path, providers=[{"kind": "sns", "conn_id": "distro_sns", "audience": app_arn}]
+    )
+    article = ingest(ledger, make_article(urgency=1))
+    publish(cfg, ledger, now=NOON, policy=quick())
+    publish(cfg, ledger, now=NOON, policy=quick())
+    pushed = deliveries(ledger, article.id)[(1, "push:sns")]
+    assert pushed.state is DeliveryState.SENT and pushed.detail["delivered"] == "2"
+    assert len((pushed.remote_id or "").split(",")) == 2

@@ -7,7 +7,8 @@ Order of precedence, first match wins:
    an explicit ``notify`` is sent even in quiet hours (the editor pressed the button now);
 3. an article already notified for an earlier version does not notify again;
 4. a config rule matches (section and genre if listed, urgency at most ``max_urgency``);
-5. quiet hours (Asia/Shanghai, ``[start, end)``, may wrap midnight) hold rule-based pushes back.
+5. quiet hours (Asia/Shanghai, ``[start, end)``, may wrap midnight) suppress rule-based
+   pushes; they are not sent later (by morning the news is stale; the feeds carry it anyway).
 
 Every version of an article shares one collapse key, so if an editor does notify a correction,
 devices replace the earlier notification instead of showing a second one.
