@@ -447,3 +447,50 @@ def test_crash_during_withdrawal_deletes_once(
     assert len(api.ok_calls("freepublish/delete")) == 1
     kill = next(d for d in ledger.deliveries(channel="wechat") if d.version == 2)
     assert kill.state == DeliveryState.SENT and kill.detail["action"] == "deleted"
+
+
+def test_a_cover_removed_from_the_account_is_uploaded_again(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    enqueue(1)
+    publish(settings, ledger, client=client)
+    api.thumbs.clear()  # someone deleted the material in the console
+    enqueue(2)
+    publish(settings, ledger, client=client)
+    assert [c.errcode for c in api.calls_of("draft/add")] == [0, 40007, 0]
+    assert len(api.ok_calls("material/add_material")) == 2
+    settle(settings, ledger, client)
+    assert states(ledger) == {"sent": 2}
+
+
+def test_a_draft_lost_before_the_rerun_is_drafted_again(
+    settings: Settings,
+    ledger: Ledger,
+    make_client: Callable[..., WeChatClient],
+    api: WeChatState,
+    enqueue: Enqueue,
+) -> None:
+    enqueue(1)
+    with pytest.raises(Crash):
+        publish(settings, ledger, client=crashing(make_client, "add_draft"))
+    [delivery] = ledger.deliveries(channel="wechat")
+    api.drafts.clear()  # deleted in the console before the rerun
+    client = make_client()
+    publish(settings, ledger, client=client)
+    settle(settings, ledger, client)
+    assert states(ledger) == {"sent": 1}
+    assert len(api.ok_calls("draft/add")) == 2
+    assert delivery.detail["step"] == "draft"
+
+
+def test_a_draft_gone_at_submit_is_requeued(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    enqueue(1)
+    api.inject("freepublish/submit", 40007)
+    report = publish(settings, ledger, client=client)
+    assert any("is gone; requeued" in m for m in report.messages)
+    assert states(ledger) == {"pending": 1}
+    publish(settings, ledger, client=client)
+    settle(settings, ledger, client)
+    assert states(ledger) == {"sent": 1}

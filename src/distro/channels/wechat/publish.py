@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -53,11 +53,10 @@ log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 1024 * 1024 - 1  # media/uploadimg takes JPG/PNG under 1 MB
 PUBLISHED, PUBLISHING = 0, 1
+INVALID_MEDIA_ID = 40007
 REJECTED = frozenset({2, 4})  # originality check failed, refused by review: fail_idx says which
 GONE = {5: "deleted by the account after publishing", 6: "banned by WeChat after publishing"}
 CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_id": ""}
-
-ClientFactory = Callable[["Settings", "Ledger"], WeChatClient | None]
 
 
 def client_for(settings: Settings, ledger: Ledger) -> WeChatClient | None:
@@ -81,9 +80,14 @@ def client_for(settings: Settings, ledger: Ledger) -> WeChatClient | None:
     )
 
 
+def _errcode(exc: ChannelError) -> int | None:
+    code = getattr(exc, "errcode", None)
+    return code if isinstance(code, int) else None
+
+
 def _answered(exc: ChannelError) -> bool:
-    """Whether WeChat answered (an errcode): then the call certainly did nothing."""
-    return getattr(exc, "errcode", None) is not None
+    """Whether the call certainly did nothing: WeChat answered an errcode, or we never sent it."""
+    return _errcode(exc) is not None
 
 
 class Publisher:
@@ -98,22 +102,6 @@ class Publisher:
 
     # -- bookkeeping -----------------------------------------------------------------------
 
-    def _refresh(self, members: Sequence[Member]) -> list[Member]:
-        """The members with their deliveries as the ledger holds them now."""
-        current = (
-            {
-                (d.article_id, d.version): d
-                for d in self.ledger.deliveries(channel=CHANNEL)
-                if d.target == members[0].delivery.target
-            }
-            if members
-            else {}
-        )
-        return [
-            Member(current.get((m.delivery.article_id, m.delivery.version), m.delivery), m.article)
-            for m in members
-        ]
-
     def _note(self, message: str) -> None:
         log.info("wechat: %s", message)
         self.report.messages.append(message)
@@ -123,19 +111,21 @@ class Publisher:
         self.report.quarantined += 1
         self._note(f"{member.article.id} v{member.article.version} quarantined: {reason}")
 
-    def _requeue(self, members: Sequence[Member], why: str) -> None:
-        """Back to pending with no edition: the next run drafts them afresh."""
+    def _requeue(self, members: Sequence[Member], why: str) -> list[Member]:
+        """Back to pending with no edition: the next run (or the caller) drafts them afresh."""
+        requeued = []
         for member in members:
             d = self.ledger.update_detail(member.delivery, **CLEARED)
-            self.ledger.mark_failed(d, why, terminal=False)
+            requeued.append(Member(self.ledger.mark_failed(d, why, terminal=False), member.article))
+        return requeued
 
     # -- media -----------------------------------------------------------------------------
 
-    def thumb(self) -> str:
+    def thumb(self, *, fresh: bool = False) -> str:
         """The permanent media_id of the default cover, uploaded once per account."""
         data = default_cover()
         key = f"wechat:thumb:{self.client.appid}:{hashlib.sha256(data).hexdigest()[:16]}"
-        cached = self.ledger.get_value(key)
+        cached = None if fresh else self.ledger.get_value(key)
         if cached:
             return cached
         media_id = self.client.add_thumb(data, "cover.jpg")
@@ -219,9 +209,9 @@ class Publisher:
             kept.append(member)
         return kept, articles
 
-    def draft(self, members: Sequence[Member]) -> None:
+    def draft(self, members: Sequence[Member], *, fresh_thumb: bool = False) -> None:
         """Draft a new edition and submit it; a refused multi-article draft is split up."""
-        thumb = self.thumb()
+        thumb = self.thumb(fresh=fresh_thumb)
         kept, articles = self._render(members, thumb)
         if not kept:
             return
@@ -238,13 +228,16 @@ class Publisher:
         try:
             media_id = self.client.add_draft(articles)
         except ChannelRejected as exc:
+            if _errcode(exc) == INVALID_MEDIA_ID and not fresh_thumb:
+                # Our cached cover was removed from the account's materials: upload it again.
+                self.draft(self._requeue(recorded, exc.message), fresh_thumb=True)
+                return
             if len(recorded) == 1:
                 self._quarantine(recorded[0], exc.message)
                 return
             # WeChat does not say which article it refused: try each on its own.
             self._note(f"edition {name} refused ({exc.message}); drafting its articles singly")
-            self._requeue(recorded, exc.message)
-            for member in self._refresh(recorded):
+            for member in self._requeue(recorded, exc.message):
                 self.draft([member])
             return
         except ChannelError as exc:
@@ -268,6 +261,10 @@ class Publisher:
         try:
             publish_id = self.client.submit(media_id)
         except ChannelRejected as exc:
+            if _errcode(exc) == INVALID_MEDIA_ID:  # the draft was deleted (console): draft again
+                self._requeue(intents, exc.message)
+                self._note(f"edition {name}: draft {media_id} is gone; requeued")
+                return
             for member in intents:
                 self._quarantine(member, f"draft refused at publishing: {exc.message}")
             return
@@ -311,8 +308,7 @@ class Publisher:
             found = next((i for i in self.client.drafts() if self._matches(i, urls, titles)), None)
             if found is None:
                 self._note(f"edition {name}: no draft was made before the interruption")
-                self._requeue(members, "interrupted before draft/add answered")
-                self.draft(self._refresh(members))
+                self.draft(self._requeue(members, "interrupted before draft/add answered"))
                 return
             media_id = str(found["media_id"])
             self._note(f"edition {name}: adopting draft {media_id} made before the interruption")
@@ -393,7 +389,7 @@ class Publisher:
             try:
                 self.client.delete(article_id, index)
             except ChannelRejected as exc:
-                if getattr(exc, "errcode", None) != 40007:
+                if _errcode(exc) != INVALID_MEDIA_ID:
                     raise
                 self._note(f"{member.article.id}: {article_id}#{index} was already gone")
             self.ledger.update_detail(old, deleted="1")
