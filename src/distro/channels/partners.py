@@ -35,7 +35,14 @@ from distro.channels.output import ROOT, Output, make_file
 from distro.channels.web import feeds
 from distro.channels.web.catalog import CAPACITY, Entry, Shelf, updated_time
 from distro.channels.web.publish import objects_of, site_of, version_time
-from distro.channels.web.render import INDEX_SIZE, Site, Story, article_key, is_page
+from distro.channels.web.render import (
+    INDEX_SIZE,
+    Site,
+    Story,
+    article_key,
+    is_page,
+    publishable,
+)
 from distro.errors import ChannelRejected, ChannelUnavailable, ConfigError
 from distro.html import body_text
 from distro.models import Article, Delivery, Kind
@@ -242,12 +249,13 @@ def publish_partner(
                 mine.append(ledger.mark_sending(d))
             except DeliveryConflict:
                 continue
-        article = ledger.get(article_id)
-        if not mine or article is None:
+        found = ledger.get(article_id)
+        if not mine or found is None:
             for d in mine:
                 ledger.mark_failed(d, f"no article {article_id}", terminal=True)
                 report.failed += 1
             continue
+        article = publishable(found)
         latest = mine[-1]
         if article.kind is Kind.TEASER:
             event = None
@@ -293,9 +301,9 @@ def publish_partner(
     if changed:
         stories = []
         for entry in shelf.entries[:INDEX_SIZE]:
-            found = ledger.get(entry.id, entry.version)
-            if found is not None:
-                stories.append(Story(found, entry.updated_at))
+            stored = ledger.get(entry.id, entry.version)
+            if stored is not None:
+                stories.append(Story(publishable(stored), entry.updated_at))
         data = render_feed(stories, partner, site, token)
         written = output.write([make_file(feed_key(token, partner.format), data, tier=ROOT)])
         ledger.set_value(KEY_PREFIX + partner.name, shelf.dump())

@@ -18,6 +18,7 @@ from distro.channels.web.render import (
     Story,
     article_key,
     is_page,
+    publishable,
     render_article,
     render_index,
     render_tombstone,
@@ -79,7 +80,7 @@ def list_files(
             cache[key] = ledger.get(entry.id, entry.version)
         article = cache[key]
         if article is not None:
-            stories.append(Story(article, entry.updated_at))
+            stories.append(Story(publishable(article), entry.updated_at))
     prefix = section_prefix(section) if section else ""
     tier = SECTION if section else ROOT
     title = f"{section} - {site.title}" if section else site.title
@@ -143,12 +144,13 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 continue  # another worker closed it meanwhile
         if not mine:
             continue
-        article = ledger.get(article_id)
-        if article is None:
+        found = ledger.get(article_id)
+        if found is None:
             for d in mine:
                 ledger.mark_failed(d, f"no article {article_id} in the ledger", terminal=True)
                 report.failed += 1
             continue
+        article = publishable(found)
         sections = {v.section for v in ledger.versions(article_id) if v.section}
         key = article_key(article_id)
         if article.kind is Kind.TEASER:

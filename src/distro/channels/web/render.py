@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -78,6 +78,13 @@ def section_prefix(section: str) -> str:
     return f"sections/{section_slug(section)}/"
 
 
+def publishable(article: Article) -> Article:
+    """The article with links only a reader may follow: an original link must be http(s)."""
+    if article.link and urlsplit(article.link.strip()).scheme.lower() not in {"http", "https"}:
+        return article.model_copy(update={"link": None})
+    return article
+
+
 def is_page(article: Article) -> bool:
     """Only live articles get pages; teasers point elsewhere and killed items are withdrawn."""
     return article.kind is Kind.ARTICLE and article.pub_status is not PubStatus.CANCELED
@@ -138,6 +145,11 @@ def marked_body(article: Article) -> Markup:
     return Markup(html)
 
 
+def printed_byline(article: Article) -> str:
+    """The byline as printed, without the box the page sets before it (□记者 … → 记者 …)."""
+    return article.byline.raw.strip("□■ \u3000") if article.byline else ""
+
+
 def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) -> str:
     """An article's page."""
     article = story.article
@@ -157,6 +169,7 @@ def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) ->
             published=story.published,
             updated=story.updated,
             body=marked_body(article),
+            byline=printed_byline(article),
             section_url=section_url,
             nav=navigation(site, sections),
             feeds=feed_links(site, "", site.title),
