@@ -112,6 +112,7 @@ def test_article_page_renders_in_chromium(tmp_path: Path, served: tuple[str, Pat
         store(ledger, story)
         store(ledger, article(2, now - dt.timedelta(hours=1), section="经济"))
         assert web.publish(cfg, ledger).sent == 2
+    assert (site / "articles" / f"{story.id}.html").is_file()
     page_url = f"{base_url}articles/{story.id}.html"
 
     dom = chromium(tmp_path, "--dump-dom", page_url).stdout

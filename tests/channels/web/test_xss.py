@@ -1,4 +1,4 @@
-"""XSS vectors pushed through the whole path (ledger -> publish -> pages and feeds) never survive."""
+"""XSS vectors pushed through the whole path (ledger, publish, pages, feeds) never survive."""
 
 from __future__ import annotations
 
