@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "distro.cli.parse_cmd",
     "distro.cli.datelines_cmd",
     "distro.cli.publish_cmd",
+    "distro.cli.airflow_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,264 @@
+"""The DAG factory: ingest DAGs per source group, one publish DAG per enabled channel, the
+editors' `republish` DAG and a periodic `sweep`, all read from the config file.
+
+Parsing reads the config file and nothing else; every task loads the settings again when it runs
+(DISTRO_CONFIG / DISTRO_STATE), so changing the file changes the DAGs with no code change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import (
+    DAG,
+    Asset,
+    AssetAlias,
+    AssetAny,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronTriggerTimetable,
+    MultipleCronTriggerTimetable,
+    Param,
+    get_current_context,
+    task,
+)
+from airflow.sdk.exceptions import AirflowSkipException
+
+from distro import channels
+from distro.airflow import tasks
+from distro.airflow.failures import DistroRetryPolicy, task_errors
+from distro.airflow.triggers import InboxTrigger
+from distro.config import InboxSourceConfig, Settings
+
+OWNER = "distro"
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+#: How often `sweep` looks for deliveries no event woke (apache/airflow#56050).
+SWEEP = "*/5 * * * *"
+#: Inbox groups also look on a clock, for files dropped while the triggerer was down.
+INBOX_SWEEP = "*/10 * * * *"
+#: Signals ride on one alias so a task announces only the channels that have new work.
+SIGNALS = AssetAlias("distro_signals")
+INBOX_POLL_SECONDS = 1.0
+
+
+def defaults(retries: int = 3) -> dict[str, Any]:
+    """Task defaults: transient errors retry with exponential backoff, terminal ones fail."""
+    return {
+        "owner": OWNER,
+        "retries": retries,
+        "retry_delay": dt.timedelta(seconds=15),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": dt.timedelta(minutes=30),
+        "retry_policy": DistroRetryPolicy(),
+        "execution_timeout": dt.timedelta(minutes=30),
+    }
+
+
+def channel_asset(channel: str) -> Asset:
+    """The asset whose events mean "channel has pending deliveries"."""
+    return Asset(name=f"distro_pending_{channel}", uri=f"distro://pending/{channel}")
+
+
+def inbox_path(settings: Settings, source: InboxSourceConfig) -> Path:
+    return Path(source.path).absolute() if source.path else settings.state.inbox
+
+
+def inbox_asset(settings: Settings, source: InboxSourceConfig) -> Asset:
+    """The inbox as an asset, watched by the triggerer so a dropped file starts ingestion."""
+    folder = inbox_path(settings, source)
+    trigger = InboxTrigger(
+        directory=str(folder), pattern=source.pattern, poke_interval=INBOX_POLL_SECONDS
+    )
+    return Asset(
+        name=f"distro_inbox_{source.name}",
+        uri=f"file://{folder}",
+        watchers=[AssetWatcher(name=f"distro_inbox_{source.name}_watcher", trigger=trigger)],
+    )
+
+
+def clock(
+    crons: list[str], timezone: str
+) -> CronTriggerTimetable | MultipleCronTriggerTimetable | None:
+    """One timetable for the given crons (None when there are none)."""
+    unique = list(dict.fromkeys(crons))
+    if not unique:
+        return None
+    if len(unique) == 1:
+        return CronTriggerTimetable(unique[0], timezone=timezone)
+    return MultipleCronTriggerTimetable(*unique, timezone=timezone)
+
+
+def schedule(assets: list[Asset], crons: list[str], timezone: str) -> Any:
+    """`assets | cron`: an event starts a run at once, the clock catches whatever events missed."""
+    timetable = clock(crons, timezone)
+    if not assets:
+        return timetable
+    condition = assets[0] if len(assets) == 1 else AssetAny(*assets)
+    if timetable is None:
+        return condition
+    return AssetOrTimeSchedule(timetable=timetable, assets=condition)
+
+
+def announce(names: list[str], extra: dict[str, Any]) -> None:
+    """Emit a signal event for each channel in ``names`` through the alias outlet."""
+    outlet_events = get_current_context()["outlet_events"]
+    for name in names:
+        outlet_events[SIGNALS].add(channel_asset(name), extra=extra)
+
+
+def ingest_dag(settings: Settings, group: str) -> DAG:
+    sources = [source for source in settings.config.sources if source.group == group]
+    inboxes = [source for source in sources if isinstance(source, InboxSourceConfig)]
+    crons = [source.schedule for source in sources if source.schedule]
+    if inboxes and not crons:
+        crons = [INBOX_SWEEP]
+    assets = [inbox_asset(settings, source) for source in inboxes]
+    names = ", ".join(source.name for source in sources)
+    with DAG(
+        dag_id=f"ingest_{group}",
+        description=f"Ingest source group {group} ({names}) and wake the channels.",
+        schedule=schedule(assets, crons, settings.config.timezone),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=defaults(),
+        tags=["distro", "ingest", group],
+    ) as dag:
+
+        @task(task_id="ingest", outlets=[SIGNALS])
+        @task_errors
+        def ingest() -> dict[str, Any]:
+            result = tasks.ingest(group)
+            if result["accepted"] or result["new_versions"]:
+                current = tasks.settings_now()
+                announce(tasks.signalled(current), {"group": group, **result})
+            return result
+
+        ingest()
+    return dag
+
+
+def publish_dag(settings: Settings, channel: str) -> DAG:
+    cfg = settings.config.channels
+    pool: dict[str, Any] = {}
+    assets: list[Asset] = []
+    if channel == "wechat":
+        crons = list(cfg.wechat.schedules)
+        pool = {"pool": cfg.wechat.pool, "pool_slots": cfg.wechat.pool_slots}
+    else:
+        assets = [channel_asset(channel)]
+        sweep = {"web": cfg.web.schedule, "app": cfg.app.schedule}.get(channel, cfg.web.schedule)
+        crons = [sweep] if sweep else []
+    with DAG(
+        dag_id=f"publish_{channel}",
+        description=f"Publish what the ledger holds pending for the {channel} channel.",
+        schedule=schedule(assets, crons, settings.config.timezone),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=defaults(),
+        tags=["distro", "publish", channel],
+    ) as dag:
+
+        @task(task_id="publish", **pool)
+        @task_errors
+        def publish() -> dict[str, Any]:
+            return tasks.publish(channel)
+
+        publish()
+    return dag
+
+
+def republish_dag(settings: Settings) -> DAG:
+    names = channels.enabled(settings)
+    params = {
+        "article_ids": Param(
+            [],
+            type="array",
+            items={"type": "string"},
+            minItems=1,
+            title="Article ids",
+            description="One id per line, e.g. a-0123456789abcdef0123.",
+        ),
+        "channels": Param(
+            None,
+            type=["array", "null"],
+            examples=names,
+            title="Channels",
+            description="Redeliver to these channels only; empty means every enabled channel.",
+        ),
+        "reason": Param(
+            "", type="string", minLength=1, title="Reason", description="Why it is republished."
+        ),
+        "note": Param(
+            None,
+            type=["string", "null"],
+            title="Correction note",
+            description="Shown with the article (optional).",
+        ),
+    }
+    with DAG(
+        dag_id="republish",
+        description="Make a new version of articles and redeliver it to the chosen channels.",
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        params=params,
+        default_args=defaults(),
+        tags=["distro", "republish"],
+    ) as dag:
+
+        @task(task_id="revise", outlets=[SIGNALS])
+        @task_errors
+        def revise() -> dict[str, Any]:
+            context = get_current_context()
+            given = context["params"]
+            result = tasks.republish(
+                given["article_ids"],
+                given.get("channels"),
+                given["reason"],
+                given.get("note"),
+                key=context["run_id"],
+            )
+            woken = [name for name in result["channels"] if name not in tasks.CLOCK_CHANNELS]
+            announce(woken, {"republish": result["key"]})
+            return result
+
+        revise()
+    return dag
+
+
+def sweep_dag(settings: Settings) -> DAG:
+    with DAG(
+        dag_id="sweep",
+        description="Wake channels that still have pending deliveries no event woke.",
+        schedule=CronTriggerTimetable(SWEEP, timezone=settings.config.timezone),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=defaults(retries=1),
+        tags=["distro", "sweep"],
+    ) as dag:
+
+        @task(task_id="sweep", outlets=[SIGNALS])
+        @task_errors
+        def sweep() -> list[str]:
+            waiting = tasks.pending()
+            if not waiting:
+                raise AirflowSkipException("nothing pending")
+            announce(waiting, {"sweep": True})
+            return waiting
+
+        sweep()
+    return dag
+
+
+def build(settings: Settings) -> dict[str, DAG]:
+    """Every DAG the config declares, by dag_id."""
+    dags = [ingest_dag(settings, group) for group in tasks.groups(settings)]
+    dags.extend(publish_dag(settings, name) for name in channels.enabled(settings))
+    dags.append(republish_dag(settings))
+    dags.append(sweep_dag(settings))
+    return {dag.dag_id: dag for dag in dags}

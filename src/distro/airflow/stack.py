@@ -1,0 +1,315 @@
+"""`distro up` / `distro down`: a local Airflow on 127.0.0.1 running distro's DAGs.
+
+The four parts run as separate processes (api-server, scheduler, dag-processor, triggerer), each
+with its own pid file under ``<state>/airflow``; SQLite metadata, LocalExecutor, no log servers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from distro import channels
+from distro.airflow import tasks
+from distro.airflow.rest import AirflowClient
+from distro.config import Settings
+from distro.errors import ConfigError, DistroError
+
+USER = "admin"
+PARTS: dict[str, list[str]] = {
+    "api-server": ["api-server"],
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+}
+REPO_DAGS = Path(__file__).resolve().parents[3] / "dags"
+
+
+class StackError(DistroError):
+    """The local Airflow did not start or stop as asked."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where a local Airflow lives and how to reach it."""
+
+    settings: Settings
+
+    @property
+    def home(self) -> Path:
+        return self.settings.state.root / "airflow"
+
+    @property
+    def url(self) -> str:
+        return self.settings.config.airflow.api_url.rstrip("/")
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
+            raise ConfigError(
+                f"airflow.api_url {self.url!r}: `distro up` serves on http://127.0.0.1:<port>"
+            )
+        return parts.port
+
+    @property
+    def passwords_file(self) -> Path:
+        return self.home / "simple_auth_manager_passwords.json.generated"
+
+    def pid_file(self, part: str) -> Path:
+        return self.home / f"{part}.pid"
+
+    def log_file(self, part: str) -> Path:
+        return self.home / "logs" / f"{part}.out"
+
+    def password(self) -> str | None:
+        """The admin password: DISTRO_AIRFLOW_PASSWORD (or the configured reference) when set,
+        else the one `distro up` generated and kept in the passwords file."""
+        from distro import secrets as refs
+
+        try:
+            return refs.resolve(self.settings.config.airflow.password)
+        except ConfigError:
+            pass
+        try:
+            known = json.loads(self.passwords_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        value = known.get(USER)
+        return str(value) if value else None
+
+    def client(self) -> AirflowClient:
+        password = self.password()
+        if not password:
+            raise ConfigError(
+                "no Airflow login: set DISTRO_AIRFLOW_PASSWORD or start the stack with `distro up`"
+            )
+        return AirflowClient(self.url, self.settings.config.airflow.username, password)
+
+    def secret(self, name: str) -> str:
+        """A random value kept in the Airflow home, the same for every part and every start."""
+        path = self.home / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+    def environment(self) -> dict[str, str]:
+        """The environment every part runs with."""
+        dags = os.environ.get("DISTRO_DAGS_FOLDER") or str(REPO_DAGS)
+        env = dict(os.environ)
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": dags,
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__PARALLELISM": "4",
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.passwords_file),
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+                "AIRFLOW__API__HOST": "127.0.0.1",
+                "AIRFLOW__API__PORT": str(self.port),
+                "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{self.port}",
+                "AIRFLOW__API__WORKERS": "1",
+                "AIRFLOW__API__SECRET_KEY": self.secret("api-secret-key"),
+                "AIRFLOW__API_AUTH__JWT_SECRET": self.secret("jwt-secret"),
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
+                # One scheduler loop per second keeps drop-to-publish latency low on SQLite.
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+                "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
+                "DISTRO_STATE": str(self.settings.state.root),
+            }
+        )
+        if self.settings.config_path is not None:
+            env["DISTRO_CONFIG"] = str(self.settings.config_path.absolute())
+        else:
+            env.pop("DISTRO_CONFIG", None)
+        return env
+
+    def alive(self, part: str) -> int | None:
+        """The pid of ``part`` when its pid file names a live process."""
+        try:
+            pid = int(self.pid_file(part).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            # Reap it first when it is our own exited child, or a zombie would look alive.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return None
+        except ChildProcessError:
+            pass
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def running(self) -> dict[str, int]:
+        return {part: pid for part in PARTS if (pid := self.alive(part)) is not None}
+
+
+def airflow_command() -> str:
+    """The `airflow` script of this environment."""
+    candidate = Path(sys.executable).with_name("airflow")
+    if not candidate.exists():
+        raise StackError(f"no airflow command beside {sys.executable}")
+    return str(candidate)
+
+
+def migrate(stack: Stack, env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [airflow_command(), "db", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise StackError(f"airflow db migrate failed: {done.stderr.strip()[-2000:]}")
+
+
+def write_passwords(stack: Stack) -> str:
+    """The fixed login, written before start-up so the API server never generates one."""
+    password = stack.password() or secrets.token_urlsafe(12)
+    stack.passwords_file.write_text(json.dumps({USER: password}), encoding="utf-8")
+    stack.passwords_file.chmod(0o600)
+    return password
+
+
+def expected_dags(settings: Settings) -> set[str]:
+    """The dag ids the factory makes for ``settings`` (computed without importing airflow)."""
+    ids = {f"ingest_{group}" for group in tasks.groups(settings)}
+    ids |= {f"publish_{name}" for name in channels.enabled(settings)}
+    return ids | {"republish", "sweep"}
+
+
+def wait_healthy(stack: Stack, client: AirflowClient, deadline: float) -> None:
+    last = "no answer"
+    while time.monotonic() < deadline:
+        dead = [part for part in PARTS if stack.alive(part) is None]
+        if dead:
+            tail = stack.log_file(dead[0]).read_text(encoding="utf-8", errors="replace")[-1500:]
+            raise StackError(f"{dead[0]} exited during start-up; its log ends:\n{tail}")
+        try:
+            health = client.health()
+        except DistroError as exc:
+            last = exc.message
+        else:
+            states = {name: info.get("status") for name, info in health.items()}
+            if all(status == "healthy" for status in states.values()) and len(states) >= 4:
+                return
+            last = json.dumps(states)
+        time.sleep(1.0)
+    raise StackError(f"Airflow not healthy at {stack.url} in time; last: {last}")
+
+
+def wait_dags(stack: Stack, client: AirflowClient, want: set[str], deadline: float) -> None:
+    seen: set[str] = set()
+    while time.monotonic() < deadline:
+        response = client.call("GET", "/api/v2/dags", params={"tags": "distro", "limit": 100})
+        if response.ok:
+            seen = {dag["dag_id"] for dag in response.json()["dags"]}
+            if want <= seen:
+                return
+        time.sleep(1.0)
+    raise StackError(f"DAGs not loaded in time; missing: {', '.join(sorted(want - seen))}")
+
+
+def ensure_pools(settings: Settings, client: AirflowClient) -> None:
+    """Pools for rate-limited APIs (WeChat), created or resized to the configured slots."""
+    wechat = settings.config.channels.wechat
+    if not wechat.enabled:
+        return
+    body = {"name": wechat.pool, "slots": wechat.pool_slots, "description": "WeChat API calls"}
+    response = client.call("POST", "/api/v2/pools", json=body)
+    if response.status_code == 409:
+        response = client.call("PATCH", f"/api/v2/pools/{wechat.pool}", json=body)
+    client.check(response)
+
+
+def up(settings: Settings, *, timeout: float = 180.0) -> Stack:
+    """Start the local Airflow (no-op for parts already running); returns when it is healthy and
+    distro's DAGs are loaded."""
+    stack = Stack(settings)
+    stack.home.mkdir(parents=True, exist_ok=True)
+    (stack.home / "logs").mkdir(exist_ok=True)
+    settings.state.inbox.mkdir(parents=True, exist_ok=True)
+    write_passwords(stack)
+    env = stack.environment()
+    deadline = time.monotonic() + timeout
+    if not stack.running():
+        if reachable(stack.url):
+            raise StackError(f"something else already answers at {stack.url}")
+        migrate(stack, env)
+    for part, args in PARTS.items():
+        if stack.alive(part) is not None:
+            continue
+        with stack.log_file(part).open("ab") as log:
+            process = subprocess.Popen(
+                [airflow_command(), *args],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=stack.home,
+                start_new_session=True,
+            )
+        stack.pid_file(part).write_text(str(process.pid), encoding="utf-8")
+    client = stack.client()
+    try:
+        wait_healthy(stack, client, deadline)
+        wait_dags(stack, client, expected_dags(settings), deadline)
+        ensure_pools(settings, client)
+    except BaseException:
+        down(settings)
+        raise
+    return stack
+
+
+def down(settings: Settings, *, timeout: float = 30.0) -> list[str]:
+    """Stop the parts `distro up` started (by their pid files); returns what was stopped."""
+    stack = Stack(settings)
+    running = stack.running()
+    for pid in running.values():
+        # Each part leads its own session: signal the group so its workers stop too.
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(stack.alive(part) for part in running):
+        time.sleep(0.3)
+    for part, pid in running.items():
+        if stack.alive(part) is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+    for part in PARTS:
+        stack.pid_file(part).unlink(missing_ok=True)
+    return sorted(running)
+
+
+def reachable(url: str) -> bool:
+    """Whether something answers at ``url`` (used to refuse a port already taken)."""
+    try:
+        requests.get(url, timeout=2)
+    except requests.RequestException:
+        return False
+    return True

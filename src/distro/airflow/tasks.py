@@ -1,0 +1,171 @@
+"""What the DAG tasks do, as plain functions: ingest a source group, publish a channel,
+republish articles, sweep for pending work. Each is idempotent and returns counts, never bodies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from distro import channels, config
+from distro.config import Settings
+from distro.errors import ConfigError, InputError
+from distro.store.ledger import Ledger
+
+#: Channels that publish on a clock (editions), not on every new article.
+CLOCK_CHANNELS = frozenset({"wechat"})
+
+
+def settings_now(settings: Settings | None = None) -> Settings:
+    """The given settings, or the ones DISTRO_CONFIG / DISTRO_STATE name (set by `distro up`)."""
+    from distro.airflow import connections
+
+    connections.install()
+    return settings if settings is not None else config.load()
+
+
+def groups(settings: Settings) -> dict[str, list[str]]:
+    """Source group -> names of its sources, in config order."""
+    found: dict[str, list[str]] = {}
+    for source in settings.config.sources:
+        found.setdefault(source.group, []).append(source.name)
+    return found
+
+
+def for_group(settings: Settings, group: str) -> Settings:
+    """The settings with only the sources of ``group``."""
+    sources = [source for source in settings.config.sources if source.group == group]
+    if not sources:
+        raise ConfigError(f"no source group {group!r}; known: {', '.join(groups(settings))}")
+    narrowed = settings.config.model_copy(update={"sources": sources})
+    return Settings(narrowed, settings.state, settings.config_path)
+
+
+def signalled(settings: Settings) -> list[str]:
+    """Channels that new or revised articles wake at once (the clock channels wait)."""
+    return [name for name in channels.enabled(settings) if name not in CLOCK_CHANNELS]
+
+
+def counts(report: object, fields: Iterable[str]) -> dict[str, int]:
+    """The integer counters of a report, by name (missing ones are 0)."""
+    return {name: int(getattr(report, name, 0) or 0) for name in fields}
+
+
+def ingest(group: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Run every source of ``group`` once; the counts say whether anything new arrived."""
+    from distro import pipeline
+
+    settings = for_group(settings_now(settings), group)
+    ledger = Ledger.open(settings)
+    try:
+        report = pipeline.ingest(settings, ledger=ledger)
+    finally:
+        ledger.close()
+    result: dict[str, Any] = counts(
+        report, ("accepted", "new_versions", "duplicates", "quarantined")
+    )
+    result["errors"] = sum(1 for item in report.sources if item.outcome == "error")
+    result["group"] = group
+    return result
+
+
+def publish(channel: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Drain what is pending for ``channel``."""
+    settings = settings_now(settings)
+    ledger = Ledger.open(settings)
+    try:
+        report = channels.publish(channel, settings, ledger)
+    finally:
+        ledger.close()
+    result: dict[str, Any] = counts(report, ("sent", "skipped", "quarantined", "failed"))
+    result["channel"] = channel
+    result["summary"] = report.summary()
+    return result
+
+
+def request_key(
+    article_ids: Sequence[str], chosen: Sequence[str], reason: str, note: str | None
+) -> str:
+    """A stable key for one republish request: the same request gives the same key."""
+    payload = json.dumps(
+        {
+            "ids": sorted(set(article_ids)),
+            "channels": sorted(set(chosen)),
+            "reason": reason,
+            "note": note,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def choose(settings: Settings, requested: Sequence[str] | None) -> list[str]:
+    """The channels to redeliver to: the requested ones (all enabled when none), checked."""
+    enabled = channels.enabled(settings)
+    if not requested:
+        return enabled
+    unknown = sorted(set(requested) - set(enabled))
+    if unknown:
+        raise ConfigError(
+            f"channel(s) {', '.join(unknown)} not enabled; enabled: {', '.join(enabled)}"
+        )
+    return [name for name in enabled if name in requested]
+
+
+def republish(
+    article_ids: Sequence[str],
+    requested: Sequence[str] | None,
+    reason: str,
+    note: str | None = None,
+    *,
+    key: str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Make a new version of each article and enqueue it for the chosen channels only.
+
+    ``key`` names the request (the DAG run id): a retry with the same key reuses the versions
+    it made instead of making more, so a retried task never republishes twice.
+    """
+    settings = settings_now(settings)
+    ids = list(dict.fromkeys(article_id.strip() for article_id in article_ids if article_id))
+    if not ids:
+        raise InputError("republish needs at least one article id")
+    if not reason.strip():
+        raise InputError("republish needs a reason")
+    chosen = choose(settings, requested)
+    key = key or request_key(ids, chosen, reason, note)
+    pairs = [pair for pair in channels.targets(settings) if pair[0] in chosen]
+    ledger = Ledger.open(settings)
+    try:
+        missing = [article_id for article_id in ids if ledger.get(article_id) is None]
+        if missing:
+            raise InputError(f"no such article(s): {', '.join(missing)}")
+        made = []
+        for article_id in ids:
+            memo = f"republish:{key}:{article_id}"
+            remembered = ledger.get_value(memo)
+            if remembered is None:
+                version = ledger.revise(article_id, correction=note or None, reason=reason).version
+                ledger.set_value(memo, str(version))
+            else:
+                version = int(remembered)
+            queued = sum(
+                ledger.enqueue(article_id, version, channel, target) for channel, target in pairs
+            )
+            made.append({"id": article_id, "version": version, "queued": queued})
+    finally:
+        ledger.close()
+    return {"key": key, "channels": chosen, "articles": made}
+
+
+def pending(settings: Settings | None = None) -> list[str]:
+    """Signalled channels that still have deliveries waiting."""
+    settings = settings_now(settings)
+    ledger = Ledger.open(settings)
+    try:
+        return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
+    finally:
+        ledger.close()

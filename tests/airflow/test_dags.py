@@ -1,0 +1,134 @@
+"""DAG integrity: the DAG folder imports cleanly and the factory follows the config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from distro import config
+from tests.airflow.conftest import REPO
+
+WIRE_AND_FEEDS = """
+[[sources]]
+kind = "inbox"
+name = "desk"
+group = "wire"
+schedule = "*/3 * * * *"
+
+[[sources]]
+kind = "feed"
+name = "xinhua"
+group = "agencies"
+url = "http://127.0.0.1:9/feed.xml"
+schedule = "5 * * * *"
+
+[channels.app]
+enabled = false
+
+[channels.wechat]
+schedules = ["30 6 * * *", "0 12 * * *", "0 19 * * *"]
+pool = "wx_official"
+pool_slots = 2
+
+[[partners]]
+name = "sohu"
+token = "env:SOHU_TOKEN"
+"""
+
+
+def load(tmp_path: Path, text: str | None) -> config.Settings:
+    if text is None:
+        return config.load(None, tmp_path / "state")
+    path = tmp_path / "distro.toml"
+    path.write_text(text, encoding="utf-8")
+    return config.load(path, tmp_path / "state")
+
+
+def test_dag_folder_imports_without_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("DISTRO_STATE", str(tmp_path / "state"))
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    assert set(bag.dag_ids) == {
+        "ingest_wire",
+        "publish_web",
+        "publish_app",
+        "publish_wechat",
+        "republish",
+        "sweep",
+    }
+    for dag in bag.dags.values():
+        assert dag.tags and "distro" in dag.tags, dag.dag_id
+        for task in dag.tasks:
+            assert task.owner == "distro", (dag.dag_id, task.task_id)
+            assert task.retries >= 1, (dag.dag_id, task.task_id)
+            assert task.retry_exponential_backoff, (dag.dag_id, task.task_id)
+            assert task.retry_policy is not None, (dag.dag_id, task.task_id)
+
+
+def test_dags_serialize_as_the_scheduler_stores_them(tmp_path: Path) -> None:
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    from distro.airflow import factory
+
+    for dag in factory.build(load(tmp_path, WIRE_AND_FEEDS)).values():
+        data = DagSerialization.to_dict(dag)
+        again = DagSerialization.from_dict(data)
+        assert again.dag_id == dag.dag_id
+        assert {task.task_id for task in again.tasks} == {task.task_id for task in dag.tasks}
+
+
+def test_the_config_file_decides_the_dags(tmp_path: Path) -> None:
+    from airflow.sdk import AssetOrTimeSchedule, MultipleCronTriggerTimetable
+
+    from distro.airflow import factory
+
+    settings = load(tmp_path, WIRE_AND_FEEDS)
+    dags = factory.build(settings)
+    assert set(dags) == {
+        "ingest_wire",
+        "ingest_agencies",
+        "publish_web",
+        "publish_partners",
+        "publish_wechat",
+        "republish",
+        "sweep",
+    }
+    wire = dags["ingest_wire"].timetable
+    assert isinstance(wire, AssetOrTimeSchedule)
+    (watcher,) = factory.inbox_asset(settings, settings.config.sources[0]).watchers
+    assert watcher.trigger.directory == str(settings.state.inbox)
+    agencies = dags["ingest_agencies"].timetable
+    assert (agencies.expression, agencies.timezone) == ("5 * * * *", "Asia/Shanghai")
+    wechat = dags["publish_wechat"]
+    assert isinstance(wechat.timetable, MultipleCronTriggerTimetable)
+    assert [t.expression for t in wechat.timetable.timetables] == [
+        "30 6 * * *",
+        "0 12 * * *",
+        "0 19 * * *",
+    ]
+    (publish,) = wechat.tasks
+    assert (publish.pool, publish.pool_slots) == ("wx_official", 2)
+    assert isinstance(dags["publish_web"].timetable, AssetOrTimeSchedule)
+
+
+def test_switching_a_channel_off_removes_its_dag(tmp_path: Path) -> None:
+    from distro.airflow import factory
+
+    dags = factory.build(load(tmp_path, "[channels.wechat]\nenabled = false\n"))
+    assert "publish_wechat" not in dags
+    assert {"publish_web", "publish_app"} <= set(dags)
+
+
+def test_republish_form_offers_the_enabled_channels(tmp_path: Path) -> None:
+    from distro.airflow import factory
+
+    dag = factory.build(load(tmp_path, WIRE_AND_FEEDS))["republish"]
+    schema = {name: param.schema for name, param in dag.params.items()}
+    assert schema["channels"]["type"] == ["array", "null"]
+    assert schema["channels"]["examples"] == ["web", "partners", "wechat"]
+    assert schema["article_ids"]["type"] == "array"
+    assert schema["reason"]["minLength"] == 1
+    assert schema["note"]["type"] == ["string", "null"]
