@@ -101,18 +101,25 @@ _TRAILER = re.compile(
 _BYLINE_LINE = re.compile(
     rf"[□■●◆]?\s*(?P<credit>(?:{ROLE})\s*[{_CJK}·、，,\s]{{2,40}}?)\s*(?:报道|摄)?\s*"
 )
+_ROLE_RE = re.compile(ROLE)
+_REPORTED_REACH = 64
 #: Reporter parentheses right after the formula: （记者 X、Y）.
 _PARENS_AFTER = re.compile(r"[ \t\u3000]*[(（](?P<credit>[^()（）\n]{1,60})[)）]")
 #: `…报道:` right after the formula: 杨宝金、记者刘欣欣报道: .
 _REPORTED_AFTER = re.compile(
-    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})?\s?[{_CJK}·](?:[{_CJK}·、，,\s]|{ROLE}){{1,40}}?)"
-    r"\s?报道\s?[:：]?"
+    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})?[ \u3000]?[{_CJK}·]"
+    rf"(?:[{_CJK}·、，, \u3000]|{ROLE}){{1,40}}?)"
+    r"[ \u3000]?报道[ \u3000]?[:：]?"
 )
 #: Sentence punctuation: a line prefix with none is a headline-like run (o0211's subtitle).
 _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
 
-#: First characters a lead formula can start with: other lines are skipped at once.
-_STARTS = frozenset({o[0] for o in OUTLETS} | set("据([（【"))
+#: The patterns worth trying on a line, by its first character; other lines are skipped at once.
+_BY_START: dict[str, tuple[re.Pattern[str], ...]] = {
+    **{outlet[0]: _LEAD_PATTERNS[:1] for outlet in OUTLETS},
+    "据": _LEAD_PATTERNS[1:2],
+    **{bracket: (_LEAD_PATTERNS[0], *_LEAD_PATTERNS[2:]) for bracket in "([（【"},
+}
 _OPENERS = re.compile(r"[(（【\[]")
 _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
 _AFTER_NEWS = ("：", ":", "（", "(", " ", "\u3000")
@@ -130,7 +137,7 @@ def _undated_end_ok(text: str, end: int) -> bool:
     if not ("\u4e00" <= nxt <= "\u9fff"):
         return True
     # 本报讯曹家为、朱纯斌报道: / 本报讯记者 X …
-    return _REPORTED_AFTER.match(text, end) is not None or re.match(ROLE, text[end:]) is not None
+    return _reported_after(text, end) is not None or _ROLE_RE.match(text, end) is not None
 
 
 _COUNTRY_SET = frozenset(COUNTRIES)
@@ -225,13 +232,19 @@ def _build(
 
 def _credit_match(text: str, end: int) -> tuple[re.Match[str], list[str]] | None:
     """The reporter credit directly after a formula ending at `end`, with its names."""
-    for pattern in (_PARENS_AFTER, _REPORTED_AFTER):
-        found = pattern.match(text, end)
+    for found in (_PARENS_AFTER.match(text, end), _reported_after(text, end)):
         if found is not None:
             names = parse_credit(found.group("credit"))
             if names is not None:
                 return found, names
     return None
+
+
+def _reported_after(text: str, end: int) -> re.Match[str] | None:
+    # The pattern is costly to fail; most formulas have no 报道 anywhere near.
+    if "报道" not in text[end : end + _REPORTED_REACH]:
+        return None
+    return _REPORTED_AFTER.match(text, end)
 
 
 def _credit_after(text: str, end: int) -> list[str]:
@@ -273,9 +286,9 @@ def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
     lines = _lines(text)
     for index, (offset, line) in enumerate(lines):
         pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
-        if pos >= offset + len(line) or text[pos] not in _STARTS:
+        if pos >= offset + len(line):
             continue
-        for pattern in _LEAD_PATTERNS:
+        for pattern in _BY_START.get(text[pos], ()):
             found = pattern.match(text, pos, offset + len(line))
             if found is not None:
                 dateline = _build(text, found, issue_date, position="lead")

@@ -29,13 +29,14 @@ _MNUM = rf"[0-9０-９]{{1,2}}|[{_CN}]{{1,3}}"
 _DNUM = rf"[0-9０-９]{{1,2}}|[{_CN}〇零]{{1,3}}"
 _YEAR = r"[0-9０-９]{4}|[〇○Ｏ零一二三四五六七八九]{4}"
 _RANGE = r"(?:至|到|—|－|-|～|~)"
-_EXPRESSION = re.compile(
-    rf"(?P<rel>{_REL}|昨(?![天日晚夜晨]))(?:{_TOD})?"
-    rf"|(?<![0-9０-９.．])(?:(?P<y>{_YEAR})年)?(?:(?P<m>{_MNUM})月)?(?P<d>{_DNUM})(?P<unit>日|号)"
+_RELATIVE_EXPR = re.compile(rf"(?P<rel>{_REL}|昨(?![天日晚夜晨]))(?:{_TOD})?")
+_DATE_EXPR = re.compile(
+    rf"(?<![0-9０-９.．])(?:(?P<y>{_YEAR})年)?(?:(?P<m>{_MNUM})月)?(?P<d>{_DNUM})(?P<unit>日|号)"
     rf"(?:{_TOD})?"
     rf"(?:{_RANGE}(?:(?P<m2>{_MNUM})月)?(?P<d2>{_DNUM})(?:日|号))?"
 )
-#: Where an expression can start: scanning only from these is several times faster.
+_RELATIVE_STARTS = frozenset("今昨前明后")
+
 #: A leading character class lets the regex engine skip ahead fast; the rest narrows it down.
 _TRIGGER = re.compile(
     rf"[今昨前明后0-9０-９{_CN}〇○Ｏ零]"
@@ -44,7 +45,6 @@ _TRIGGER = re.compile(
 )
 #: Words before a day that announce a coming event (将于24日至26日举行): a later day is this month.
 _FUTURE = re.compile("将|定于|拟于|拟在|计划于|预计")
-_ARABIC = re.compile(r"[0-9０-９]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +87,8 @@ def _anchor(
 def _resolve(found: re.Match[str], text: str, anchor: dt.date | None, base: str) -> LeadDate | None:
     expr = found.group(0)
     span = (found.start(), found.end())
-    rel = found.group("rel")
-    if rel is not None:
+    if found.re is _RELATIVE_EXPR:
+        rel = found.group("rel")
         if found.start() > 0 and text[found.start() - 1] == "《":
             return None  # a title: 《今日美国》
         if anchor is None:
@@ -99,7 +99,7 @@ def _resolve(found: re.Match[str], text: str, anchor: dt.date | None, base: str)
             return LeadDate(expr, span, None, None, base, str(exc))
         return LeadDate(expr, span, when, when, base)
     y, m, d, unit = found.group("y"), found.group("m"), found.group("d"), found.group("unit")
-    if m is None and (unit == "号" or _ARABIC.fullmatch(d) is None):
+    if m is None and (unit == "号" or not d.isdecimal()):
         return None  # 5号线, 一日三餐: not dates without a month
     year = to_int(y) if y else None
     month = to_int(m) if m else None
@@ -158,7 +158,11 @@ def lead_dates(text: str, issue_date: dt.date | None, dateline: Dateline | None)
     for trigger in _TRIGGER.finditer(text):
         if trigger.start() < done:
             continue
-        found = _EXPRESSION.match(text, trigger.start())
+        at = trigger.start()
+        if text[at] in _RELATIVE_STARTS:
+            found = _RELATIVE_EXPR.match(text, at)
+        else:
+            found = _DATE_EXPR.match(text, at)
         if found is None:
             continue
         done = found.end()
