@@ -151,8 +151,10 @@ def render_feed(stories: Sequence[Story], partner: PartnerConfig, site: Site, to
     return json.dumps(docs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def session(retries: int = RETRIES, backoff: float = BACKOFF) -> requests.Session:
+def session(retries: int | None = None, backoff: float | None = None) -> requests.Session:
     """A session that retries POSTs on 5xx, 429, connection errors and timeouts."""
+    retries = RETRIES if retries is None else retries
+    backoff = BACKOFF if backoff is None else backoff
     retry = Retry(
         total=retries,
         connect=retries,

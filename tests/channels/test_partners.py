@@ -1,0 +1,324 @@
+"""Partner feeds (format, filters, token paths) and signed webhooks against a real receiver."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from distro.channels import partners
+from distro.errors import ConfigError
+from distro.models import Byline, DeliveryState
+from distro.store.ledger import Ledger
+from tests.channels.web.stories import (
+    article,
+    check_atom,
+    check_json_feed,
+    check_rss,
+    settings,
+    store,
+)
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+SECRET = "whsec-0123456789abcdef"
+TOKENS = {
+    "DISTRO_TOKEN_XINHUA": "tok-Xinhua-4f1c9a7e2b8d",
+    "DISTRO_TOKEN_PORTAL": "tok-Portal-9e2d7c1b4a6f",
+    "DISTRO_TOKEN_APPS": "tok-Apps-2b7e9c4d1f3a8",
+    "DISTRO_TOKEN_ARCHIVE": "tok-Archive-7c3a1e9f2d4b",
+}
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that checks signatures and answers scripted statuses."""
+
+    statuses: list[int] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                valid = partners.verify(
+                    SECRET,
+                    timestamp=headers.get("x-distro-timestamp"),
+                    signature=headers.get("x-distro-signature"),
+                    body=body,
+                )
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if not valid:
+                    status = 401
+                record = {"headers": headers, "body": json.loads(body), "status": status}
+                receiver.requests.append(record)
+                if status == 200:
+                    receiver.accepted.append(record)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver().start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(autouse=True)
+def secrets_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in TOKENS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DISTRO_HOOK_SECRET", SECRET)
+    monkeypatch.setattr(partners, "BACKOFF", 0.01)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(f"sqlite:///{tmp_path / 'state' / 'distro.db'}") as opened:
+        yield opened
+
+
+def config_text(hook_url: str | None = None, *, timeout: float = 5.0) -> str:
+    hook = (
+        f'[partners.webhook]\nurl = "{hook_url}"\nsecret = "env:DISTRO_HOOK_SECRET"\n'
+        if hook_url
+        else ""
+    )
+    return f"""
+[channels.web]
+base_url = "https://news.example.cn/"
+title = "西海岸新闻"
+
+[limits]
+http_timeout_seconds = {timeout}
+
+[[partners]]
+name = "xinhua"
+token = "env:DISTRO_TOKEN_XINHUA"
+format = "rss"
+filters = {{ sections = ["要闻"] }}
+{hook}
+[[partners]]
+name = "portal"
+token = "env:DISTRO_TOKEN_PORTAL"
+format = "atom"
+filters = {{ genres = ["commentary"] }}
+
+[[partners]]
+name = "apps"
+token = "env:DISTRO_TOKEN_APPS"
+format = "jsonfeed"
+full_text = false
+filters = {{ keywords = ["港口"] }}
+
+[[partners]]
+name = "archive"
+token = "env:DISTRO_TOKEN_ARCHIVE"
+format = "ninjs"
+full_text = false
+"""
+
+
+def seed_articles(ledger: Ledger) -> None:
+    """Four articles, each matching a different set of partners."""
+    items = [
+        article(1, NOW, section="要闻"),
+        article(
+            2, NOW - dt.timedelta(minutes=1), section="经济", paragraphs=["港口吞吐量创新高。"]
+        ),
+        article(
+            3,
+            NOW - dt.timedelta(minutes=2),
+            section="评论",
+            genre="commentary",
+            byline=Byline(raw="□本报评论员", role="评论员", roles=["评论员"]),
+        ),
+        article(4, NOW - dt.timedelta(minutes=3), section="要闻", keywords=["港口"]),
+    ]
+    for item in items:
+        _outcome, stored = ledger.put(item)
+        for name in ("xinhua", "portal", "apps", "archive"):
+            ledger.enqueue(stored.id, stored.version, "partners", name)
+
+
+def ninjs_validator() -> Draft202012Validator:
+    shared = Path(__file__).resolve().parents[3] / "shared" / "ninjs"
+    ninjs = json.loads((shared / "ninjs-schema_3.1.json").read_text(encoding="utf-8"))
+    geojson = json.loads((shared / "GeoJSON-schema.json").read_text(encoding="utf-8"))
+    registry: Registry[Any] = Registry().with_resource(
+        "https://geojson.org/schema/GeoJSON.json", Resource.from_contents(geojson)
+    )
+    return Draft202012Validator(ninjs, registry=registry, format_checker=FormatChecker())
+
+
+def test_each_partner_gets_its_format_and_its_filtered_items(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    cfg = settings(tmp_path / "state", config_text())
+    seed_articles(ledger)
+    report = partners.publish(cfg, ledger)
+    assert report.failed == 0 and report.sent + report.skipped == 16
+    root = tmp_path / "state" / "site" / "partners"
+    assert sorted(p.name for p in root.iterdir()) == sorted(TOKENS.values())
+
+    rss = check_rss((root / TOKENS["DISTRO_TOKEN_XINHUA"] / "feed.xml").read_bytes())
+    assert [e.title for e in rss.entries] == ["第1条 新区观摩会举行", "第4条 新区观摩会举行"]
+    assert "本报讯" in rss.entries[0].content[0].value
+    self_link = [link.href for link in rss.feed.links if link.rel == "self"]
+    assert self_link == [
+        f"https://news.example.cn/partners/{TOKENS['DISTRO_TOKEN_XINHUA']}/feed.xml"
+    ]
+
+    atom = check_atom((root / TOKENS["DISTRO_TOKEN_PORTAL"] / "atom.xml").read_bytes())
+    assert [e.title for e in atom.entries] == ["第3条 新区观摩会举行"]
+    assert atom.entries[0].author == "本报评论员"
+
+    doc = check_json_feed((root / TOKENS["DISTRO_TOKEN_APPS"] / "feed.json").read_bytes())
+    assert [i["title"] for i in doc["items"]] == ["第2条 新区观摩会举行", "第4条 新区观摩会举行"]
+    assert all("content_html" not in i and i["content_text"] for i in doc["items"])
+
+    docs = json.loads((root / TOKENS["DISTRO_TOKEN_ARCHIVE"] / "ninjs.json").read_text("utf-8"))
+    assert len(docs) == 4 and all("bodies" not in d for d in docs)
+    validator = ninjs_validator()
+    for d in docs:
+        validator.validate(d)
+
+    outcomes = {(d.article_id, d.target): d.detail["outcome"] for d in ledger.deliveries()}
+    assert outcomes[(f"a-{1:020x}", "xinhua")] == "published"
+    assert outcomes[(f"a-{2:020x}", "xinhua")] == "filtered"
+    assert all(d.state is DeliveryState.SENT for d in ledger.deliveries())
+    again = partners.publish(cfg, ledger)
+    assert (again.sent, again.skipped, again.outputs) == (0, 0, [])
+
+
+def test_a_guessable_token_is_refused(
+    tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISTRO_TOKEN_XINHUA", "xinhua")
+    cfg = settings(tmp_path / "state", config_text())
+    seed_articles(ledger)
+    with pytest.raises(ConfigError, match="token"):
+        partners.publish(cfg, ledger)
+
+
+def test_signatures_and_replay_window() -> None:
+    body = b'{"id":"a"}'
+    stamp = int(time.time())
+    good = partners.sign(SECRET, stamp, body)
+    assert partners.verify(SECRET, timestamp=str(stamp), signature=good, body=body)
+    assert not partners.verify("other", timestamp=str(stamp), signature=good, body=body)
+    assert not partners.verify(SECRET, timestamp=str(stamp), signature=good, body=body + b" ")
+    assert not partners.verify(SECRET, timestamp=str(stamp + 1), signature=good, body=body)
+    old = stamp - partners.REPLAY_WINDOW - 1
+    stale = partners.sign(SECRET, old, body)
+    assert not partners.verify(SECRET, timestamp=str(old), signature=stale, body=body)
+    assert not partners.verify(SECRET, timestamp=None, signature=good, body=body)
+
+
+def test_webhook_is_signed_retried_and_sees_each_item_once(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url))
+    seed_articles(ledger)
+    receiver.statuses = [500]  # the first push fails once, then the retry goes through
+    report = partners.publish(cfg, ledger)
+    assert report.failed == 0
+    assert [r["status"] for r in receiver.requests] == [500, 200, 200]
+    seen = [r["body"]["id"] for r in receiver.accepted]
+    assert sorted(seen) == [f"a-{1:020x}", f"a-{4:020x}"]  # xinhua's filter: 要闻 only
+    first = receiver.accepted[0]
+    assert first["headers"]["x-distro-event"] == "published"
+    assert first["headers"]["x-distro-delivery"] == f"{seen[0]}/v1/xinhua"
+    assert first["headers"]["x-distro-signature"].startswith("sha256=")
+    assert first["body"]["item"]["title"] == "第1条 新区观摩会举行"
+    # the failed attempt and its retry carried the same delivery id and body
+    assert (
+        receiver.requests[0]["headers"]["x-distro-delivery"]
+        == first["headers"]["x-distro-delivery"]
+    )
+    assert receiver.requests[0]["body"] == first["body"]
+    hooked = [d for d in ledger.deliveries(channel="partners") if d.target == "xinhua"]
+    assert sum(d.detail.get("webhook") == "delivered" for d in hooked) == 2
+
+    # a rerun pushes nothing; a kill pushes one `canceled` event, once
+    partners.publish(cfg, ledger)
+    assert len(receiver.requests) == 3
+    killed = ledger.kill(f"a-{1:020x}", "legal")
+    for name in ("xinhua", "portal", "apps", "archive"):
+        ledger.enqueue(killed.id, killed.version, "partners", name)
+    partners.publish(cfg, ledger)
+    partners.publish(cfg, ledger)
+    assert [r["headers"]["x-distro-event"] for r in receiver.accepted] == [
+        "published",
+        "published",
+        "canceled",
+    ]
+    assert receiver.accepted[-1]["body"] == {
+        "event": "canceled",
+        "partner": "xinhua",
+        "id": f"a-{1:020x}",
+        "version": 2,
+    }
+    feed = tmp_path / "state" / "site" / "partners" / TOKENS["DISTRO_TOKEN_XINHUA"] / "feed.xml"
+    assert [e.title for e in check_rss(feed.read_bytes()).entries] == ["第4条 新区观摩会举行"]
+
+
+def test_webhook_down_keeps_the_delivery_pending_until_it_recovers(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url))
+    store(ledger, article(1, NOW, section="要闻"), "partners", "xinhua")
+    receiver.statuses = [503] * (partners.RETRIES + 1)
+    report = partners.publish(cfg, ledger)
+    assert report.failed == 1 and receiver.accepted == []
+    assert len(receiver.requests) == partners.RETRIES + 1
+    (delivery,) = ledger.pending("partners", target="xinhua")
+    assert delivery.state is DeliveryState.PENDING and "503" in (delivery.last_error or "")
+    report = partners.publish(cfg, ledger)
+    assert report.sent == 1 and len(receiver.accepted) == 1
+    assert ledger.pending("partners") == []
+
+
+def test_webhook_refusal_is_final_for_the_item(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url))
+    store(ledger, article(1, NOW, section="要闻"), "partners", "xinhua")
+    receiver.statuses = [410]
+    report = partners.publish(cfg, ledger)
+    assert report.failed == 1 and len(receiver.requests) == 1
+    (delivery,) = ledger.deliveries(channel="partners")
+    assert delivery.state is DeliveryState.FAILED and "410" in (delivery.last_error or "")
