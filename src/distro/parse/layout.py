@@ -22,17 +22,24 @@ from enum import Enum
 from distro.dates import find_dateline
 from distro.dates.numerals import to_int
 from distro.models import Byline
-from distro.parse.byline import merge_bylines, parse_byline
-from distro.parse.typography import join_fragments, tidy_line
+from distro.parse.byline import MARKS, merge_bylines, parse_byline
+from distro.parse.byline import MAX_LENGTH as MAX_BYLINE
+from distro.parse.typography import join_fragments, tidy_lines
 
 #: Longest line that can be a headline; longer lines are body.
 MAX_HEADING = 40
+#: Longest line that can be page furniture (editor credits, stamps); a longer one is copy.
+MAX_FURNITURE = 80
 #: Characters that end a paragraph for good.
 PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)")
 #: A heading never ends with these (it is a sentence or a fragment of one).
 _NOT_HEADING_END = frozenset("。，、；：,;:")
 #: Sentence punctuation: a short line with these is prose, not a crosshead.
 _CLAUSE = frozenset("，、；：,;:")
+#: Numbered crossheads: `一、` `（二）` `3.`.
+_ORDINAL = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+)
 
 _PAGE = r"[A-Za-zＡ-Ｚａ-ｚ]?\s*[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3}"
 _JUMP_LINE = re.compile(rf"[（(]?\s*(?:下转|转|接)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]?")
@@ -50,9 +57,14 @@ _FURNITURE = re.compile(
 _TIMESTAMP = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"(?:\s*(?:星期|周)[一二三四五六日天])?"
-    r"(?:\s*T?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?:\s*T?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:[.:]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    # CMS residue after a stamp: record ids, flags, the story's URL.
+    r"(?:\s+(?:\d+|https?://\S+))*"
 )
-_DASHES = ("——", "--", "──", "－－", "—")
+_DASHES = frozenset(("——", "--", "──", "－－", "—"))  # two-character openings of a 副题
+_DASH_CHARS = "—-─－"
+#: Cheap test before parsing a byline: a box mark or a role word.
+_BYLINE_HINT = re.compile(rf"^[{re.escape(MARKS)}]|记者|评论员|通讯员|实习生|摄影|编译")
 
 
 class LineKind(Enum):
@@ -121,9 +133,12 @@ def is_heading(text: str) -> bool:
 
 def classify(text: str) -> Line:
     """One normalized, non-empty line classified."""
+    size = len(text)
+    if size > MAX_FURNITURE:
+        return Line(text, LineKind.TEXT)  # the common case: a body line, nothing else is this long
     if _FURNITURE.match(text) is not None or _TIMESTAMP.fullmatch(text) is not None:
         return Line(text, LineKind.FURNITURE)
-    if len(text) <= 16:
+    if size <= 16:
         found = _JUMP_LINE.fullmatch(text)
         if found is not None:
             return Line(text, LineKind.JUMP, page=page_number(found.group("page")))
@@ -132,26 +147,22 @@ def classify(text: str) -> Line:
         found = _PAGE_REF.fullmatch(text)
         if found is not None:
             return Line(text, LineKind.PAGE_REF, page=page_number(found.group("page")))
-    for dash in _DASHES:
-        if text.startswith(dash):
-            rest = text[len(dash) :].lstrip("—-─－ ")
-            if rest:
-                return Line(rest, LineKind.SUBHEAD, heading=True)
+    if text[0] in _DASH_CHARS:
+        rest = text.lstrip(_DASH_CHARS + " ")
+        if not rest:
             return Line(text, LineKind.FURNITURE)  # a rule drawn with dashes
-    byline = parse_byline(text)
-    if byline is not None:
-        return Line(text, LineKind.BYLINE, byline=byline)
+        if text[:2] in _DASHES and is_heading(rest):
+            return Line(rest, LineKind.SUBHEAD, heading=True)
+    if size <= MAX_BYLINE and _BYLINE_HINT.search(text) is not None:
+        byline = parse_byline(text)
+        if byline is not None:
+            return Line(text, LineKind.BYLINE, byline=byline)
     return Line(text, LineKind.TEXT, heading=is_heading(text))
 
 
 def lines_of(text: str) -> list[Line]:
     """The page's non-empty lines, normalized and classified, in page order."""
-    out = []
-    for raw in text.splitlines():
-        tidy = tidy_line(raw)
-        if tidy:
-            out.append(classify(tidy))
-    return out
+    return [classify(line) for line in tidy_lines(text)]
 
 
 def _closed(paragraph: str) -> bool:
@@ -160,7 +171,9 @@ def _closed(paragraph: str) -> bool:
 
 def _crosshead(paragraph: str) -> bool:
     """A short title line inside a body (`一、强化项目支撑`), which text never continues."""
-    return is_heading(paragraph) and not any(ch in _CLAUSE for ch in paragraph)
+    if not is_heading(paragraph):
+        return False
+    return _ORDINAL.match(paragraph) is not None or not any(ch in _CLAUSE for ch in paragraph)
 
 
 def _opens_with_dateline(text: str) -> bool:
@@ -188,6 +201,10 @@ class _Segmenter:
         run = self.lines[start:end]
         if any(line.kind is LineKind.SUBHEAD for line in run):
             return True
+        if current.byline is not None and not current.paragraphs:
+            return False  # the first line after a byline is the lead, however short
+        if _opens_with_dateline(run[0].text):
+            return False  # `本报讯 …` opens a lead, never a headline
         following = self.lines[end] if end < len(self.lines) else None
         if following is not None:
             if following.kind in (LineKind.BYLINE, LineKind.PAGE_REF):
@@ -197,7 +214,7 @@ class _Segmenter:
         body = current.paragraphs
         if body and not _closed(body[-1]) and not _crosshead(body[-1]):
             return False  # the run is the broken-off rest of an open paragraph
-        return len(run) >= 2 or (following is None and bool(body))
+        return len(run) >= 2
 
     def segment(self) -> Layout:
         lines = self.lines
@@ -243,11 +260,11 @@ class _Segmenter:
             self.dropped.append(line.text)
             return
         text = line.text if kind is not LineKind.SUBHEAD else f"——{line.text}"
-        head = _FROM_HEAD.match(text)
+        head = _FROM_HEAD.match(text) if text[0] in "（(" else None
         if head is not None:
             self.dropped.append(head.group())
             text = text[head.end() :].lstrip()
-        jump = _JUMP_TAIL.search(text)
+        jump = _JUMP_TAIL.search(text, max(0, len(text) - 16)) if text[-1:] in ("）", ")") else None
         if jump is not None:
             self.dropped.append(jump.group())
             text = text[: jump.start()].rstrip()

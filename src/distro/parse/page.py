@@ -24,7 +24,7 @@ from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
 from distro.parse.encoding import decode
 from distro.parse.layout import Block, Layout, segment
-from distro.parse.typography import is_cjk
+from distro.parse.typography import ideograph_share
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Share of a page's visible characters that must be ideographs for it to be a Chinese page.
@@ -39,7 +39,8 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
 def _width(text: str) -> float:
-    return sum(1.0 if ord(ch) > 0x7F else 0.5 for ch in text)
+    """Printed width in ems: ASCII characters are half as wide as ideographs."""
+    return len(text) - 0.5 * len(text.encode("ascii", errors="ignore"))
 
 
 def split_stack(stack: list[tuple[str, bool]]) -> tuple[str | None, str, str | None]:
@@ -61,13 +62,6 @@ def _genre(byline: Byline | None, headlines: list[str | None]) -> str:
     if any(line and any(word in line for word in FEATURE_WORDS) for line in headlines):
         return "feature"
     return "news"
-
-
-def _cjk_share(text: str) -> float:
-    visible = [ch for ch in text[:20000] if not ch.isspace()]
-    if not visible:
-        return 0.0
-    return sum(1 for ch in visible if is_cjk(ch)) / len(visible)
 
 
 def infer_issue_date(text: str, layout: Layout) -> dt.date | None:
@@ -97,8 +91,13 @@ def infer_issue_date(text: str, layout: Layout) -> dt.date | None:
 
 
 def _lead_dateline(
-    paragraphs: list[str], issue_date: dt.date | None
+    paragraphs: list[str], issue_date: dt.date | None, byline: Byline | None
 ) -> tuple[Dateline | None, list[str]]:
+    """The dateline opening the first paragraph, cut off the body; the span indexes that paragraph.
+
+    The dateline credits everyone the item credits: the byline's names come first, as printed
+    above the lead, then any the dateline's own credit adds (`（记者 X）`).
+    """
     if not paragraphs:
         return None, paragraphs
     first = paragraphs[0]
@@ -106,6 +105,9 @@ def _lead_dateline(
     if dateline is None or dateline.position != "lead" or dateline.span[0] != 0:
         return None, paragraphs
     rest = strip_dateline(first, dateline).strip()
+    if byline is not None and byline.names:
+        extra = [name for name in dateline.reporters if name not in byline.names]
+        dateline = dateline.model_copy(update={"reporters": [*byline.names, *extra]})
     return dateline, ([rest] if rest else []) + paragraphs[1:]
 
 
@@ -161,7 +163,7 @@ def _article(
         dateline, paragraphs = None, []
         summary = "".join(block.paragraphs) or None
     else:
-        dateline, paragraphs = _lead_dateline(block.paragraphs, issue_date)
+        dateline, paragraphs = _lead_dateline(block.paragraphs, issue_date, block.byline)
         summary = None
     # Two items with one headline on one page (rare: a teaser and its story) stay apart.
     seen[headline] += 1
@@ -203,7 +205,7 @@ def parse_text(
     """The Articles of a decoded page; raises ParseError when the text is not a page."""
     if not text.strip():
         raise ParseError(f"{origin}: empty page")
-    if _cjk_share(text) < MIN_CJK_SHARE:
+    if ideograph_share(text[:600]) < MIN_CJK_SHARE:
         raise ParseError(f"{origin}: not a newspaper page (almost no Chinese text)")
     layout = segment(text)
     if not layout.blocks:

@@ -22,28 +22,58 @@ CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # ideographs
     "\uff00-\uffef"  # full-width forms
 )
-_FULL = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
-_HALF_IN_CJK = re.compile(rf"(?<=[{CJK}])[,;:?!()]|[,;:?!()](?=[{CJK}])")
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+# One pattern per mark, starting with the mark itself so the engine scans for it at C speed,
+# with a constant replacement: far faster than lookbehind-first patterns or a callback.
+_HALF_IN_CJK = tuple(
+    (
+        half,
+        re.compile(rf"{re.escape(half)}(?:(?<=[{CJK}]{re.escape(half)})|(?=[{CJK}]))"),
+        full,
+    )
+    for half, full in _FULL.items()
+)
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002-\u200b\u202f\u205f\ufeff]+")
-_SPACE_AT_PUNCT = re.compile(r" (?=[，。、；：？！）」』”》])|(?<=[，。、；：？！（「『“《]) ")
-_STRIP = " \t\r\n\f\v\u00a0\u3000\u202f\u205f\ufeff" + "".join(map(chr, range(0x2002, 0x200C)))
+_SPACE_AT_PUNCT = re.compile(r" (?:(?=[，。、；：？！）」』”》])|(?<=[，。、；：？！（「『“《] ))")
 
 
 def punctuate(text: str) -> str:
     """`text` with half-width `, ; : ? ! ( )` in Chinese context made full-width."""
-    return _HALF_IN_CJK.sub(lambda m: m.group().translate(_FULL), text)
+    for half, pattern, full in _HALF_IN_CJK:
+        if half in text:
+            text = pattern.sub(full, text)
+    return text
+
+
+def tidy_lines(text: str) -> list[str]:
+    """The non-empty lines of `text`, each normalized (see the module docstring).
+
+    Works on the whole text at once: a handful of regex passes instead of a handful per line.
+    """
+    text = _SPACES.sub(" ", text)
+    text = punctuate(text)
+    if " " in text:
+        text = _SPACE_AT_PUNCT.sub("", text)
+    return [stripped for line in text.splitlines() if (stripped := line.strip(" \r"))]
 
 
 def tidy_line(line: str) -> str:
     """One line normalized: punctuation, then whitespace trimmed and collapsed."""
-    line = line.strip(_STRIP)
-    if not line:
-        return ""
-    line = _SPACES.sub(" ", line)
-    line = punctuate(line)
-    if " " in line:
-        line = _SPACE_AT_PUNCT.sub("", line)
-    return line
+    return " ".join(tidy_lines(line))
+
+
+_NOT_IDEOGRAPH = re.compile(r"[^\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def ideograph_share(text: str) -> float:
+    """Share of the visible (non-space) characters of `text` that are ideographs."""
+    # Counting the rarer side (not ideographs) keeps this cheap on Chinese text.
+    spaces = sum(len(run) for run in _WHITESPACE.findall(text))
+    visible = len(text) - spaces
+    if visible <= 0:
+        return 0.0
+    return 1 - len(_NOT_IDEOGRAPH.findall(text)) / visible
 
 
 def is_cjk(ch: str) -> bool:
@@ -54,10 +84,10 @@ def is_cjk(ch: str) -> bool:
 def join_fragments(head: str, tail: str) -> str:
     """Two pieces of one paragraph split by a column or page break, rejoined.
 
-    Chinese text is written without spaces, so the pieces meet directly; two Latin words meet
-    with a space (a break between `new` and `area` was a space before it was a break).
+    Chinese text is written without spaces, so the pieces meet directly (digits too: `5|G` is
+    `5G`); two Latin words meet with a space (a break between `new` and `area` was a space).
     """
-    ascii_head = head and head[-1].isascii() and head[-1].isalnum()
-    if ascii_head and tail and tail[0].isascii() and tail[0].isalnum():
+    latin_head = head and head[-1].isascii() and head[-1].isalpha()
+    if latin_head and tail and tail[0].isascii() and tail[0].isalpha():
         return f"{head} {tail}"
     return head + tail

@@ -1,0 +1,197 @@
+"""Page layout on hand-made pages: items, stacks, jumps, teasers, furniture, repairs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from distro.errors import ParseError
+from distro.models import Article, Kind
+from distro.parse import parse_page
+from distro.parse.layout import page_number, segment
+from distro.parse.page import split_stack
+
+ISSUE = dt.date(2021, 7, 5)
+
+
+def parse(text: str, **kwargs: object) -> list[Article]:
+    return parse_page(text.encode(), origin="file:///inbox/page.txt", **kwargs)  # type: ignore[arg-type]
+
+
+WIRE_PAGE = """
+习近平在北京考察时强调
+
+坚持新发展理念 推动高质量发展
+
+——记者手记
+
+本报记者 王丹 实习生 黄佶滢 上海报道
+
+新华社北京7月5日电（记者 李明）7月4日,各地干部群众认真学习讲话精神,表示要把
+
+学习成果转化为工作动力。
+
+一、强化项目支撑
+
+各地要发挥项目关键支撑作用,推动经济发展始终走在前列。（下转第４版）
+
+全市举行安全生产会议
+
+记者 张三 通讯员 李四
+
+本报讯 昨天,全市安全生产工作会议召开。会议要求各部门压实责任,确保安全。
+
+会议还部署了下一阶段的
+
+重点工作。
+
+详见第3版
+
+（下转第５版）
+
+本版责编：赵六
+
+版式设计：钱七
+
+2021-07-05 08:12:33
+"""
+
+
+def test_wire_page_items_stack_byline_dateline() -> None:
+    first, second = parse(WIRE_PAGE, issue_date=ISSUE)
+    assert first.kicker == "习近平在北京考察时强调"
+    assert first.headline == "坚持新发展理念 推动高质量发展"
+    assert first.subheadline == "记者手记"
+    assert first.genre == "feature"
+    assert first.byline is not None
+    assert first.byline.names == ["王丹", "黄佶滢"]
+    assert first.byline.roles == ["记者", "实习生"]
+    assert first.dateline is not None
+    assert first.dateline.raw == "新华社北京7月5日电"
+    assert first.dateline.location == "北京"
+    assert first.dateline.date == dt.date(2021, 7, 5)
+    assert first.dateline.reporters == ["王丹", "黄佶滢", "李明"]
+    assert first.paragraphs == [
+        "7月4日，各地干部群众认真学习讲话精神，表示要把学习成果转化为工作动力。",
+        "一、强化项目支撑",
+        "各地要发挥项目关键支撑作用，推动经济发展始终走在前列。",
+    ]
+    assert first.continued_on_page == "4"
+    assert second.headline == "全市举行安全生产会议"
+    assert second.byline is not None
+    assert second.byline.roles == ["记者", "通讯员"]
+    assert second.byline.names == ["张三", "李四"]
+
+
+def test_jump_furniture_and_stamps_are_not_copy() -> None:
+    layout = segment(WIRE_PAGE)
+    body = "".join(p for block in layout.blocks for p in block.paragraphs)
+    for gone in ("下转", "责编", "版式设计", "08:12:33"):
+        assert gone not in body
+    assert "本版责编：赵六" in layout.dropped
+    assert "2021-07-05 08:12:33" in layout.dropped
+
+
+def test_teaser_with_summary_and_later_lines() -> None:
+    items = parse(WIRE_PAGE, issue_date=ISSUE)
+    teaser = items[1]
+    # A 详见 line closes the item as a teaser: the text above it is its summary, not a body.
+    assert teaser.kind is Kind.TEASER
+    assert teaser.page_ref == "3"
+    assert teaser.paragraphs == []
+    assert teaser.summary is not None and teaser.summary.endswith("重点工作。")
+
+
+def test_headline_after_open_paragraph_is_not_swallowed() -> None:
+    page = """
+第一个标题
+
+□记者 宋迎迎 报道
+
+本报7月5日讯 会议指出，要加快推进项目建设，这段文字在版面末尾没有句号
+
+第二个标题
+
+□本报评论员
+
+正文第一段。
+"""
+    first, second = parse(page, issue_date=ISSUE)
+    assert first.paragraphs == ["会议指出，要加快推进项目建设，这段文字在版面末尾没有句号"]
+    assert second.headline == "第二个标题"
+    assert second.genre == "commentary"
+
+
+def test_real_paragraph_ends_are_never_joined() -> None:
+    page = "标题\n\n□记者 宋迎迎 报道\n\n" + "\n\n".join(
+        ["第一段结束了。", "他说：“第二段也结束了。”", "第三段问道？", "第四段；", "第五段"]
+    )
+    (article,) = parse(page, issue_date=ISSUE)
+    assert len(article.paragraphs) == 5
+
+
+def test_crosshead_is_its_own_paragraph() -> None:
+    page = "标题\n\n□记者 宋迎迎 报道\n\n第一段。\n\n二、加快项目建设\n\n第二段，内容很长。\n"
+    (article,) = parse(page, issue_date=ISSUE)
+    assert article.paragraphs == ["第一段。", "二、加快项目建设", "第二段，内容很长。"]
+
+
+def test_continued_from_another_page_marker_is_stripped() -> None:
+    page = "接续的标题\n\n□记者 宋迎迎 报道\n\n（上接第一版）要发挥国家战略叠加优势。\n"
+    (article,) = parse(page, issue_date=ISSUE)
+    assert article.paragraphs == ["要发挥国家战略叠加优势。"]
+
+
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [
+        ([("一行标题", False)], (None, "一行标题", None)),
+        (
+            [("短引题", False), ("这是一个更长的主标题", False)],
+            ("短引题", "这是一个更长的主标题", None),
+        ),
+        (
+            [("这是一个更长的主标题", False), ("短副题", False)],
+            (None, "这是一个更长的主标题", "短副题"),
+        ),
+        ([("主标题", False), ("某某活动侧记", True)], (None, "主标题", "某某活动侧记")),
+        ([("只有副题", True)], (None, "只有副题", None)),
+    ],
+)
+def test_split_stack(
+    stack: list[tuple[str, bool]], expected: tuple[str | None, str, str | None]
+) -> None:
+    assert split_stack(stack) == expected
+
+
+@pytest.mark.parametrize(
+    ("printed", "plain"), [("二", "2"), ("４", "4"), ("Ａ３", "A3"), ("03", "3"), ("十二", "12")]
+)
+def test_page_numbers(printed: str, plain: str) -> None:
+    assert page_number(printed) == plain
+
+
+def test_english_text_is_not_a_page() -> None:
+    with pytest.raises(ParseError, match="not a newspaper page"):
+        parse("# README\n\nThis project parses pages.\n\nRun the tests.\n")
+
+
+def test_prose_without_headline_is_not_a_page() -> None:
+    prose = "这是一段很长的中文文字，没有任何标题，也没有署名，只是一段普通的说明文字而已。" * 2
+    with pytest.raises(ParseError, match="no headline"):
+        parse(prose + "\n\n" + prose)
+
+
+def test_issue_date_from_masthead() -> None:
+    page = "2021年7月6日 星期二\n\n标题\n\n□记者 宋迎迎 报道\n\n本报7月5日讯 正文。\n"
+    (article,) = parse(page)
+    assert article.issue_date == dt.date(2021, 7, 6)
+    assert article.issue_date_inferred
+    assert article.dateline is not None and article.dateline.date == dt.date(2021, 7, 5)
+
+
+def test_no_issue_date_when_the_page_prints_none() -> None:
+    (article,) = parse("标题\n\n□记者 宋迎迎 报道\n\n本报讯 正文。\n")
+    assert article.issue_date is None and not article.issue_date_inferred
+    assert article.published_at is None

@@ -1,0 +1,44 @@
+"""Punctuation and whitespace normalization: only those change."""
+
+from __future__ import annotations
+
+import pytest
+
+from distro.parse.typography import join_fragments, punctuate, tidy_line, tidy_lines
+
+
+@pytest.mark.parametrize(
+    ("raw", "tidy"),
+    [
+        ("市委常委,西海岸新区", "市委常委，西海岸新区"),
+        ("7月4日至5日,2021年", "7月4日至5日，2021年"),
+        ("建设。(下转第二版)", "建设。（下转第二版）"),
+        ("他说:好!真的?是;", "他说：好！真的？是；"),
+        ("“七一”,重要", "“七一”，重要"),
+        ("共3,000元", "共3,000元"),
+        ("10:30开会", "10:30开会"),
+        ("see a, b (c)", "see a, b (c)"),
+        ("http://example.com/a?b=1", "http://example.com/a?b=1"),
+    ],
+)
+def test_half_width_punctuation_in_chinese_becomes_full_width(raw: str, tidy: str) -> None:
+    assert punctuate(raw) == tidy
+
+
+def test_whitespace_trimmed_and_collapsed() -> None:
+    assert tidy_line("\u3000\u3000孙永红出席并讲话  周安主持 \t") == "孙永红出席并讲话 周安主持"
+    assert tidy_line("观摩会, 深入学习") == "观摩会，深入学习"
+    assert tidy_line("\ufeff标题\u00a0\u00a0") == "标题"
+    assert tidy_lines("\n\n一\r\n\n  \n二 \n") == ["一", "二"]
+
+
+def test_nothing_else_changes() -> None:
+    text = "《关于支持青岛西海岸新区的若干措施》“131”工程、A股—港股…1787亿元"
+    assert tidy_line(text) == text
+
+
+def test_fragments_rejoin_without_space_in_chinese() -> None:
+    assert join_fragments("两天的", "时间") == "两天的时间"
+    assert join_fragments("经", "济较好") == "经济较好"
+    assert join_fragments("new", "area") == "new area"
+    assert join_fragments("第5", "G网络") == "第5G网络"
