@@ -190,3 +190,19 @@ def test_parentheses_that_are_not_a_credit_are_not_reporters() -> None:
 def test_strip_leaves_text_without_the_dateline_alone() -> None:
     found = _find("本报讯 正文")
     assert strip_dateline("另一段文字", found) == "另一段文字"
+
+
+def test_the_real_seed_page(seed_bytes: bytes) -> None:
+    """The original page: headline, subtitles, byline line, then the 本报7月5日讯 paragraph."""
+    text = seed_bytes.decode("utf-8").strip()
+    opening = "\n".join(line for line in text.splitlines()[:12] if line.strip())
+    found = _find(opening, dt.date(2021, 7, 5))
+    assert (found.raw, found.date, found.outlet, found.location) == (
+        "本报7月5日讯",
+        dt.date(2021, 7, 5),
+        "本报",
+        None,
+    )
+    assert found.reporters == ["宋迎迎"]  # from the □记者 宋迎迎 报道 line above it
+    lead = opening[found.span[0] :].split("\n", 1)[0]
+    assert strip_dateline(lead, found).startswith("7月4日至5日,2021年全区")

@@ -60,23 +60,25 @@ _TOD = r"(?:凌晨|清晨|早晨|上午|中午|下午|傍晚|晚间|晚上|晚|�
 _PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息)[{_CJK}·・])"
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
 _QUAL = rf"\s?[(（](?P<qual>[{_CJK}]{{1,8}})[)）]\s?"
+#: Desk words before 专电: 新华社北京1月22日新媒体专电, 新华社广州3月22日体育专电.
+_SPECIAL = "(?:新媒体|体育|经济|财经|国际|军事|文化|科技|社会|法制)?"
 _OPEN = r"[(（【\[]"
 _CLOSE = r"[)）】\]]"
 
 # outlet [place [(qualifier)]] [date [time of day]] 电|讯|专电|消息, optionally in brackets.
 _OUTLET_FIRST = (
     rf"(?P<outlet>{_OUTLET})\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?"
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?P<term>专电|电|讯|消息)"
+    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?P<term>{_SPECIAL}专电|电|讯|消息)"
 )
 # 据新华社[北京][7月5日](电|报道|消息)
 _ACCORDING = (
     rf"(?P<ju>据)(?P<outlet>{_OUTLET})\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?"
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?P<term>专电|电|报道|消息)"
+    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?P<term>{_SPECIAL}专电|电|报道|消息)"
 )
 # (汉城路透电), (台北讯), (平壤、汉城综合讯): place first, in brackets only.
 _PLACE_FIRST = (
     rf"(?P<open>{_OPEN})(?P<loc>{_PLACE})(?P<outlet>{_OUTLET})?"
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?)?(?P<term>专电|电|讯)(?P<close>{_CLOSE})"
+    rf"(?:(?P<date>{_DATE})\s?{_TOD}?)?(?P<term>{_SPECIAL}专电|电|讯)(?P<close>{_CLOSE})"
 )
 # (周锐鹏报道): a bracketed byline standing where the dateline would be.
 _BYLINE = (
