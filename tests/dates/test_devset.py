@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from distro.dates import find_dateline, lead_dates
-
 import pytest
+
+from distro.dates import find_dateline, lead_dates
 
 THRESHOLD = 0.98
 DATA = Path(__file__).resolve().parent / "data"
