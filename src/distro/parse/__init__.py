@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from distro.parse.encoding import decode
+from distro.parse.feed import parse_feed as parse_feed
 from distro.parse.meta import PageMeta, is_sidecar, page_meta, sidecar_name
 from distro.parse.page import parse_page, parse_text
 
