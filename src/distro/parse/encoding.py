@@ -180,4 +180,4 @@ def _broken_utf8(data: bytes) -> bool:
     text = data[:60000].decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     multibyte = len(text) - bad - len(text.encode("ascii", errors="ignore"))
-    return multibyte >= 8 and bad * 50 <= multibyte
+    return multibyte >= 8 and bad <= max(2, multibyte // 50)
