@@ -1,4 +1,18 @@
-"""Datelines and date stamps of Chinese news copy: found, normalized, never guessed."""
+"""Datelines and date stamps of Chinese news copy: found, normalized, never guessed.
+
+- `find_dateline(text, issue_date)` → `Dateline | None`: the outlet/place/date formula that opens
+  an opening (`headline\\nlead`) or a paragraph, or closes it in brackets. `raw` is the formula as
+  printed (with its own enclosing brackets, without the reporter credit after it); `span` is
+  `raw`'s offsets in `text`.
+- `strip_dateline(paragraph, dateline)`: the paragraph without the formula, the reporter
+  parentheses or `…报道:` credit right after it, and the separator before the story.
+- `lead_dates(text, issue_date, dateline)`: the date expressions of the headline and lead
+  (今天上午, 昨日, 5日, 7月4日至5日 …), the headline resolved against the issue date and the body
+  against the dateline's date.
+
+Dates are calendar dates (Asia/Shanghai newsroom days) in ISO 8601; none comes from a clock.
+What cannot be known is null with a reason (`Dateline.date_reason`, `LeadDate.reason`).
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 from distro.dates.calendar import DateProblem, complete
 from distro.dates.credits import ROLE, parse_credit
@@ -174,7 +175,7 @@ def _build(
     match: re.Match[str],
     issue_date: dt.date | None,
     *,
-    position: str,
+    position: Literal["lead", "trailer"],
 ) -> Dateline | None:
     groups = match.groupdict()
     start, end = match.start(), match.end()
@@ -228,7 +229,7 @@ def _build(
         location=loc,
         location_qualifier=qualifier,
         reporters=reporters,
-        position="trailer" if position == "trailer" else "lead",
+        position=position,
     )
 
 

@@ -40,8 +40,8 @@ _RELATIVE_STARTS = frozenset("今昨前明后")
 #: A leading character class lets the regex engine skip ahead fast; the rest narrows it down.
 _TRIGGER = re.compile(
     rf"[今昨前明后0-9０-９{_CN}〇○Ｏ零]"
-    rf"(?:(?<=今)[天日晨早晚夜]|(?<=昨)|(?<=前)[天日]|(?<=明)[天日晚晨]|(?<=后)天"
-    rf"|(?<=[0-9０-９{_CN}〇○Ｏ零])[0-9０-９{_CN}〇○Ｏ零]{{0,3}}[年月日号])"
+    rf"(?:(?<=[0-9０-９{_CN}〇○Ｏ零])[0-9０-９{_CN}〇○Ｏ零]{{0,3}}[年月日号]"
+    rf"|(?<=今)[天日晨早晚夜]|(?<=昨)|(?<=前)[天日]|(?<=明)[天日晚晨]|(?<=后)天)"
 )
 #: Words before a day that announce a coming event (将于24日至26日举行): a later day is this month.
 _FUTURE = re.compile("将|定于|拟于|拟在|计划于|预计")
@@ -76,29 +76,19 @@ class LeadDate:
         return out
 
 
-def _anchor(
-    pos: int, headline_end: int, issue_date: dt.date | None, dateline: Dateline | None
-) -> tuple[dt.date | None, str]:
-    if pos < headline_end or dateline is None or dateline.date is None:
-        return issue_date, "issue_date"
-    return dateline.date, "dateline"
-
-
 def _resolve(found: re.Match[str], text: str, anchor: dt.date | None, base: str) -> LeadDate | None:
-    expr = found.group(0)
-    span = (found.start(), found.end())
+    start, end = found.span()
     if found.re is _RELATIVE_EXPR:
-        rel = found.group("rel")
-        if found.start() > 0 and text[found.start() - 1] == "《":
+        if start > 0 and text[start - 1] == "《":
             return None  # a title: 《今日美国》
         if anchor is None:
-            return LeadDate(expr, span, None, None, None, "no anchor date")
+            return LeadDate(found.group(), (start, end), None, None, None, "no anchor date")
         try:
-            when = shift(anchor, _RELATIVE.get(rel, -1))
+            when = shift(anchor, _RELATIVE[found.group("rel")])
         except DateProblem as exc:
-            return LeadDate(expr, span, None, None, base, str(exc))
-        return LeadDate(expr, span, when, when, base)
-    y, m, d, unit = found.group("y"), found.group("m"), found.group("d"), found.group("unit")
+            return LeadDate(found.group(), (start, end), None, None, base, str(exc))
+        return LeadDate(found.group(), (start, end), when, when, base)
+    y, m, d, unit, m2, d2 = found.group("y", "m", "d", "unit", "m2", "d2")
     if m is None and (unit == "号" or not d.isdecimal()):
         return None  # 5号线, 一日三餐: not dates without a month
     year = to_int(y) if y else None
@@ -107,7 +97,7 @@ def _resolve(found: re.Match[str], text: str, anchor: dt.date | None, base: str)
     if day is None or (m and month is None) or (month is not None and not 1 <= month <= 12):
         return None
     later: Later = "ambiguous"
-    if _FUTURE.search(text, max(0, found.start() - 6), found.start()) is not None:
+    if month is None and _FUTURE.search(text, max(0, start - 6), start) is not None:
         later = "same-month"
     if year is not None and month is not None:
         how = "printed"
@@ -117,12 +107,10 @@ def _resolve(found: re.Match[str], text: str, anchor: dt.date | None, base: str)
         how = base
     try:
         first = complete(year, month, day, anchor, later=later)
-        last = first
-        if found.group("d2") is not None:
-            last = _range_end(first, found.group("m2"), found.group("d2"))
+        last = first if d2 is None else _range_end(first, m2, d2)
     except DateProblem as exc:
-        return LeadDate(expr, span, None, None, how, str(exc))
-    return LeadDate(expr, span, first, last, how)
+        return LeadDate(found.group(), (start, end), None, None, how, str(exc))
+    return LeadDate(found.group(), (start, end), first, last, how)
 
 
 def _range_end(first: dt.date, m2: str | None, d2: str) -> dt.date:
@@ -153,12 +141,14 @@ def lead_dates(text: str, issue_date: dt.date | None, dateline: Dateline | None)
     if newline >= 0 and (dateline is None or dateline.span[0] > newline):
         headline_end = newline
     skip = dateline.span if dateline is not None else (0, 0)
+    # The body's anchor is the dateline's date; without one, the issue date.
+    body_anchor = dateline.date if dateline is not None else None
     out: list[LeadDate] = []
     done = 0
     for trigger in _TRIGGER.finditer(text):
-        if trigger.start() < done:
-            continue
         at = trigger.start()
+        if at < done:
+            continue
         if text[at] in _RELATIVE_STARTS:
             found = _RELATIVE_EXPR.match(text, at)
         else:
@@ -168,8 +158,10 @@ def lead_dates(text: str, issue_date: dt.date | None, dateline: Dateline | None)
         done = found.end()
         if found.start() < skip[1] and found.end() > skip[0]:
             continue
-        anchor, base = _anchor(found.start(), headline_end, issue_date, dateline)
-        resolved = _resolve(found, text, anchor, base)
+        if at < headline_end or body_anchor is None:
+            resolved = _resolve(found, text, issue_date, "issue_date")
+        else:
+            resolved = _resolve(found, text, body_anchor, "dateline")
         if resolved is not None:
             out.append(resolved)
     return out
