@@ -26,6 +26,8 @@ from distro.parse.byline import MARKS, merge_bylines, parse_byline
 from distro.parse.byline import MAX_LENGTH as MAX_BYLINE
 from distro.parse.typography import join_fragments, tidy_lines
 
+#: How far into a line a dateline's closing word (电/讯/报道) can be.
+_DATELINE_REACH = 48
 #: Longest line that can be a headline; longer lines are body.
 MAX_HEADING = 40
 #: Longest line that can be page furniture (editor credits, stamps); a longer one is copy.
@@ -136,9 +138,11 @@ def classify(text: str) -> Line:
     size = len(text)
     if size > MAX_FURNITURE:
         return Line(text, LineKind.TEXT)  # the common case: a body line, nothing else is this long
-    if _FURNITURE.match(text) is not None or _TIMESTAMP.fullmatch(text) is not None:
+    if _FURNITURE.match(text) is not None or (
+        text[0].isdigit() and _TIMESTAMP.fullmatch(text) is not None
+    ):
         return Line(text, LineKind.FURNITURE)
-    if size <= 16:
+    if size <= 16 and "版" in text:
         found = _JUMP_LINE.fullmatch(text)
         if found is not None:
             return Line(text, LineKind.JUMP, page=page_number(found.group("page")))
@@ -169,6 +173,16 @@ def _closed(paragraph: str) -> bool:
     return paragraph[-1] in PARAGRAPH_ENDS
 
 
+def might_open_with_dateline(text: str) -> bool:
+    """A cheap necessary condition for a dateline at the head of `text`: its closing word early.
+
+    Every dateline form ends in 电, 讯 or 报道 (`本报讯`, `新华社北京7月5日电`, `（X报道）`)
+    within its first few dozen characters; most lines have none of them there.
+    """
+    head = text[:_DATELINE_REACH]
+    return "电" in head or "讯" in head or "报道" in head
+
+
 def _crosshead(paragraph: str) -> bool:
     """A short title line inside a body (`一、强化项目支撑`), which text never continues."""
     if not is_heading(paragraph):
@@ -177,6 +191,8 @@ def _crosshead(paragraph: str) -> bool:
 
 
 def _opens_with_dateline(text: str) -> bool:
+    if not might_open_with_dateline(text):
+        return False
     dateline = find_dateline(text, None)
     return dateline is not None and dateline.position == "lead" and dateline.span[0] == 0
 

@@ -23,7 +23,7 @@ from distro.dates import find_dateline, strip_dateline
 from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
 from distro.parse.encoding import decode
-from distro.parse.layout import Block, Layout, segment
+from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
 from distro.parse.typography import ideograph_share
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -101,6 +101,8 @@ def _lead_dateline(
     if not paragraphs:
         return None, paragraphs
     first = paragraphs[0]
+    if not might_open_with_dateline(first):
+        return None, paragraphs
     dateline = find_dateline(first, issue_date)
     if dateline is None or dateline.position != "lead" or dateline.span[0] != 0:
         return None, paragraphs

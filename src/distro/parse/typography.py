@@ -62,18 +62,17 @@ def tidy_line(line: str) -> str:
     return " ".join(tidy_lines(line))
 
 
-_NOT_IDEOGRAPH = re.compile(r"[^\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WHITESPACE = re.compile(r"\s+")
-
-
 def ideograph_share(text: str) -> float:
-    """Share of the visible (non-space) characters of `text` that are ideographs."""
-    # Counting the rarer side (not ideographs) keeps this cheap on Chinese text.
-    spaces = sum(len(run) for run in _WHITESPACE.findall(text))
-    visible = len(text) - spaces
+    """Share of the visible (non-space) characters of `text` that are CJK (3 bytes in UTF-8).
+
+    Counted from the UTF-8 length, at C speed: every ideograph and CJK punctuation mark takes
+    three bytes, ASCII one, so the surplus bytes over two count the CJK characters.
+    """
+    visible = len("".join(text.split()))
     if visible <= 0:
         return 0.0
-    return 1 - len(_NOT_IDEOGRAPH.findall(text)) / visible
+    wide = (len(text.encode("utf-8", errors="surrogatepass")) - len(text)) / 2
+    return min(1.0, wide / visible)
 
 
 def is_cjk(ch: str) -> bool:
