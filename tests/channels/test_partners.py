@@ -44,6 +44,7 @@ class Receiver:
     """A webhook endpoint on 127.0.0.1 that checks signatures and answers scripted statuses."""
 
     statuses: list[int] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)  # seconds before answering, per request
     requests: list[dict[str, Any]] = field(default_factory=list)
     accepted: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
@@ -65,15 +66,22 @@ class Receiver:
                     body=body,
                 )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
+                delay = receiver.delays.pop(0) if receiver.delays else 0.0
                 if not valid:
                     status = 401
-                record = {"headers": headers, "body": json.loads(body), "status": status}
+                shown = "timed out" if delay else status
+                record = {"headers": headers, "body": json.loads(body), "status": shown}
                 receiver.requests.append(record)
-                if status == 200:
+                if delay:
+                    time.sleep(delay)
+                elif status == 200:
                     receiver.accepted.append(record)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender gave up waiting
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -322,3 +330,17 @@ def test_webhook_refusal_is_final_for_the_item(
     assert report.failed == 1 and len(receiver.requests) == 1
     (delivery,) = ledger.deliveries(channel="partners")
     assert delivery.state is DeliveryState.FAILED and "410" in (delivery.last_error or "")
+
+
+def test_a_timed_out_push_is_retried_with_the_same_delivery_id(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url, timeout=0.3))
+    item = store(ledger, article(1, NOW, section="要闻"), "partners", "xinhua")
+    receiver.delays = [1.0]
+    report = partners.publish(cfg, ledger)
+    assert report.sent == 1 and report.failed == 0
+    assert [r["status"] for r in receiver.requests] == ["timed out", 200]
+    ids = {r["headers"]["x-distro-delivery"] for r in receiver.requests}
+    assert ids == {f"{item.id}/v1/xinhua"}  # what a receiver dedupes on
+    assert len(receiver.accepted) == 1

@@ -210,11 +210,14 @@ def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
     text = ledger.get_value(KEY_PREFIX + partner.name)
     if text is not None:
         return Shelf.load(text), False
-    shelf = Shelf()
-    for article in ledger.articles():
-        if is_page(article) and matches(article, partner.filters):
-            shelf.upsert(Entry.of(Story(article, updated_time(article))), CAPACITY)
-    return shelf, True
+    # No list yet (first run, or a new partner): one full read of the ledger builds it.
+    entries = [
+        Entry.of(Story(article, updated_time(article)))
+        for article in ledger.articles()
+        if is_page(article) and matches(article, partner.filters)
+    ]
+    entries.sort(key=Entry.order, reverse=True)
+    return Shelf(entries[:CAPACITY], truncated=len(entries) > CAPACITY), True
 
 
 def was_fed(ledger: Ledger, article_id: str, partner: str) -> bool:

@@ -225,3 +225,23 @@ def test_s3_output_has_types_charset_and_cache_control(
         assert (head["ContentType"], head["CacheControl"]) == (kind, cache), key
     body = client.get_object(Bucket=bucket, Key="site/feed.xml")["Body"].read()
     assert check_rss(body).entries[0].link == f"https://news.example.cn/articles/{item.id}.html"
+
+
+def test_publish_revise_and_kill_on_sqlite_and_postgresql(tmp_path: Path, store_url: str) -> None:
+    cfg = settings(tmp_path / "state")
+    site = tmp_path / "state" / "site"
+    with Ledger(store_url) as ledger:
+        kept = store(ledger, article(1, NOW, section="要闻"))
+        doomed = store(ledger, article(2, NOW - dt.timedelta(hours=1), section="经济"))
+        assert web.publish(cfg, ledger).sent == 2
+        revised = ledger.revise(kept.id, correction="更正。", reason="desk")
+        ledger.enqueue(revised.id, revised.version, "web")
+        killed = ledger.kill(doomed.id, "takedown")
+        ledger.enqueue(killed.id, killed.version, "web")
+        assert web.publish(cfg, ledger).sent == 2
+        assert ledger.pending("web") == []
+    rss = check_rss((site / "feed.xml").read_bytes())
+    assert [e.title for e in rss.entries] == ["第1条 新区观摩会举行"]
+    assert check_rss((site / "sections" / "经济" / "feed.xml").read_bytes()).entries == []
+    assert "本文已撤回" in (site / "articles" / f"{doomed.id}.html").read_text(encoding="utf-8")
+    assert "更正。" in (site / "articles" / f"{kept.id}.html").read_text(encoding="utf-8")

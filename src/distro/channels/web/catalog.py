@@ -140,13 +140,16 @@ class Catalog:
             self.sections = sorted(set(self.sections) | {a.section for a in live if a.section})
             names = {HOME, NEWS} | {self.section_key(s) for s in self.sections}
             self.dirty.add("sections")
-        for name in names:
-            self.shelves[name] = Shelf()
-        self.dirty |= names
+        buckets: dict[str, list[Entry]] = {name: [] for name in names}
         for article in live:
             entry = Entry.of(Story(article, updated_time(article)))
             for name in self.lists_of(article.section) & names:
-                self.shelves[name].upsert(entry, self.capacity(name))
+                buckets[name].append(entry)
+        for name, entries in buckets.items():
+            entries.sort(key=Entry.order, reverse=True)
+            room = self.capacity(name)
+            self.shelves[name] = Shelf(entries[:room], truncated=len(entries) > room)
+        self.dirty |= names
 
     def add(self, story: Story) -> set[str]:
         """Put a live story on its lists; the names of the lists it changed."""
