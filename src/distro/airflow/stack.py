@@ -34,6 +34,8 @@ PARTS: dict[str, list[str]] = {
     "triggerer": ["triggerer", "--skip-serve-logs"],
 }
 REPO_DAGS = Path(__file__).resolve().parents[3] / "dags"
+#: Parts this process started, kept so they are reaped (and never reported as leaked) on down.
+_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class StackError(DistroError):
@@ -147,12 +149,10 @@ class Stack:
             pid = int(self.pid_file(part).read_text(encoding="utf-8").strip())
         except (OSError, ValueError):
             return None
-        try:
-            # Reap it first when it is our own exited child, or a zombie would look alive.
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return None
-        except ChildProcessError:
-            pass
+        child = _children.get(pid)
+        if child is not None:
+            # Our own child: poll() reaps it, or an exited part would linger as a live zombie.
+            return pid if child.poll() is None else None
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -272,6 +272,7 @@ def up(settings: Settings, *, timeout: float = 180.0) -> Stack:
                 cwd=stack.home,
                 start_new_session=True,
             )
+        _children[process.pid] = process
         stack.pid_file(part).write_text(str(process.pid), encoding="utf-8")
     client = stack.client()
     try:
@@ -301,8 +302,11 @@ def down(settings: Settings, *, timeout: float = 30.0) -> list[str]:
         if stack.alive(part) is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-    for part in PARTS:
+    for part, pid in running.items():
         stack.pid_file(part).unlink(missing_ok=True)
+        child = _children.pop(pid, None)
+        if child is not None:
+            child.wait(timeout=timeout)
     return sorted(running)
 
 

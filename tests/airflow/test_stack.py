@@ -1,0 +1,101 @@
+"""End to end on a real local Airflow (`distro up`): a file dropped into the inbox reaches the
+web output, then a republish through the REST API delivers version 2."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from distro import config
+from distro.models import DeliveryState
+from distro.store.ledger import Ledger
+from tests.conftest import SEED
+
+T = TypeVar("T")
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for(what: str, probe: Callable[[], T | None], seconds: float) -> T:
+    """Poll ``probe`` until it returns something; fail with ``what`` when time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.5)
+    pytest.fail(f"gave up after {seconds:.0f} s waiting for {what}")
+
+
+@pytest.fixture
+def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[config.Settings]:
+    """A local Airflow for this test only (app channel off to spare the CPU)."""
+    from distro.airflow import stack
+
+    monkeypatch.delenv("DISTRO_AIRFLOW_PASSWORD", raising=False)
+    path = tmp_path / "distro.toml"
+    path.write_text(
+        f'[airflow]\napi_url = "http://127.0.0.1:{free_port()}"\n\n'
+        "[channels.app]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    settings = config.load(path, tmp_path / "state")
+    stack.up(settings, timeout=150)
+    try:
+        yield settings
+    finally:
+        stack.down(settings)
+
+
+def test_drop_reaches_the_web_then_republish_delivers_version_2(
+    running: config.Settings,
+) -> None:
+    from distro.airflow import rest
+    from distro.airflow.stack import Stack
+
+    settings = running
+    inbox, site = settings.state.inbox, settings.state.site / "articles"
+    partial = inbox / ".seed.part"
+    partial.write_bytes(SEED.read_bytes())
+    partial.replace(inbox / SEED.name)
+
+    pages = wait_for(
+        "the web output to hold the dropped page's articles",
+        lambda: sorted(site.glob("a-*.html")),
+        90,
+    )
+    article_id = pages[0].stem
+    with Ledger.open(settings) as ledger:
+        assert ledger.get(article_id) is not None, f"{article_id} published but not stored"
+
+    client = Stack(settings).client()
+    conf = {"article_ids": [article_id], "channels": ["web"], "reason": "更正", "note": "已更正"}
+    run_id = rest.run_id("republish", conf)
+    first = client.trigger("republish", conf, run_id)
+    again = client.trigger("republish", conf, run_id)
+    assert (first.created, again.created) == (True, False)
+
+    def delivered() -> bool:
+        with Ledger.open(settings) as ledger:
+            return any(
+                d.version == 2 and d.state is DeliveryState.SENT
+                for d in ledger.deliveries(article_id=article_id, channel="web")
+            )
+
+    wait_for("version 2 to be delivered to the web channel", delivered, 60)
+    assert client.dag_run("republish", run_id)["state"] == "success"
+    assert "已更正" in (site / f"{article_id}.html").read_text(encoding="utf-8")
+    with Ledger.open(settings) as ledger:
+        others = {d.channel for d in ledger.deliveries(article_id=article_id) if d.version == 2}
+    assert others == {"web"}
