@@ -126,6 +126,9 @@ def test_the_stack_has_every_part_with_health_checks(rendered: dict[str, Any]) -
         env = services[name]["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://")
+        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"].startswith(
+            "postgresql+psycopg_async://"
+        )
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["DISTRO_CONFIG"] == "/opt/distro/distro.toml"
         mounts = {volume.split(":")[1]: volume for volume in services[name]["volumes"]}

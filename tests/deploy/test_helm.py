@@ -94,7 +94,10 @@ def test_connections_and_secrets_come_from_kubernetes_secrets(values: dict[str, 
     documents = list(yaml.safe_load_all((HELM / "secrets.example.yaml").read_text("utf-8")))
     defined = {doc["metadata"]["name"]: doc for doc in documents}
     assert all(doc["kind"] == "Secret" for doc in documents)
-    named = names | {
+    from_secret = {item["secretName"]: item["secretKey"] for item in values["secret"]}
+    for name, key in from_secret.items():
+        assert key in defined[name]["stringData"], (name, key)
+    named = names | set(from_secret) | {
         values["fernetKeySecretName"],
         values["apiSecretKeySecretName"],
         values["jwtSecretName"],
