@@ -211,13 +211,17 @@ class AirflowConfig(_Section):
     password: SecretRef = "env:DISTRO_AIRFLOW_PASSWORD"
 
 
+def _default_sources() -> list[SourceConfig]:
+    return [InboxSourceConfig()]
+
+
 class Config(_Section):
     """The whole config file."""
 
     timezone: str = DEFAULT_TIMEZONE
     store: StoreConfig = Field(default_factory=StoreConfig)
     archive: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
-    sources: list[SourceConfig] = Field(default_factory=lambda: [InboxSourceConfig()])
+    sources: list[SourceConfig] = Field(default_factory=lambda: _default_sources())
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     partners: list[PartnerConfig] = Field(default_factory=list)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
