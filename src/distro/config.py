@@ -221,7 +221,7 @@ class Config(_Section):
     timezone: str = DEFAULT_TIMEZONE
     store: StoreConfig = Field(default_factory=StoreConfig)
     archive: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
-    sources: list[SourceConfig] = Field(default_factory=lambda: _default_sources())
+    sources: list[SourceConfig] = Field(default_factory=_default_sources)
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     partners: list[PartnerConfig] = Field(default_factory=list)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
