@@ -206,3 +206,20 @@ def test_the_real_seed_page(seed_bytes: bytes) -> None:
     assert found.reporters == ["宋迎迎"]  # from the □记者 宋迎迎 报道 line above it
     lead = opening[found.span[0] :].split("\n", 1)[0]
     assert strip_dateline(lead, found).startswith("7月4日至5日,2021年全区")
+
+
+def test_trailer_on_its_own_line() -> None:
+    text = "正文第一句。\n（新华社北京3月4日电）\n"
+    found = _find(text, dt.date(2021, 3, 5))
+    assert (found.position, found.date) == ("trailer", dt.date(2021, 3, 4))
+    assert strip_dateline(text, found) == "正文第一句。"
+
+
+def test_round_up_of_a_paper_keeps_the_paper() -> None:
+    found = _find("本报综合电 正文")
+    assert (found.raw, found.outlet, found.location, found.date) == (
+        "本报综合电",
+        "本报",
+        None,
+        None,
+    )

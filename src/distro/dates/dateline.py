@@ -128,6 +128,7 @@ _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
 _AFTER_NEWS = ("：", ":", "（", "(", " ", "\u3000")
 _INDENT_CHARS = " \t\r\u3000\xa0□■●◆◇★☆▲△▼"
 _SEPARATOR_CHARS = " \t\r\n\u3000\xa0:：,，"
+_TRAILER_TAIL = " \t\r\n\u3000。."
 _MAX_LINES = 8
 _MID_LINE_REACH = 40
 
@@ -213,12 +214,15 @@ def _build(
     outlet = OUTLETS[groups["outlet"]] if groups.get("outlet") else None
     loc = groups.get("loc") or None
     qualifier = groups.get("qual")
-    if loc is not None:
-        if loc.endswith("综合") and len(loc) > 2:
-            loc = loc[:-2]
-            outlet = outlet or "综合"
-        if qualifier is None:
-            loc, qualifier = _split_qualifier(loc)
+    if loc is not None and loc.endswith("综合"):
+        # A round-up: (平壤、汉城综合讯) names no agency; 本报综合电 keeps its paper.
+        loc = loc[:-2] or None
+        outlet = outlet or "综合"
+    if loc is not None and qualifier is None:
+        loc, qualifier = _split_qualifier(loc)
+    if closed and text[:start].strip() and not text[end:].strip(_TRAILER_TAIL):
+        # A bracketed formula after the story with nothing after it closes it: a trailer.
+        position = "trailer"
     reporters = _credit_after(text, end) if position == "lead" else []
     return Dateline(
         raw=text[start:end],
