@@ -262,9 +262,7 @@ def run_source(
     except StoreError:
         raise
     except DistroError as exc:
-        report = SourceReport(
-            getattr(source, "uri", source.name), "error", reason=exc.message, source=source.name
-        )
+        report = SourceReport(source.location, "error", reason=exc.message, source=source.name)
         if progress is not None:
             progress(report)
         yield report

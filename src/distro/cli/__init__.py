@@ -18,6 +18,8 @@ from distro.errors import ConfigError, DistroError
 COMMANDS: tuple[str, ...] = (
     "distro.cli.config_cmd",
     "distro.cli.schemas_cmd",
+    "distro.cli.ingest_cmd",
+    "distro.cli.quarantine_cmd",
     "distro.cli.parse_cmd",
     "distro.cli.datelines_cmd",
     "distro.cli.publish_cmd",

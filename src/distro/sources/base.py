@@ -50,6 +50,7 @@ class Source(Protocol):
     """Anything that yields items."""
 
     name: str
+    location: str  # where it reads from, for reports
 
     def items(self, ledger: Ledger) -> Iterator[Item]: ...
 

@@ -35,6 +35,7 @@ class FeedSource:
         section: str | None = None,
     ) -> None:
         self.url = url
+        self.location = url
         self.transport = transport
         self.name = name
         self.publication = publication

@@ -66,6 +66,7 @@ class InboxSource:
         stale_seconds: float = 3600.0,
     ) -> None:
         self.path = Path(path).absolute()
+        self.location = self.path.as_uri()
         self.name = name
         self.publication = publication
         self.pattern = pattern

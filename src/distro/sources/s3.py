@@ -32,6 +32,7 @@ class S3Source:
             endpoint_url=cfg.endpoint_url, region=cfg.region, conn_id=cfg.conn_id
         )
         self.cursor_key = f"s3:{cfg.name}"
+        self.location = f"s3://{cfg.bucket}/{cfg.prefix}"
 
     def seen_key(self, key: str) -> str:
         return f"s3-seen:{self.cfg.name}:{self.cfg.bucket}/{key}"
