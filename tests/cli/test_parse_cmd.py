@@ -43,17 +43,12 @@ def test_seed_as_json_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert items[1]["continued_on_page"] == "2" and items[2]["page_ref"] == "3"
 
 
-def test_output_is_real_utf8_characters(tmp_path: Path) -> None:
-    script = "import sys; from distro.cli import main; sys.exit(main(sys.argv[1:]))"
-    done = subprocess.run(
-        [sys.executable, "-c", script, "parse", str(SAMPLE)],
-        capture_output=True,
-        check=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
-    assert "持续转作风".encode() in done.stdout
-    assert b"\\u" not in done.stdout
-    assert len(done.stdout.splitlines()) == 3
+def test_sidecars_named_on_the_command_line_are_not_pages(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sidecar = SAMPLE.with_name("000_c6710cc7ae2753f8.meta.json")
+    code, items, err = run(capsys, str(SAMPLE), str(sidecar))
+    assert (code, err, len(items)) == (0, "", 3)
 
 
 def test_issue_date_flag_file_name_and_inference(
@@ -141,7 +136,8 @@ def test_bad_issue_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert err.count("\n") == 1 and "--issue-date" in err
 
 
-def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
+def test_installed_command_real_characters_and_no_traceback(tmp_path: Path) -> None:
+    """One run of the real script: good pages print, bad ones get a line each, exit 1."""
     binary = tmp_path / "blob.bin"
     binary.write_bytes(bytes(range(256)) * 4)
     empty = tmp_path / "empty.txt"
@@ -149,12 +145,16 @@ def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
     exe = shutil.which("distro", path=str(Path(sys.executable).parent))
     assert exe is not None
     done = subprocess.run(
-        [exe, "parse", str(binary), str(empty), str(tmp_path / "missing.txt")],
+        [exe, "parse", str(binary), str(SAMPLE), str(empty), str(tmp_path / "missing.txt")],
         capture_output=True,
-        text=True,
         check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     assert done.returncode == 1
-    assert done.stdout == ""
-    assert len(done.stderr.splitlines()) == 3
-    assert "Traceback" not in done.stderr
+    assert len(done.stdout.splitlines()) == 3
+    assert "持续转作风".encode() in done.stdout
+    assert b"\\u" not in done.stdout  # ensure_ascii=False: real characters, not escapes
+    errors = done.stderr.decode().splitlines()
+    assert len(errors) == 3
+    assert all(line.startswith("distro: ") for line in errors)
+    assert "Traceback" not in done.stderr.decode()

@@ -18,7 +18,7 @@ from typing import Any
 from distro.cli import fail
 from distro.errors import ConfigError, InputError
 from distro.models import Article
-from distro.parse import page_meta, parse_page, sidecar_name
+from distro.parse import is_sidecar, page_meta, parse_page, sidecar_name
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     issue_date = _issue_date(args.issue_date)
     status = 0
     for name in args.files:
+        if is_sidecar(name):
+            continue  # `distro parse inbox/*`: a sidecar is read with its page, not as one
         try:
             articles = parse_file(Path(name), issue_date)
         except InputError as exc:
