@@ -35,8 +35,11 @@ _ROLE_RE = re.compile(ROLE)
 _TOKEN_RE = re.compile(r"[^\s、,，/／;；]+")
 _NAME_RE = re.compile(r"[\u4e00-\u9fff]+(?:[·・•][\u4e00-\u9fff]+)*")
 _LATIN_RE = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
-#: Trailing work words in a credit: （记者 张三 摄影报道）.
-_TAIL_RE = re.compile(r"(?:摄影报道|摄影|报道|摄|发自[\u4e00-\u9fff]{1,8})$")
+#: Trailing work words in a credit: （记者 张三 摄影报道）, （记者 张三 发自柏林）.
+_TAILS = ("摄影报道", "摄影", "报道", "摄")
+_SENT_FROM = re.compile(r"发自[\u4e00-\u9fff]{1,8}$")
+#: The common case, one titled name (记者史一棋), answered without the general walk.
+_SIMPLE = re.compile(r"(?:记者|通讯员|实习生)[ \u3000]?([\u4e00-\u9fff]{2,3})")
 
 
 def _surname_score(name: str) -> int | None:
@@ -92,7 +95,17 @@ def parse_credit(text: str, *, need_role: bool = False) -> list[str] | None:
 
     Untitled names must start with a known surname, so `（国际观察）` is not read as a person.
     """
-    body = _TAIL_RE.sub("", text.strip()).strip()
+    body = text.strip()
+    simple = _SIMPLE.fullmatch(body)
+    if simple is not None:
+        return [simple.group(1)]
+    if "发自" in body:
+        body = _SENT_FROM.sub("", body)
+    for tail in _TAILS:
+        if body.endswith(tail):
+            body = body[: -len(tail)]
+            break
+    body = body.strip()
     if not body or len(body) > 60:
         return None
     names: list[str] = []
