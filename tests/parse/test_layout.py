@@ -20,6 +20,8 @@ def parse(text: str, **kwargs: object) -> list[Article]:
 
 
 WIRE_PAGE = """
+A2 要闻
+
 习近平在北京考察时强调
 
 坚持新发展理念 推动高质量发展
@@ -90,6 +92,7 @@ def test_jump_furniture_and_stamps_are_not_copy() -> None:
     for gone in ("下转", "责编", "版式设计", "08:12:33"):
         assert gone not in body
     assert "本版责编：赵六" in layout.dropped
+    assert "A2 要闻" in layout.dropped
     assert "2021-07-05 08:12:33" in layout.dropped
 
 

@@ -63,6 +63,10 @@ _TIMESTAMP = re.compile(
     # CMS residue after a stamp: record ids, flags, the story's URL.
     r"(?:\s+(?:\d+|https?://\S+))*"
 )
+#: A page's running head: number and section (`A2 要闻`, `第2版 要闻`, `02版：要闻`).
+_PAGE_HEADER = re.compile(
+    rf"(?:第?\s*(?:{_PAGE})\s*版|[A-ZＡ-Ｚ][0-9０-９]{{1,3}})\s*[：:·|｜]?\s*[\u4e00-\u9fff]{{2,8}}"
+)
 _DASHES = frozenset(("——", "--", "──", "－－", "—"))  # two-character openings of a 副题
 _DASH_CHARS = "—-─－"
 #: Cheap test before parsing a byline: a box mark or a role word.
@@ -138,8 +142,10 @@ def classify(text: str) -> Line:
     size = len(text)
     if size > MAX_FURNITURE:
         return Line(text, LineKind.TEXT)  # the common case: a body line, nothing else is this long
-    if _FURNITURE.match(text) is not None or (
-        text[0].isdigit() and _TIMESTAMP.fullmatch(text) is not None
+    if (
+        _FURNITURE.match(text) is not None
+        or (text[0].isdigit() and _TIMESTAMP.fullmatch(text) is not None)
+        or _PAGE_HEADER.fullmatch(text) is not None
     ):
         return Line(text, LineKind.FURNITURE)
     if size <= 16 and "版" in text:
