@@ -186,7 +186,7 @@ def test_kills_that_starve_a_list_refill_it(tmp_path: Path, ledger: Ledger) -> N
         store(ledger, article(n, NOW - dt.timedelta(minutes=n)))
     web.publish(cfg, ledger)
     shelf = json.loads(ledger.get_value(KEY_PREFIX + "home") or "{}")
-    assert shelf["truncated"] is True and len(shelf["entries"]) == CAPACITY
+    assert shelf["truncated"] is True and len(shelf["rows"]) == CAPACITY
     for n in range(1, 31):  # kill the 30 newest: 45 left on the list, under a page of 50
         killed = ledger.kill(f"a-{n:020x}", "test")
         ledger.enqueue(killed.id, killed.version, "web")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from distro.channels.web.render import INDEX_SIZE, Story, is_page, section_slug
 from distro.models import Article
@@ -90,16 +90,16 @@ class Shelf:
         return self.truncated and len(self.entries) < INDEX_SIZE
 
     def dump(self) -> str:
-        doc: dict[str, Any] = {
-            "truncated": self.truncated,
-            "entries": [asdict(e) for e in self.entries],
-        }
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        # Rows, not objects: the news list holds up to 1,000 entries and is saved every run.
+        rows = [
+            [e.id, e.version, e.published, e.updated, e.section, e.headline] for e in self.entries
+        ]
+        return json.dumps({"truncated": self.truncated, "rows": rows}, ensure_ascii=False)
 
     @classmethod
     def load(cls, text: str) -> Shelf:
         doc = json.loads(text)
-        return cls([Entry(**e) for e in doc["entries"]], bool(doc["truncated"]))
+        return cls([Entry(*row) for row in doc["rows"]], bool(doc["truncated"]))
 
 
 class Catalog:

@@ -67,6 +67,7 @@ def list_files(
     ledger: Ledger,
     site: Site,
     cache: dict[tuple[str, int], Article | None],
+    recent: list[tuple[feeds.NewsEntry, str | None]],
     when: dt.datetime,
 ) -> list[OutputFile]:
     """The index page, the three feeds and the news sitemap of one list (home or a section)."""
@@ -95,11 +96,7 @@ def list_files(
             description=f"{title}：最新稿件",
         )
 
-    news = [
-        feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.published_at)
-        for e in catalog.shelf(NEWS).entries
-        if section is None or e.section == section
-    ]
+    news = [entry for entry, of in recent if section is None or of == section]
     index = render_index(stories, site, section=section, sections=catalog.sections)
     return [
         make_file(prefix + "index.html", index, tier=tier),
@@ -178,8 +175,12 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     lists = {HOME} | {n for n in touched if n not in {HOME, NEWS}}
     if NEWS in touched:
         lists.add(HOME)
+    recent = [
+        (feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.published_at), e.section)
+        for e in catalog.shelf(NEWS).entries
+    ]
     for name in sorted(lists):
-        files.extend(list_files(name, catalog, ledger, site, cache, when))
+        files.extend(list_files(name, catalog, ledger, site, cache, recent, when))
     written = output.write(files)
     catalog.save()
     for d, outcome in claimed:
