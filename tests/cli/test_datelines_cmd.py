@@ -132,14 +132,11 @@ def test_streams_through_a_pipe_line_by_line() -> None:
                 proc.kill()
 
 
-def test_many_lines_through_the_script_in_order(shared: Path) -> None:
+def test_many_lines_in_order(
+    shared: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     items = (shared / "datelines" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-    data = "\n".join(items * 40) + "\n"
-    done = subprocess.run(
-        [str(DISTRO), "datelines"], input=data.encode(), capture_output=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout.decode("utf-8").splitlines()
-    assert len(out) == len(items) * 40
-    ids = [json.loads(line)["id"] for line in out]
-    assert ids == [json.loads(line)["id"] for line in items] * 40
+    data = ("\n".join(items * 40) + "\n").encode()
+    code, out, _ = _run_main(monkeypatch, capsys, data)
+    assert code == 0
+    assert [o["id"] for o in out] == [json.loads(line)["id"] for line in items] * 40
