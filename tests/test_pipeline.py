@@ -9,6 +9,7 @@ import pytest
 
 from distro import channels, config
 from distro.config import Settings
+from distro.errors import StoreError
 from distro.models import DeliveryState
 from distro.pipeline import ingest, retry
 from distro.sources.transport import Transport
@@ -195,3 +196,18 @@ def test_delivery_quarantine_retry_reopens_the_delivery(
     assert retry(settings, ledger, entry.id).outcome == "ok"
     assert ledger.pending("web")[0].state == DeliveryState.PENDING
     assert ledger.quarantined() == []
+
+
+def test_store_failure_puts_the_file_back(
+    settings: Settings, ledger: Ledger, seed_bytes: bytes
+) -> None:
+    settings.state.root.mkdir(parents=True, exist_ok=True)
+    settings.state.archive.write_bytes(b"not a folder")  # the archive cannot be written
+    drop(settings.state.inbox, "page.txt", seed_bytes)
+    with pytest.raises(StoreError):
+        ingest(settings, ledger=ledger)
+    assert sorted(p.name for p in settings.state.inbox.iterdir() if p.is_file()) == [
+        "page.meta.json",
+        "page.txt",
+    ]
+    assert ledger.article_count() == 0

@@ -120,6 +120,14 @@ def test_delivery_lifecycle(ledger: Ledger) -> None:
     assert ledger.pending("web") == []
     with pytest.raises(DeliveryConflict):
         ledger.mark_sending(sent)
+    # Two workers holding the same pending snapshot: only the first takes it.
+    assert ledger.enqueue("a-000003", 1, "web")
+    [snapshot] = ledger.pending("web")
+    taken = ledger.mark_sending(snapshot)
+    with pytest.raises(DeliveryConflict):
+        ledger.mark_sending(snapshot)
+    assert ledger.mark_sending(taken).attempts == 2  # reconciling an intent is allowed
+    ledger.mark_sent(taken)
     first, second = ledger.pending("partners")
     assert ledger.mark_failed(first, "400 bad", terminal=True).state == DeliveryState.FAILED
     quarantined = ledger.mark_quarantined(second, "内容被拒")

@@ -398,7 +398,14 @@ class Ledger:
             row = conn.execute(select(table).where(key).with_for_update()).mappings().first()
             if row is None:
                 raise StoreError(f"no delivery {d.article_id} v{d.version} {d.channel}/{d.target}")
-            if require_open and row["state"] not in OPEN_STATES:
+            # Taking a pending delivery is compare-and-swap on (state, attempts): of two
+            # workers holding the same pending snapshot, only the first gets to send.
+            taken = (
+                require_open
+                and d.state == DeliveryState.PENDING
+                and (row["state"] != DeliveryState.PENDING.value or row["attempts"] != d.attempts)
+            )
+            if taken or (require_open and row["state"] not in OPEN_STATES):
                 raise DeliveryConflict(
                     f"delivery {d.article_id} v{d.version} {d.channel}/{d.target} "
                     f"is already {row['state']}"
@@ -414,7 +421,11 @@ class Ledger:
             return as_delivery(updated)
 
     def mark_sending(self, d: Delivery, **detail: object) -> Delivery:
-        """Record the intent to send (before the remote call); raises DeliveryConflict if closed."""
+        """Record the intent to send, before the remote call.
+
+        Raises DeliveryConflict when the delivery is closed, or when ``d`` is a pending snapshot
+        that another worker has taken since (its state or attempts moved on).
+        """
         return self._change(
             d,
             require_open=True,
@@ -462,29 +473,22 @@ class Ledger:
         """Record input that could not go on; the same failure again reuses (and reopens) it."""
         entry_id = quarantine_id(raw_ref, stage, reason)
         q = t.quarantine
+        statement = (
+            self._insert(q)
+            .values(
+                id=entry_id,
+                raw_ref=raw_ref,
+                stage=stage,
+                reason=reason,
+                origin=origin,
+                created_at=now(),
+                resolved_at=None,
+            )
+            .on_conflict_do_update(index_elements=[q.c.id], set_={"resolved_at": None})
+            .returning(*q.c)
+        )
         with self._tx() as conn:
-            inserted = conn.execute(
-                self._insert(q)
-                .values(
-                    id=entry_id,
-                    raw_ref=raw_ref,
-                    stage=stage,
-                    reason=reason,
-                    origin=origin,
-                    created_at=now(),
-                    resolved_at=None,
-                )
-                .on_conflict_do_nothing()
-                .returning(q.c.id)
-            ).first()
-            if inserted is None:
-                conn.execute(
-                    q.update()
-                    .where(q.c.id == entry_id, q.c.resolved_at.is_not(None))
-                    .values(resolved_at=None)
-                )
-            row = conn.execute(select(q).where(q.c.id == entry_id)).mappings().one()
-            return as_entry(row)
+            return as_entry(conn.execute(statement).mappings().one())
 
     def quarantined(self, *, include_resolved: bool = False) -> list[QuarantineEntry]:
         """Open quarantine entries, newest first."""
