@@ -223,3 +223,10 @@ def test_round_up_of_a_paper_keeps_the_paper() -> None:
         None,
         None,
     )
+
+
+def test_no_dateline_after_the_first_paragraph() -> None:
+    # 据新华社报道 inside the story is attribution, not a dateline.
+    assert find_dateline("标题\n正文第一段。\n据新华社报道，某事。", ISSUE) is None
+    found = _find("标题\n副题\n□记者 宋迎迎 报道\n据新华社北京7月5日电 正文")
+    assert (found.raw, found.reporters) == ("据新华社北京7月5日电", ["宋迎迎"])

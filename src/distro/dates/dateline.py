@@ -130,6 +130,7 @@ _INDENT_CHARS = " \t\r\u3000\xa0□■●◆◇★☆▲△▼"
 _SEPARATOR_CHARS = " \t\r\n\u3000\xa0:：,，"
 _TRAILER_TAIL = " \t\r\n\u3000。."
 _MAX_LINES = 8
+_HEADLINE_MAX = 80
 _MID_LINE_REACH = 40
 
 
@@ -271,6 +272,11 @@ def _byline_names(lines: list[tuple[int, str]], upto: int) -> list[str]:
     return names
 
 
+def _is_body(line: str) -> bool:
+    """A story paragraph, not a headline, subtitle or byline line: it ends a sentence."""
+    return "。" in line or len(line) > _HEADLINE_MAX
+
+
 def _lines(text: str) -> list[tuple[int, str]]:
     """The first lines of `text` with their offsets."""
     out: list[tuple[int, str]] = []
@@ -292,6 +298,8 @@ def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
     """
     lines = _lines(text)
     for index, (offset, line) in enumerate(lines):
+        if index > 0 and _is_body(lines[index - 1][1]):
+            break  # a dateline opens the story: none after its first paragraph
         pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
         if pos >= offset + len(line):
             continue
@@ -302,6 +310,8 @@ def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
                 if dateline is not None:
                     return _with_bylines(dateline, lines, index)
     for index, (offset, line) in enumerate(lines):
+        if index > 0 and _is_body(lines[index - 1][1]):
+            break
         for opener in _OPENERS.finditer(line, 1, _MID_LINE_REACH):
             i = opener.start()
             if _PUNCT_RE.search(line, 0, i) is not None:
