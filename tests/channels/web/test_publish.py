@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from distro.channels import web
 from distro.channels.web.catalog import CAPACITY, KEY_PREFIX
 from distro.models import DeliveryState, Kind
 from distro.store.ledger import Ledger
+from distro.store.objects import LocalObjectStore
 from tests.channels.web.stories import (
     article,
     check_atom,
@@ -245,3 +247,32 @@ def test_publish_revise_and_kill_on_sqlite_and_postgresql(tmp_path: Path, store_
     assert check_rss((site / "sections" / "经济" / "feed.xml").read_bytes()).entries == []
     assert "本文已撤回" in (site / "articles" / f"{doomed.id}.html").read_text(encoding="utf-8")
     assert "更正。" in (site / "articles" / f"{kept.id}.html").read_text(encoding="utf-8")
+
+
+def test_pages_go_out_before_the_lists_that_link_them(
+    tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    puts: list[str] = []
+
+    class Recording(LocalObjectStore):
+        def put(self, key: str, data: bytes, **headers: str | None) -> str:
+            puts.append(key)
+            return super().put(key, data, **headers)  # type: ignore[arg-type]
+
+    # the package's `publish` attribute is the function; the module is in sys.modules
+    module = importlib.import_module("distro.channels.web.publish")
+    monkeypatch.setattr(module, "objects_of", lambda s: Recording(s.state.site))
+    cfg = settings(tmp_path / "state")
+    store(ledger, article(1, NOW, section="要闻"))
+    doomed = store(ledger, article(2, NOW - dt.timedelta(hours=1), section="要闻"))
+    web.publish(cfg, ledger)
+    page = puts.index(f"articles/a-{1:020x}.html")
+    section = [i for i, k in enumerate(puts) if k.startswith("sections/")]
+    root = [i for i, k in enumerate(puts) if "/" not in k]
+    assert page < min(section) and max(section) < min(root)
+    puts.clear()
+    killed = ledger.kill(doomed.id, "takedown")
+    ledger.enqueue(killed.id, killed.version, "web")
+    web.publish(cfg, ledger)
+    assert puts[-1] == f"articles/{doomed.id}.html"  # the tombstone, once nothing lists it
+    assert "index.html" in puts and "sections/要闻/feed.xml" in puts
