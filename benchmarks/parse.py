@@ -99,6 +99,20 @@ def _cpu_model() -> str:
     return "unknown"
 
 
+def reference_ms() -> float:
+    """Best of five `sum(range(10**6))` in ms: how much of a core this process gets right now.
+
+    On a shared machine the parser's figures move with the load; this reference moves with them,
+    so figures taken under different loads can be compared (scale by the reference's ratio).
+    """
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(range(10**6))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=6.0)
@@ -123,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         best_cpu = min(best_cpu, time.process_time() - cpu)
     mb = total / 1_000_000
     print(f"machine: {_cpu_model()}, python {platform.python_version()}, one process")
+    print(f"reference: sum(range(10**6)) takes {reference_ms():.1f} ms now")
     print(f"corpus: {len(pages)} pages, {mb:.2f} MB, {articles} articles")
     print(
         f"wall: {best_wall:.2f} s, {mb / best_wall:.1f} MB/s, {len(pages) / best_wall:.0f} pages/s"

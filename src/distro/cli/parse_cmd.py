@@ -23,7 +23,13 @@ from distro.parse import is_sidecar, page_meta, parse_page, sidecar_name
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "parse", parents=[common], help="parse newspaper pages into articles (JSON lines)"
+        "parse",
+        parents=[common],
+        help="parse newspaper pages into articles (JSON lines)",
+        epilog="Page facts come from --issue-date, else a sidecar <file stem>.meta.json "
+        '({"issue_date": "2021-07-05", "page": "1", "section": "要闻", "publication": "…"}), '
+        "else a file name starting with YYYY-MM-DD or YYYYMMDD (2021-07-05_01_要闻.txt); "
+        "otherwise the issue date is inferred from the text and marked issue_date_inferred.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="page files (text)")
     parser.add_argument(
