@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,19 @@ def site_files(root: Path) -> dict[str, int]:
     return {
         p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()
     }
+
+
+def assert_links_resolve(site: Path, base_url: str = "http://127.0.0.1:8000/") -> int:
+    """Every article link of every feed, index and sitemap is a page in the folder."""
+    linked: set[str] = set()
+    for path in site.rglob("*"):
+        if path.is_file() and not path.match("articles/*"):
+            text = path.read_text(encoding="utf-8")
+            for key in re.findall(re.escape(base_url) + r"(articles/[a-z0-9-]+\.html)", text):
+                linked.add(key)
+    missing = sorted(key for key in linked if not (site / key).is_file())
+    assert missing == [], missing
+    return len(linked)
 
 
 def check_folder(folder: Path) -> dict[str, object]:
@@ -83,6 +97,7 @@ def test_publish_lays_out_the_site_with_valid_feeds(tmp_path: Path, ledger: Ledg
     assert all(d.state is DeliveryState.SENT for d in ledger.deliveries(channel="web"))
     page = (site / "articles" / f"a-{1:020x}.html").read_text(encoding="utf-8")
     assert "<h1>第1条 新区观摩会举行</h1>" in page
+    assert assert_links_resolve(site) == 3
 
 
 def test_one_new_article_rewrites_only_what_it_touches(tmp_path: Path, ledger: Ledger) -> None:
@@ -178,6 +193,8 @@ def test_lost_catalog_is_rebuilt_from_the_ledger(tmp_path: Path, ledger: Ledger)
     site = tmp_path / "state" / "site"
     titles = [e.title for e in check_rss((site / "feed.xml").read_bytes()).entries]
     assert titles == [f"第{n}条 新区观摩会举行" for n in (4, 1, 2, 3)]
+    # the three never delivered to the web still get pages, since the lists link to them
+    assert assert_links_resolve(site) == 4
     assert len(check_rss((site / "sections" / "经济" / "feed.xml").read_bytes()).entries) == 3
 
 
@@ -195,6 +212,7 @@ def test_kills_that_starve_a_list_refill_it(tmp_path: Path, ledger: Ledger) -> N
     web.publish(cfg, ledger)
     entries = check_rss((tmp_path / "state" / "site" / "feed.xml").read_bytes()).entries
     assert len(entries) == 50
+    assert assert_links_resolve(tmp_path / "state" / "site") == total - 30
     assert entries[0].title == "第31条 新区观摩会举行"
     assert entries[-1].title == "第80条 新区观摩会举行"
 

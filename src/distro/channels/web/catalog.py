@@ -109,6 +109,8 @@ class Catalog:
         self.ledger = ledger
         self.shelves: dict[str, Shelf] = {}
         self.dirty: set[str] = set()
+        #: Lists refilled from the ledger in this run: their pages may never have been written.
+        self.rebuilt: set[str] = set()
         self.sections: list[str] = []
         known = ledger.get_value(KEY_PREFIX + "sections")
         self.fresh = known is None
@@ -150,6 +152,7 @@ class Catalog:
             room = self.capacity(name)
             self.shelves[name] = Shelf(entries[:room], truncated=len(entries) > room)
         self.dirty |= names
+        self.rebuilt |= names
 
     def add(self, story: Story) -> set[str]:
         """Put a live story on its lists; the names of the lists it changed."""

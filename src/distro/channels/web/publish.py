@@ -82,6 +82,19 @@ def list_files(
         article = cache[key]
         if article is not None:
             stories.append(Story(publishable(article), entry.updated_at))
+    files = []
+    if name in catalog.rebuilt:
+        # A list refilled from the ledger may name articles whose page was never written (the
+        # channel was off when they arrived): write every page it links to; unchanged ones are
+        # skipped by their hash.
+        files = [
+            make_file(
+                article_key(s.article.id),
+                render_article(s, site, sections=catalog.sections),
+                tier=PAGE,
+            )
+            for s in stories
+        ]
     prefix = section_prefix(section) if section else ""
     tier = SECTION if section else ROOT
     title = f"{section} - {site.title}" if section else site.title
@@ -99,6 +112,7 @@ def list_files(
     news = [entry for entry, of in recent if section is None or of == section]
     index = render_index(stories, site, section=section, sections=catalog.sections)
     return [
+        *files,
         make_file(prefix + "index.html", index, tier=tier),
         make_file(prefix + "feed.xml", feeds.rss(stories, channel("feed.xml"), url_for), tier=tier),
         make_file(
@@ -181,6 +195,14 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     ]
     for name in sorted(lists):
         files.extend(list_files(name, catalog, ledger, site, cache, recent, when))
+    if NEWS in catalog.rebuilt:
+        # The sitemap names up to 1,000 pages: after a rebuild, make sure each one exists.
+        for entry in catalog.shelf(NEWS).entries:
+            stored = cache.get((entry.id, entry.version)) or ledger.get(entry.id, entry.version)
+            if stored is not None:
+                story = Story(publishable(stored), entry.updated_at)
+                page = render_article(story, site, sections=catalog.sections)
+                files.append(make_file(article_key(entry.id), page, tier=PAGE))
     written = output.write(files)
     catalog.save()
     for d, outcome in claimed:
