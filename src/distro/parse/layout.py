@@ -7,10 +7,11 @@ subheadline (`——…`), a jump line (`(下转第二版)`), a teaser's page re
 An item starts with a stack of heading-like lines (short, no sentence end). A heading run opens a
 new item when something confirms it is a headline and not a crosshead or a broken-off fragment:
 a `——` subheadline in the run, a byline, page reference or dateline right after it, two or more
-heading lines in a row, the top of the page, or a jump line closing the item before it. Text
-after the stack is body. A body line continues the paragraph before it when that paragraph has
-no real end (a column or page break split it: `两天的|时间`), and starts a new paragraph when
-the one before ends in `。！？…；：”’」』）`: a real paragraph end is never joined.
+heading lines in a row, the top of the page, or a jump line closing the item before it; never
+the first line after a byline (that is the lead). Text after the stack is body. A body line
+continues the paragraph before it when that paragraph has no real end (a column or page break
+split it: `两天的|时间`), and starts a new paragraph when the one before ends in
+`。！？…；：”’」』）`: a real paragraph end is never joined.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ _ORDINAL = re.compile(
 )
 
 _PAGE = r"[A-Za-zＡ-Ｚａ-ｚ]?\s*[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3}"
-_JUMP_LINE = re.compile(rf"[（(]?\s*(?:下转|转|接)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]?")
+_JUMP_LINE = re.compile(rf"[（(]?\s*(?:下转|转)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]?")
 _JUMP_TAIL = re.compile(rf"[（(]\s*(?:下转|转)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]$")
-_FROM_LINE = re.compile(rf"[（(]?\s*上接\s*第?\s*(?:{_PAGE})\s*版\s*[）)]?")
-_FROM_HEAD = re.compile(rf"^[（(]\s*上接\s*第?\s*(?:{_PAGE})\s*版\s*[）)]")
+_FROM_LINE = re.compile(rf"[（(]?\s*(?:上接|接)\s*第?\s*(?:{_PAGE})\s*版\s*[）)]?")
+_FROM_HEAD = re.compile(rf"^[（(]\s*(?:上接|接)\s*第?\s*(?:{_PAGE})\s*版\s*[）)]")
 _PAGE_REF = re.compile(
     rf"(?:[>＞»→▶]+\s*)?[（(【]?\s*(?:详见|请看|见)?\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)】]?"
 )
@@ -67,7 +68,6 @@ _TIMESTAMP = re.compile(
 _PAGE_HEADER = re.compile(
     rf"(?:第?\s*(?:{_PAGE})\s*版|[A-ZＡ-Ｚ][0-9０-９]{{1,3}})\s*[：:·|｜]?\s*[\u4e00-\u9fff]{{2,8}}"
 )
-_DASHES = frozenset(("——", "--", "──", "－－", "—"))  # two-character openings of a 副题
 _DASH_CHARS = "—-─－"
 #: Cheap test before parsing a byline: a box mark or a role word.
 _BYLINE_HINT = re.compile(rf"^[{re.escape(MARKS)}]|记者|评论员|通讯员|实习生|摄影|编译")
@@ -161,7 +161,8 @@ def classify(text: str) -> Line:
         rest = text.lstrip(_DASH_CHARS + " ")
         if not rest:
             return Line(text, LineKind.FURNITURE)  # a rule drawn with dashes
-        if text[:2] in _DASHES and is_heading(rest):
+        # `——` (or one em dash, or ASCII/box-drawing look-alikes) opens a 副题; a lone `-` is text.
+        if (text[0] in "—─" or text[:2] in ("--", "－－")) and is_heading(rest):
             return Line(rest, LineKind.SUBHEAD, heading=True)
     if size <= MAX_BYLINE and _BYLINE_HINT.search(text) is not None:
         byline = parse_byline(text)
