@@ -49,7 +49,13 @@ _FUTURE = re.compile("将|定于|拟于|拟在|计划于|预计")
 
 @dataclass(frozen=True, slots=True)
 class LeadDate:
-    """One date expression of an opening and what it resolves to."""
+    """One date expression of an opening and what it resolves to.
+
+    `start`/`end` are the first and last day (equal for one day; both None when unresolved, then
+    `reason` says why). `base` is the anchor used, as the dev set labels it: ``issue_date``,
+    ``dateline``, ``issue_date year`` / ``dateline year`` (a month and day that only took the
+    anchor's year) or ``printed`` (a full date).
+    """
 
     expr: str
     span: tuple[int, int]
