@@ -27,7 +27,7 @@ from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
 from distro.parse.typography import ideograph_share
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: Share of a page's visible characters that must be ideographs for it to be a Chinese page.
+#: Share of a page's visible characters that must be CJK (ideographs, CJK punctuation).
 MIN_CJK_SHARE = 0.2
 #: Words of a subheadline or headline that make an item a feature rather than news.
 FEATURE_WORDS = ("侧记", "特写", "手记", "见闻", "走笔", "纪实")

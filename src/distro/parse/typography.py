@@ -75,11 +75,6 @@ def ideograph_share(text: str) -> float:
     return min(1.0, wide / visible)
 
 
-def is_cjk(ch: str) -> bool:
-    """Whether `ch` is an ideograph (not punctuation)."""
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
-
-
 def join_fragments(head: str, tail: str) -> str:
     """Two pieces of one paragraph split by a column or page break, rejoined.
 
