@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from distro.dates.calendar import DateProblem, Later, complete, make_date, shift
 from distro.dates.numerals import to_int
@@ -47,8 +47,7 @@ _TRIGGER = re.compile(
 _FUTURE = re.compile("将|定于|拟于|拟在|计划于|预计")
 
 
-@dataclass(frozen=True, slots=True)
-class LeadDate:
+class LeadDate(NamedTuple):
     """One date expression of an opening and what it resolves to.
 
     `start`/`end` are the first and last day (equal for one day; both None when unresolved, then
