@@ -69,8 +69,8 @@ _PAGE_HEADER = re.compile(
     rf"(?:第?\s*(?:{_PAGE})\s*版|[A-ZＡ-Ｚ][0-9０-９]{{1,3}})\s*[：:·|｜]?\s*[\u4e00-\u9fff]{{2,8}}"
 )
 _DASH_CHARS = "—-─－"
-#: Cheap test before parsing a byline: a box mark or a role word.
-_BYLINE_HINT = re.compile(rf"^[{re.escape(MARKS)}]|记者|评论员|通讯员|实习生|摄影|编译")
+#: Cheap test before parsing a byline: a box mark or one of these role words.
+_ROLE_HINTS = ("记者", "评论员", "通讯员", "实习生", "摄影", "编译")
 
 
 class LineKind(Enum):
@@ -164,7 +164,7 @@ def classify(text: str) -> Line:
         # `——` (or one em dash, or ASCII/box-drawing look-alikes) opens a 副题; a lone `-` is text.
         if (text[0] in "—─" or text[:2] in ("--", "－－")) and is_heading(rest):
             return Line(rest, LineKind.SUBHEAD, heading=True)
-    if size <= MAX_BYLINE and _BYLINE_HINT.search(text) is not None:
+    if size <= MAX_BYLINE and (text[0] in MARKS or any(word in text for word in _ROLE_HINTS)):
         byline = parse_byline(text)
         if byline is not None:
             return Line(text, LineKind.BYLINE, byline=byline)
