@@ -344,3 +344,19 @@ def test_a_timed_out_push_is_retried_with_the_same_delivery_id(
     ids = {r["headers"]["x-distro-delivery"] for r in receiver.requests}
     assert ids == {f"{item.id}/v1/xinhua"}  # what a receiver dedupes on
     assert len(receiver.accepted) == 1
+
+
+def test_a_push_recorded_before_a_crash_is_not_repeated(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url))
+    store(ledger, article(1, NOW, section="要闻"), "partners", "xinhua")
+    store(ledger, article(2, NOW, section="要闻"), "partners", "xinhua")
+    first, second = ledger.pending("partners", target="xinhua")
+    # the last run pushed the first item and recorded it, then died before marking it sent
+    ledger.mark_sending(first, webhook="delivered", status=200)
+    ledger.mark_sending(second)  # this one died before its push
+    report = partners.publish(cfg, ledger)
+    assert report.sent == 2
+    assert [r["body"]["id"] for r in receiver.accepted] == [second.article_id]
+    assert ledger.pending("partners") == []

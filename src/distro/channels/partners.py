@@ -273,9 +273,9 @@ def publish_partner(
             changed = changed or dropped
             fed = dropped or was_fed(ledger, article_id, partner.name)
             event = "canceled" if fed and not is_page(article) else None
-        needs_push = event is not None and partner.webhook is not None and hook_secret
-        if needs_push and latest.detail.get("webhook") != "delivered":
-            assert partner.webhook is not None and hook_secret is not None and event is not None
+        webhook = partner.webhook
+        pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
+        if event is not None and webhook is not None and hook_secret and not pushed:
             payload: dict[str, Any] = {
                 "event": event,
                 "partner": partner.name,
@@ -287,7 +287,7 @@ def publish_partner(
             try:
                 status = push(
                     http,
-                    partner.webhook.url,
+                    webhook.url,
                     hook_secret,
                     event=event,
                     delivery_id=f"{article.id}/v{article.version}/{partner.name}",
