@@ -236,6 +236,10 @@ class Ingestor:
             )
             self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
             return
+        if checked.published_at is not None and checked.published_at.tzinfo is None:
+            reason = f"{article.id}: published_at has no time zone"
+            self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
+            return
         outcome, stored = self.ledger.put(checked)
         report.articles += 1
         if outcome == "duplicate":

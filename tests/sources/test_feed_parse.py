@@ -77,6 +77,7 @@ def test_not_a_feed_is_a_problem() -> None:
     [
         BILLION_LAUGHS,
         BILLION_LAUGHS.decode().encode("utf-16"),
+        BILLION_LAUGHS.replace(b'"1.0"?>', b'"1.0" encoding="cp037"?>').decode().encode("cp037"),
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b"<rss><channel><title>&x;</title></channel></rss>",
         b"<rss><channel><!DOCTYPE x [<!ENTITY a 'b'>]><title>&a;</title>",  # not well-formed

@@ -13,6 +13,7 @@ import io
 import re
 import time
 import xml.sax
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ import feedparser
 import nh3
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import sax as defused_sax
+from feedparser.encodings import convert_to_utf8
 from pydantic import ValidationError
 
 from distro.errors import SourceRejected
@@ -45,7 +47,7 @@ class FeedResult:
     version: str | None = None
 
 
-def refuse_hostile(data: bytes, origin: str) -> None:
+def refuse_hostile(data: bytes, origin: str, headers: dict[str, str] | None = None) -> None:
     """Refuse entity declarations (billion laughs, external entities) before any parser sees them.
 
     defusedxml stops at the first declaration, so the check ends in time bounded by the bytes
@@ -65,10 +67,21 @@ def refuse_hostile(data: bytes, origin: str) -> None:
             f"{origin}: XML entity declarations are refused ({type(exc).__name__}: {exc})"
         ) from exc
     except (xml.sax.SAXException, ValueError, LookupError, UnicodeError):
-        if ENTITY_DECLARATION.search(data) or ENTITY_DECLARATION.search(data.replace(b"\0", b"")):
+        if any(ENTITY_DECLARATION.search(view) for view in _views(data, headers or {})):
             raise SourceRejected(
                 f"{origin}: XML entity declarations are refused (in a malformed document)"
             ) from None
+
+
+def _views(data: bytes, headers: dict[str, str]) -> Iterator[bytes]:
+    """The bytes as given, without NULs (UTF-16/32), and as feedparser will see them (UTF-8)."""
+    yield data
+    yield data.replace(b"\0", b"")
+    try:
+        # EBCDIC and other encodings expat cannot read: feedparser converts them first.
+        yield convert_to_utf8(headers, data, {})
+    except Exception:
+        return
 
 
 def plain(value: str | None) -> str:
@@ -165,12 +178,12 @@ def parse_feed(
     section: str | None = None,
 ) -> FeedResult:
     """Articles from an RSS/Atom payload; raises SourceRejected for hostile XML."""
-    refuse_hostile(data, origin)
     # No content-location: feedparser would resolve relative guids against it, and ids must
     # not depend on where the feed happens to be served from beyond its URL.
     response_headers = {
         k.lower(): v for k, v in (headers or {}).items() if k.lower() != "content-location"
     }
+    refuse_hostile(data, origin, response_headers)
     parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers)
     result = FeedResult(encoding=parsed.get("encoding"), version=parsed.get("version") or None)
     error = parsed.get("bozo_exception")

@@ -185,6 +185,8 @@ class Ledger:
             raise StoreUnavailable(f"ledger unavailable: {exc.orig}") from exc
         except DBAPIError as exc:
             raise StoreError(f"ledger error: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"ledger error: {exc}") from exc
 
     def _insert(self, table: Any) -> Any:
         """The dialect's INSERT, which has ON CONFLICT upserts."""
