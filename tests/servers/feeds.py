@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,14 @@ class Resource:
     statuses: list[int] = field(default_factory=list)  # answered first, one per request
     endless: bool = False  # stream `body` forever with no Content-Length
     declare_length: bool = True
+
+
+class QuietServer(ThreadingHTTPServer):
+    """Clients that hang up on purpose (the size cap) are not errors worth a traceback."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class FeedServer:
@@ -93,7 +102,7 @@ class FeedServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

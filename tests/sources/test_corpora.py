@@ -7,6 +7,7 @@ nothing. The counts are printed (``pytest -s``).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from distro import config
@@ -56,7 +57,9 @@ def test_every_corpus_file_ends_somewhere(
     assert len(urls) > 3000
     settings = config.load(None, tmp_path / "state")
     with Ledger.open(settings) as ledger, Transport(settings.config.limits) as http:
+        started = time.perf_counter()
         first = ingest(settings, ledger=ledger, feeds=urls, transport=http)
+        first_seconds = time.perf_counter() - started
         assert len(first.sources) == len(urls)
         outcomes = first.outcomes()
         assert set(outcomes) <= {"ok", "not_modified", "quarantined"}, first.errors[:5]
@@ -80,12 +83,14 @@ def test_every_corpus_file_ends_somewhere(
             f"\ncorpora: {len(urls)} files -> {outcomes.get('ok', 0)} with articles, "
             f"{outcomes.get('not_modified', 0)} not modified, "
             f"{outcomes.get('quarantined', 0)} quarantined; {first.accepted} articles accepted, "
-            f"{first.new_versions} new versions, {len(open_entries)} quarantine entries"
+            f"{first.new_versions} new versions, {len(open_entries)} quarantine entries "
+            f"({first_seconds:.1f} s)"
         )
+        started = time.perf_counter()
         second = ingest(settings, ledger=ledger, feeds=urls, transport=http)
         assert second.accepted == second.new_versions == 0
         again = second.outcomes()
-        print(f"corpora, second run: {again}")
+        print(f"corpora, second run: {again} ({time.perf_counter() - started:.1f} s)")
         assert again.get("not_modified", 0) >= outcomes.get("ok", 0)
         assert (
             ledger.article_count(versions=True),
