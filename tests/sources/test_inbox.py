@@ -79,3 +79,18 @@ def test_stale_claims_come_back(tmp_path: Path) -> None:
     with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
         names = [item.filename for item in InboxSource(inbox).items(ledger)]
     assert names == ["stale.txt"]
+
+
+def test_a_name_still_being_processed_is_not_overwritten(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "p.txt").write_bytes(b"first")
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        items = InboxSource(inbox).items(ledger)
+        first = next(items)
+        (inbox / "p.txt").write_bytes(b"second")  # dropped again while the first is in work
+        assert list(InboxSource(inbox).items(ledger)) == []
+        assert (inbox / ".claimed" / "p.txt").read_bytes() == b"first"
+        first.done()
+        [second] = InboxSource(inbox).items(ledger)
+    assert (first.data, second.data) == (b"first", b"second")

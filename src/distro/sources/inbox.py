@@ -14,7 +14,6 @@ already in the raw archive, so operators may prune ``.done`` freely. A claim old
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import time
@@ -36,6 +35,29 @@ IGNORED_SUFFIXES = (".part", ".tmp", SIDECAR_SUFFIX)
 def sidecar_of(path: Path) -> Path:
     """``x.txt`` -> ``x.meta.json``."""
     return path.with_name(path.stem + SIDECAR_SUFFIX)
+
+
+def move(source: Path, target: Path) -> bool:
+    """Move without ever replacing ``target``; False when it exists or ``source`` is gone.
+
+    A hard link fails when the target exists, so of two workers only one wins, and a file
+    dropped again under a name still being processed waits instead of overwriting the claim.
+    """
+    try:
+        os.link(source, target)
+    except (FileExistsError, FileNotFoundError):
+        return False
+    except OSError:
+        # No hard links on this file system: fall back to rename, which is still atomic.
+        if target.exists():
+            return False
+        try:
+            source.rename(target)
+        except FileNotFoundError:
+            return False
+        return True
+    source.unlink(missing_ok=True)
+    return True
 
 
 def takeable(path: Path, settle_seconds: float, clock: float) -> bool:
@@ -83,7 +105,7 @@ class InboxSource:
         for path in self.claimed.iterdir():
             try:
                 if path.stat().st_mtime < cutoff:
-                    path.rename(self.path / path.name)
+                    move(path, self.path / path.name)
             except OSError:
                 continue  # another worker recovered it first
 
@@ -91,13 +113,10 @@ class InboxSource:
         """Move ``path`` into the claimed folder; None if another worker was faster."""
         target = self.claimed / path.name
         sidecar = sidecar_of(path)
-        try:
-            path.rename(target)
-        except FileNotFoundError:
+        if not move(path, target):
             return None
         os.utime(target)  # the claim's age starts now, for stale recovery
-        with contextlib.suppress(FileNotFoundError):
-            sidecar.rename(self.claimed / sidecar.name)
+        move(sidecar, self.claimed / sidecar.name)
         return target
 
     def items(self, ledger: Ledger) -> Iterator[Item]:
@@ -128,8 +147,7 @@ class InboxSource:
 
         def release() -> None:
             for path in (sidecar_path, claimed):
-                if path.exists():
-                    path.rename(self.path / path.name)
+                move(path, self.path / path.name)
 
         origin = (self.path / claimed.name).as_uri()
         try:
