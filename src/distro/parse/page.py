@@ -109,7 +109,8 @@ def _lead_dateline(
     rest = strip_dateline(first, dateline).strip()
     if byline is not None and byline.names:
         extra = [name for name in dateline.reporters if name not in byline.names]
-        dateline = dateline.model_copy(update={"reporters": [*byline.names, *extra]})
+        # Built and validated like any Dateline; model_copy costs more than the whole body repair.
+        dateline = Dateline(**{**dict(dateline), "reporters": [*byline.names, *extra]})
     return dateline, ([rest] if rest else []) + paragraphs[1:]
 
 
