@@ -25,6 +25,7 @@ from distro.airflow import tasks
 from distro.airflow.rest import AirflowClient
 from distro.config import Settings
 from distro.errors import ConfigError, DistroError
+from distro.store.ledger import Ledger
 
 USER = "admin"
 PARTS: dict[str, list[str]] = {
@@ -34,6 +35,14 @@ PARTS: dict[str, list[str]] = {
     "triggerer": ["triggerer", "--skip-serve-logs"],
 }
 REPO_DAGS = Path(__file__).resolve().parents[3] / "dags"
+DAG_FILE = "distro_dags.py"
+DAG_SOURCE = '''"""distro's DAGs, declared from the config file (DISTRO_CONFIG, DISTRO_STATE)."""
+
+from distro import config
+from distro.airflow import factory
+
+globals().update(factory.build(config.load()))
+'''
 #: Parts this process started, kept so they are reaped (and never reported as leaked) on down.
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -109,7 +118,7 @@ class Stack:
 
     def environment(self) -> dict[str, str]:
         """The environment every part runs with."""
-        dags = os.environ.get("DISTRO_DAGS_FOLDER") or str(REPO_DAGS)
+        dags = os.environ.get("DISTRO_DAGS_FOLDER") or str(self.dags_folder())
         env = dict(os.environ)
         env.update(
             {
@@ -142,6 +151,15 @@ class Stack:
         else:
             env.pop("DISTRO_CONFIG", None)
         return env
+
+    def dags_folder(self) -> Path:
+        """The repository's dags/, or (installed from a wheel) a copy of its one DAG file."""
+        if (REPO_DAGS / DAG_FILE).is_file():
+            return REPO_DAGS
+        folder = self.home / "dags"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / DAG_FILE).write_text(DAG_SOURCE, encoding="utf-8")
+        return folder
 
     def alive(self, part: str) -> int | None:
         """The pid of ``part`` when its pid file names a live process."""
@@ -253,7 +271,9 @@ def up(settings: Settings, *, timeout: float = 180.0) -> Stack:
     (stack.home / "logs").mkdir(exist_ok=True)
     settings.state.inbox.mkdir(parents=True, exist_ok=True)
     write_passwords(stack)
+    Ledger.open(settings).close()
     env = stack.environment()
+    env[tasks.LEDGER_READY] = settings.store_url
     deadline = time.monotonic() + timeout
     if not stack.running():
         if reachable(stack.url):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,6 +25,17 @@ def settings_now(settings: Settings | None = None) -> Settings:
 
     connections.install()
     return settings if settings is not None else config.load()
+
+
+#: Set by `distro up` to the store URL it migrated, so tasks skip the per-process schema check.
+LEDGER_READY = "DISTRO_LEDGER_READY"
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    """The ledger; migrated here unless `distro up` already did (a second per task saved)."""
+    if os.environ.get(LEDGER_READY) == settings.store_url:
+        return Ledger(settings.store_url, migrate_schema=False)
+    return Ledger.open(settings)
 
 
 def groups(settings: Settings) -> dict[str, list[str]]:
@@ -58,7 +70,7 @@ def ingest(group: str, settings: Settings | None = None) -> dict[str, Any]:
     from distro import pipeline
 
     settings = for_group(settings_now(settings), group)
-    ledger = Ledger.open(settings)
+    ledger = open_ledger(settings)
     try:
         report = pipeline.ingest(settings, ledger=ledger)
     finally:
@@ -74,7 +86,7 @@ def ingest(group: str, settings: Settings | None = None) -> dict[str, Any]:
 def publish(channel: str, settings: Settings | None = None) -> dict[str, Any]:
     """Drain what is pending for ``channel``."""
     settings = settings_now(settings)
-    ledger = Ledger.open(settings)
+    ledger = open_ledger(settings)
     try:
         report = channels.publish(channel, settings, ledger)
     finally:
@@ -138,7 +150,7 @@ def republish(
     chosen = choose(settings, requested)
     key = key or request_key(ids, chosen, reason, note)
     pairs = [pair for pair in channels.targets(settings) if pair[0] in chosen]
-    ledger = Ledger.open(settings)
+    ledger = open_ledger(settings)
     try:
         missing = [article_id for article_id in ids if ledger.get(article_id) is None]
         if missing:
@@ -164,7 +176,7 @@ def republish(
 def pending(settings: Settings | None = None) -> list[str]:
     """Signalled channels that still have deliveries waiting."""
     settings = settings_now(settings)
-    ledger = Ledger.open(settings)
+    ledger = open_ledger(settings)
     try:
         return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
     finally:

@@ -1,0 +1,152 @@
+"""Drop -> published latency on a real local Airflow (`distro up`): 20 single drops, then a burst.
+
+Each drop is the seed page under a page number of its own (so its articles are new); it counts
+as published when every article of it has its page in the web output. Run:
+
+    uv run python benchmarks/latency.py [--drops 20] [--burst 200] [--out benchmarks/latency.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from distro import config
+from distro.airflow import stack
+from distro.models import Kind
+from distro.parse import page_meta, parse_page
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed" / "000_c6710cc7ae2753f8.txt"
+ISSUE = "2021-07-05"
+
+
+@dataclass
+class Drop:
+    name: str
+    ids: list[str]
+    dropped: float = 0.0
+    published: float | None = None
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.published is None else self.published - self.dropped
+
+
+def prepare(n: int, data: bytes) -> tuple[Drop, bytes]:
+    """The drop number ``n``: its file name, sidecar and the article ids it must publish."""
+    name = f"bench_{n:05d}.txt"
+    sidecar = json.dumps({"issue_date": ISSUE, "page": str(1000 + n), "section": "要闻"}).encode()
+    meta = page_meta(name, sidecar)
+    articles = parse_page(
+        data,
+        origin=f"file:///{name}",
+        issue_date=meta.issue_date,
+        page=meta.page,
+        section=meta.section,
+        publication=meta.publication or "本报",
+    )
+    ids = [article.id for article in articles if article.kind is Kind.ARTICLE]
+    return Drop(name, ids), sidecar
+
+
+def drop(inbox: Path, item: Drop, data: bytes, sidecar: bytes) -> None:
+    """Sidecar first, then the page written beside and renamed in, as producers must."""
+    (inbox / item.name.replace(".txt", ".meta.json")).write_bytes(sidecar)
+    partial = inbox / f".{item.name}.part"
+    partial.write_bytes(data)
+    item.dropped = time.monotonic()
+    partial.replace(inbox / item.name)
+
+
+def watch(site: Path, items: list[Drop], limit: float) -> None:
+    """Poll the web output until every item is published or ``limit`` seconds pass."""
+    deadline = time.monotonic() + limit
+    waiting = [item for item in items if item.published is None]
+    while waiting and time.monotonic() < deadline:
+        now = time.monotonic()
+        for item in waiting:
+            if all((site / f"{article_id}.html").exists() for article_id in item.ids):
+                item.published = now
+        waiting = [item for item in waiting if item.published is None]
+        time.sleep(0.1)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(label: str, items: list[Drop], total: float | None = None) -> list[str]:
+    done = [item.latency for item in items if item.latency is not None]
+    lines = [f"### {label}", ""]
+    lines.append(f"- drops: {len(items)}, published: {len(done)}, stuck: {len(items) - len(done)}")
+    if done:
+        lines.append(
+            f"- latency p50 {statistics.median(done):.1f} s, p99 {percentile(done, 0.99):.1f} s, "
+            f"min {min(done):.1f} s, max {max(done):.1f} s"
+        )
+    if total is not None:
+        lines.append(f"- total time until the last one was published: {total:.1f} s")
+    return [*lines, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drops", type=int, default=20)
+    parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--gap", type=float, default=1.0, help="seconds between single drops")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    data = SEED.read_bytes()
+    state = Path(tempfile.mkdtemp(prefix="distro-bench-"))
+    settings = config.load(None, state)
+    started = time.monotonic()
+    stack.up(settings, timeout=300)
+    up_seconds = time.monotonic() - started
+    inbox, site = settings.state.inbox, settings.state.site / "articles"
+    lines = ["# Drop → published latency", ""]
+    try:
+        singles = []
+        for n in range(args.drops):
+            item, sidecar = prepare(n, data)
+            drop(inbox, item, data, sidecar)
+            watch(site, [item], 120)
+            singles.append(item)
+            print(f"drop {n}: {item.latency}", flush=True)
+            time.sleep(args.gap)
+        burst = [prepare(10_000 + n, data) for n in range(args.burst)]
+        began = time.monotonic()
+        for item, sidecar in burst:
+            drop(inbox, item, data, sidecar)
+        watch(site, [item for item, _ in burst], 900)
+        finished = [item.published for item, _ in burst if item.published is not None]
+        total = (max(finished) - began) if finished else None
+        load = os.getloadavg()
+        lines += [
+            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on the shared 2-core "
+            f"machine (load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}); "
+            f"`distro up` took {up_seconds:.0f} s. Default config (web, app, wechat); published "
+            "= every article of the page has its web page.",
+            "",
+            *summary(f"{args.drops} single drops, {args.gap:.0f} s apart", singles),
+            *summary(f"burst of {args.burst} files at once", [i for i, _ in burst], total),
+        ]
+    finally:
+        stack.down(settings)
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
