@@ -249,8 +249,7 @@ class Ingestor:
             report.accepted += 1
         else:
             report.new_versions += 1
-        for channel, target in self.targets:
-            self.ledger.enqueue(stored.id, stored.version, channel, target)
+        self.ledger.enqueue_many(stored.id, stored.version, self.targets)
 
 
 def run_source(

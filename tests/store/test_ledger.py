@@ -136,7 +136,11 @@ def test_delivery_lifecycle(ledger: Ledger) -> None:
     assert (entry.stage, entry.reason, entry.origin) == ("deliver", "内容被拒", "partners:acme")
     assert ledger.reopen(quarantined).state == DeliveryState.PENDING
     assert [d.channel for d in ledger.deliveries(article_id="a-000001")] == ["web", "partners"]
-    assert len(ledger.deliveries(channel="partners")) == 2
+    pairs = [("web", "default"), ("partners", "acme"), ("partners", "beta")]
+    assert ledger.enqueue_many("a-000001", 1, pairs) == 1
+    assert ledger.enqueue_many("a-000001", 1, pairs) == 0
+    assert ledger.enqueue_many("a-000001", 1, []) == 0
+    assert len(ledger.deliveries(channel="partners")) == 3
     with pytest.raises(StoreError):
         ledger.mark_sent(web.model_copy(update={"target": "nobody"}))
 

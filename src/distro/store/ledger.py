@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -351,6 +351,36 @@ class Ledger:
         )
         with self._tx() as conn:
             return conn.execute(statement).first() is not None
+
+    def enqueue_many(
+        self, article_id: str, version: int, targets: Iterable[tuple[str, str]]
+    ) -> int:
+        """Record deliveries to every (channel, target) in one transaction; how many were new."""
+        stamp = now()
+        rows = [
+            {
+                "article_id": article_id,
+                "version": version,
+                "channel": channel,
+                "target": target,
+                "state": DeliveryState.PENDING.value,
+                "attempts": 0,
+                "detail": "{}",
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for channel, target in targets
+        ]
+        if not rows:
+            return 0
+        statement = (
+            self._insert(t.deliveries)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(t.deliveries.c.channel)
+        )
+        with self._tx() as conn:
+            return len(conn.execute(statement).all())
 
     def pending(
         self, channel: str, *, target: str | None = None, limit: int | None = None
