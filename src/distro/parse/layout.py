@@ -31,6 +31,8 @@ from distro.parse.typography import join_fragments, tidy_lines
 _DATELINE_REACH = 48
 #: Longest line that can be a headline; longer lines are body.
 MAX_HEADING = 40
+#: Longest line that can be a headline or a byline (with its box mark).
+_MAX_SHORT = max(MAX_HEADING, MAX_BYLINE + 1)
 #: Longest line that can be page furniture (editor credits, stamps); a longer one is copy.
 MAX_FURNITURE = 80
 #: Characters that end a paragraph for good.
@@ -140,8 +142,14 @@ def is_heading(text: str) -> bool:
 def classify(text: str) -> Line:
     """One normalized, non-empty line classified."""
     size = len(text)
-    if size > MAX_FURNITURE:
-        return Line(text, LineKind.TEXT)  # the common case: a body line, nothing else is this long
+    if size > _MAX_SHORT:
+        # Body lines, the common case: only editor credits and CMS stamps are this long too.
+        if size <= MAX_FURNITURE and (
+            _FURNITURE.match(text) is not None
+            or (text[0].isdigit() and _TIMESTAMP.fullmatch(text) is not None)
+        ):
+            return Line(text, LineKind.FURNITURE)
+        return Line(text, LineKind.TEXT)
     if (
         _FURNITURE.match(text) is not None
         or (text[0].isdigit() and _TIMESTAMP.fullmatch(text) is not None)
