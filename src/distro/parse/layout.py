@@ -272,6 +272,10 @@ class _Segmenter:
 
     def body_line(self, block: Block, line: Line) -> None:
         kind = line.kind
+        text = line.text
+        if kind is LineKind.TEXT and text[0] not in "（(" and text[-1] not in "）)":
+            self.add_text(block, text)  # the common case: no marker to look for
+            return
         if kind is LineKind.BYLINE and line.byline is not None and not block.paragraphs:
             block.byline = (
                 line.byline if block.byline is None else merge_bylines(block.byline, line.byline)
@@ -290,7 +294,8 @@ class _Segmenter:
         if kind is LineKind.FROM:
             self.dropped.append(line.text)
             return
-        text = line.text if kind is not LineKind.SUBHEAD else f"——{line.text}"
+        if kind is LineKind.SUBHEAD:
+            text = f"——{text}"
         head = _FROM_HEAD.match(text) if text[0] in "（(" else None
         if head is not None:
             self.dropped.append(head.group())
@@ -301,8 +306,12 @@ class _Segmenter:
             text = text[: jump.start()].rstrip()
             block.continued_on_page = page_number(jump.group("page"))
             block.closed = True
-        if not text:
-            return
+        if text:
+            self.add_text(block, text)
+
+    @staticmethod
+    def add_text(block: Block, text: str) -> None:
+        """`text` as a new paragraph, or the rest of the last one when that one is open."""
         body = block.paragraphs
         if body and not _closed(body[-1]) and not _crosshead(body[-1]):
             body[-1] = join_fragments(body[-1], text)
