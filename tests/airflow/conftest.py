@@ -77,3 +77,11 @@ def article(headline: str, paragraph: str) -> Article:
             received_at=dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC),
         ),
     )
+
+
+@pytest.fixture(autouse=True)
+def plain_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks install the Airflow connection resolver; keep it from leaking into later tests."""
+    from distro import secrets
+
+    monkeypatch.setattr(secrets, "_resolvers", list(secrets._resolvers))
