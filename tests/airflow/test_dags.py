@@ -109,8 +109,13 @@ def test_the_config_file_decides_the_dags(tmp_path: Path) -> None:
         "0 12 * * *",
         "0 19 * * *",
     ]
-    (publish,) = wechat.tasks
+    publish, wait = wechat.get_task("publish"), wechat.get_task("await_published")
     assert (publish.pool, publish.pool_slots) == ("wx_official", 2)
+    assert wait.upstream_task_ids == {"publish"} and wait.pool == "wx_official"
+    assert wait.probe_kwargs == {
+        "config": str(settings.config_path),
+        "state": str(settings.state.root),
+    }
     assert isinstance(dags["publish_web"].timetable, AssetOrTimeSchedule)
 
 

@@ -118,3 +118,40 @@ def test_ingest_with_nothing_new_announces_nothing(
     dag_run = run("ingest_wire", state)
     assert str(dag_run.state) == "success", states(dag_run)
     assert signals_since(dag_run.run_id) == []
+
+
+def test_publish_wechat_without_an_account_is_a_dry_run_that_waits_for_nothing(
+    airflow_db: Path, state: config.Settings
+) -> None:
+    with Ledger.open(state) as ledger:
+        _, stored = ledger.put(article("早间新闻", "本报讯 早间新闻一则。"))
+        ledger.enqueue(stored.id, stored.version, "wechat")
+    dag_run = run("publish_wechat", state)
+    assert states(dag_run) == {"publish": "success", "await_published": "success"}
+    wait = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "await_published")
+    assert wait.xcom_pull(task_ids="await_published")["done"] is True
+
+
+def test_publish_wechat_waits_in_the_triggerer_until_the_edition_is_out(
+    airflow_db: Path, state: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distro.airflow import factory
+
+    # The status probe stands in for freepublish/get: not done at first, done at the next poll.
+    monkeypatch.setattr(factory, "WECHAT_PROBE", "tests.airflow.test_runs.second_call_done")
+    dag = factory.build(state)["publish_wechat"]
+    dag.get_task("await_published").interval = 0.05
+    dag_run = dag.test()
+    assert states(dag_run) == {"publish": "success", "await_published": "success"}
+    wait = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "await_published")
+    # One call in the worker (not done), then the triggerer's, which found it done.
+    assert wait.xcom_pull(task_ids="await_published") == {"done": True, "calls": 2}
+
+
+def second_call_done(config: str | None, state: str) -> dict[str, Any]:
+    """A status probe that says done on its second call (counted in the state folder)."""
+    counter = Path(state) / "probe-calls"
+    calls = int(counter.read_text(encoding="utf-8")) + 1 if counter.exists() else 1
+    counter.parent.mkdir(parents=True, exist_ok=True)
+    counter.write_text(str(calls), encoding="utf-8")
+    return {"done": calls >= 2, "calls": calls}

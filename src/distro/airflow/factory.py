@@ -30,6 +30,7 @@ from distro import channels
 from distro.airflow import tasks
 from distro.airflow.failures import DistroRetryPolicy, task_errors
 from distro.airflow.triggers import InboxTrigger
+from distro.airflow.waits import WECHAT_PROBE, AwaitStatus
 from distro.config import InboxSourceConfig, Settings
 
 OWNER = "distro"
@@ -167,7 +168,16 @@ def publish_dag(settings: Settings, channel: str) -> DAG:
         def publish() -> dict[str, Any]:
             return tasks.publish(channel)
 
-        publish()
+        published = publish()
+        if channel == "wechat":
+            # WeChat publishes asynchronously: wait in the triggerer, not in a worker slot.
+            where = {
+                "config": str(settings.config_path.absolute()) if settings.config_path else None,
+                "state": str(settings.state.root),
+            }
+            published >> AwaitStatus(
+                task_id="await_published", probe=WECHAT_PROBE, probe_kwargs=where, **pool
+            )
     return dag
 
 
