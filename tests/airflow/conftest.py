@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
@@ -20,6 +21,8 @@ from distro.models import Article, Provenance, make_id
 
 REPO = Path(__file__).resolve().parents[2]
 HOME = Path(tempfile.mkdtemp(prefix="distro-airflow-test-"))
+# Made at import, so removed at exit even when no test asked for the database.
+atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 # Airflow reads its configuration when first imported: this must run before any airflow import.
 os.environ.update(
     {
@@ -49,10 +52,7 @@ def airflow_db() -> Iterator[Path]:
     )
     if done.returncode != 0:
         pytest.fail(f"airflow db migrate failed:\n{done.stderr[-3000:]}")
-    try:
-        yield HOME
-    finally:
-        shutil.rmtree(HOME, ignore_errors=True)
+    yield HOME
 
 
 @pytest.fixture
