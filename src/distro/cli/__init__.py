@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "distro.cli.datelines_cmd",
     "distro.cli.publish_cmd",
     "distro.cli.airflow_cmd",
+    "distro.cli.demo_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,77 @@
+"""The demo job: bundled sample wire copy into the inbox, then ingest and every channel."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from distro.config import Settings
+
+SAMPLE_PACKAGE = "distro.samples"
+
+
+def samples() -> list[tuple[str, bytes]]:
+    """The bundled sample files (pages and their sidecars), by name."""
+    folder = resources.files(SAMPLE_PACKAGE) / "pages"
+    found = [(item.name, item.read_bytes()) for item in folder.iterdir() if item.is_file()]
+    return sorted(found)
+
+
+def drop_samples(inbox: Path) -> list[str]:
+    """Write the samples into the inbox the way producers must: sidecars first, write then rename."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(samples(), key=lambda item: not item[0].endswith(".meta.json"))
+    names = []
+    for name, data in ordered:
+        partial = inbox / f".{name}.part"
+        partial.write_bytes(data)
+        partial.replace(inbox / name)
+        names.append(name)
+    return names
+
+
+def reset(settings: Settings) -> None:
+    """Remove what an earlier demo left in the state folder (outputs, store, inbox)."""
+    state = settings.state
+    for path in (state.inbox, state.archive, state.site, state.app, state.outbox):
+        shutil.rmtree(path, ignore_errors=True)
+    state.database.unlink(missing_ok=True)
+
+
+def run_inline(settings: Settings) -> list[tuple[str, str, dict[str, Any]]]:
+    """Ingest, then publish every enabled channel, in this process without Airflow."""
+    from distro import channels, pipeline
+    from distro.store.ledger import Ledger
+
+    ledger = Ledger.open(settings)
+    try:
+        report = pipeline.ingest(settings, ledger=ledger)
+        steps: list[tuple[str, str, dict[str, Any]]] = [
+            ("ingest", "success" if not report.errors else "failed", report.as_json())
+        ]
+        for name in channels.enabled(settings):
+            published = channels.publish(name, settings, ledger)
+            state = "failed" if published.failed else "success"
+            steps.append((f"publish {name}", state, asdict(published)))
+    finally:
+        ledger.close()
+    return steps
+
+
+def outputs(settings: Settings) -> dict[str, int]:
+    """How many files each output folder of the state holds now."""
+    state = settings.state
+    folders = {
+        "site": state.site,
+        "app": state.app,
+        "outbox/wechat": state.outbox / "wechat",
+        "outbox/push": state.outbox / "push",
+    }
+    return {
+        name: sum(1 for path in folder.rglob("*") if path.is_file())
+        for name, folder in folders.items()
+        if folder.is_dir()
+    }
