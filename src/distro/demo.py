@@ -21,7 +21,7 @@ def samples() -> list[tuple[str, bytes]]:
 
 
 def drop_samples(inbox: Path) -> list[str]:
-    """Write the samples into the inbox the way producers must: sidecars first, write then rename."""
+    """Write the samples the way producers must: sidecars first, each written then renamed."""
     inbox.mkdir(parents=True, exist_ok=True)
     ordered = sorted(samples(), key=lambda item: not item[0].endswith(".meta.json"))
     names = []
