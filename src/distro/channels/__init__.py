@@ -7,11 +7,14 @@ ledger holds pending for it, so a rerun after a crash or a retry never publishes
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from distro.config import Settings
+    from distro.models import Delivery
     from distro.store.ledger import Ledger
 
 #: Channel name -> module that implements it.
@@ -89,3 +92,22 @@ def load(name: str) -> ChannelModule:
 def publish(name: str, settings: Settings, ledger: Ledger) -> PublishReport:
     """Publish what is pending for channel ``name``."""
     return load(name).publish(settings, ledger)
+
+
+def claim_by_article(
+    ledger: Ledger, pending: list[Delivery]
+) -> Iterator[tuple[str, list[Delivery]]]:
+    """Take pending deliveries article by article (oldest version first), skipping any that
+    another worker took meanwhile; yields only articles with at least one delivery taken."""
+    from distro.store.ledger import DeliveryConflict
+
+    ordered = sorted(pending, key=lambda d: (d.article_id, d.version))
+    for article_id, group in groupby(ordered, key=lambda d: d.article_id):
+        mine = []
+        for delivery in group:
+            try:
+                mine.append(ledger.mark_sending(delivery))
+            except DeliveryConflict:
+                continue  # another worker closed it meanwhile
+        if mine:
+            yield article_id, mine

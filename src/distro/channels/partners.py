@@ -22,7 +22,6 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -30,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from distro import secrets
-from distro.channels import PublishReport, jsonfeed
+from distro.channels import PublishReport, claim_by_article, jsonfeed
 from distro.channels.output import ROOT, Output, make_file
 from distro.channels.web import feeds
 from distro.channels.web.catalog import CAPACITY, Entry, Shelf, updated_time
@@ -47,7 +46,6 @@ from distro.errors import ChannelRejected, ChannelUnavailable, ConfigError
 from distro.html import body_text
 from distro.models import Article, Delivery, Kind
 from distro.ninjs import to_ninjs
-from distro.store.ledger import DeliveryConflict
 
 if TYPE_CHECKING:
     from distro.config import PartnerConfig, PartnerFilterConfig, Settings
@@ -246,16 +244,9 @@ def publish_partner(
     when = dt.datetime.now(dt.UTC)
     shelf, changed = load_shelf(ledger, partner)
     done: list[tuple[Delivery, str]] = []
-    pending.sort(key=lambda d: (d.article_id, d.version))
-    for article_id, group in groupby(pending, key=lambda d: d.article_id):
-        mine = []
-        for d in group:
-            try:
-                mine.append(ledger.mark_sending(d))
-            except DeliveryConflict:
-                continue
+    for article_id, mine in claim_by_article(ledger, pending):
         found = ledger.get(article_id)
-        if not mine or found is None:
+        if found is None:
             for d in mine:
                 ledger.mark_failed(d, f"no article {article_id}", terminal=True)
                 report.failed += 1

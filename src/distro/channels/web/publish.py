@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from itertools import groupby
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from distro.channels import PublishReport
+from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
 from distro.channels.web import feeds
 from distro.channels.web.catalog import HOME, NEWS, Catalog, updated_time
@@ -25,7 +24,6 @@ from distro.channels.web.render import (
     section_prefix,
 )
 from distro.models import Article, Delivery, Kind
-from distro.store.ledger import DeliveryConflict
 from distro.store.objects import ObjectStore, open_objects
 
 if TYPE_CHECKING:
@@ -145,16 +143,7 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         touched |= set(catalog.shelves)
     files: list[OutputFile] = []
     claimed: list[tuple[Delivery, str]] = []
-    pending.sort(key=lambda d: (d.article_id, d.version))
-    for article_id, group in groupby(pending, key=lambda d: d.article_id):
-        mine = []
-        for d in group:
-            try:
-                mine.append(ledger.mark_sending(d))
-            except DeliveryConflict:
-                continue  # another worker closed it meanwhile
-        if not mine:
-            continue
+    for article_id, mine in claim_by_article(ledger, pending):
         found = ledger.get(article_id)
         if found is None:
             for d in mine:
