@@ -7,6 +7,7 @@ line on stderr, never a traceback (``DISTRO_DEBUG=1`` shows it).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import os
 import sys
@@ -58,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers, common)
     return parser
+
+
+def issue_date_option(value: str | None) -> dt.date | None:
+    """The ``--issue-date`` option's value, checked."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"--issue-date {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def fail(message: str) -> None:

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
+from distro.cli import issue_date_option
 from distro.dates import find_dateline, lead_dates
-from distro.errors import ConfigError
 from distro.models import Dateline
 
 #: Longest input line read whole; a longer one is skipped (and reported) in constant memory.
@@ -38,14 +38,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.set_defaults(handler=run)
 
-
-def _issue_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ConfigError(f"--issue-date {value!r}: not a date (YYYY-MM-DD)") from exc
 
 
 def read_lines(stream: IO[bytes], limit: int = MAX_LINE) -> Iterator[bytes | None]:
@@ -117,7 +109,7 @@ def process(line: bytes, default_issue: dt.date | None, *, plain: bool) -> dict[
 
 
 def run(args: argparse.Namespace) -> int:
-    issue = _issue_date(args.issue_date)
+    issue = issue_date_option(args.issue_date)
     out = sys.stdout
     if isinstance(out, io.TextIOWrapper) and out.encoding.lower().replace("-", "") != "utf8":
         out.reconfigure(encoding="utf-8")  # Chinese stays Chinese whatever the locale

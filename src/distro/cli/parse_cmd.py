@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from distro.cli import fail
-from distro.errors import ConfigError, InputError
+from distro.cli import fail, issue_date_option
+from distro.errors import InputError
 from distro.models import Article
 from distro.parse import is_sidecar, page_meta, parse_page, sidecar_name
 
@@ -46,14 +46,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.set_defaults(handler=run)
 
-
-def _issue_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ConfigError(f"--issue-date {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def _render(article: Article, form: str) -> dict[str, Any]:
@@ -88,7 +80,7 @@ def parse_file(path: Path, issue_date: dt.date | None) -> list[Article]:
 
 
 def run(args: argparse.Namespace) -> int:
-    issue_date = _issue_date(args.issue_date)
+    issue_date = issue_date_option(args.issue_date)
     status = 0
     for name in args.files:
         if is_sidecar(name):
