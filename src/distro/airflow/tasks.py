@@ -93,6 +93,7 @@ def publish(channel: str, settings: Settings | None = None) -> dict[str, Any]:
         ledger.close()
     result: dict[str, Any] = counts(report, ("sent", "skipped", "quarantined", "failed"))
     result["channel"] = channel
+    result["dry_run"] = report.dry_run
     result["summary"] = report.summary()
     return result
 
