@@ -15,6 +15,7 @@ import itertools
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,7 +66,7 @@ def _b64url(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
-class _Server:
+class _Server(ABC):
     """A threaded HTTP server on 127.0.0.1 and an ephemeral port, JSON in and out."""
 
     def __init__(self) -> None:
@@ -120,10 +121,11 @@ class _Server:
         with self.lock:
             return self.script.pop(0) if self.script else None
 
+    @abstractmethod
     def handle(
         self, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        raise NotImplementedError
+        """Answer one request: status, headers and a JSON body."""
 
 
 class FcmServer(_Server):
