@@ -137,3 +137,5 @@ def test_republish_form_offers_the_enabled_channels(tmp_path: Path) -> None:
     assert schema["article_ids"]["type"] == "array"
     assert schema["reason"]["minLength"] == 1
     assert schema["note"]["type"] == ["string", "null"]
+    assert schema["push"]["enum"] == ["auto", "notify", "silent"]
+    assert dag.params["push"] == "auto"

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from distro import config
+from distro.channels.app.rules import choice_key
 from distro.cli import main
+from distro.errors import InputError
 from distro.store.ledger import Ledger
 from tests.airflow.conftest import article
 
@@ -158,6 +160,8 @@ def test_cli_republish_local_publishes_version_2(
         "更正职务",
         "--note",
         "此前版本职务有误",
+        "--push",
+        "notify",
         "--local",
         "--state",
         str(tmp_path / "state"),
@@ -168,6 +172,22 @@ def test_cli_republish_local_publishes_version_2(
     assert result["articles"] == [{"id": stored.id, "version": 2, "queued": 1}]
     with Ledger.open(settings) as ledger:
         (sent,) = [d for d in ledger.deliveries(article_id=stored.id) if d.version == 2]
+        # The push choice concerns the app channel only, which this request did not choose.
+        assert ledger.get_value(choice_key(stored.id, 2)) is None
     assert (sent.channel, sent.state.value) == ("web", "sent")
     page = settings.state.site / "articles" / f"{stored.id}.html"
     assert "此前版本职务有误" in page.read_text(encoding="utf-8")
+
+
+def test_republish_records_the_editors_push_choice_for_the_app(tmp_path: Path) -> None:
+    from distro.airflow import tasks
+
+    settings = config.load(None, tmp_path / "state")
+    with Ledger.open(settings) as ledger:
+        _, stored = ledger.put(article("全区观摩会举行", "本报讯 全区现场观摩会举行。"))
+    result = tasks.republish([stored.id], ["app"], "重要更正", push="notify", settings=settings)
+    assert result["articles"] == [{"id": stored.id, "version": 2, "queued": 1}]
+    with Ledger.open(settings) as ledger:
+        assert ledger.get_value(choice_key(stored.id, 2)) == "notify"
+    with pytest.raises(InputError, match="push must be"):
+        tasks.republish([stored.id], ["app"], "重要更正", push="loud", settings=settings)

@@ -208,6 +208,13 @@ def republish_dag(settings: Settings) -> DAG:
             title="Correction note",
             description="Shown with the article (optional).",
         ),
+        "push": Param(
+            tasks.PUSH_BY_RULES,
+            type="string",
+            enum=[tasks.PUSH_BY_RULES, "notify", "silent"],
+            title="Push notification",
+            description="App channel: auto follows the push rules; notify or silent overrides.",
+        ),
     }
     with DAG(
         dag_id="republish",
@@ -230,6 +237,7 @@ def republish_dag(settings: Settings) -> DAG:
                 given.get("channels"),
                 given["reason"],
                 given.get("note"),
+                push=given.get("push"),
                 key=context["run_id"],
             )
             woken = [name for name in result["channels"] if name not in tasks.CLOCK_CHANNELS]

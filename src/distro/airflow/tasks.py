@@ -98,8 +98,16 @@ def publish(channel: str, settings: Settings | None = None) -> dict[str, Any]:
     return result
 
 
+#: The republish form's default push choice: let the config's push rules decide.
+PUSH_BY_RULES = "auto"
+
+
 def request_key(
-    article_ids: Sequence[str], chosen: Sequence[str], reason: str, note: str | None
+    article_ids: Sequence[str],
+    chosen: Sequence[str],
+    reason: str,
+    note: str | None,
+    push: str | None = None,
 ) -> str:
     """A stable key for one republish request: the same request gives the same key."""
     payload = json.dumps(
@@ -108,6 +116,7 @@ def request_key(
             "channels": sorted(set(chosen)),
             "reason": reason,
             "note": note,
+            **({"push": push} if push and push != PUSH_BY_RULES else {}),
         },
         ensure_ascii=False,
         sort_keys=True,
@@ -134,22 +143,34 @@ def republish(
     reason: str,
     note: str | None = None,
     *,
+    push: str | None = None,
     key: str | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Make a new version of each article and enqueue it for the chosen channels only.
 
+    ``push`` is the editor's choice for the app channel: ``notify`` or ``silent`` override the
+    config's push rules for the new versions; ``auto`` (or None) leaves them to the rules.
     ``key`` names the request (the DAG run id): a retry with the same key reuses the versions
     it made instead of making more, so a retried task never republishes twice.
     """
+    from distro.channels.app import rules as push_rules
+    from distro.channels.app.publish import record_choice
+
     settings = settings_now(settings)
+    if push in (None, "", PUSH_BY_RULES):
+        choice = None
+    elif push in push_rules.CHOICES:
+        choice = push
+    else:
+        raise InputError(f"push must be auto, notify or silent, not {push!r}")
     ids = list(dict.fromkeys(article_id.strip() for article_id in article_ids if article_id))
     if not ids:
         raise InputError("republish needs at least one article id")
     if not reason.strip():
         raise InputError("republish needs a reason")
     chosen = choose(settings, requested)
-    key = key or request_key(ids, chosen, reason, note)
+    key = key or request_key(ids, chosen, reason, note, push)
     pairs = [pair for pair in channels.targets(settings) if pair[0] in chosen]
     ledger = open_ledger(settings)
     try:
@@ -165,6 +186,8 @@ def republish(
                 ledger.set_value(memo, str(version))
             else:
                 version = int(remembered)
+            if choice is not None and "app" in chosen:
+                record_choice(ledger, article_id, version, choice)
             queued = sum(
                 ledger.enqueue(article_id, version, channel, target) for channel, target in pairs
             )

@@ -34,6 +34,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     again.add_argument("--reason", required=True, help="why it is republished")
     again.add_argument("--note", default=None, help="correction note shown with the article")
     again.add_argument(
+        "--push",
+        choices=("auto", "notify", "silent"),
+        default="auto",
+        help="app push: auto follows the push rules; notify or silent overrides them",
+    )
+    again.add_argument(
         "--local", action="store_true", help="run in this process instead of through Airflow"
     )
     again.add_argument("--json", action="store_true", help="print the outcome as JSON")
@@ -67,7 +73,9 @@ def run_republish(args: argparse.Namespace) -> int:
     settings = config.load(args.config, args.state)
     chosen = tasks.choose(settings, args.channels)
     if args.local:
-        result = tasks.republish(args.ids, chosen, args.reason, args.note, settings=settings)
+        result = tasks.republish(
+            args.ids, chosen, args.reason, args.note, push=args.push, settings=settings
+        )
         # Clock channels (WeChat editions) take the new version in their next edition.
         for name in tasks.signalled(settings):
             if name not in chosen:
@@ -77,7 +85,13 @@ def run_republish(args: argparse.Namespace) -> int:
     from distro.airflow import rest
     from distro.airflow.stack import Stack
 
-    conf = {"article_ids": args.ids, "channels": chosen, "reason": args.reason, "note": args.note}
+    conf = {
+        "article_ids": args.ids,
+        "channels": chosen,
+        "reason": args.reason,
+        "note": args.note,
+        "push": args.push,
+    }
     client = Stack(settings).client()
     triggered = client.trigger("republish", conf, rest.run_id("republish", conf))
     outcome = {
