@@ -64,21 +64,25 @@ def test_settle_time_and_sidecar(tmp_path: Path) -> None:
         os.utime(inbox / "p.txt", (old, old))
         [item] = InboxSource(inbox, settle_seconds=600).items(ledger)
         assert item.sidecar == b'{"page": "2"}'
-        assert sorted(p.name for p in (inbox / ".claimed").iterdir()) == ["p.meta.json", "p.txt"]
+        [slot] = (inbox / ".claimed").iterdir()
+        assert sorted(p.name for p in slot.iterdir()) == ["p.meta.json", "p.txt"]
         item.release()
         assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == ["p.meta.json", "p.txt"]
 
 
 def test_stale_claims_come_back(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
-    (inbox / ".claimed").mkdir(parents=True)
-    (inbox / ".claimed" / "fresh.txt").write_bytes(b"x")
-    (inbox / ".claimed" / "stale.txt").write_bytes(b"y")
+    for slot, name in (("live", "fresh.txt"), ("dead", "stale.txt")):
+        (inbox / ".claimed" / slot).mkdir(parents=True)
+        (inbox / ".claimed" / slot / name).write_bytes(name.encode())
     old = time.time() - 7200
-    os.utime(inbox / ".claimed" / "stale.txt", (old, old))
+    os.utime(inbox / ".claimed" / "dead", (old, old))
     with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
-        names = [item.filename for item in InboxSource(inbox).items(ledger)]
-    assert names == ["stale.txt"]
+        items = list(InboxSource(inbox).items(ledger))
+    assert [item.filename for item in items] == ["stale.txt"]
+    assert not (inbox / ".claimed" / "dead").exists()
+    items[0].done()
+    assert sorted(p.name for p in (inbox / ".claimed").iterdir()) == ["live"]
 
 
 def test_a_name_still_being_processed_is_not_overwritten(tmp_path: Path) -> None:
@@ -90,7 +94,8 @@ def test_a_name_still_being_processed_is_not_overwritten(tmp_path: Path) -> None
         first = next(items)
         (inbox / "p.txt").write_bytes(b"second")  # dropped again while the first is in work
         assert list(InboxSource(inbox).items(ledger)) == []
-        assert (inbox / ".claimed" / "p.txt").read_bytes() == b"first"
+        [claimed] = (inbox / ".claimed").glob("*/p.txt")
+        assert claimed.read_bytes() == b"first"
         first.done()
         [second] = InboxSource(inbox).items(ledger)
     assert (first.data, second.data) == (b"first", b"second")

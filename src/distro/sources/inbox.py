@@ -5,8 +5,12 @@ dotfile) and rename it to ``name.txt`` when complete; a page's sidecar ``name.me
 renamed into place before the page. Writers that cannot rename set ``settle_seconds``: a file is
 only taken once it has not changed for that long.
 
-A worker claims a file by renaming it into ``<inbox>/.claimed/``: rename is atomic on one file
-system, so two workers never take the same file (the loser's rename fails and it moves on).
+A worker claims a file by renaming it into a fresh folder of its own, ``<inbox>/.claimed/<slot>/``:
+rename is atomic on one file system and the target is unique, so of two workers exactly one
+takes the file (the loser's rename finds no source and it moves on). A hard link would not do:
+a worker that looked the name up before the winner unlinked it can still link the inode later.
+A name dropped again while an earlier file of that name is still claimed waits for it, so
+versions are stored in the order they arrived.
 After processing, the file (and sidecar) moves to ``<inbox>/.done/<YYYY-MM-DD>/``; its bytes are
 already in the raw archive, so operators may prune ``.done`` freely. A claim older than
 ``stale_seconds`` (a worker died) goes back to the inbox for the next run.
@@ -14,8 +18,10 @@ already in the raw archive, so operators may prune ``.done`` freely. A claim old
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +64,12 @@ def move(source: Path, target: Path) -> bool:
         return True
     source.unlink(missing_ok=True)
     return True
+
+
+def unslot(claimed: Path) -> None:
+    """Remove a claim's own folder once it is empty."""
+    with contextlib.suppress(OSError):
+        claimed.parent.rmdir()
 
 
 def takeable(path: Path, settle_seconds: float, clock: float) -> bool:
@@ -104,19 +116,33 @@ class InboxSource:
         cutoff = time.time() - self.stale_seconds
         for path in self.claimed.iterdir():
             try:
-                if path.stat().st_mtime < cutoff:
-                    move(path, self.path / path.name)
+                if path.stat().st_mtime >= cutoff:
+                    continue
+                for item in path.iterdir() if path.is_dir() else [path]:
+                    move(item, self.path / item.name)
+                if path.is_dir():
+                    path.rmdir()
             except OSError:
                 continue  # another worker recovered it first
 
+    def in_work(self, name: str) -> bool:
+        """Whether a file of this name is claimed and not finished yet."""
+        return (self.claimed / name).exists() or any(self.claimed.glob(f"*/{name}"))
+
     def claim(self, path: Path) -> Path | None:
-        """Move ``path`` into the claimed folder; None if another worker was faster."""
-        target = self.claimed / path.name
-        sidecar = sidecar_of(path)
-        if not move(path, target):
+        """Move ``path`` into a claim slot of its own; None if another worker was faster."""
+        if self.in_work(path.name):
             return None
-        os.utime(target)  # the claim's age starts now, for stale recovery
-        move(sidecar, self.claimed / sidecar.name)
+        slot = Path(tempfile.mkdtemp(prefix="", dir=self.claimed))  # its age dates the claim
+        target = slot / path.name
+        try:
+            path.rename(target)
+        except FileNotFoundError:
+            slot.rmdir()
+            return None
+        sidecar = sidecar_of(path)
+        with contextlib.suppress(FileNotFoundError):
+            sidecar.rename(slot / sidecar.name)
         return target
 
     def items(self, ledger: Ledger) -> Iterator[Item]:
@@ -144,10 +170,12 @@ class InboxSource:
             for path in (claimed, sidecar_path):
                 if path.exists():
                     path.replace(folder / path.name)
+            unslot(claimed)
 
         def release() -> None:
             for path in (sidecar_path, claimed):
                 move(path, self.path / path.name)
+            unslot(claimed)
 
         origin = (self.path / claimed.name).as_uri()
         try:
