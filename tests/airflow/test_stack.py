@@ -94,7 +94,14 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
             )
 
     wait_for("version 2 to be delivered to the web channel", delivered, 60)
-    assert client.dag_run("republish", run_id)["state"] == "success"
+    # The run's own state is written after its task ends, which can trail the delivery.
+    state = wait_for(
+        "the republish run to finish",
+        lambda: (found := client.dag_run("republish", run_id)["state"]) in ("success", "failed")
+        and found,
+        30,
+    )
+    assert state == "success"
     assert "已更正" in (site / f"{article_id}.html").read_text(encoding="utf-8")
     with Ledger.open(settings) as ledger:
         others = {d.channel for d in ledger.deliveries(article_id=article_id) if d.version == 2}
