@@ -4,15 +4,13 @@ database: what `distro demo` uses to show the whole job without starting a stack
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from distro import channels
-from distro.airflow import tasks
-from distro.airflow.stack import Stack
+from distro.airflow import stack, tasks
 from distro.config import Settings
 from distro.errors import DistroError
 
@@ -50,7 +48,7 @@ def prepare(settings: Settings) -> None:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{where / 'airflow.db'}",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             # dag.test() syncs the DAG folder to the database before it runs a DAG.
-            "AIRFLOW__CORE__DAGS_FOLDER": str(Stack(settings).dags_folder()),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(stack.Stack(settings).dags_folder()),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             "DISTRO_STATE": str(settings.state.root),
         }
@@ -62,17 +60,7 @@ def prepare(settings: Settings) -> None:
     marker = where / "migrated"
     if marker.exists():
         return
-    airflow = Path(sys.executable).with_name("airflow")
-    done = subprocess.run(
-        [str(airflow), "db", "migrate"],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise LocalRunError(f"airflow db migrate failed: {done.stderr.strip()[-2000:]}")
+    stack.migrate(dict(os.environ))
     marker.touch()
 
 

@@ -191,7 +191,8 @@ def airflow_command() -> str:
     return str(candidate)
 
 
-def migrate(stack: Stack, env: dict[str, str]) -> None:
+def migrate(env: dict[str, str]) -> None:
+    """Create or upgrade the Airflow metadata database that ``env`` points to."""
     done = subprocess.run(
         [airflow_command(), "db", "migrate"],
         env=env,
@@ -278,7 +279,7 @@ def up(settings: Settings, *, timeout: float = 180.0) -> Stack:
     if not stack.running():
         if reachable(stack.url):
             raise StackError(f"something else already answers at {stack.url}")
-        migrate(stack, env)
+        migrate(env)
     for part, args in PARTS.items():
         if stack.alive(part) is not None:
             continue
