@@ -7,14 +7,14 @@ ledger holds pending for it, so a rerun after a crash or a retry never publishes
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from distro.config import Settings
-    from distro.models import Delivery
+    from distro.models import Article, Delivery
     from distro.store.ledger import Ledger
 
 #: Channel name -> module that implements it.
@@ -111,3 +111,10 @@ def claim_by_article(
                 continue  # another worker closed it meanwhile
         if mine:
             yield article_id, mine
+
+
+def in_scope(article: Article, *, sections: Sequence[str], genres: Sequence[str]) -> bool:
+    """Whether the article's section and genre pass two filters; an empty filter passes all."""
+    if sections and article.section not in sections:
+        return False
+    return not genres or article.genre in genres

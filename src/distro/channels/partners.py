@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from distro import secrets
-from distro.channels import PublishReport, claim_by_article, jsonfeed
+from distro.channels import PublishReport, claim_by_article, in_scope, jsonfeed
 from distro.channels.output import ROOT, Output, make_file
 from distro.channels.web import feeds
 from distro.channels.web.catalog import CAPACITY, Entry, Shelf, updated_time
@@ -83,9 +83,7 @@ def feed_key(token: str, fmt: str) -> str:
 
 def matches(article: Article, filters: PartnerFilterConfig) -> bool:
     """Every non-empty filter must match: section, genre, and any keyword in tags or text."""
-    if filters.sections and article.section not in filters.sections:
-        return False
-    if filters.genres and article.genre not in filters.genres:
+    if not in_scope(article, sections=filters.sections, genres=filters.genres):
         return False
     if filters.keywords:
         text = " ".join([article.headline, *article.keywords, body_text(article)])

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from distro.channels import in_scope
 from distro.config import AppChannelConfig, PushRuleConfig
 from distro.models import Article, Kind, PubStatus
 
@@ -51,11 +52,8 @@ def choice_key(article_id: str, version: int) -> str:
 
 def matches(article: Article, rule: PushRuleConfig) -> bool:
     """Every non-empty list of the rule matches, and the urgency is high enough."""
-    if rule.sections and article.section not in rule.sections:
-        return False
-    if rule.genres and article.genre not in rule.genres:
-        return False
-    return article.urgency <= rule.max_urgency
+    scoped = in_scope(article, sections=rule.sections, genres=rule.genres)
+    return scoped and article.urgency <= rule.max_urgency
 
 
 def in_quiet_hours(now: dt.datetime, quiet_hours: tuple[int, int] | None) -> bool:
