@@ -61,6 +61,42 @@ def run_inline(settings: Settings) -> list[tuple[str, str, dict[str, Any]]]:
     return steps
 
 
+def story(settings: Settings) -> list[str]:
+    """What the demo did, in plain words: each item stored, what it became and where it went."""
+    import datetime as dt
+
+    from distro.models import Kind
+    from distro.store.ledger import Ledger
+
+    state = settings.state
+    lines: list[str] = []
+    with Ledger.open(settings) as ledger:
+        items = ledger.articles()
+        quarantined = ledger.quarantined()
+    old = 0
+    for item in items:
+        if item.kind is Kind.TEASER:
+            lines.append(
+                f"- teaser \u201c{item.headline}\u201d: a pointer to a story on another page,"
+                " not an article: stored, but no channel publishes it as a story"
+            )
+            continue
+        page = state.site / "articles" / f"{item.id}.html"
+        where = f"web page {page}" if page.exists() else "no web page yet"
+        lines.append(f"- article \u201c{item.headline}\u201d: {where}, app JSON, WeChat edition")
+        published = item.published_at
+        if published is not None and dt.datetime.now(dt.UTC) - published > dt.timedelta(days=2):
+            old += 1
+    if quarantined:
+        lines.append(f"- {len(quarantined)} item(s) quarantined: see `distro quarantine list`")
+    if old:
+        lines.append(
+            f"- the news sitemap lists only the last two days (Google News's rule): {old}"
+            " article(s) of an old issue are on the site and in the feeds, not in sitemap-news.xml"
+        )
+    return lines
+
+
 def outputs(settings: Settings) -> dict[str, int]:
     """How many files each output folder of the state holds now."""
     state = settings.state

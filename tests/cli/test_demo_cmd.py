@@ -20,6 +20,9 @@ def test_demo_runs_every_channel_and_is_idempotent(
     assert "ingest: success (accepted 3, duplicates 0" in out
     assert "publish web: success" in out
     assert "dry run" in out
+    assert "not an article" in out  # the summary says why the teaser has no page
+    assert "sitemap-news.xml" in out  # and why the 2021 page is not in the news sitemap
+    assert "--bind 127.0.0.1" in out
 
     pages = sorted((state / "site" / "articles").glob("a-*.html"))
     assert len(pages) == 2  # two articles; the teaser gets no page of its own

@@ -58,10 +58,14 @@ def run(args: argparse.Namespace) -> int:
             failed |= outcome.state != "success"
             results = "; ".join(f"{task} {_brief(r)}" for task, r in outcome.results.items())
             print(f"  {outcome.dag_id}: {outcome.state} ({results})")
+    print("what happened:")
+    for line in demo.story(settings):
+        print(f"  {line}")
     print("outputs:")
     for name, count in demo.outputs(settings).items():
         print(f"  {settings.state.root / name}: {count} files")
     site = settings.state.site / "index.html"
     if site.exists():
-        print(f"open {site.as_uri()}  (or: python -m http.server -d {settings.state.site})")
+        serve = f"python3 -m http.server --bind 127.0.0.1 -d {settings.state.site}"
+        print(f"open {site.as_uri()}  (or serve it locally: {serve})")
     return 1 if failed else 0
