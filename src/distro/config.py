@@ -195,12 +195,42 @@ class WebhookConfig(_Section):
 class PartnerConfig(_Section):
     """A channel partner and the feed made for it."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    token: SecretRef = Field(description="Unguessable token in the feed path (by reference).")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="Partner id (URL-safe).")
+    token: SecretRef = Field(
+        description="The partner's first access token (by reference); `distro partners rotate`"
+        " issues later ones."
+    )
     format: Literal["rss", "atom", "jsonfeed", "ninjs"] = "rss"
     full_text: bool = True
     filters: PartnerFilterConfig = Field(default_factory=PartnerFilterConfig)
     webhook: WebhookConfig | None = None
+
+
+class PartnerFeedsConfig(_Section):
+    """Where partner feeds are kept and how partners reach them: never inside the public site."""
+
+    output: ObjectStoreConfig = Field(
+        default_factory=ObjectStoreConfig,
+        description="Private store of partner feeds; default <state>/partners (kind=local).",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8790/",
+        description="The URL partners fetch from: the authenticated endpoint"
+        " (`distro partners serve`) or a proxy in front of it.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `distro partners serve` binds.")
+    port: int = Field(default=8790, ge=1, le=65535, description="Port it listens on.")
+    rotation_overlap_hours: float = Field(
+        default=168.0,
+        ge=0,
+        description="After a rotation, how long the old token keeps working.",
+    )
+    presign_seconds: int = Field(
+        default=604800,
+        ge=60,
+        le=604800,
+        description="Lifetime of presigned S3 feed URLs (kind=s3; S3 allows 7 days at most).",
+    )
 
 
 class AirflowConfig(_Section):
@@ -224,6 +254,7 @@ class Config(_Section):
     sources: list[SourceConfig] = Field(default_factory=_default_sources)
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     partners: list[PartnerConfig] = Field(default_factory=list)
+    partner_feeds: PartnerFeedsConfig = Field(default_factory=PartnerFeedsConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     airflow: AirflowConfig = Field(default_factory=AirflowConfig)
 
@@ -257,6 +288,10 @@ class StatePaths:
     @property
     def outbox(self) -> Path:
         return self.root / "outbox"
+
+    @property
+    def partners(self) -> Path:
+        return self.root / "partners"
 
 
 @dataclass(frozen=True)

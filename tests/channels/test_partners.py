@@ -1,4 +1,4 @@
-"""Partner feeds (format, filters, token paths) and signed webhooks against a real receiver."""
+"""Partner feeds (format, filters, a private store) and signed webhooks against a receiver."""
 
 from __future__ import annotations
 
@@ -199,26 +199,29 @@ def test_each_partner_gets_its_format_and_its_filtered_items(
     seed_articles(ledger)
     report = partners.publish(cfg, ledger)
     assert report.failed == 0 and report.sent + report.skipped == 16
-    root = tmp_path / "state" / "site" / "partners"
-    assert sorted(p.name for p in root.iterdir()) == sorted(TOKENS.values())
+    root = tmp_path / "state" / "partners"
+    assert sorted(p.name for p in root.iterdir()) == ["apps", "archive", "portal", "xinhua"]
+    assert not (tmp_path / "state" / "site" / "partners").exists()  # never in the public site
+    site_files = "\n".join(str(p) for p in (tmp_path / "state").rglob("*"))
+    assert not any(token in site_files for token in TOKENS.values())  # no token in any path
 
-    rss = check_rss((root / TOKENS["DISTRO_TOKEN_XINHUA"] / "feed.xml").read_bytes())
+    rss = check_rss((root / "xinhua" / "feed.xml").read_bytes())
     assert [e.title for e in rss.entries] == ["第1条 新区观摩会举行", "第4条 新区观摩会举行"]
     assert "本报讯" in rss.entries[0].content[0].value
     self_link = [link.href for link in rss.feed.links if link.rel == "self"]
-    assert self_link == [
-        f"https://news.example.cn/partners/{TOKENS['DISTRO_TOKEN_XINHUA']}/feed.xml"
-    ]
+    assert self_link == ["http://127.0.0.1:8790/partners/xinhua/feed.xml"]
 
-    atom = check_atom((root / TOKENS["DISTRO_TOKEN_PORTAL"] / "atom.xml").read_bytes())
+    atom = check_atom((root / "portal" / "atom.xml").read_bytes())
     assert [e.title for e in atom.entries] == ["第3条 新区观摩会举行"]
     assert atom.entries[0].author == "本报评论员"
 
-    doc = check_json_feed((root / TOKENS["DISTRO_TOKEN_APPS"] / "feed.json").read_bytes())
+    doc = check_json_feed((root / "apps" / "feed.json").read_bytes())
     assert [i["title"] for i in doc["items"]] == ["第2条 新区观摩会举行", "第4条 新区观摩会举行"]
     assert all("content_html" not in i and i["content_text"] for i in doc["items"])
 
-    docs = json.loads((root / TOKENS["DISTRO_TOKEN_ARCHIVE"] / "ninjs.json").read_text("utf-8"))
+    envelope = json.loads((root / "archive" / "ninjs.json").read_text("utf-8"))
+    assert envelope["version"] == partners.NINJS_FEED_VERSION and envelope["next"] is None
+    docs = envelope["items"]
     assert len(docs) == 4 and all("bodies" not in d for d in docs)
     validator = ninjs_validator()
     for d in docs:
@@ -240,6 +243,20 @@ def test_a_guessable_token_is_refused(
     seed_articles(ledger)
     with pytest.raises(ConfigError, match="token"):
         partners.publish(cfg, ledger)
+
+
+def test_feeds_an_older_release_left_in_the_public_site_are_deleted(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    cfg = settings(tmp_path / "state", config_text())
+    legacy = tmp_path / "state" / "site" / "partners" / TOKENS["DISTRO_TOKEN_XINHUA"]
+    legacy.mkdir(parents=True)
+    (legacy / "feed.xml").write_text("<rss/>", encoding="utf-8")
+    (tmp_path / "state" / "site" / "index.html").write_text("home", encoding="utf-8")
+    seed_articles(ledger)
+    partners.publish(cfg, ledger)
+    assert not (legacy / "feed.xml").exists()
+    assert (tmp_path / "state" / "site" / "index.html").read_text(encoding="utf-8") == "home"
 
 
 def test_signatures_and_replay_window() -> None:
@@ -300,7 +317,7 @@ def test_webhook_is_signed_retried_and_sees_each_item_once(
         "id": f"a-{1:020x}",
         "version": 2,
     }
-    feed = tmp_path / "state" / "site" / "partners" / TOKENS["DISTRO_TOKEN_XINHUA"] / "feed.xml"
+    feed = tmp_path / "state" / "partners" / "xinhua" / "feed.xml"
     assert [e.title for e in check_rss(feed.read_bytes()).entries] == ["第4条 新区观摩会举行"]
 
 

@@ -1,8 +1,10 @@
 """Partner feeds and signed webhooks: each partner gets its own feed, and pushes if it asks.
 
-A partner's feed lives under an unguessable token (``partners/<token>/feed.xml``, ``atom.xml``,
-``feed.json`` or ``ninjs.json``, by format) in the web channel's output. With a webhook, each new,
-updated or withdrawn item is POSTed as JSON with these headers:
+A partner's feed (``<name>/feed.xml``, ``atom.xml``, ``feed.json`` or ``ninjs.json``, by format)
+is written to a private store (``[partner_feeds] output``, by default ``<state>/partners``), never
+into the public site: partners fetch it from the authenticated endpoint (``partner_gateway``, with
+a bearer token or HTTP basic) or, from S3, by a presigned URL. With a webhook, each new, updated or
+withdrawn item is POSTed as JSON with these headers:
 
 - ``X-Distro-Timestamp``: Unix seconds when the push was made;
 - ``X-Distro-Signature``: ``sha256=`` + hex HMAC-SHA256 of ``<timestamp>.<body>`` with the secret;
@@ -19,7 +21,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from distro import secrets
-from distro.channels import PublishReport, claim_by_article, in_scope, jsonfeed
+from distro.channels import PublishReport, claim_by_article, in_scope, jsonfeed, partner_tokens
 from distro.channels.output import ROOT, Output, make_file
 from distro.channels.web import feeds
 from distro.channels.web.catalog import CAPACITY, Entry, Shelf, updated_time
@@ -42,10 +43,11 @@ from distro.channels.web.render import (
     is_page,
     publishable,
 )
-from distro.errors import ChannelRejected, ChannelUnavailable, ConfigError
+from distro.errors import ChannelRejected, ChannelUnavailable
 from distro.html import body_text
 from distro.models import Article, Delivery, Kind
 from distro.ninjs import to_ninjs
+from distro.store.objects import ObjectStore, open_objects
 
 if TYPE_CHECKING:
     from distro.config import PartnerConfig, PartnerFilterConfig, Settings
@@ -62,23 +64,27 @@ REPLAY_WINDOW = 300
 RETRIES = 4
 BACKOFF = 0.5
 FEED_NAMES = {"rss": "feed.xml", "atom": "atom.xml", "jsonfeed": "feed.json", "ninjs": "ninjs.json"}
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 KEY_PREFIX = "partners:catalog:"
+#: Where releases before 0.2 wrote partner feeds: inside the public site, listable.
+LEGACY_PREFIX = "partners/"
+LEGACY_CLEARED = "partners:legacy-cleared"
+NINJS_FEED_VERSION = "distro-ninjs-feed/1"
 
 
-def token_of(partner: PartnerConfig) -> str:
-    """The partner's path token, resolved from its secret reference; it must be unguessable."""
-    token = secrets.resolve(partner.token)
-    if not TOKEN.match(token):
-        raise ConfigError(
-            f"partner {partner.name}: the token must be 16-128 characters of [A-Za-z0-9_-]"
-        )
-    return token
+def objects_of_partners(settings: Settings) -> ObjectStore:
+    """The private store of partner feeds."""
+    return open_objects(settings.config.partner_feeds.output, settings.state.partners)
 
 
-def feed_key(token: str, fmt: str) -> str:
-    """The object key of a partner's feed."""
-    return f"partners/{token}/{FEED_NAMES[fmt]}"
+def feed_key(name: str, fmt: str) -> str:
+    """The object key of a partner's feed in the partner store."""
+    return f"{name}/{FEED_NAMES[fmt]}"
+
+
+def feed_url(settings: Settings, name: str, fmt: str) -> str:
+    """Where the partner fetches its feed: the authenticated endpoint."""
+    base = settings.config.partner_feeds.base_url.rstrip("/")
+    return f"{base}/partners/{feed_key(name, fmt)}"
 
 
 def matches(article: Article, filters: PartnerFilterConfig) -> bool:
@@ -127,9 +133,10 @@ def render_item(article: Article, partner: PartnerConfig, site: Site) -> dict[st
     return jsonfeed.render_item(article, url=url, full_text=partner.full_text)
 
 
-def render_feed(stories: Sequence[Story], partner: PartnerConfig, site: Site, token: str) -> bytes:
+def render_feed(
+    stories: Sequence[Story], partner: PartnerConfig, site: Site, self_url: str
+) -> bytes:
     """The partner's whole feed, newest first."""
-    self_url = site.home_url + feed_key(token, partner.format)
     channel = feeds.Channel(
         title=f"{site.title} - {partner.name}",
         home_url=site.home_url,
@@ -144,7 +151,22 @@ def render_feed(stories: Sequence[Story], partner: PartnerConfig, site: Site, to
     if partner.format == "jsonfeed":
         return feeds.json_feed(stories, channel, url_for, full_text=partner.full_text)
     docs = [render_item(s.article, partner, site) for s in stories]
-    return json.dumps(docs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # An envelope, not a bare array: room for paging (`next`) and the feed's own time.
+    feed = {
+        "version": NINJS_FEED_VERSION,
+        "partner": partner.name,
+        "updated": max((s.updated for s in stories), default=None),
+        "items": docs,
+        "next": None,
+    }
+    text = json.dumps(feed, ensure_ascii=False, separators=(",", ":"), default=_iso)
+    return text.encode("utf-8")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def session(retries: int | None = None, backoff: float | None = None) -> requests.Session:
@@ -236,7 +258,7 @@ def publish_partner(
     if not pending:
         return
     site = site_of(settings)
-    token = token_of(partner)
+    partner_tokens.configured(partner)  # refuse a guessable token before anything is fed
     hook_secret = secrets.resolve(partner.webhook.secret) if partner.webhook else None
     timeout = settings.config.limits.http_timeout_seconds
     when = dt.datetime.now(dt.UTC)
@@ -298,8 +320,9 @@ def publish_partner(
             stored = ledger.get(entry.id, entry.version)
             if stored is not None:
                 stories.append(Story(publishable(stored), entry.updated_at))
-        data = render_feed(stories, partner, site, token)
-        written = output.write([make_file(feed_key(token, partner.format), data, tier=ROOT)])
+        self_url = feed_url(settings, partner.name, partner.format)
+        data = render_feed(stories, partner, site, self_url)
+        written = output.write([make_file(feed_key(partner.name, partner.format), data, tier=ROOT)])
         ledger.set_value(KEY_PREFIX + partner.name, shelf.dump())
         report.outputs.extend(output.objects.uri(k) for k in written.written)
     for d, outcome in done:
@@ -310,13 +333,26 @@ def publish_partner(
             report.skipped += 1
 
 
+def clear_legacy_feeds(settings: Settings, ledger: Ledger) -> list[str]:
+    """Delete partner feeds an older release left inside the public site (once per ledger)."""
+    if ledger.get_value(LEGACY_CLEARED):
+        return []
+    site = objects_of(settings)
+    gone = list(site.keys(LEGACY_PREFIX))
+    for key in gone:
+        site.delete(key)
+    ledger.set_value(LEGACY_CLEARED, "1")
+    return gone
+
+
 def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     """Feed and push every pending partner delivery; reruns never push an item twice."""
     report = PublishReport(CHANNEL)
     partners = settings.config.partners
     if not partners:
         return report
-    output = Output(objects_of(settings), ledger)
+    clear_legacy_feeds(settings, ledger)
+    output = Output(objects_of_partners(settings), ledger)
     with session() as http:
         for partner in partners:
             publish_partner(partner, settings, ledger, output, http, report)

@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "distro.cli.publish_cmd",
     "distro.cli.airflow_cmd",
     "distro.cli.demo_cmd",
+    "distro.cli.partners_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]
