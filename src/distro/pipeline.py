@@ -240,16 +240,14 @@ class Ingestor:
             reason = f"{article.id}: published_at has no time zone"
             self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
             return
-        outcome, stored = self.ledger.put(checked)
+        outcome, _stored = self.ledger.put(checked, self.targets)
         report.articles += 1
         if outcome == "duplicate":
             report.duplicates += 1
-            return
-        if outcome == "accepted":
+        elif outcome == "accepted":
             report.accepted += 1
         else:
             report.new_versions += 1
-        self.ledger.enqueue_many(stored.id, stored.version, self.targets)
 
 
 def run_source(

@@ -196,28 +196,41 @@ class Ledger:
 
     # Articles
 
-    def put(self, article: Article) -> tuple[PutOutcome, Article]:
-        """Store an article: a new id is accepted, changed content is a new version."""
+    def put(
+        self, article: Article, targets: Iterable[tuple[str, str]] = ()
+    ) -> tuple[PutOutcome, Article]:
+        """Store an article and queue its deliveries to ``targets`` in one transaction.
+
+        A new id is accepted, changed content is a new version. A duplicate re-queues any of
+        its latest version's deliveries that are missing, so a ledger written before storing and
+        queueing were one transaction (a crash in between) heals on the next run; deliveries
+        already recorded, in whatever state, are left alone, so nothing is sent twice.
+        """
         content_hash = article.content_hash()
+        pairs = list(dict.fromkeys(targets))
         for _attempt in range(5):
             try:
                 with self._tx() as conn:
                     latest = self._latest(conn, article.id)
+                    outcome: PutOutcome
                     if latest is None:
+                        outcome = "accepted"
                         stored = article.model_copy(update={"version": 1})
                         self._insert_version(conn, stored, content_hash)
-                        return "accepted", stored
-                    row_hash, current = latest
-                    if row_hash == content_hash:
-                        return "duplicate", current
-                    stored = article.model_copy(
-                        update={
-                            "version": current.version + 1,
-                            "pub_status": current.pub_status,
-                        }
-                    )
-                    self._insert_version(conn, stored, content_hash)
-                    return "new_version", stored
+                    elif latest[0] == content_hash:
+                        outcome, stored = "duplicate", latest[1]
+                    else:
+                        current = latest[1]
+                        outcome = "new_version"
+                        stored = article.model_copy(
+                            update={
+                                "version": current.version + 1,
+                                "pub_status": current.pub_status,
+                            }
+                        )
+                        self._insert_version(conn, stored, content_hash)
+                    self._enqueue_rows(conn, stored.id, stored.version, pairs)
+                    return outcome, stored
             except IntegrityError:
                 continue  # another process stored this version first: look again
         raise StoreError(f"could not store {article.id}: too many concurrent writers")
@@ -356,6 +369,12 @@ class Ledger:
         self, article_id: str, version: int, targets: Iterable[tuple[str, str]]
     ) -> int:
         """Record deliveries to every (channel, target) in one transaction; how many were new."""
+        with self._tx() as conn:
+            return self._enqueue_rows(conn, article_id, version, list(targets))
+
+    def _enqueue_rows(
+        self, conn: Connection, article_id: str, version: int, targets: list[tuple[str, str]]
+    ) -> int:
         stamp = now()
         rows = [
             {
@@ -379,8 +398,7 @@ class Ledger:
             .on_conflict_do_nothing()
             .returning(t.deliveries.c.channel)
         )
-        with self._tx() as conn:
-            return len(conn.execute(statement).all())
+        return len(conn.execute(statement).all())
 
     def pending(
         self, channel: str, *, target: str | None = None, limit: int | None = None
