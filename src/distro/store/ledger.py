@@ -30,10 +30,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 
-from distro.errors import StoreError, StoreUnavailable
-from distro.models import Article, Delivery, DeliveryState, PubStatus, QuarantineEntry
+from distro.errors import RecordRejected, StoreError, StoreUnavailable
+from distro.models import (
+    STORED,
+    Article,
+    Delivery,
+    DeliveryState,
+    PubStatus,
+    QuarantineEntry,
+)
 from distro.store import tables as t
 
 if TYPE_CHECKING:
@@ -116,6 +130,11 @@ def quarantine_id(raw_ref: str, stage: str, reason: str) -> str:
     return f"q-{digest[:20]}"
 
 
+def read_article(document: str) -> Article:
+    """A stored document: rules added since it was stored (date range, section) do not apply."""
+    return Article.model_validate_json(document, context={STORED: True})
+
+
 def as_delivery(row: RowMapping) -> Delivery:
     return Delivery(
         article_id=row["article_id"],
@@ -183,10 +202,17 @@ class Ledger:
             raise
         except OperationalError as exc:
             raise StoreUnavailable(f"ledger unavailable: {exc.orig}") from exc
+        except DataError as exc:
+            raise RecordRejected(f"the ledger refused a value: {exc.orig}") from exc
         except DBAPIError as exc:
             raise StoreError(f"ledger error: {exc.orig}") from exc
+        except StatementError as exc:
+            # A value no column can take (a time beyond UTC's range): this record, not the ledger.
+            raise RecordRejected(f"the ledger refused a value: {exc.orig!r}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"ledger error: {exc}") from exc
+        except (OverflowError, ValueError) as exc:
+            raise RecordRejected(f"the ledger refused a value: {exc}") from exc
 
     def _insert(self, table: Any) -> Any:
         """The dialect's INSERT, which has ON CONFLICT upserts."""
@@ -244,7 +270,7 @@ class Ledger:
         ).first()
         if row is None:
             return None
-        return row.content_hash, Article.model_validate_json(row.document)
+        return row.content_hash, read_article(row.document)
 
     def _insert_version(
         self, conn: Connection, article: Article, content_hash: str, note: str | None = None
@@ -271,7 +297,7 @@ class Ledger:
             query = query.where(t.articles.c.version == version)
         with self._tx() as conn:
             document = conn.execute(query).scalar()
-        return None if document is None else Article.model_validate_json(document)
+        return None if document is None else read_article(document)
 
     def versions(self, article_id: str) -> list[Article]:
         """Every version of an article, oldest first."""
@@ -281,7 +307,7 @@ class Ledger:
                 .where(t.articles.c.id == article_id)
                 .order_by(t.articles.c.version)
             ).scalars()
-            return [Article.model_validate_json(doc) for doc in rows]
+            return [read_article(doc) for doc in rows]
 
     def articles(
         self,
@@ -309,7 +335,7 @@ class Ledger:
         if limit is not None:
             query = query.limit(limit)
         with self._tx() as conn:
-            return [Article.model_validate_json(doc) for doc in conn.execute(query).scalars()]
+            return [read_article(doc) for doc in conn.execute(query).scalars()]
 
     def article_count(self, *, versions: bool = False) -> int:
         """How many articles (or stored versions) the ledger holds."""
