@@ -12,7 +12,8 @@
     │   ├── SourceUnavailable               transient: timeouts, 5xx, throttling -> retry
     │   └── SourceRejected                  terminal: 4xx, oversized, hostile payload
     ├── StoreError
-    │   └── StoreUnavailable                transient: database or bucket unreachable
+    │   ├── StoreUnavailable                transient: database or bucket unreachable
+    │   └── RecordRejected                  terminal for the record (a value no column takes)
     └── ChannelError
         ├── ChannelUnavailable              transient: -1, 5xx, 429, per-minute limits
         │   └── QuotaExhausted              transient, but not before `retry_after`
@@ -84,6 +85,10 @@ class StoreUnavailable(StoreError):
     """The database or bucket cannot be reached right now."""
 
     TRANSIENT = True
+
+
+class RecordRejected(StoreError):
+    """The ledger cannot hold this record (a value out of a column's range): quarantine it."""
 
 
 class ChannelError(DistroError):

@@ -4,13 +4,97 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 #: Bumped whenever a model changes shape; schemas/ files carry it in their names.
 SCHEMA_VERSION = "1"
+
+#: Characters no text field may hold: C0 and C1 controls (tab, line feed and carriage return
+#: aside), DEL, lone surrogates and the non-characters XML 1.0 forbids. They break every XML
+#: renderer (lxml refuses them), so the models clean them out of every text field: no article
+#: can hold one, whichever stage built it (parser, feed, ledger read, republish).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: Dates a paper can carry: older or later ones are typos (``0001-01-01``) and overflow in UTC.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+#: Bounds on names that become paths, keys, ids and feed titles.
+MAX_SECTION = 64
+MAX_NAME = 64
+#: Validation context key: a document read back from the ledger (stored before a rule existed).
+STORED = "stored"
+
+
+def _context(info: ValidationInfo, key: str) -> bool:
+    return isinstance(info.context, dict) and bool(info.context.get(key))
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the characters ``CONTROL`` matches."""
+    return CONTROL.sub("", value)
+
+
+def _printable(value: str) -> str:
+    return CONTROL.sub("", value) if CONTROL.search(value) else value
+
+
+def _section(value: str | None, info: ValidationInfo) -> str | None:
+    if value is None or _context(info, STORED):
+        return value
+    if value != value.strip() or not value:
+        raise ValueError("a section has no leading or trailing spaces")
+    if "/" in value or "\\" in value:
+        raise ValueError("a section holds no / or \\")
+    if not any(ch.isalnum() for ch in value):
+        raise ValueError(f"a section needs a letter or a digit, not {value!r}")
+    return value
+
+
+def _in_range(year: int, what: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"{what} year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+
+
+def _issue_date(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    if value is not None and not _context(info, STORED):
+        _in_range(value.year, "issue date")
+    return value
+
+
+def _moment(value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+    if value is None:
+        return value
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a time needs a time zone")
+    if not _context(info, STORED):
+        _in_range(value.year, "time")
+    return value
+
+
+#: Text with its control characters removed (see ``CONTROL``).
+Text = Annotated[str, AfterValidator(_printable)]
+
+
+def _required(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty once control characters and spaces are left out")
+    return value
+
+
+Headline = Annotated[
+    str, Field(min_length=1), AfterValidator(_printable), AfterValidator(_required)
+]
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_printable)]
+Section = Annotated[
+    Annotated[str, Field(max_length=MAX_SECTION), AfterValidator(_printable)] | None,
+    AfterValidator(_section),
+]
+Page = Annotated[str, Field(max_length=16), AfterValidator(_printable)]
+Keyword = Annotated[str, Field(max_length=100), AfterValidator(_printable)]
+IssueDate = Annotated[dt.date | None, AfterValidator(_issue_date)]
+Moment = Annotated[dt.datetime | None, AfterValidator(_moment)]
 
 
 class _Model(BaseModel):
@@ -35,8 +119,8 @@ class PubStatus(StrEnum):
 class Credit(_Model):
     """One person credited on an item, with the role printed before the name."""
 
-    name: str = Field(description="The person's name as printed, role words removed.")
-    role: str | None = Field(
+    name: Name = Field(description="The person's name as printed, role words removed.")
+    role: Name | None = Field(
         default=None,
         description="Role word printed with the name (记者, 通讯员, 实习生, 评论员 …), if any.",
     )
@@ -45,12 +129,14 @@ class Credit(_Model):
 class Byline(_Model):
     """The credit line of an item, such as `□记者 宋迎迎 报道` or `□本报评论员`."""
 
-    raw: str = Field(description="The byline exactly as printed (after whitespace trimming).")
+    raw: Annotated[str, Field(max_length=500), AfterValidator(_printable)] = Field(
+        description="The byline exactly as printed (after whitespace trimming)."
+    )
     role: str | None = Field(
         default=None, description="The first role printed (记者, 评论员 …), or null."
     )
-    roles: list[str] = Field(default_factory=list, description="Every role printed, in order.")
-    names: list[str] = Field(
+    roles: list[Name] = Field(default_factory=list, description="Every role printed, in order.")
+    names: list[Name] = Field(
         default_factory=list,
         description="Every credited person, in printed order; empty for an unsigned 本报评论员.",
     )
@@ -60,7 +146,7 @@ class Byline(_Model):
 class Dateline(_Model):
     """The dateline formula that opens (or closes) a story: outlet, place, date, 电/讯."""
 
-    raw: str = Field(description="The dateline exactly as printed.")
+    raw: Text = Field(description="The dateline exactly as printed.")
     span: tuple[int, int] = Field(
         description="Start and end offsets of `raw` in the text it was found in."
     )
@@ -77,7 +163,7 @@ class Dateline(_Model):
     location_qualifier: str | None = Field(
         default=None, description="Country or region qualifying the place (委内瑞拉)."
     )
-    reporters: list[str] = Field(
+    reporters: list[Name] = Field(
         default_factory=list, description="Every credited name, role words removed."
     )
     position: Literal["lead", "trailer"] = Field(
@@ -92,7 +178,9 @@ class Provenance(_Model):
     sha256: str = Field(
         pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the raw bytes as received."
     )
-    received_at: dt.datetime = Field(description="When the payload was received (timezone-aware).")
+    received_at: Annotated[dt.datetime, AfterValidator(_moment)] = Field(
+        description="When the payload was received (timezone-aware)."
+    )
     source: str = Field(default="inbox", description="Name of the configured source.")
     encoding: str | None = Field(default=None, description="Encoding the bytes were decoded as.")
 
@@ -111,43 +199,53 @@ class Article(_Model):
     genre: str = Field(
         default="news", description="news, commentary (本报评论员), feature (侧记), brief …"
     )
-    section: str | None = Field(default=None, description="Section or page name, if known.")
-    kicker: str | None = Field(default=None, description="The line above the headline (引题).")
-    headline: str = Field(min_length=1, description="The main headline (主题).")
-    subheadline: str | None = Field(
+    section: Section = Field(
+        default=None,
+        description="Section or page name, if known: at most 64 characters, no / or \\, "
+        "at least one letter or digit.",
+    )
+    kicker: Text | None = Field(default=None, description="The line above the headline (引题).")
+    headline: Headline = Field(description="The main headline (主题).")
+    subheadline: Text | None = Field(
         default=None, description="The line below the headline (副题), `——` stripped."
     )
     byline: Byline | None = Field(default=None, description="The credit line, if any.")
     dateline: Dateline | None = Field(default=None, description="The dateline, if any.")
-    paragraphs: list[str] = Field(
+    paragraphs: list[Text] = Field(
         default_factory=list, description="Body paragraphs, repaired and normalized."
     )
-    body_html: str | None = Field(
+    body_html: Text | None = Field(
         default=None, description="Sanitized HTML body, for items that arrive as HTML (feeds)."
     )
-    summary: str | None = Field(default=None, description="A short plain-text summary.")
-    link: str | None = Field(default=None, description="Original URL, for feed items.")
+    summary: Text | None = Field(default=None, description="A short plain-text summary.")
+    link: Text | None = Field(default=None, description="Original URL, for feed items.")
     continued_on_page: str | None = Field(
         default=None, description="Page the body continues on (`(下转第二版)` → `2`)."
     )
     page_ref: str | None = Field(
         default=None, description="For a teaser: the page it points to (`3版` → `3`)."
     )
-    page: str | None = Field(default=None, description="Page the item was printed on.")
-    issue_date: dt.date | None = Field(default=None, description="Date of the issue (ISO 8601).")
+    page: Page | None = Field(
+        default=None, description="Page the item was printed on (at most 16 characters)."
+    )
+    issue_date: IssueDate = Field(
+        default=None, description="Date of the issue (ISO 8601), 1900 to 2100."
+    )
     issue_date_inferred: bool = Field(
         default=False, description="True when the issue date was inferred from the text."
     )
-    published_at: dt.datetime | None = Field(
-        default=None, description="Publication time, Asia/Shanghai (feeds, or issue date)."
+    published_at: Moment = Field(
+        default=None,
+        description="Publication time, Asia/Shanghai (feeds, or issue date); "
+        "timezone-aware, 1900 to 2100.",
     )
     language: str = Field(default="zh-CN", description="BCP 47 language tag.")
-    keywords: list[str] = Field(default_factory=list, description="Keywords and tags.")
+    keywords: list[Keyword] = Field(default_factory=list, description="Keywords and tags.")
     urgency: Annotated[int, Field(ge=1, le=9)] = Field(
         default=5, description="IPTC urgency, 1 (flash) to 9 (low)."
     )
     pub_status: PubStatus = Field(default=PubStatus.USABLE, description="usable or canceled.")
-    correction: str | None = Field(
+    correction: Text | None = Field(
         default=None, description="Editor's correction note for versions after the first."
     )
     provenance: Provenance = Field(description="Origin and hash of the raw bytes.")

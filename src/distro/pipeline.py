@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from distro import channels
-from distro.errors import DistroError, InputError, SourceRejected, StoreError
+from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
 from distro.models import Article, QuarantineEntry
 from distro.sources.base import Item, Outcome, PayloadKind, Source, open_sources
 from distro.sources.feed import FeedSource
@@ -115,6 +115,13 @@ class IngestReport:
 Progress = Callable[[SourceReport], None]
 
 
+def invalid(exc: ValidationError) -> str:
+    """A validation error as one line: each field's dotted path and what is wrong with it."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'article'}: {e['msg']}" for e in exc.errors()
+    )
+
+
 class Ingestor:
     """Processes items into the ledger; one per run."""
 
@@ -154,7 +161,7 @@ class Ingestor:
             report.reason = item.reason
             if item.outcome == "quarantined":
                 self._quarantine(
-                    report, raw_ref=item.uri, stage="fetch", reason=item.reason or "refused"
+                    report, raw_ref=item.uri, stage=item.stage, reason=item.reason or "refused"
                 )
             return
         assert item.data is not None
@@ -179,6 +186,11 @@ class Ingestor:
         except (InputError, SourceRejected) as exc:
             report.outcome, report.reason = "quarantined", exc.message
             self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=exc.message)
+            return
+        except ValidationError as exc:  # the page's facts (sidecar, name) break the model
+            reason = f"{item.uri}: {invalid(exc)}"
+            report.outcome, report.reason = "quarantined", reason
+            self._quarantine(report, raw_ref=raw.sha256, stage="validate", reason=reason)
             return
         except Exception as exc:  # a parser bug must not lose the input or stop the run
             reason = f"parser failed: {type(exc).__name__}: {exc}"
@@ -231,25 +243,21 @@ class Ingestor:
         try:
             checked = Article.model_validate(article.model_dump())
         except ValidationError as exc:
-            reason = f"{article.id}: " + "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
+            reason = f"{article.id}: {invalid(exc)}"
             self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
             return
-        if checked.published_at is not None and checked.published_at.tzinfo is None:
-            reason = f"{article.id}: published_at has no time zone"
-            self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
+        try:
+            outcome, _stored = self.ledger.put(checked, self.targets)
+        except RecordRejected as exc:
+            self._quarantine(report, raw_ref=sha256, stage="store", reason=f"{article.id}: {exc}")
             return
-        outcome, stored = self.ledger.put(checked)
         report.articles += 1
         if outcome == "duplicate":
             report.duplicates += 1
-            return
-        if outcome == "accepted":
+        elif outcome == "accepted":
             report.accepted += 1
         else:
             report.new_versions += 1
-        self.ledger.enqueue_many(stored.id, stored.version, self.targets)
 
 
 def run_source(

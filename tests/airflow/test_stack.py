@@ -106,3 +106,29 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     with Ledger.open(settings) as ledger:
         others = {d.channel for d in ledger.deliveries(article_id=article_id) if d.version == 2}
     assert others == {"web"}
+
+
+
+def test_the_stack_restarts_on_the_same_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stop → start → stop on one state: the second start finds the pool and resizes it."""
+    from distro.airflow import stack
+
+    monkeypatch.delenv("DISTRO_AIRFLOW_PASSWORD", raising=False)
+    path = tmp_path / "distro.toml"
+    head = f'[airflow]\napi_url = "http://127.0.0.1:{free_port()}"\n\n'
+    head += "[channels.app]\nenabled = false\n\n[channels.wechat]\n"
+    slots = []
+    for size in (1, 2):
+        path.write_text(head + f"pool_slots = {size}\n", encoding="utf-8")
+        settings = config.load(path, tmp_path / "state")
+        started = stack.up(settings, timeout=150)
+        try:
+            client = started.client()
+            response = client.call("GET", "/api/v2/pools/wechat_api")
+            client.check(response)
+            slots.append(response.json()["slots"])
+        finally:
+            stack.down(settings)
+    assert slots == [1, 2]

@@ -62,6 +62,34 @@ def test_put_assigns_versions(ledger: Ledger) -> None:
     assert ledger.article_count(versions=True) == 2
 
 
+def test_put_queues_deliveries_with_the_article(ledger: Ledger) -> None:
+    pairs = [("web", "default"), ("partners", "p1")]
+    outcome, stored = ledger.put(article(headline="同一事务"), pairs)
+    assert outcome == "accepted"
+    queued = {(d.channel, d.target, d.version) for d in ledger.deliveries(article_id=stored.id)}
+    assert queued == {("web", "default", 1), ("partners", "p1", 1)}
+    outcome, changed = ledger.put(article(headline="同一事务", summary="改"), pairs)
+    assert (outcome, changed.version) == ("new_version", 2)
+    assert len(ledger.deliveries(article_id=stored.id)) == 4
+
+
+def test_a_duplicate_requeues_only_missing_deliveries(ledger: Ledger) -> None:
+    """A ledger where a crash left an article without deliveries heals on the rerun."""
+    _, stored = ledger.put(article(headline="丢失的投递"))  # stored, never queued
+    assert ledger.deliveries(article_id=stored.id) == []
+    ledger.enqueue("a-other1", 1, "web")
+    sent = ledger.mark_sent(ledger.mark_sending(ledger.pending("web")[0]), remote_id="x")
+    pairs = [("web", "default"), ("wechat", "default")]
+    assert ledger.put(article(headline="丢失的投递"), pairs)[0] == "duplicate"
+    states = {d.channel: d.state for d in ledger.deliveries(article_id=stored.id)}
+    assert states == {"web": DeliveryState.PENDING, "wechat": DeliveryState.PENDING}
+    ledger.mark_sent(ledger.mark_sending(ledger.pending("wechat")[0]), remote_id="w")
+    assert ledger.put(article(headline="丢失的投递"), pairs)[0] == "duplicate"
+    # Deliveries already made stay made: a rerun never sends twice.
+    assert [d.channel for d in ledger.pending("wechat")] == []
+    assert ledger.deliveries(article_id="a-other1") == [sent]
+
+
 def test_revise_and_kill(ledger: Ledger) -> None:
     _, stored = ledger.put(article())
     revised = ledger.revise(stored.id, correction="更正：人名有误。", reason="reader mail")

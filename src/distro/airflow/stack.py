@@ -257,7 +257,14 @@ def ensure_pools(settings: Settings, client: AirflowClient) -> None:
     wechat = settings.config.channels.wechat
     if not wechat.enabled:
         return
-    body = {"name": wechat.pool, "slots": wechat.pool_slots, "description": "WeChat API calls"}
+    # Airflow 3 validates a PATCH against the whole pool: include_deferred must be sent too, or
+    # the second `distro up` on the same state fails with a 422.
+    body = {
+        "name": wechat.pool,
+        "slots": wechat.pool_slots,
+        "description": "WeChat API calls",
+        "include_deferred": False,
+    }
     response = client.call("POST", "/api/v2/pools", json=body)
     if response.status_code == 409:
         response = client.call("PATCH", f"/api/v2/pools/{wechat.pool}", json=body)

@@ -66,10 +66,15 @@ def issue_date_option(value: str | None) -> dt.date | None:
     """The ``--issue-date`` option's value, checked."""
     if value is None:
         return None
+    from distro.models import MAX_YEAR, MIN_YEAR
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise ConfigError(f"--issue-date {value!r} is not a date (YYYY-MM-DD)") from exc
+        raise ConfigError(f"--issue-date {value[:40]!r} is not a date (YYYY-MM-DD)") from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ConfigError(f"--issue-date {value} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return day
 
 
 def fail(message: str) -> None:
@@ -99,6 +104,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A closed pipe (`| head`) is the reader's choice, not our failure.
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a state folder on /proc, a full disk, a name too long
+        if os.environ.get("DISTRO_DEBUG"):
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}")
+        return 1
+    except Exception as exc:  # a bug: still one line, the traceback on demand
+        if os.environ.get("DISTRO_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {str(exc)[:300]} (DISTRO_DEBUG=1 shows where)")
+        return 1
 
 
 if __name__ == "__main__":

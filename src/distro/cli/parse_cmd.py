@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from distro.cli import fail, issue_date_option
 from distro.errors import InputError
 from distro.models import Article
 from distro.parse import is_sidecar, page_meta, parse_page, sidecar_name
+from distro.pipeline import invalid
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -47,7 +51,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-
 def _render(article: Article, form: str) -> dict[str, Any]:
     if form == "ninjs":
         from distro.ninjs import to_ninjs
@@ -67,7 +70,14 @@ def parse_file(path: Path, issue_date: dt.date | None) -> list[Article]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
     side = path.with_name(Path(sidecar_name(path.name)).name)
-    sidecar = side.read_bytes() if side.is_file() else None
+    try:
+        sidecar: bytes | None = side.read_bytes()
+    except FileNotFoundError:
+        sidecar = None
+    except OSError as exc:  # a name so long its sidecar's passes the limit has none
+        if exc.errno != errno.ENAMETOOLONG:
+            raise InputError(f"{side}: cannot read the sidecar ({exc.strerror})") from exc
+        sidecar = None
     meta = page_meta(path.name, sidecar)
     return parse_page(
         data,
@@ -89,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
             articles = parse_file(Path(name), issue_date)
         except InputError as exc:
             fail(exc.message)
+            status = 1
+            continue
+        except ValidationError as exc:  # the page's facts break the article model
+            fail(f"{name}: {invalid(exc)}")
             status = 1
             continue
         for article in articles:

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from distro.errors import ParseError
+from distro.models import MAX_YEAR, MIN_YEAR
 
 SIDECAR_SUFFIX = ".meta.json"
+#: A page is a number or a letter and a number (`A3`); anything longer is not a page.
+MAX_PAGE = 16
 
 _NAME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2}|\d{8})"
@@ -63,12 +66,27 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
-def _page(text: str) -> str:
+def _in_range(day: dt.date, where: str) -> dt.date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ParseError(f"{where}: issue date {day.isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return day
+
+
+def _number(digits: str) -> str:
+    try:
+        return str(int(digits))
+    except ValueError:  # digits int() does not read (superscripts)
+        return digits
+
+
+def _page(text: str, where: str = "page") -> str:
     text = text.strip()
+    if len(text) > MAX_PAGE:
+        raise ParseError(f"{where}: page {text[:20]!r}... is longer than {MAX_PAGE} characters")
     if text.isdigit():
-        return str(int(text))
+        return _number(text)
     if len(text) > 1 and text[0].isalpha() and text[1:].isdigit():
-        return f"{text[0].upper()}{int(text[1:])}"
+        return f"{text[0].upper()}{_number(text[1:])}"
     return text
 
 
@@ -80,6 +98,7 @@ def from_name(filename: str) -> PageMeta:
     issue_date = _date(found["date"])
     if issue_date is None:
         return PageMeta()
+    _in_range(issue_date, filename)
     page = _page(found["page"]) if found["page"] else None
     return PageMeta(issue_date=issue_date, page=page, section=found["section"])
 
@@ -89,8 +108,8 @@ def from_sidecar(filename: str, sidecar: bytes) -> PageMeta:
     name = sidecar_name(filename)
     try:
         doc = json.loads(sidecar.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"{name}: not a JSON sidecar ({exc})") from exc
+    except (ValueError, RecursionError) as exc:  # undecodable, not JSON, 5,000-digit numbers
+        raise ParseError(f"{name}: not a JSON sidecar ({str(exc)[:200]})") from exc
     if not isinstance(doc, dict):
         raise ParseError(f"{name}: a sidecar holds a JSON object")
     unknown = sorted(set(doc) - _KEYS)
@@ -108,9 +127,10 @@ def from_sidecar(filename: str, sidecar: bytes) -> PageMeta:
             issue_date = dt.date.fromisoformat(values["issue_date"])
         except ValueError as exc:
             raise ParseError(f"{name}: issue_date is not YYYY-MM-DD") from exc
+        _in_range(issue_date, name)
     return PageMeta(
         issue_date=issue_date,
-        page=_page(values["page"]) if values["page"] else None,
+        page=_page(values["page"], name) if values["page"] else None,
         section=values["section"],
         publication=values["publication"],
     )

@@ -36,6 +36,7 @@ class Item:
     data: bytes | None = None
     outcome: Outcome | None = None  # preset when there is nothing to process
     reason: str | None = None
+    stage: str = "fetch"  # the stage a preset quarantine names (``claim`` for the inbox)
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str | None = None
     filename: str | None = None

@@ -30,10 +30,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 
-from distro.errors import StoreError, StoreUnavailable
-from distro.models import Article, Delivery, DeliveryState, PubStatus, QuarantineEntry
+from distro.errors import RecordRejected, StoreError, StoreUnavailable
+from distro.models import (
+    STORED,
+    Article,
+    Delivery,
+    DeliveryState,
+    PubStatus,
+    QuarantineEntry,
+)
 from distro.store import tables as t
 
 if TYPE_CHECKING:
@@ -116,6 +130,11 @@ def quarantine_id(raw_ref: str, stage: str, reason: str) -> str:
     return f"q-{digest[:20]}"
 
 
+def read_article(document: str) -> Article:
+    """A stored document: rules added since it was stored (date range, section) do not apply."""
+    return Article.model_validate_json(document, context={STORED: True})
+
+
 def as_delivery(row: RowMapping) -> Delivery:
     return Delivery(
         article_id=row["article_id"],
@@ -183,10 +202,17 @@ class Ledger:
             raise
         except OperationalError as exc:
             raise StoreUnavailable(f"ledger unavailable: {exc.orig}") from exc
+        except DataError as exc:
+            raise RecordRejected(f"the ledger refused a value: {exc.orig}") from exc
         except DBAPIError as exc:
             raise StoreError(f"ledger error: {exc.orig}") from exc
+        except StatementError as exc:
+            # A value no column can take (a time beyond UTC's range): this record, not the ledger.
+            raise RecordRejected(f"the ledger refused a value: {exc.orig!r}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"ledger error: {exc}") from exc
+        except (OverflowError, ValueError) as exc:
+            raise RecordRejected(f"the ledger refused a value: {exc}") from exc
 
     def _insert(self, table: Any) -> Any:
         """The dialect's INSERT, which has ON CONFLICT upserts."""
@@ -196,28 +222,41 @@ class Ledger:
 
     # Articles
 
-    def put(self, article: Article) -> tuple[PutOutcome, Article]:
-        """Store an article: a new id is accepted, changed content is a new version."""
+    def put(
+        self, article: Article, targets: Iterable[tuple[str, str]] = ()
+    ) -> tuple[PutOutcome, Article]:
+        """Store an article and queue its deliveries to ``targets`` in one transaction.
+
+        A new id is accepted, changed content is a new version. A duplicate re-queues any of
+        its latest version's deliveries that are missing, so a ledger written before storing and
+        queueing were one transaction (a crash in between) heals on the next run; deliveries
+        already recorded, in whatever state, are left alone, so nothing is sent twice.
+        """
         content_hash = article.content_hash()
+        pairs = list(dict.fromkeys(targets))
         for _attempt in range(5):
             try:
                 with self._tx() as conn:
                     latest = self._latest(conn, article.id)
+                    outcome: PutOutcome
                     if latest is None:
+                        outcome = "accepted"
                         stored = article.model_copy(update={"version": 1})
                         self._insert_version(conn, stored, content_hash)
-                        return "accepted", stored
-                    row_hash, current = latest
-                    if row_hash == content_hash:
-                        return "duplicate", current
-                    stored = article.model_copy(
-                        update={
-                            "version": current.version + 1,
-                            "pub_status": current.pub_status,
-                        }
-                    )
-                    self._insert_version(conn, stored, content_hash)
-                    return "new_version", stored
+                    elif latest[0] == content_hash:
+                        outcome, stored = "duplicate", latest[1]
+                    else:
+                        current = latest[1]
+                        outcome = "new_version"
+                        stored = article.model_copy(
+                            update={
+                                "version": current.version + 1,
+                                "pub_status": current.pub_status,
+                            }
+                        )
+                        self._insert_version(conn, stored, content_hash)
+                    self._enqueue_rows(conn, stored.id, stored.version, pairs)
+                    return outcome, stored
             except IntegrityError:
                 continue  # another process stored this version first: look again
         raise StoreError(f"could not store {article.id}: too many concurrent writers")
@@ -231,7 +270,7 @@ class Ledger:
         ).first()
         if row is None:
             return None
-        return row.content_hash, Article.model_validate_json(row.document)
+        return row.content_hash, read_article(row.document)
 
     def _insert_version(
         self, conn: Connection, article: Article, content_hash: str, note: str | None = None
@@ -258,7 +297,7 @@ class Ledger:
             query = query.where(t.articles.c.version == version)
         with self._tx() as conn:
             document = conn.execute(query).scalar()
-        return None if document is None else Article.model_validate_json(document)
+        return None if document is None else read_article(document)
 
     def versions(self, article_id: str) -> list[Article]:
         """Every version of an article, oldest first."""
@@ -268,7 +307,7 @@ class Ledger:
                 .where(t.articles.c.id == article_id)
                 .order_by(t.articles.c.version)
             ).scalars()
-            return [Article.model_validate_json(doc) for doc in rows]
+            return [read_article(doc) for doc in rows]
 
     def articles(
         self,
@@ -296,7 +335,7 @@ class Ledger:
         if limit is not None:
             query = query.limit(limit)
         with self._tx() as conn:
-            return [Article.model_validate_json(doc) for doc in conn.execute(query).scalars()]
+            return [read_article(doc) for doc in conn.execute(query).scalars()]
 
     def article_count(self, *, versions: bool = False) -> int:
         """How many articles (or stored versions) the ledger holds."""
@@ -356,6 +395,12 @@ class Ledger:
         self, article_id: str, version: int, targets: Iterable[tuple[str, str]]
     ) -> int:
         """Record deliveries to every (channel, target) in one transaction; how many were new."""
+        with self._tx() as conn:
+            return self._enqueue_rows(conn, article_id, version, list(targets))
+
+    def _enqueue_rows(
+        self, conn: Connection, article_id: str, version: int, targets: list[tuple[str, str]]
+    ) -> int:
         stamp = now()
         rows = [
             {
@@ -379,8 +424,7 @@ class Ledger:
             .on_conflict_do_nothing()
             .returning(t.deliveries.c.channel)
         )
-        with self._tx() as conn:
-            return len(conn.execute(statement).all())
+        return len(conn.execute(statement).all())
 
     def pending(
         self, channel: str, *, target: str | None = None, limit: int | None = None
