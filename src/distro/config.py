@@ -30,6 +30,14 @@ SecretRef = Annotated[
     ),
 ]
 Cron = Annotated[str, Field(description="Cron expression, evaluated in Asia/Shanghai.")]
+Review = Annotated[
+    Literal["auto", "always"] | Annotated[float, Field(gt=0, le=1)],
+    Field(
+        description="The review gate: auto (publish what passes), always (an editor approves"
+        " every article), or a confidence threshold such as 0.8 (articles below it, or with"
+        " parser flags, wait for an editor)."
+    ),
+]
 
 
 class _Section(BaseModel):
@@ -120,6 +128,7 @@ class WebChannelConfig(_Section):
     title: str = "distro"
     output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
     schedule: Cron | None = Field(default="*/15 * * * *", description="Sweep besides events.")
+    review: Review = "auto"
 
 
 class PushProviderConfig(_Section):
@@ -153,6 +162,7 @@ class AppChannelConfig(_Section):
         default=None, description="Local hours [start, end) with no push, e.g. [23, 7]."
     )
     schedule: Cron | None = "*/15 * * * *"
+    review: Review = "auto"
 
 
 class WeChatChannelConfig(_Section):
@@ -167,6 +177,7 @@ class WeChatChannelConfig(_Section):
     edition_size: int = Field(default=8, ge=1, le=8)
     pool: str = "wechat_api"
     pool_slots: int = Field(default=1, ge=1)
+    review: Review = "auto"
 
 
 class ChannelsConfig(_Section):
@@ -204,6 +215,7 @@ class PartnerConfig(_Section):
     full_text: bool = True
     filters: PartnerFilterConfig = Field(default_factory=PartnerFilterConfig)
     webhook: WebhookConfig | None = None
+    review: Review = "auto"
 
 
 class PartnerFeedsConfig(_Section):
@@ -233,6 +245,26 @@ class PartnerFeedsConfig(_Section):
     )
 
 
+class ReviewConfig(_Section):
+    """How editors are asked: who may answer in Airflow, how long a request waits."""
+
+    editors: list[str] = Field(
+        default_factory=list,
+        description="Airflow user ids that may answer review requests; empty means any user"
+        " with access to the DAG.",
+    )
+    response_timeout_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="Close an unanswered request after this long (the articles stay held and"
+        " the next review run asks again); none waits until answered.",
+    )
+    schedule: Cron = Field(
+        default="*/10 * * * *",
+        description="How often the review DAGs look for held articles no event announced.",
+    )
+
+
 class AirflowConfig(_Section):
     """How `distro up` and `distro republish` reach Airflow."""
 
@@ -255,6 +287,7 @@ class Config(_Section):
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     partners: list[PartnerConfig] = Field(default_factory=list)
     partner_feeds: PartnerFeedsConfig = Field(default_factory=PartnerFeedsConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     airflow: AirflowConfig = Field(default_factory=AirflowConfig)
 

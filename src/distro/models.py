@@ -284,6 +284,7 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     QUARANTINED = "quarantined"
+    HELD = "held"  # waits for an editor at the channel target's review gate
 
 
 class Delivery(_Model):

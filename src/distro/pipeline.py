@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from distro import channels
+from distro import channels, review
 from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
 from distro.models import Article, QuarantineEntry
 from distro.sources.base import Item, Outcome, PayloadKind, Source, open_sources
@@ -247,7 +247,8 @@ class Ingestor:
             self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
             return
         try:
-            outcome, _stored = self.ledger.put(checked, self.targets)
+            held = review.gate(self.settings, checked, self.targets)
+            outcome, _stored = self.ledger.put(checked, self.targets, held)
         except RecordRejected as exc:
             self._quarantine(report, raw_ref=sha256, stage="store", reason=f"{article.id}: {exc}")
             return
@@ -339,6 +340,14 @@ def retry(settings: Settings, ledger: Ledger, entry_id: str) -> SourceReport:
         raise InputError(f"no quarantine entry {entry_id}")
     archive = Archive(open_objects(settings.config.archive, settings.state.archive))
     ingestor = Ingestor(settings, ledger, archive)
+    if entry.raw_ref.startswith("review:"):
+        # An editor's rejection retried: back to the gate, never straight out.
+        article_id, version, channel, target = entry.raw_ref.removeprefix("review:").split("/", 3)
+        for delivery in ledger.deliveries(article_id=article_id, channel=channel):
+            if delivery.version == int(version) and delivery.target == target:
+                ledger.hold(delivery, "rejection retried: waits for an editor again")
+        ledger.resolve_quarantine(entry.id)
+        return SourceReport(entry.raw_ref, "ok", reason="delivery back at the review gate")
     if entry.raw_ref.startswith("delivery:"):
         article_id, version, channel, target = entry.raw_ref.removeprefix("delivery:").split("/", 3)
         for delivery in ledger.deliveries(article_id=article_id, channel=channel):

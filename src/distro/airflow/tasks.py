@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from distro import channels, config
+from distro import channels, config, review
 from distro.config import Settings
 from distro.errors import ConfigError, InputError
 from distro.store.ledger import Ledger
@@ -188,9 +188,9 @@ def republish(
                 version = int(remembered)
             if choice is not None and "app" in chosen:
                 record_choice(ledger, article_id, version, choice)
-            queued = sum(
-                ledger.enqueue(article_id, version, channel, target) for channel, target in pairs
-            )
+            revised = ledger.get(article_id, version)
+            held = review.gate(settings, revised, pairs) if revised is not None else {}
+            queued = ledger.enqueue_many(article_id, version, pairs, held)
             made.append({"id": article_id, "version": version, "queued": queued})
     finally:
         ledger.close()

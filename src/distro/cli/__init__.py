@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "distro.cli.airflow_cmd",
     "distro.cli.demo_cmd",
     "distro.cli.partners_cmd",
+    "distro.cli.review_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]

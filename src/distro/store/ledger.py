@@ -223,9 +223,15 @@ class Ledger:
     # Articles
 
     def put(
-        self, article: Article, targets: Iterable[tuple[str, str]] = ()
+        self,
+        article: Article,
+        targets: Iterable[tuple[str, str]] = (),
+        held: Mapping[tuple[str, str], str] | None = None,
     ) -> tuple[PutOutcome, Article]:
         """Store an article and queue its deliveries to ``targets`` in one transaction.
+
+        Targets named in ``held`` (with why) are queued ``held``: they wait for an editor at the
+        review gate instead of going out.
 
         A new id is accepted, changed content is a new version. A duplicate re-queues any of
         its latest version's deliveries that are missing, so a ledger written before storing and
@@ -255,7 +261,7 @@ class Ledger:
                             }
                         )
                         self._insert_version(conn, stored, content_hash)
-                    self._enqueue_rows(conn, stored.id, stored.version, pairs)
+                    self._enqueue_rows(conn, stored.id, stored.version, pairs, held)
                     return outcome, stored
             except IntegrityError:
                 continue  # another process stored this version first: look again
@@ -392,25 +398,46 @@ class Ledger:
             return conn.execute(statement).first() is not None
 
     def enqueue_many(
-        self, article_id: str, version: int, targets: Iterable[tuple[str, str]]
+        self,
+        article_id: str,
+        version: int,
+        targets: Iterable[tuple[str, str]],
+        held: Mapping[tuple[str, str], str] | None = None,
     ) -> int:
-        """Record deliveries to every (channel, target) in one transaction; how many were new."""
+        """Record deliveries to every (channel, target) in one transaction; how many were new.
+
+        Targets in ``held`` are queued ``held`` with the gate's reason in their detail.
+        """
         with self._tx() as conn:
-            return self._enqueue_rows(conn, article_id, version, list(targets))
+            return self._enqueue_rows(conn, article_id, version, list(targets), held)
 
     def _enqueue_rows(
-        self, conn: Connection, article_id: str, version: int, targets: list[tuple[str, str]]
+        self,
+        conn: Connection,
+        article_id: str,
+        version: int,
+        targets: list[tuple[str, str]],
+        held: Mapping[tuple[str, str], str] | None = None,
     ) -> int:
         stamp = now()
+        gate = held or {}
         rows = [
             {
                 "article_id": article_id,
                 "version": version,
                 "channel": channel,
                 "target": target,
-                "state": DeliveryState.PENDING.value,
+                "state": (
+                    DeliveryState.HELD.value
+                    if (channel, target) in gate
+                    else DeliveryState.PENDING.value
+                ),
                 "attempts": 0,
-                "detail": "{}",
+                "detail": (
+                    json.dumps({"review": gate[(channel, target)]}, ensure_ascii=False)
+                    if (channel, target) in gate
+                    else "{}"
+                ),
                 "created_at": stamp,
                 "updated_at": stamp,
             }
@@ -424,7 +451,114 @@ class Ledger:
             .on_conflict_do_nothing()
             .returning(t.deliveries.c.channel)
         )
-        return len(conn.execute(statement).all())
+        made = len(conn.execute(statement).all())
+        self._supersede_held(conn, article_id, version, targets)
+        return made
+
+    def _supersede_held(
+        self, conn: Connection, article_id: str, version: int, targets: list[tuple[str, str]]
+    ) -> None:
+        """Close held deliveries of older versions: only the newest version waits for review.
+
+        Publishers always send an article's latest version, so releasing an older held one later
+        would send that latest version a second time.
+        """
+        d = t.deliveries
+        older = conn.execute(
+            select(d).where(
+                d.c.article_id == article_id,
+                d.c.version < version,
+                d.c.state == DeliveryState.HELD.value,
+            )
+        ).mappings()
+        wanted = set(targets)
+        for row in list(older):
+            if (row["channel"], row["target"]) not in wanted:
+                continue
+            detail = json.loads(row["detail"] or "{}")
+            detail["outcome"] = f"superseded by v{version}"
+            conn.execute(
+                d.update()
+                .where(
+                    d.c.article_id == article_id,
+                    d.c.version == row["version"],
+                    d.c.channel == row["channel"],
+                    d.c.target == row["target"],
+                )
+                .values(
+                    state=DeliveryState.SENT.value,
+                    detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                    updated_at=now(),
+                )
+            )
+
+    def held(
+        self, *, channel: str | None = None, article_id: str | None = None
+    ) -> list[Delivery]:
+        """Deliveries waiting for an editor at a review gate, oldest first."""
+        d = t.deliveries
+        query = select(d).where(d.c.state == DeliveryState.HELD.value)
+        if channel is not None:
+            query = query.where(d.c.channel == channel)
+        if article_id is not None:
+            query = query.where(d.c.article_id == article_id)
+        query = query.order_by(d.c.created_at, d.c.article_id, d.c.version, d.c.target)
+        with self._tx() as conn:
+            return [as_delivery(row) for row in conn.execute(query).mappings()]
+
+    def _change_held(self, d: Delivery, **values: Any) -> Delivery:
+        """Move a held delivery on, unless someone decided it first (DeliveryConflict)."""
+        table = t.deliveries
+        key = and_(
+            table.c.article_id == d.article_id,
+            table.c.version == d.version,
+            table.c.channel == d.channel,
+            table.c.target == d.target,
+        )
+        with self._tx() as conn:
+            row = conn.execute(select(table).where(key).with_for_update()).mappings().first()
+            if row is None or row["state"] != DeliveryState.HELD.value:
+                state = "missing" if row is None else row["state"]
+                raise DeliveryConflict(
+                    f"delivery {d.article_id} v{d.version} {d.channel}/{d.target} is {state},"
+                    " not held"
+                )
+            detail = json.loads(row["detail"] or "{}")
+            detail.update({k: str(v) for k, v in values.pop("detail", {}).items()})
+            conn.execute(
+                table.update()
+                .where(key)
+                .values(
+                    detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                    updated_at=now(),
+                    **values,
+                )
+            )
+            return as_delivery(conn.execute(select(table).where(key)).mappings().one())
+
+    def release(self, d: Delivery, *, by: str | None = None) -> Delivery:
+        """An editor approved a held delivery: it is pending for its channel now."""
+        detail = {"approved_by": by or "editor", "approved_at": now().isoformat()}
+        return self._change_held(d, state=DeliveryState.PENDING.value, detail=detail)
+
+    def reject(self, d: Delivery, reason: str, *, by: str | None = None) -> Delivery:
+        """An editor rejected a held delivery: quarantined (stage ``review``) with the reason."""
+        why = f"rejected by editor: {reason}"
+        detail = {"rejected_by": by or "editor", "rejected_at": now().isoformat()}
+        changed = self._change_held(
+            d, state=DeliveryState.QUARANTINED.value, last_error=why, detail=detail
+        )
+        self.quarantine(
+            raw_ref=f"review:{d.article_id}/{d.version}/{d.channel}/{d.target}",
+            stage="review",
+            reason=why,
+            origin=f"{d.channel}:{d.target}",
+        )
+        return changed
+
+    def hold(self, d: Delivery, reason: str) -> Delivery:
+        """Put a delivery (back) at the review gate, e.g. when a rejection is retried."""
+        return self._change(d, state=DeliveryState.HELD.value, detail={"review": reason})
 
     def pending(
         self, channel: str, *, target: str | None = None, limit: int | None = None

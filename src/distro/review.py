@@ -1,0 +1,180 @@
+"""The review gate: which article versions wait for an editor before a channel target sends them.
+
+Each channel target has a policy (``review`` in its config): ``auto`` sends what passes,
+``always`` holds every article, and a number is a confidence threshold: an article below it, or
+with parser flags, is held. A held delivery is a ledger state, so what waits survives restarts;
+nothing held is ever sent. Editors decide from the CLI (``distro review``), from Airflow's
+Required Actions page (the ``review_<channel>`` DAGs) or through Airflow's REST API; every path
+ends in ``approve`` or ``reject`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from distro.errors import InputError
+from distro.models import Article, Delivery, Kind
+from distro.store.ledger import DeliveryConflict
+
+if TYPE_CHECKING:
+    from distro.config import Settings
+    from distro.store.ledger import Ledger
+
+Policy = str | float
+AUTO = "auto"
+ALWAYS = "always"
+
+
+def policy(settings: Settings, channel: str, target: str) -> Policy:
+    """The review policy of one channel target."""
+    channels = settings.config.channels
+    if channel == "partners":
+        for partner in settings.config.partners:
+            if partner.name == target:
+                return partner.review
+        return AUTO
+    section = getattr(channels, channel, None)
+    found = getattr(section, "review", AUTO)
+    return found if isinstance(found, str | float) else AUTO
+
+
+def reasons(article: Article, rule: Policy) -> list[str]:
+    """Why ``article`` must wait for an editor under ``rule``; empty when it may go out."""
+    if rule == AUTO or article.kind is Kind.TEASER:
+        return []
+    if rule == ALWAYS:
+        return ["every article is reviewed on this channel"]
+    threshold = float(rule)
+    confidence = float(getattr(article, "confidence", 1.0))
+    flags = [str(flag) for flag in getattr(article, "flags", [])]
+    found = []
+    if confidence < threshold:
+        found.append(f"confidence {confidence:.2f} below {threshold:.2f}")
+    found.extend(f"flag: {flag}" for flag in flags)
+    return found
+
+
+def gate(
+    settings: Settings, article: Article, targets: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The targets ``article`` is held for, each with why (one line)."""
+    held = {}
+    for channel, target in targets:
+        why = reasons(article, policy(settings, channel, target))
+        if why:
+            held[(channel, target)] = "; ".join(why)
+    return held
+
+
+def gated(settings: Settings, channel: str) -> bool:
+    """Whether any target of ``channel`` can hold an article (then it gets a review DAG)."""
+    if channel == "partners":
+        return any(p.review != AUTO for p in settings.config.partners)
+    return policy(settings, channel, "default") != AUTO
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One held delivery, with what an editor needs to decide on it."""
+
+    delivery: Delivery
+    headline: str
+    confidence: float
+    flags: list[str]
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.delivery
+        return {
+            "article_id": d.article_id,
+            "version": d.version,
+            "channel": d.channel,
+            "target": d.target,
+            "headline": self.headline,
+            "confidence": self.confidence,
+            "flags": self.flags,
+            "reason": self.reason,
+            "held_since": d.created_at.isoformat() if d.created_at else None,
+        }
+
+
+def waiting(
+    ledger: Ledger, *, channel: str | None = None, article_ids: Sequence[str] = ()
+) -> list[Waiting]:
+    """What waits for an editor, oldest first."""
+    found = []
+    wanted = set(article_ids)
+    for d in ledger.held(channel=channel):
+        if wanted and d.article_id not in wanted:
+            continue
+        article = ledger.get(d.article_id, d.version)
+        found.append(
+            Waiting(
+                delivery=d,
+                headline=article.headline if article else "(missing article)",
+                confidence=float(getattr(article, "confidence", 1.0)),
+                flags=[str(f) for f in getattr(article, "flags", [])],
+                reason=d.detail.get("review", ""),
+            )
+        )
+    return found
+
+
+def _chosen(
+    ledger: Ledger, article_ids: Sequence[str], channels: Sequence[str] | None
+) -> list[Delivery]:
+    ids = list(dict.fromkeys(a.strip() for a in article_ids if a.strip()))
+    if not ids:
+        raise InputError("name at least one article id")
+    unknown = [a for a in ids if ledger.get(a) is None]
+    if unknown:
+        raise InputError(f"no such article(s): {', '.join(unknown)}")
+    held = [
+        d
+        for a in ids
+        for d in ledger.held(article_id=a)
+        if not channels or d.channel in channels
+    ]
+    if not held:
+        where = f" on {', '.join(channels)}" if channels else ""
+        raise InputError(f"nothing held for review{where} for {', '.join(ids)}")
+    return held
+
+
+def approve(
+    ledger: Ledger,
+    article_ids: Sequence[str],
+    *,
+    channels: Sequence[str] | None = None,
+    by: str | None = None,
+) -> list[Delivery]:
+    """Release the held deliveries of these articles (on ``channels``): they go out next run."""
+    done = []
+    for d in _chosen(ledger, article_ids, channels):
+        try:
+            done.append(ledger.release(d, by=by))
+        except DeliveryConflict:
+            continue  # another editor (or the other surface) decided it first
+    return done
+
+
+def reject(
+    ledger: Ledger,
+    article_ids: Sequence[str],
+    reason: str,
+    *,
+    channels: Sequence[str] | None = None,
+    by: str | None = None,
+) -> list[Delivery]:
+    """Quarantine the held deliveries of these articles with the editor's reason."""
+    if not reason.strip():
+        raise InputError("a rejection needs a reason")
+    done = []
+    for d in _chosen(ledger, article_ids, channels):
+        try:
+            done.append(ledger.reject(d, reason.strip(), by=by))
+        except DeliveryConflict:
+            continue
+    return done

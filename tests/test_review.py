@@ -1,0 +1,159 @@
+"""The review gate: policies per channel target, held deliveries, approve, reject, retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from distro import channels, config, review
+from distro.config import Settings
+from distro.errors import ConfigError, InputError
+from distro.models import Article, DeliveryState, Kind
+from distro.pipeline import ingest, retry
+from distro.store.ledger import Ledger
+from tests.channels.web.stories import article as story
+
+SIDECAR = json.dumps({"issue_date": "2021-07-05", "page": "1", "section": "要闻"}).encode()
+GATED = """
+[channels.wechat]
+review = "always"
+
+[channels.app]
+review = 0.8
+"""
+
+
+def load(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "distro.toml"
+    path.write_text(text, encoding="utf-8")
+    return config.load(path, tmp_path / "state")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.delenv("AIRFLOW_CONN_DISTRO_WECHAT", raising=False)
+    return load(tmp_path, GATED)
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    with Ledger.open(settings) as opened:
+        yield opened
+
+
+def drop_seed(settings: Settings, seed_bytes: bytes) -> None:
+    inbox = settings.state.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "page.meta.json").write_bytes(SIDECAR)
+    (inbox / "page.txt").write_bytes(seed_bytes)
+
+
+def article(**update: object) -> Article:
+    base = story(1, dt.datetime(2026, 7, 5, 8, tzinfo=dt.UTC), headline="某路段两车相撞")
+    return base.model_copy(update=update)
+
+
+def test_policies_hold_what_they_say() -> None:
+    plain = article()
+    assert review.reasons(plain, "auto") == []
+    assert review.reasons(plain, "always") == ["every article is reviewed on this channel"]
+    assert review.reasons(plain, 0.8) == []  # a parsed page counts as 1.0 with no flags
+    teaser = article(kind=Kind.TEASER)
+    assert review.reasons(teaser, "always") == []  # a teaser is never sent as a story
+
+
+def test_a_confidence_below_the_threshold_or_a_flag_holds() -> None:
+    if "confidence" not in Article.model_fields:
+        pytest.fail("Article has no confidence field")
+    unsure = article(confidence=0.6)
+    assert review.reasons(unsure, 0.8) == ["confidence 0.60 below 0.80"]
+    flagged = article(confidence=0.95, flags=["headline_like_credit"])
+    assert review.reasons(flagged, 0.8) == ["flag: headline_like_credit"]
+    assert review.reasons(flagged, "auto") == []
+
+
+def test_the_review_setting_is_checked(tmp_path: Path) -> None:
+    for bad in ('"sometimes"', "0", "1.5", "-0.2"):
+        with pytest.raises(ConfigError, match="review"):
+            load(tmp_path, f"[channels.web]\nreview = {bad}\n")
+    partner = '[[partners]]\nname = "p"\ntoken = "env:T"\nreview = "always"\n'
+    assert review.gated(load(tmp_path, partner), "partners")
+
+
+def test_ingest_holds_gated_targets_and_the_others_go_out(
+    settings: Settings, ledger: Ledger, seed_bytes: bytes
+) -> None:
+    drop_seed(settings, seed_bytes)
+    report = ingest(settings, ledger=ledger)
+    assert report.accepted == 3
+    held = ledger.held()
+    assert {d.channel for d in held} == {"wechat"}  # app at 0.8 passes a 1.0 page
+    assert len(held) == 2  # the two articles; the teaser is never held
+    assert all(d.detail["review"] == "every article is reviewed on this channel" for d in held)
+    kinds = {ledger.get(d.article_id).kind for d in ledger.pending("wechat")}  # type: ignore[union-attr]
+    assert kinds <= {Kind.TEASER}  # only the teaser, which no channel sends as a story
+    web = channels.publish("web", settings, ledger)
+    assert web.sent == 2
+    wechat = channels.publish("wechat", settings, ledger)
+    assert wechat.sent == 0 and not list((settings.state.outbox / "wechat").glob("ed-*.json"))
+
+
+def test_approve_sends_once_and_reject_quarantines_with_the_reason(
+    settings: Settings, ledger: Ledger, seed_bytes: bytes
+) -> None:
+    drop_seed(settings, seed_bytes)
+    ingest(settings, ledger=ledger)
+    first, second = (w.delivery.article_id for w in review.waiting(ledger))
+    listed = [w.as_json() for w in review.waiting(ledger)]
+    assert {"article_id", "version", "channel", "target", "confidence", "flags"} <= set(listed[0])
+
+    approved = review.approve(ledger, [first], by="editor-wang")
+    assert [(d.state, d.detail["approved_by"]) for d in approved] == [
+        (DeliveryState.PENDING, "editor-wang")
+    ]
+    with pytest.raises(InputError, match="nothing held"):
+        review.approve(ledger, [first])
+    rejected = review.reject(ledger, [second], "署名行被当成了标题")
+    assert [d.state for d in rejected] == [DeliveryState.QUARANTINED]
+    (entry,) = [q for q in ledger.quarantined() if q.stage == "review"]
+    assert entry.reason == "rejected by editor: 署名行被当成了标题"
+    assert ledger.held() == []
+
+    channels.publish("wechat", settings, ledger)
+    editions = list((settings.state.outbox / "wechat").glob("ed-*.json"))
+    text = "\n".join(e.read_text(encoding="utf-8") for e in editions)
+    approved_article, rejected_article = ledger.get(first), ledger.get(second)
+    assert approved_article is not None and rejected_article is not None
+    assert approved_article.headline in text
+    assert rejected_article.headline not in text
+    again = channels.publish("wechat", settings, ledger)
+    assert again.sent == 0  # exactly once
+
+    # retrying a rejection puts it back at the gate, never straight out
+    retry(settings, ledger, entry.id)
+    assert [(d.article_id, d.state) for d in ledger.held()] == [(second, DeliveryState.HELD)]
+
+
+def test_unknown_ids_and_missing_reasons_are_refused(settings: Settings, ledger: Ledger) -> None:
+    with pytest.raises(InputError, match="no such article"):
+        review.approve(ledger, ["a-ffffffffffffffffffff"])
+    with pytest.raises(InputError, match="reason"):
+        review.reject(ledger, ["a-ffffffffffffffffffff"], " ")
+
+
+def test_a_new_version_supersedes_the_held_one(settings: Settings, ledger: Ledger) -> None:
+    pairs = [("wechat", "default"), ("web", "default")]
+    first = article()
+    _outcome, v1 = ledger.put(first, pairs, review.gate(settings, first, pairs))
+    revised = article(paragraphs=["更正后的正文。"])
+    _outcome, v2 = ledger.put(revised, pairs, review.gate(settings, revised, pairs))
+    assert v2.version == 2
+    held = ledger.held()
+    assert [(d.version, d.channel) for d in held] == [(2, "wechat")]
+    old = [d for d in ledger.deliveries(channel="wechat") if d.version == 1]
+    assert old[0].state is DeliveryState.SENT and old[0].detail["outcome"] == "superseded by v2"
+    assert v1.version == 1
