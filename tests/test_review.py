@@ -157,3 +157,26 @@ def test_a_new_version_supersedes_the_held_one(settings: Settings, ledger: Ledge
     old = [d for d in ledger.deliveries(channel="wechat") if d.version == 1]
     assert old[0].state is DeliveryState.SENT and old[0].detail["outcome"] == "superseded by v2"
     assert v1.version == 1
+
+
+@pytest.mark.parametrize("channel", ["web", "app"])
+def test_a_full_rebuild_never_shows_a_held_article(
+    tmp_path: Path, seed_bytes: bytes, channel: str
+) -> None:
+    settings = load(tmp_path, f'[channels.{channel}]\nreview = "always"\n')
+    drop_seed(settings, seed_bytes)
+    with Ledger.open(settings) as ledger:
+        ingest(settings, ledger=ledger)
+        first, second = sorted({d.article_id for d in ledger.held(channel=channel)})
+        channels.publish(channel, settings, ledger)  # the first run rebuilds from the archive
+        out = settings.state.site if channel == "web" else settings.state.app
+        text = "\n".join(
+            p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in {".html", ".json"}
+        )
+        assert first not in text and second not in text
+        review.approve(ledger, [first])
+        channels.publish(channel, settings, ledger)
+        text = "\n".join(
+            p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in {".html", ".json"}
+        )
+        assert first in text and second not in text

@@ -178,3 +178,98 @@ def reject(
         except DeliveryConflict:
             continue
     return done
+
+
+#: How an Airflow review request offers the choice, and what each option means.
+APPROVE = "Approve"
+REJECT = "Reject"
+OPTIONS = [APPROVE, REJECT]
+EXCERPT = 120
+
+
+def subject(channel: str, docs: Sequence[dict[str, Any]]) -> str:
+    """The one line Airflow's Required Actions page shows for a review request."""
+    if len(docs) == 1:
+        return f"{channel}: review 「{docs[0]['headline']}」 before it goes out"
+    return f"{channel}: {len(docs)} articles wait for review before they go out"
+
+
+def excerpts(ledger: Ledger, items: Sequence[Waiting]) -> dict[str, str]:
+    """The opening of each held article version, for the request's body."""
+    found = {}
+    for item in items:
+        d = item.delivery
+        article = ledger.get(d.article_id, d.version)
+        if article is not None and article.paragraphs:
+            text = article.paragraphs[0]
+            found[f"{d.article_id}/{d.version}"] = (
+                text if len(text) <= EXCERPT else text[:EXCERPT] + "……"
+            )
+    return found
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def body(channel: str, docs: Sequence[dict[str, Any]], openings: dict[str, str]) -> str:
+    """Markdown for the request: each article with its flags, confidence and opening."""
+    lines = [
+        f"Held at the **{channel}** review gate. **{APPROVE}** sends them; **{REJECT}**"
+        " quarantines them with your reason. To decide only some, list their ids under"
+        " *Only these ids*; the rest stay held for the next request.",
+        "",
+        "| id | version | target | headline | confidence | flags | why held |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for doc in docs:
+        lines.append(
+            f"| `{doc['article_id']}` | {doc['version']} | {doc['target']} |"
+            f" {_cell(doc['headline'])} | {doc['confidence']:.2f} |"
+            f" {_cell(', '.join(doc['flags']) or '-')} | {_cell(doc['reason'])} |"
+        )
+    lines.append("")
+    for doc in docs:
+        opening = openings.get(f"{doc['article_id']}/{doc['version']}")
+        if opening:
+            lines.append(f"- **{_cell(doc['headline'])}**: {_cell(opening)}")
+    lines.append("")
+    lines.append("The same from a shell: `distro review list`, `distro review approve ID…`.")
+    return "\n".join(lines)
+
+
+def apply_answer(
+    ledger: Ledger, channel: str, batch: dict[str, Any], answer: dict[str, Any]
+) -> dict[str, Any]:
+    """An answer from Airflow (``chosen_options``, ``params_input``) applied to its batch.
+
+    Only the deliveries the request listed are decided, and only those still held: what an
+    editor decided meanwhile from the CLI stays as decided.
+    """
+    chosen = list(answer.get("chosen_options") or [])
+    params = dict(answer.get("params_input") or {})
+    user = answer.get("responded_by_user") or {}
+    by = str(user.get("name") or user.get("id") or "airflow")
+    only = {str(i).strip() for i in params.get("only") or [] if str(i).strip()}
+    listed = {(d["article_id"], int(d["version"]), d["target"]) for d in batch.get("items", [])}
+    if only:
+        listed = {key for key in listed if key[0] in only}
+    still = [
+        d
+        for d in ledger.held(channel=channel)
+        if (d.article_id, d.version, d.target) in listed
+    ]
+    approved: list[str] = []
+    rejected: list[str] = []
+    reason = str(params.get("reason") or "").strip() or "(no reason given)"
+    for d in still:
+        try:
+            if REJECT in chosen:
+                ledger.reject(d, reason, by=by)
+                rejected.append(d.article_id)
+            elif APPROVE in chosen:
+                ledger.release(d, by=by)
+                approved.append(d.article_id)
+        except DeliveryConflict:
+            continue
+    return {"channel": channel, "approved": approved, "rejected": rejected, "by": by}

@@ -139,3 +139,23 @@ def test_republish_form_offers_the_enabled_channels(tmp_path: Path) -> None:
     assert schema["note"]["type"] == ["string", "null"]
     assert schema["push"]["enum"] == ["auto", "notify", "silent"]
     assert dag.params["push"] == "auto"
+
+
+def test_a_review_gate_gets_a_review_dag_with_a_human_step(tmp_path: Path) -> None:
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    from distro.airflow import factory
+
+    assert not any(name.startswith("review_") for name in factory.build(load(tmp_path, None)))
+    gated = '[channels.wechat]\nreview = 0.8\n\n[review]\neditors = ["wang"]\n'
+    dags = factory.build(load(tmp_path, gated))
+    assert [name for name in dags if name.startswith("review_")] == ["review_wechat"]
+    dag = dags["review_wechat"]
+    ask = dag.get_task("ask_editor")
+    assert isinstance(ask, HITLOperator)
+    assert ask.options == ["Approve", "Reject"] and ask.retries == 0
+    assert ask.assigned_users == [{"id": "wang", "name": "wang"}]
+    assert set(ask.params) == {"only", "reason"}
+    assert dag.get_task("decide").upstream_task_ids == {"ask_editor"}
+    assert ask.upstream_task_ids == {"collect"}
+    assert dag.max_active_runs == 1

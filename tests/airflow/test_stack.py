@@ -39,7 +39,15 @@ def wait_for(what: str, probe: Callable[[], T | None], seconds: float) -> T:
 
 
 @pytest.fixture
-def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[config.Settings]:
+def extra() -> str:
+    """More config for the stack (a test overrides this fixture)."""
+    return ""
+
+
+@pytest.fixture
+def running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> Iterator[config.Settings]:
     """A local Airflow for this test only (app channel off to spare the CPU)."""
     from distro.airflow import stack
 
@@ -47,7 +55,7 @@ def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[config.
     path = tmp_path / "distro.toml"
     path.write_text(
         f'[airflow]\napi_url = "http://127.0.0.1:{free_port()}"\n\n'
-        "[channels.app]\nenabled = false\n",
+        "[channels.app]\nenabled = false\n" + extra,
         encoding="utf-8",
     )
     settings = config.load(path, tmp_path / "state")
@@ -97,8 +105,10 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     # The run's own state is written after its task ends, which can trail the delivery.
     state = wait_for(
         "the republish run to finish",
-        lambda: (found := client.dag_run("republish", run_id)["state"]) in ("success", "failed")
-        and found,
+        lambda: (
+            (found := client.dag_run("republish", run_id)["state"]) in ("success", "failed")
+            and found
+        ),
         30,
     )
     assert state == "success"
@@ -107,6 +117,66 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
         others = {d.channel for d in ledger.deliveries(article_id=article_id) if d.version == 2}
     assert others == {"web"}
 
+
+@pytest.mark.parametrize("extra", ['\n[channels.web]\nreview = "always"\n'])
+def test_a_held_page_waits_for_the_editor_on_required_actions(
+    running: config.Settings, extra: str
+) -> None:
+    """`always` review on the web: nothing goes out until the editor answers through REST."""
+    from distro import review
+    from distro.airflow.stack import Stack
+
+    settings = running
+    inbox, site = settings.state.inbox, settings.state.site / "articles"
+    partial = inbox / ".seed.part"
+    partial.write_bytes(SEED.read_bytes())
+    partial.replace(inbox / SEED.name)
+
+    def held() -> list[str]:
+        with Ledger.open(settings) as ledger:
+            return sorted({d.article_id for d in ledger.held(channel="web")})
+
+    first, second = wait_for("both articles held at the web gate", held, 90)
+    client = Stack(settings).client()
+
+    def asked() -> dict[str, object] | None:
+        response = client.call(
+            "GET",
+            "/api/v2/dags/review_web/dagRuns/~/hitlDetails",
+            params={"response_received": "false"},
+        )
+        client.check(response)
+        found = response.json()["hitl_details"]
+        return found[0] if found else None
+
+    request = wait_for("the review request on Required Actions", asked, 90)
+    assert "2 articles wait for review" in str(request["subject"])
+    assert first in str(request["body"]) and second in str(request["body"])
+    assert not list(site.glob("a-*.html")), "a held article reached the gated channel"
+
+    ti = request["task_instance"]
+    assert isinstance(ti, dict)
+    answer = client.call(
+        "PATCH",
+        f"/api/v2/dags/review_web/dagRuns/{ti['dag_run_id']}/taskInstances/ask_editor/-1/hitlDetails",
+        json={"chosen_options": ["Approve"], "params_input": {"only": [first], "reason": ""}},
+    )
+    client.check(answer)
+    page = site / f"{first}.html"
+    wait_for("the approved article on the web", page.exists, 90)
+    assert not (site / f"{second}.html").exists()
+
+    def sent() -> list[DeliveryState]:
+        with Ledger.open(settings) as ledger:
+            found = [d.state for d in ledger.deliveries(article_id=first, channel="web")]
+        return found if DeliveryState.SENT in found else []
+
+    assert wait_for("the approved delivery marked sent", sent, 30) == [DeliveryState.SENT]
+    with Ledger.open(settings) as ledger:
+        (rejected,) = review.reject(ledger, [second], "标题是署名行")
+        assert rejected.state is DeliveryState.QUARANTINED
+        reasons = [q.reason for q in ledger.quarantined() if q.stage == "review"]
+    assert reasons == ["rejected by editor: 标题是署名行"]
 
 
 def test_the_stack_restarts_on_the_same_state(

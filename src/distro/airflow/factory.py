@@ -26,7 +26,7 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowSkipException
 
-from distro import channels
+from distro import channels, review
 from distro.airflow import tasks
 from distro.airflow.failures import DistroRetryPolicy, task_errors
 from distro.airflow.triggers import InboxTrigger
@@ -60,6 +60,11 @@ def defaults(retries: int = 3) -> dict[str, Any]:
 def channel_asset(channel: str) -> Asset:
     """The asset whose events mean "channel has pending deliveries"."""
     return Asset(name=f"distro_pending_{channel}", uri=f"distro://pending/{channel}")
+
+
+def held_asset(channel: str) -> Asset:
+    """The asset whose events mean "an article may wait at channel's review gate"."""
+    return Asset(name=f"distro_held_{channel}", uri=f"distro://held/{channel}")
 
 
 def inbox_path(settings: Settings, source: InboxSourceConfig) -> Path:
@@ -102,11 +107,13 @@ def schedule(assets: list[Asset], crons: list[str], timezone: str) -> Any:
     return AssetOrTimeSchedule(timetable=timetable, assets=condition)
 
 
-def announce(names: list[str], extra: dict[str, Any]) -> None:
-    """Emit a signal event for each channel in ``names`` through the alias outlet."""
+def announce(names: list[str], extra: dict[str, Any], *, held: list[str] | None = None) -> None:
+    """Emit a signal event for each channel in ``names`` (and each gate in ``held``)."""
     outlet_events = get_current_context()["outlet_events"]
     for name in names:
         outlet_events[SIGNALS].add(channel_asset(name), extra=extra)
+    for name in held or []:
+        outlet_events[SIGNALS].add(held_asset(name), extra=extra)
 
 
 def ingest_dag(settings: Settings, group: str) -> DAG:
@@ -134,7 +141,8 @@ def ingest_dag(settings: Settings, group: str) -> DAG:
             result = tasks.ingest(group)
             if result["accepted"] or result["new_versions"]:
                 current = tasks.settings_now()
-                announce(tasks.signalled(current), {"group": group, **result})
+                gates = [name for name in channels.enabled(current) if review.gated(current, name)]
+                announce(tasks.signalled(current), {"group": group, **result}, held=gates)
             return result
 
         ingest()
@@ -248,6 +256,79 @@ def republish_dag(settings: Settings) -> DAG:
     return dag
 
 
+def review_dag(settings: Settings, channel: str) -> DAG:
+    """Editors decide on what the channel's review gate holds (Airflow's Required Actions)."""
+    from airflow.providers.standard.operators.hitl import HITLOperator
+    from airflow.sdk.execution_time.hitl import HITLUser
+
+    cfg = settings.config.review
+    timeout = (
+        dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
+    )
+    editors = [HITLUser(id=user, name=user) for user in cfg.editors]
+    with DAG(
+        dag_id=f"review_{channel}",
+        description=f"Hold {channel} articles for an editor: approve sends, reject quarantines.",
+        schedule=schedule([held_asset(channel)], [cfg.schedule], settings.config.timezone),
+        start_date=START,
+        catchup=False,
+        # One open request per gate: the next run asks about whatever is still held then.
+        max_active_runs=1,
+        default_args=defaults(),
+        tags=["distro", "review", channel],
+    ) as dag:
+
+        @task(task_id="collect")
+        @task_errors
+        def collect() -> dict[str, Any]:
+            batch = tasks.review_collect(channel)
+            if not batch["count"]:
+                raise AirflowSkipException(f"nothing held for {channel}")
+            return batch
+
+        batch = collect()
+        ask = HITLOperator(
+            task_id="ask_editor",
+            subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
+            body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
+            options=list(review.OPTIONS),
+            params={
+                "only": Param(
+                    [],
+                    type="array",
+                    items={"type": "string"},
+                    title="Only these ids",
+                    description="Decide only these article ids; empty decides every one listed.",
+                ),
+                "reason": Param(
+                    "",
+                    type="string",
+                    title="Reason",
+                    description="Why (a rejection is quarantined with it).",
+                ),
+            },
+            assigned_users=editors or None,
+            response_timeout=timeout,
+            # The wait is the response timeout's: no execution timeout may cut it short.
+            execution_timeout=None,
+            retries=0,
+        )
+
+        @task(task_id="decide", outlets=[SIGNALS])
+        @task_errors
+        def decide() -> dict[str, Any]:
+            ti = get_current_context()["ti"]
+            asked = ti.xcom_pull(task_ids="collect")
+            answer = ti.xcom_pull(task_ids="ask_editor")
+            result = tasks.review_decide(channel, asked, answer)
+            if result["approved"] and channel not in tasks.CLOCK_CHANNELS:
+                announce([channel], {"review": result["by"]})
+            return result
+
+        batch >> ask >> decide()
+    return dag
+
+
 def sweep_dag(settings: Settings) -> DAG:
     with DAG(
         dag_id="sweep",
@@ -277,6 +358,11 @@ def build(settings: Settings) -> dict[str, DAG]:
     """Every DAG the config declares, by dag_id."""
     dags = [ingest_dag(settings, group) for group in tasks.groups(settings)]
     dags.extend(publish_dag(settings, name) for name in channels.enabled(settings))
+    dags.extend(
+        review_dag(settings, name)
+        for name in channels.enabled(settings)
+        if review.gated(settings, name)
+    )
     dags.append(republish_dag(settings))
     dags.append(sweep_dag(settings))
     return {dag.dag_id: dag for dag in dags}

@@ -205,3 +205,37 @@ def pending(settings: Settings | None = None) -> list[str]:
         return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
     finally:
         ledger.close()
+
+
+def review_collect(channel: str, settings: Settings | None = None) -> dict[str, Any]:
+    """What waits for an editor on ``channel``: the batch a review request shows."""
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    try:
+        items = review.waiting(ledger, channel=channel)
+        docs = [item.as_json() for item in items]
+        excerpts = review.excerpts(ledger, items)
+    finally:
+        ledger.close()
+    return {
+        "channel": channel,
+        "count": len(docs),
+        "items": docs,
+        "subject": review.subject(channel, docs),
+        "body": review.body(channel, docs, excerpts),
+    }
+
+
+def review_decide(
+    channel: str,
+    batch: dict[str, Any],
+    answer: dict[str, Any],
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Apply an editor's answer from Airflow to the batch it was asked about."""
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    try:
+        return review.apply_answer(ledger, channel, batch, answer)
+    finally:
+        ledger.close()

@@ -229,10 +229,13 @@ def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
     if text is not None:
         return Shelf.load(text), False
     # No list yet (first run, or a new partner): one full read of the ledger builds it.
+    withheld = ledger.withheld(CHANNEL, partner.name)
     entries = [
         Entry.of(Story(article, updated_time(article)))
         for article in ledger.articles()
-        if is_page(article) and matches(article, partner.filters)
+        if is_page(article)
+        and matches(article, partner.filters)
+        and article.id not in withheld
     ]
     entries.sort(key=Entry.order, reverse=True)
     return Shelf(entries[:CAPACITY], truncated=len(entries) > CAPACITY), True

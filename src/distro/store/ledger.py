@@ -506,6 +506,31 @@ class Ledger:
         with self._tx() as conn:
             return [as_delivery(row) for row in conn.execute(query).mappings()]
 
+    def withheld(self, channel: str, target: str | None = None) -> set[str]:
+        """Articles whose latest version for ``channel`` (``target``) must not be shown there.
+
+        Held at a review gate, or quarantined (rejected by an editor, refused by the channel).
+        Channels that rebuild their lists from the whole archive leave these out, so nothing
+        reaches a gated channel by that back door.
+        """
+        d = t.deliveries
+        closed = (DeliveryState.HELD.value, DeliveryState.QUARANTINED.value)
+        query = select(d.c.article_id, d.c.version, d.c.target, d.c.state).where(
+            d.c.channel == channel,
+            d.c.article_id.in_(
+                select(d.c.article_id).where(d.c.channel == channel, d.c.state.in_(closed))
+            ),
+        )
+        if target is not None:
+            query = query.where(d.c.target == target)
+        latest: dict[tuple[str, str], tuple[int, str]] = {}
+        with self._tx() as conn:
+            for row in conn.execute(query).mappings():
+                key = (row["article_id"], row["target"])
+                if key not in latest or row["version"] > latest[key][0]:
+                    latest[key] = (row["version"], row["state"])
+        return {article_id for (article_id, _t), (_v, state) in latest.items() if state in closed}
+
     def _change_held(self, d: Delivery, **values: Any) -> Delivery:
         """Move a held delivery on, unless someone decided it first (DeliveryConflict)."""
         table = t.deliveries

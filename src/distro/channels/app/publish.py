@@ -108,8 +108,9 @@ def _audiences(settings: Settings) -> list[str]:
 
 def _write_files(settings: Settings, ledger: Ledger, report: PublishReport) -> None:
     cfg = settings.config.channels.app
+    withheld = ledger.withheld(CHANNEL)
     files = feeds.render(
-        ledger.articles(include_killed=True),
+        [a for a in ledger.articles(include_killed=True) if a.id not in withheld],
         title=settings.config.channels.web.title,
         base_url=cfg.base_url,
         page_size=cfg.page_size,

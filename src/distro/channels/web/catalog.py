@@ -137,7 +137,8 @@ class Catalog:
 
     def rebuild(self, names: set[str] | None = None) -> None:
         """Refill lists (all of them by default) from the ledger: the one full read there is."""
-        live = [a for a in self.ledger.articles() if is_page(a)]
+        withheld = self.ledger.withheld("web")
+        live = [a for a in self.ledger.articles() if is_page(a) and a.id not in withheld]
         if names is None:
             self.sections = sorted(set(self.sections) | {a.section for a in live if a.section})
             names = {HOME, NEWS} | {self.section_key(s) for s in self.sections}
