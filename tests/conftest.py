@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+#: ../shared beside the repository, or beside a parent folder (a git worktree under wt/).
+SHARED = next(
+    (p / "shared" for p in REPO.parents if (p / "shared").is_dir()), REPO.parent / "shared"
+)
 SEED = SHARED / "seed" / "000_c6710cc7ae2753f8.txt"
 pytest_plugins = ["tests.servers.fixtures"]
 

@@ -1,6 +1,6 @@
 """Rebuild sogou.jsonl: real 2012 openings from the SogouCA/SogouCS samples, hand labels attached.
 
-Run: ``python tests/dates/data/sogou_openings.py GITDIR_CA GITDIR_CS > tests/dates/data/sogou.jsonl``
+Run ``python sogou_openings.py GITDIR_CA GITDIR_CS > sogou.jsonl`` in this folder,
 where the git dirs are bare clones of the two repositories named in SOURCES (the text is read
 with ``git show COMMIT:PATH``, so nothing of those repositories is copied here but the openings).
 The labels below were made by reading each opening; no parser produced them.
@@ -108,7 +108,8 @@ def documents(git_dirs: list[str]) -> list[dict[str, str]]:
     for (repo, commit, path, encoding), git_dir in zip(SOURCES, git_dirs, strict=True):
         raw = subprocess.run(
             ["git", "--git-dir", git_dir, "show", f"{commit}:{path}"],
-            capture_output=True, check=True,
+            capture_output=True,
+            check=True,
         ).stdout
         text = raw.decode(encoding, errors="replace")
         for url, docno, title, content in DOC.findall(text):
