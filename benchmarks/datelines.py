@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     items, n = dev, len(dev)
     full, date_only = distro_accuracy(items)
-    print(f"distro  on the shared dev set alone: fully right {full}/{n}, date right {date_only}/{n}")
+    print(f"distro  on the shared dev set alone: fully right {full}/{n}, date {date_only}/{n}")
     problem = ensure_jionlp()
     if problem is not None:
         print(f"JioNLP  NOT RUN: could not install jionlp into {ENV}: {problem}")
