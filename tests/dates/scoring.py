@@ -19,7 +19,12 @@ from distro.dates.dateline import OUTLETS, DatelineFinder
 
 DATA = Path(__file__).resolve().parent / "data"
 #: Every labelled set: `shared:` under ../shared, `local:` under tests/dates/data.
-SETS = ("shared:datelines/dev.jsonl", "local:uhgeval.jsonl", "local:sogou.jsonl")
+SETS = (
+    "shared:datelines/dev.jsonl",
+    "local:uhgeval.jsonl",
+    "local:sogou.jsonl",
+    "local:feeds.jsonl",
+)
 #: The group of an opening that names no outlet: what has no dateline cannot be held out.
 NO_OUTLET = "(no outlet)"
 #: A paper's words for itself: grammar every paper shares, not a name a list could miss. Held
