@@ -69,8 +69,8 @@ _SUFFIX = (
     r"|电视台|广播电台|频道|体育|娱乐|科技|财经|报|网|社)"
 )
 # A name's characters: letters and digits (新华０８网), never 讯/电 (they end the formula) nor the
-# words 记者/报道/消息.
-_NAME_CHAR = r"(?:(?!记者|报道|消息)[^\W_讯电])"
+# words 记者/报道/消息, nor a paper's 本报 (a subtitle glued before 本报讯 is no name).
+_NAME_CHAR = r"(?:(?!记者|报道|消息|本[报刊台网])[^\W_讯电])"
 # Never led by 据 (据新华社… is attribution, its own pattern).
 _NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,8}}?{_SUFFIX})"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
@@ -263,6 +263,13 @@ class DatelineFinder:
             return dateline
         return None
 
+    def _glued_before_known(self, printed: str) -> bool:
+        """Whether an unlisted name ends with a listed one after two or more other characters."""
+        name = unicodedata.normalize("NFKC", printed)
+        if name in self.outlets or any(joiner in name for joiner in "-—–、·"):
+            return False
+        return any(name[i:] in self.outlets for i in range(2, len(name) - 1))
+
     def _outlet(self, printed: str | None, groups: dict[str, str | None]) -> str | None:
         if groups.get("roundup"):
             return self._normal(printed) if printed else "综合"
@@ -295,6 +302,8 @@ class DatelineFinder:
         while start < end and text[start].isspace():
             start += 1
         outlet = self._outlet(groups.get("outlet"), groups)
+        if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
+            return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
         if groups.get("credit") is not None:
             names = parse_credit(groups["credit"] or "")
             if names is None:
