@@ -24,6 +24,7 @@ SETS = (
     "local:uhgeval.jsonl",
     "local:sogou.jsonl",
     "local:feeds.jsonl",
+    "local:papers.jsonl",
 )
 #: The group of an opening that names no outlet: what has no dateline cannot be held out.
 NO_OUTLET = "(no outlet)"
