@@ -1,4 +1,9 @@
-"""Dateline benchmark: distro's openings/s and accuracy on the dev set, and JioNLP's beside it.
+"""Dateline benchmark: distro's accuracy (whole and by outlet cross-validation), speed, scaling.
+
+Accuracy is measured on every labelled set (the shared dev set and tests/dates/data), all fields
+exact, with the outlet lexicon complete and with each outlet held out of it in turn; speed in
+openings per second; scaling as the time for 1x and 4x long openings. JioNLP is run beside it
+on the shared dev set.
 
 Run from the repository: ``uv run python benchmarks/datelines.py``. distro runs in this process.
 JioNLP (`jionlp.ner.extract_time`, the strongest public baseline) is no dependency of distro: it
@@ -25,7 +30,13 @@ from distro.dates import find_dateline, lead_dates
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEV = REPO.parent / "shared" / "datelines" / "dev.jsonl"
+sys.path.insert(0, str(REPO))
+from tests.dates.scoring import SETS, crossval, held_out_share  # noqa: E402
+from tests.dates.scoring import load as load_set  # noqa: E402
+
+#: ../shared beside the repository, or beside a parent folder (a git worktree under wt/).
+SHARED = next((p / "shared" for p in REPO.parents if (p / "shared").is_dir()), REPO.parent)
+DEV = SHARED / "datelines" / "dev.jsonl"
 ENV = HERE / ".env"
 ENV_PYTHON = ENV / "bin" / "python"
 
@@ -98,6 +109,48 @@ def distro_speed(
     return statistics.median(wall_rates), statistics.median(cpu_rates)
 
 
+def report_crossval(items: list[dict[str, Any]]) -> None:
+    """Per outlet: items, right with the full lexicon, right with the outlet held out."""
+    folds = crossval(items)
+    with_self = crossval(items, hold_self=True)
+    full = sum(f.right for f, _ in folds.values())
+    right, total = held_out_share(folds)
+    self_right, _ = held_out_share(with_self)
+    print(f"{'outlet':<14}{'items':>6}{'lexicon':>9}{'held out':>10}")
+    for outlet, (f, h) in folds.items():
+        held = with_self[outlet][1].right if outlet != "(no outlet)" else h.right
+        note = f" (本报 held out: {held})" if held != h.right else ""
+        print(f"{outlet:<14}{f.total:>6}{f.right:>9}{h.right:>10}{note}")
+    print(
+        f"all fields exact, {total} openings, {len(folds) - 1} outlets: lexicon complete "
+        f"{full}/{total} ({full / total:.1%}); each outlet held out {right}/{total} "
+        f"({right / total:.1%}); 本报 held out too {self_right}/{total} ({self_right / total:.1%})"
+    )
+
+
+def scaling(items: list[dict[str, Any]]) -> None:
+    """Seconds for one long opening at 1x and 4x its size: the ratio shows the growth."""
+    lead = "".join(i["text"].replace("\n", "") for i in items)
+    cases = {
+        "real text run together": lambda n: "标题\n" + (lead * (1 + n // len(lead)))[:n],
+        "本报 repeated": lambda n: "标题\n" + "本报" * (n // 2),
+        "open brackets": lambda n: "标题\n" + "（本报" * (n // 3),
+        "one 20 KB line per paragraph": lambda n: ("甲" * 20_000 + "\n") * (n // 20_000),
+    }
+    for name, make in cases.items():
+        times = []
+        for size in (200_000, 800_000):
+            text = make(size)
+            start = time.perf_counter()
+            for _ in range(5):
+                find_dateline(text, dt.date(2012, 6, 12))
+            times.append((time.perf_counter() - start) / 5)
+        print(
+            f"scaling, {name}: {times[0] * 1e3:.2f} ms at 200k chars, {times[1] * 1e3:.2f} ms "
+            f"at 800k, ratio {times[1] / times[0]:.1f} (4.0 is linear)"
+        )
+
+
 def ensure_jionlp() -> str | None:
     """Install JioNLP into benchmarks/.env if needed; None when ready, else why not."""
     if ENV_PYTHON.exists():
@@ -143,13 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="work per speed measure")
     parser.add_argument("--no-jionlp", action="store_true", help="distro's figures only")
     args = parser.parse_args(argv)
-    items = load(args.dev)
+    dev = load(args.dev)
+    items = [item for name in SETS for item in load_set(SHARED, name)]
     n = len(items)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}; "
-        f"dev set: {n} openings ({args.dev.name})"
+        f"labelled openings: {n} ({', '.join(SETS)})"
     )
+    report_crossval(items)
+    scaling(items)
 
     full, date_only = distro_accuracy(items)
     find_wall, find_cpu = distro_speed(items, args.seconds, with_lead=False)
@@ -165,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.no_jionlp:
         return 0
+    items, n = dev, len(dev)
+    full, date_only = distro_accuracy(items)
+    print(f"distro  on the shared dev set alone: fully right {full}/{n}, date {date_only}/{n}")
     problem = ensure_jionlp()
     if problem is not None:
         print(f"JioNLP  NOT RUN: could not install jionlp into {ENV}: {problem}")

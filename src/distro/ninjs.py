@@ -3,7 +3,8 @@
 Mapping (ninjs has no place for page furniture, so page facts ride in ``altIds`` with roles):
 
 - headline, kicker, subheadline -> ``headlines`` with roles ``main``, ``kicker``, ``subheadline``
-- body -> ``bodies``: ``text/html`` (sanitized) and ``text/plain``, role ``main``
+- body -> ``bodies``: ``text/html`` (sanitized) and ``text/plain``, role ``main``, the printed
+  dateline at the head of the lead (bold in the HTML), as the paper sets it
 - byline -> ``by`` (as printed) and ``people`` (rel ``author``, ``literal`` = role word)
 - dateline -> ``located`` (place), ``infoSources`` (outlet, role ``originator``),
   ``descriptions`` role ``dateline`` (as printed); its date -> ``altIds`` role ``datelineDate``
@@ -18,7 +19,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from distro.html import body_html, body_text
+from distro.channels.body import render_html, render_text
 from distro.models import Article, Kind
 
 NINJS_VERSION = "3.1"
@@ -62,13 +63,13 @@ def to_ninjs(article: Article) -> dict[str, Any]:
     doc["headlines"] = headlines
 
     if article.kind is Kind.ARTICLE:
-        text = body_text(article)
+        text = render_text(article)
         if text:
             doc["bodies"] = [
                 {
                     "role": "main",
                     "contentType": "text/html",
-                    "value": body_html(article),
+                    "value": render_html(article),
                     "charCount": len(text),
                 },
                 {"role": "main", "contentType": "text/plain", "value": text},

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from distro.dates import find_dateline, strip_dateline
+from distro.dates.dateline import DatelineFinder
 from distro.models import Dateline
 
 ISSUE = dt.date(2021, 7, 5)
@@ -230,3 +231,137 @@ def test_no_dateline_after_the_first_paragraph() -> None:
     assert find_dateline("标题\n正文第一段。\n据新华社报道，某事。", ISSUE) is None
     found = _find("标题\n副题\n□记者 宋迎迎 报道\n据新华社北京7月5日电 正文")
     assert (found.raw, found.reporters) == ("据新华社北京7月5日电", ["宋迎迎"])
+
+
+#: No outlet but 本报 listed: what follows is found by the outlet class alone.
+BARE = DatelineFinder({"本报": "本报"})
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location", "date", "reporters"),
+    [
+        # The long-tail shapes of issue 13 (names are filler, the formulas are the shapes).
+        ("财联社10月9日讯，正文", "财联社10月9日讯", "财联社", None, dt.date(2021, 10, 9), []),
+        (
+            "中新网上海新闻5月31日电 正文",
+            "中新网上海新闻5月31日电",
+            "中新网上海新闻",
+            None,
+            dt.date(2021, 5, 31),
+            [],
+        ),
+        ("汉网-武汉晚报 本报讯 正文", "汉网-武汉晚报 本报讯", "汉网-武汉晚报", None, None, []),
+        ("城市晚报四平讯 正文", "城市晚报四平讯", "城市晚报", "四平", None, []),
+        ("沈阳晚报、沈阳网讯 正文", "沈阳晚报、沈阳网讯", "沈阳晚报、沈阳网", None, None, []),
+        (
+            "厦门网-厦门日报讯（记者 王二）正文",
+            "厦门网-厦门日报讯",
+            "厦门网-厦门日报",
+            None,
+            None,
+            ["王二"],
+        ),
+        ("时报讯 正文", "时报讯", "时报", None, None, []),
+        ("本报讯（记者李洁通讯员丁喜刚）正文", "本报讯", "本报", None, None, ["李洁", "丁喜刚"]),
+        (
+            "新华社西安7月3日电(晓宇)正文",
+            "新华社西安7月3日电",
+            "新华社",
+            "西安",
+            dt.date(2021, 7, 3),
+            ["晓宇"],
+        ),
+        ("综合新华社驻外记者报道：正文", "综合新华社驻外记者报道", "新华社", None, None, []),
+        (
+            "新华０８网上海７月５日电　（记者王二）正文",
+            "新华０８网上海７月５日电",
+            "新华08网",
+            "上海",
+            ISSUE,
+            ["王二"],
+        ),
+        (
+            "２０２１年７月４日北京讯　正文",
+            "２０２１年７月４日北京讯",
+            None,
+            "北京",
+            dt.date(2021, 7, 4),
+            [],
+        ),
+        (
+            "大众网7月4日曲阜讯（记者 王二）正文",
+            "大众网7月4日曲阜讯",
+            "大众网",
+            "曲阜",
+            dt.date(2021, 7, 4),
+            ["王二"],
+        ),
+        ("南都讯　记者王二　张三　正文从这里开始", "南都讯", "南都", None, None, ["王二", "张三"]),
+    ],
+)
+def test_long_tail_forms(
+    text: str,
+    raw: str,
+    outlet: str | None,
+    location: str | None,
+    date: dt.date | None,
+    reporters: list[str],
+) -> None:
+    found = _find(text)
+    assert (found.raw, found.outlet, found.location, found.date, found.reporters) == (
+        raw,
+        outlet,
+        location,
+        date,
+        reporters,
+    )
+    assert strip_dateline(text, found).startswith("正文")
+    if outlet not in {"南都", None}:  # 南都 has no media ending: only a list knows it
+        unlisted = BARE.find(text, ISSUE)
+        assert unlisted is not None and unlisted.outlet == outlet, text
+
+
+def test_a_reporter_run_into_the_sentence_is_credited_but_left_in_it() -> None:
+    text = "本报讯记者王二从市教育局获悉，正文"
+    found = _find(text)
+    assert (found.raw, found.reporters) == ("本报讯", ["王二"])
+    assert strip_dateline(text, found) == "记者王二从市教育局获悉，正文"
+
+
+def test_a_round_up_credit_after_a_wire_formula_is_cut_with_it() -> None:
+    text = "新华社北京3月5日电 综合新华社驻外记者报道：正文"
+    found = _find(text, dt.date(2021, 3, 6))
+    assert (found.raw, found.reporters) == ("新华社北京3月5日电", [])
+    assert strip_dateline(text, found) == "正文"
+
+
+def test_a_formula_glued_after_a_subtitle() -> None:
+    text = "标题\n副题接在导语前面本报北京6月28日电（记者王二、张三）正文"
+    found = _find(text, dt.date(2021, 6, 29))
+    assert (found.raw, found.location, found.reporters) == (
+        "本报北京6月28日电",
+        "北京",
+        ["王二", "张三"],
+    )
+    text = "标题\n副题接在导语前面记者　王二本报讯　正文"
+    assert _find(text).reporters == ["王二"]
+    # A short subtitle before a listed paper is not read as part of its name.
+    found = _find("标题\n人社部回应新京报讯（记者王二）正文")
+    assert (found.raw, found.outlet, found.reporters) == ("新京报讯", "新京报", ["王二"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "国家电网公司今天宣布",
+        "中国政府网２６日刊登国务院办公厅日前转发的通知",
+        "环球网记者王二报道，正文",
+        "证券时报记者获悉，正文",
+        "临沂（山东），２０１２年６月４日　夫妻忙麦收",
+        "标题\n据５日出版的《环球时报》报道，正文",
+        "标题\n晚报讯息员王二",
+    ],
+)
+def test_not_datelines(text: str) -> None:
+    assert find_dateline(text, ISSUE) is None
+    assert BARE.find(text, ISSUE) is None

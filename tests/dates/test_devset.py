@@ -1,91 +1,70 @@
-"""Hand-labelled real openings: at least 98% fully right, lead dates on their anchors.
+"""Hand-labelled real openings: fully right on every set, and by outlet cross-validation.
 
-Two sets: the shared dev set (../shared/datelines) and tests/dates/data (README there).
+The sets are the shared dev set (../shared/datelines) and tests/dates/data (README there). The
+cross-validation floors sit just under what was measured (tests/dates/data/README.md): a drop
+below them is a regression, not noise, since the scoring is deterministic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from distro.dates import find_dateline, lead_dates
+from distro.dates.dateline import DatelineFinder
+from tests.dates.scoring import SETS, crossval, held_out_share, load, score
 
 THRESHOLD = 0.98
-DATA = Path(__file__).resolve().parent / "data"
-SETS = ["shared:datelines/dev.jsonl", "local:uhgeval.jsonl"]
-
-
-def _unbracket(raw: str | None) -> str | None:
-    """The README's convention: compare after stripping one enclosing pair of brackets."""
-    if raw is None:
-        return None
-    raw = raw.strip()
-    if raw[:1] in "(（" and raw[-1:] in ")）":
-        raw = raw[1:-1].strip()
-    return raw
-
-
-def _items(shared: Path, name: str) -> list[dict[str, Any]]:
-    where, _, rel = name.partition(":")
-    path = (shared if where == "shared" else DATA) / rel
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def _got(text: str, issue: dt.date) -> dict[str, Any]:
-    found = find_dateline(text, issue)
-    if found is None:
-        return {
-            "dateline_raw": None,
-            "dateline_date": None,
-            "outlet": None,
-            "location": None,
-            "location_qualifier": None,
-            "reporters": [],
-            "position": None,
-        }
-    assert text[found.span[0] : found.span[1]] == found.raw
-    return {
-        "dateline_raw": _unbracket(found.raw),
-        "dateline_date": found.date.isoformat() if found.date else None,
-        "outlet": found.outlet,
-        "location": found.location,
-        "location_qualifier": found.location_qualifier,
-        "reporters": found.reporters,
-        "position": found.position,
-    }
+#: Every set together, the outlet lexicon complete (measured 354/356).
+FULL_FLOOR = 0.99
+#: Each outlet held out of the lexicon in turn, a paper's 本报 kept (measured 348/356).
+HELD_OUT_FLOOR = 0.97
+#: The same with 本报 held out too (measured 342/356).
+HELD_OUT_SELF_FLOOR = 0.95
 
 
 @pytest.mark.parametrize("name", SETS)
 def test_at_least_98_percent_fully_right(shared: Path, name: str) -> None:
-    items = _items(shared, name)
+    items = load(shared, name)
     assert len(items) >= 10
-    failures: list[str] = []
-    for item in items:
-        expected = dict(item["expected"])
-        expected["dateline_raw"] = _unbracket(expected["dateline_raw"])
-        expected.setdefault("location_qualifier", None)
-        expected.setdefault("position", "lead" if expected["dateline_raw"] else None)
-        got = _got(item["text"], dt.date.fromisoformat(item["issue_date"]))
-        if got != expected:
-            failures.append(
-                f"{item['id']}: got {json.dumps(got, ensure_ascii=False)}\n"
-                f"    want {json.dumps(expected, ensure_ascii=False)}"
-            )
-    for failure in failures:
+    tally = score(DatelineFinder(), items)
+    for failure in tally.failures:
         print(failure)
-    right = 1 - len(failures) / len(items)
-    print(f"{name}: {len(items) - len(failures)}/{len(items)} fully right ({right:.1%})")
-    assert right >= THRESHOLD, "\n".join(failures)
+    print(f"{name}: {tally.right}/{tally.total} fully right ({tally.share:.1%})")
+    assert tally.share >= THRESHOLD, "\n".join(tally.failures)
 
 
-@pytest.mark.parametrize("name", SETS)
+def test_outlet_cross_validation(shared: Path) -> None:
+    items = [item for name in SETS for item in load(shared, name)]
+    folds = crossval(items)
+    full = sum(f.right for f, _ in folds.values()) / len(items)
+    right, total = held_out_share(folds)
+    self_right, _ = held_out_share(crossval(items, hold_self=True))
+    for outlet, (_, held) in folds.items():
+        print(f"{outlet}: {held.right}/{held.total} held out")
+    assert total == len(items)
+    assert full >= FULL_FLOOR
+    assert right / total >= HELD_OUT_FLOOR
+    assert self_right / total >= HELD_OUT_SELF_FLOOR
+
+
+def test_sets_span_many_outlets(shared: Path) -> None:
+    items = [item for name in SETS for item in load(shared, name)]
+    named = {item["expected"]["outlet"] for item in items} - {None}
+    # Papers that ran the story without naming themselves in a formula (联合早报, 解放军报 …);
+    # portal hosts (news.sohu.com) and the shared set's joint names (人民网/人民日报) aside.
+    papers = {item.get("publication") or "" for item in items}
+    papers = {p for p in papers if p and not any(c in p for c in "./(")}
+    assert len(named) >= 25
+    assert len(named | papers) >= 30
+
+
+# Only these sets label lead times.
+@pytest.mark.parametrize("name", [n for n in SETS if n.startswith("shared") or "uhgeval" in n])
 def test_lead_times_are_resolved_against_their_anchor(shared: Path, name: str) -> None:
-    items = [item for item in _items(shared, name) if "lead_time" in item]
+    items = [item for item in load(shared, name) if "lead_time" in item]
     assert items
     failures: list[str] = []
     for item in items:

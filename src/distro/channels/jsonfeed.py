@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from distro.html import body_html, body_text
+from distro.channels.body import render_html
+from distro.html import body_text
 from distro.models import Article, Kind
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
@@ -74,7 +75,7 @@ def render_item(
         item["external_url"] = article.link
     item["title"] = article.headline
     summary = summarize(article)
-    html = body_html(article) if article.kind is Kind.ARTICLE else ""
+    html = render_html(article) if article.kind is Kind.ARTICLE else ""
     if full_text and html:
         item["content_html"] = html
     else:

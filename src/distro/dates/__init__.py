@@ -3,7 +3,9 @@
 - `find_dateline(text, issue_date)` → `Dateline | None`: the outlet/place/date formula that opens
   an opening (`headline\\nlead`) or a paragraph, or closes it in brackets. `raw` is the formula as
   printed (with its own enclosing brackets, without the reporter credit after it); `span` is
-  `raw`'s offsets in `text`.
+  `raw`'s offsets in `text`.  Outlets are found as a class (names ending the way media names
+  end, joined names such as `厦门网-厦门日报`); `dateline.DatelineFinder(outlets)` builds the
+  patterns around another outlet lexicon (outlet cross-validation holds outlets out of it).
 - `strip_dateline(paragraph, dateline)`: the paragraph without the formula, the reporter
   parentheses or `…报道:` credit right after it, and the separator before the story.
 - `lead_dates(text, issue_date, dateline)`: the date expressions of the headline and lead

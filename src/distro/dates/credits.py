@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 #: The most frequent surnames: a split that starts names with these wins over rarer ones.
@@ -32,6 +33,13 @@ ROLE = (
     r"|通讯员|实习生|记者))"
 )
 _ROLE_RE = re.compile(ROLE)
+#: Genre and desk words printed in brackets after a wire formula, never a pen name.
+_GENRE_TEXT = """
+综述 快讯 特稿 专访 述评 通讯 侧记 更新 完 图 组图 视频 评论 社评 时评 短评 简讯 特写 观察 链接
+背景 资料 新闻 消息 报道 记者 摄 整理 编译 重发 详讯 图表 现场 直击 解读 焦点 聚焦 热点 调查
+关注 特约 来信 译文 声明 公告 提要 导读 更正
+"""
+_GENRE = frozenset(_GENRE_TEXT.split())
 _TOKEN_RE = re.compile(r"[^\s、,，/／;；]+")
 _NAME_RE = re.compile(r"[\u4e00-\u9fff]+(?:[·・•][\u4e00-\u9fff]+)*")
 _LATIN_RE = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
@@ -57,6 +65,19 @@ def _name_ok(name: str) -> bool:
     if name[:2] in _COMPOUND:
         return 3 <= len(name) <= 4
     return 2 <= len(name) <= 3
+
+
+def _split_at_roles(token: str) -> list[str]:
+    """记者李莉通讯员刘清华 → 记者李莉, 通讯员刘清华: credits run together, cut at each role."""
+    starts = [found.start() for found in _ROLE_RE.finditer(token) if found.end() > found.start()]
+    if len(starts) < 2 and not (starts and starts[0] > 0):
+        return [token]
+    cuts = [0, *(s for s in starts if s > 0), len(token)]
+    return [token[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _pen_name(token: str, allowed: bool) -> bool:
+    return allowed and 2 <= len(token) <= 3 and token not in _GENRE and token[-1] not in "摄文图"
 
 
 def split_names(run: str) -> list[str]:
@@ -90,10 +111,19 @@ def split_names(run: str) -> list[str]:
     return list(found[2])
 
 
-def parse_credit(text: str, *, need_role: bool = False) -> list[str] | None:
+def has_surname(name: str) -> bool:
+    """Whether `name` starts with a known surname and has a name's length."""
+    return _surname_score(name) is not None and _name_ok(name)
+
+
+def parse_credit(
+    text: str, *, need_role: bool = False, pen_names: bool = False
+) -> list[str] | None:
     """The names credited in `text` (`记者 王二、张三`), or None when it is not a credit.
 
-    Untitled names must start with a known surname, so `（国际观察）` is not read as a person.
+    Untitled names must start with a known surname, so `（国际观察）` is not read as a person;
+    with `pen_names` (brackets right after a dated wire formula: `新华社西安1月15日电(晓宇)`)
+    any two- or three-character name that is not a genre word counts.
     """
     body = text.strip()
     simple = _SIMPLE.fullmatch(body)
@@ -111,7 +141,8 @@ def parse_credit(text: str, *, need_role: bool = False) -> list[str] | None:
     names: list[str] = []
     roles = 0
     titled = False  # a role word covers every name after it: 记者 王二、张三
-    for token in _TOKEN_RE.findall(body):
+    tokens = [part for token in _TOKEN_RE.findall(body) for part in _split_at_roles(token)]
+    for token in tokens:
         while (role := _ROLE_RE.match(token)) is not None and role.end() > 0:
             token = token[role.end() :]
             titled = True
@@ -131,7 +162,7 @@ def parse_credit(text: str, *, need_role: bool = False) -> list[str] | None:
         for part in parts:
             if len(part) > 4 or len(part) < 2:
                 return None
-            if not titled and (_surname_score(part) is None or not _name_ok(part)):
+            if not titled and not has_surname(part) and not _pen_name(part, pen_names):
                 return None
         names.extend(parts)
     if not names or (need_role and roles == 0):

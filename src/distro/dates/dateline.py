@@ -5,36 +5,43 @@ brackets (`(法新社东京电)`, `（新华社北京3月4日电）`), and never
 parentheses (`（记者 X）`), a `…报道:` credit or the separator space are not part of `raw` (the
 shared dev set labels it so). `span` is `raw`'s (start, end) in the text given. `strip_dateline`
 removes the formula together with the credit and separators after it.
+
+Outlets are recognised as a class, not only from a list: a name that ends the way media names
+end (`…报`, `…网`, `…社`, `…新闻`, `…之声`, `…客户端`, `…体育` for a portal's desk), alone or
+joined to another (`厦门网-厦门日报`, `沈阳晚报、沈阳网`), directly followed by an optional place
+and date and by 电/讯/专电/消息. `OUTLETS` only normalises spellings (`法新` → `法新社`) and lets
+a formula glued after a subtitle be found in mid-line, where a name's start cannot be told.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from collections.abc import Mapping
 from typing import Literal
 
 from distro.dates.calendar import DateProblem, complete
-from distro.dates.credits import ROLE, parse_credit
+from distro.dates.credits import ROLE, has_surname, parse_credit
 from distro.dates.numerals import NUMERAL_CHARS, to_int
 from distro.models import Dateline
 
+#: Outlets whose printed name is their label: the lexicon that normalises and anchors. Spelled
+#: variants follow in _SPELLINGS.
+_NAMES_TEXT = """
+本报 本刊 本台 本网 新华社 新华网 中新社 中新网 人民网 央视网 央广网 中广网 国际在线 环球网
+中国网 光明网 澎湃新闻 IT之家 中央社 人民日报海外版 人民日报 光明日报 经济日报 解放军报
+中国青年报 中国日报 科技日报 工人日报 法制日报 农民日报 中国妇女报 中国纪检监察报 环球时报
+新京报 北京青年报 北京晚报 北京日报 京华时报 新民晚报 解放日报 文汇报 羊城晚报 南方日报
+南方都市报 南都 新快报 信息时报 广州日报 扬子晚报 现代快报 钱江晚报 华商报 楚天都市报 齐鲁晚报
+大河报 华西都市报 重庆晨报 潇湘晨报 深圳商报 深圳特区报 长江日报 湖北日报 河北日报 浙江日报
+千龙网 荆楚网 东方网 红网 大众网 财联社 证券时报网 中证网 第一财经 法新社 路透社 美联社 共同社
+韩联社 塔斯社 俄新社 德新社 埃菲社 安莎社 合众国际社 彭博社 朝中社 综合
+"""
+_NAMES = tuple(_NAMES_TEXT.split())
+_SPELLINGS = {"中国新闻社": "中新社", "法新": "法新社", "路透": "路透社", "美联": "美联社"}
 #: Outlets as printed -> as labelled. Longest spellings are tried first.
-OUTLETS: dict[str, str] = {
-    "本报": "本报", "本刊": "本刊", "本台": "本台", "本网": "本网",
-    "新华社": "新华社", "新华网": "新华网", "中新社": "中新社", "中国新闻社": "中新社",
-    "中新网": "中新网", "人民网": "人民网", "央视网": "央视网", "央广网": "央广网",
-    "国际在线": "国际在线", "环球网": "环球网", "中国网": "中国网", "光明网": "光明网",
-    "澎湃新闻": "澎湃新闻", "IT之家": "IT之家", "中央社": "中央社",
-    "人民日报海外版": "人民日报海外版", "人民日报": "人民日报", "光明日报": "光明日报",
-    "经济日报": "经济日报", "解放军报": "解放军报", "中国青年报": "中国青年报",
-    "中国日报": "中国日报", "科技日报": "科技日报", "工人日报": "工人日报", "法制日报": "法制日报",
-    "环球时报": "环球时报", "新京报": "新京报",
-    "法新社": "法新社", "法新": "法新社", "路透社": "路透社", "路透": "路透社",
-    "美联社": "美联社", "美联": "美联社", "共同社": "共同社", "韩联社": "韩联社",
-    "塔斯社": "塔斯社", "俄新社": "俄新社", "德新社": "德新社", "埃菲社": "埃菲社",
-    "安莎社": "安莎社", "合众国际社": "合众国际社", "彭博社": "彭博社", "朝中社": "朝中社",
-    "综合": "综合",
-}  # fmt: skip
+OUTLETS: dict[str, str] = {**{name: name for name in _NAMES}, **_SPELLINGS}
 
 #: Countries and regions printed before a place (`法新社义大利杜林十日电`), split off as qualifier.
 COUNTRIES = (
@@ -48,7 +55,6 @@ COUNTRIES = (
 )  # fmt: skip
 
 _CJK = r"\u4e00-\u9fff"
-_OUTLET = "|".join(re.escape(o) for o in sorted(OUTLETS, key=len, reverse=True))
 _NUM = f"[{NUMERAL_CHARS}]{{1,3}}"
 _YEAR = r"[0-9０-９]{4}|[〇○Ｏ零一二三四五六七八九]{4}"
 # 日 may be missing only after a month (`新华社香港3月21电`); spaces as some sites print them.
@@ -57,53 +63,29 @@ _DATE = (
     rf"(?:(?P<m>{_NUM})\s?月\s?(?P<d>{_NUM})\s?(?:日|号)?|(?P<d2>{_NUM})\s?(?:日|号))"
 )
 _TOD = r"(?:凌晨|清晨|早晨|上午|中午|下午|傍晚|晚间|晚上|晚|夜)"
-# A place: no digits, no 电/讯/报 (those end the formula), never the words 记者 or 报道.
-_PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息)[{_CJK}·・])"
+#: How media names end: papers, sites, agencies, stations, apps, and a portal's desks.
+_SUFFIX = (
+    r"(?:都市报|青年报|日报|晚报|晨报|早报|时报|商报|快报|新闻网|新闻|通讯社|之声|在线|客户端"
+    r"|电视台|广播电台|频道|体育|娱乐|科技|财经|报|网|社)"
+)
+# A name's characters: letters and digits (新华０８网), never 讯/电 (they end the formula) nor the
+# words 记者/报道/消息, nor a paper's 本报 (a subtitle glued before 本报讯 is no name).
+_NAME_CHAR = r"(?:(?!记者|报道|消息|本[报刊台网])[^\W_讯电])"
+# Never led by 据 (据新华社… is attribution, its own pattern).
+_NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,8}}?{_SUFFIX})"
+#: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
+_COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000]?{_NAME}){{0,2}}"
+# A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
+_PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息|新闻|之声)(?![报网讯])[{_CJK}·・])"
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
 _QUAL = rf"\s?[(（](?P<qual>[{_CJK}]{{1,8}})[)）]\s?"
 #: Desk words before 专电: 新华社北京1月22日新媒体专电, 新华社广州3月22日体育专电.
 _SPECIAL = "(?:新媒体|体育|经济|财经|国际|军事|文化|科技|社会|法制)?"
+_TERM = rf"(?P<term>{_SPECIAL}专电|电|讯|消息|综合报道)"
 _OPEN = r"[(（【\[]"
 _CLOSE = r"[)）】\]]"
-
-# outlet [place [(qualifier)]] [date [time of day]] 电|讯|专电|消息, optionally in brackets.
-_OUTLET_FIRST = (
-    rf"(?P<outlet>{_OUTLET})\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?"
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?P<term>{_SPECIAL}专电|电|讯|消息)"
-)
-# 据新华社[北京][7月5日](电|报道|消息)
-_ACCORDING = (
-    rf"(?P<ju>据)(?P<outlet>{_OUTLET})\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?"
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?P<term>{_SPECIAL}专电|电|报道|消息)"
-)
-# (汉城路透电), (台北讯), (平壤、汉城综合讯): place first, in brackets only.
-_PLACE_FIRST = (
-    rf"(?P<open>{_OPEN})(?P<loc>{_PLACE})(?P<outlet>{_OUTLET})?"
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?)?(?P<term>{_SPECIAL}专电|电|讯)(?P<close>{_CLOSE})"
-)
-# (周锐鹏报道): a bracketed byline standing where the dateline would be.
-_BYLINE = (
-    rf"(?P<open>{_OPEN})(?P<credit>(?:{ROLE})?\s?[{_CJK}·、\s]{{2,30}}?)\s?报道(?P<close>{_CLOSE})"
-)
-
-_LEAD_PATTERNS = (
-    re.compile(rf"(?P<open>{_OPEN})?\s?{_OUTLET_FIRST}(?P<close>\s?{_CLOSE})?"),
-    re.compile(_ACCORDING),
-    re.compile(_PLACE_FIRST),
-    re.compile(_BYLINE),
-)
-_BRACKETED = (
-    re.compile(rf"(?P<open>{_OPEN})\s?{_OUTLET_FIRST}(?P<close>\s?{_CLOSE})"),
-    re.compile(_PLACE_FIRST),
-    re.compile(_BYLINE),
-)
-_TRAILER = re.compile(
-    rf"(?P<open>{_OPEN})\s?(?:据)?{_OUTLET_FIRST}(?P<close>\s?{_CLOSE})[\s。.]*\Z"
-)
-#: A line before the dateline that is a byline: □记者 宋迎迎 报道.
-_BYLINE_LINE = re.compile(
-    rf"[□■●◆]?\s*(?P<credit>(?:{ROLE})\s*[{_CJK}·、，,\s]{{2,40}}?)\s*(?:报道|摄)?\s*"
-)
+#: The paper's own 本报 after a joined name: 汉网-武汉晚报 本报讯.
+_OWN = r"(?:[ \u3000]?本报(?=讯|电))?"
 _ROLE_RE = re.compile(ROLE)
 _REPORTED_REACH = 64
 #: Reporter parentheses right after the formula: （记者 X、Y）.
@@ -111,18 +93,26 @@ _PARENS_AFTER = re.compile(r"[ \t\u3000]*[(（](?P<credit>[^()（）\n]{1,60})[)
 #: `…报道:` right after the formula: 杨宝金、记者刘欣欣报道: .
 _REPORTED_AFTER = re.compile(
     rf"[ \t\u3000]*(?P<credit>(?:{ROLE})?[ \u3000]?[{_CJK}·]"
-    rf"(?:[{_CJK}·、，, \u3000]|{ROLE}){{1,40}}?)"
+    rf"(?:[{_CJK}·、，, \u3000／/]|{ROLE}){{1,40}}?)"
     r"[ \u3000]?报道[ \u3000]?[:：]?"
+)
+#: Titled names set off by spaces, no 报道: 南都讯　记者刘凡　周昌和　任笑一　继推出日票后.
+_TITLED_RUN = re.compile(
+    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})[ \u3000／/]*[{_CJK}·]{{2,4}}"
+    rf"(?:[ \u3000、，,]+(?:(?:{ROLE})[ \u3000／/]*)?[{_CJK}·]{{2,4}})*)(?=[ \u3000，,])"
+)
+#: A titled name run into the sentence it opens: 记者张三从市教育局获悉 (the name stays in it).
+_NAME_INTO_TEXT = re.compile(
+    rf"[ \t\u3000]*(?:{ROLE})[ \u3000]?(?P<name>[{_CJK}]{{2,3}}?)"
+    r"(?=从|在|于|获悉|了解|近日|日前|昨日|昨天|今天|今日|前日|前天|表示|介绍|采访|来到|走进)"
+)
+#: 综合新华社驻外记者报道: a round-up credited to a desk's correspondents.
+_ROUNDUP_AFTER = re.compile(
+    rf"[ \t\u3000]*综合(?:{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?记者报道[ \u3000]?[:：]?"
 )
 #: Sentence punctuation: a line prefix with none is a headline-like run (o0211's subtitle).
 _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
-
-#: The patterns worth trying on a line, by its first character; other lines are skipped at once.
-_BY_START: dict[str, tuple[re.Pattern[str], ...]] = {
-    **{outlet[0]: _LEAD_PATTERNS[:1] for outlet in OUTLETS},
-    "据": _LEAD_PATTERNS[1:2],
-    **{bracket: (_LEAD_PATTERNS[0], *_LEAD_PATTERNS[2:]) for bracket in "([（【"},
-}
+_TERMS_RE = re.compile("电|讯|消息|报道")
 _OPENERS = re.compile(r"[(（【\[]")
 _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
 _AFTER_NEWS = ("：", ":", "（", "(", " ", "\u3000")
@@ -132,6 +122,243 @@ _TRAILER_TAIL = " \t\r\n\u3000。."
 _MAX_LINES = 8
 _HEADLINE_MAX = 80
 _MID_LINE_REACH = 40
+#: How far into a line a formula glued after a subtitle is looked for, when a titled credit in
+#: brackets follows it (…烈士每人３万本报讯（记者李秋萌）).
+_GLUED_REACH = 160
+_FORMULA_REACH = 48
+#: A titled name just before a glued formula: …地铁倒计时记者　魏奋本报讯 (the Sogou samples mark
+#: paragraph breaks with a private-use character, U+E40C, so one may stand between them).
+_BYLINE_BEFORE = re.compile(rf"(?:{ROLE})[ \u3000]?(?P<name>[{_CJK}]{{2,3}})[\s\ue000-\uf8ff]?\Z")
+#: A line before the dateline that is a byline: □记者 宋迎迎 报道.
+_BYLINE_LINE = re.compile(
+    rf"[□■●◆]?\s*(?P<credit>(?:{ROLE})\s*[{_CJK}·、，,\s]{{2,40}}?)\s*(?:报道|摄)?\s*"
+)
+
+
+def _alternation(names: Mapping[str, str]) -> str:
+    return "|".join(re.escape(o) for o in sorted(names, key=len, reverse=True))
+
+
+class DatelineFinder:
+    """The dateline patterns built around one outlet lexicon (`OUTLETS` by default).
+
+    The lexicon normalises spellings and anchors formulas glued after a subtitle; every other
+    form is found by the outlet class alone, so a finder built without an outlet still finds it
+    at the head of a line (outlet cross-validation builds such finders).
+    """
+
+    def __init__(self, outlets: Mapping[str, str] = OUTLETS) -> None:
+        self.outlets = {unicodedata.normalize("NFKC", k): v for k, v in outlets.items()}
+        known = _alternation(outlets)
+        outlet = rf"(?P<outlet>(?:{known})(?:[{_CJK}]{{1,6}}?(?:新闻|频道))?|{_COMPOUND})"
+        dated = rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)"
+        outlet_first = rf"{outlet}{_OWN}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?{_TERM}"
+        known_first = (
+            rf"(?P<outlet>(?:{known})(?:[{_CJK}]{{1,6}}?(?:新闻|频道))?)\s?(?P<loc>{_PLACE})??"
+            rf"(?:{_QUAL})?\s?{dated}?(?P<term>{_SPECIAL}专电|电|讯)"
+        )
+        opened = rf"(?P<open>{_OPEN})?\s?"
+        closed = rf"(?P<close>\s?{_CLOSE})?"
+        place_first = (
+            rf"(?P<open>{_OPEN})(?P<loc>{_PLACE})(?P<outlet>{known}|{_NAME})?"
+            rf"(?:(?P<date>{_DATE})\s?{_TOD}?)?(?P<term>{_SPECIAL}专电|电|讯)(?P<close>{_CLOSE})"
+        )
+        byline = (
+            rf"(?P<open>{_OPEN})(?P<credit>(?:{ROLE})?\s?[{_CJK}·、\s]{{2,30}}?)\s?报道"
+            rf"(?P<close>{_CLOSE})"
+        )
+        # （搜狐体育　陶冶　４月２２日广州报道）: a portal's byline carrying date and place.
+        dated_byline = (
+            rf"(?P<open>{_OPEN})(?P<outlet>{known}|{_NAME})[ \u3000]+"
+            rf"(?P<credit>[{_CJK}·、 \u3000]{{2,24}}?)[ \u3000]*(?P<date>{_DATE})\s?"
+            rf"(?P<loc>{_PLACE})?(?P<term>报道)(?P<close>{_CLOSE})"
+        )
+        self._lead = tuple(
+            re.compile(p)
+            for p in (
+                opened + outlet_first + closed,
+                # 大众网5月31日曲阜讯: the date before the place.
+                rf"{opened}{outlet}\s?(?P<date>{_DATE})\s?(?P<loc>{_PLACE})(?P<term>讯|电){closed}",
+                dated_byline,
+                rf"(?P<ju>据){outlet}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?"
+                rf"(?P<term>{_SPECIAL}专电|电|报道|消息)",
+                place_first,
+                byline,
+                # ２０１２年７月１８日北京讯: date and place, no outlet.
+                rf"(?P<date>{_DATE})\s?(?P<loc>{_PLACE})(?P<term>讯|电)",
+                rf"(?P<roundup>综合)(?P<outlet>{known}|{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?"
+                r"记者报道",
+            )
+        )
+        self._bracketed = tuple(
+            re.compile(p)
+            for p in (
+                rf"(?P<open>{_OPEN})\s?{outlet_first}(?P<close>\s?{_CLOSE})",
+                place_first,
+                byline,
+                dated_byline,
+            )
+        )
+        self._glued = re.compile(known_first)
+        self._known = re.compile(known)
+        self._trailer = re.compile(
+            rf"(?P<open>{_OPEN})\s?(?:据)?{outlet_first}(?P<close>\s?{_CLOSE})[\s。.]*\Z"
+        )
+
+    def find(self, text: str, issue_date: dt.date | None) -> Dateline | None:
+        """See `find_dateline`."""
+        lines = _lines(text)
+        reach = _reach(lines)
+        for index, (offset, line) in enumerate(lines[:reach]):
+            pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
+            end = offset + len(line)
+            if pos >= end or _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
+                continue
+            for pattern in self._lead:
+                found = pattern.match(text, pos, end)
+                if found is not None:
+                    dateline = self._build(text, found, issue_date, position="lead")
+                    if dateline is not None:
+                        return _with_bylines(dateline, lines, index)
+        for index, (offset, line) in enumerate(lines[:reach]):
+            found_mid = self._mid_line(text, offset, line, issue_date)
+            if found_mid is not None:
+                return _with_bylines(found_mid, lines, index)
+        tail_from = max(0, len(text.rstrip()) - 80)
+        found = self._trailer.search(text, tail_from)
+        if found is not None:
+            return self._build(text, found, issue_date, position="trailer")
+        return None
+
+    def _mid_line(
+        self, text: str, offset: int, line: str, issue_date: dt.date | None
+    ) -> Dateline | None:
+        """A formula after a subtitle glued to the lead: bracketed, or led by a known outlet."""
+        for opener in _OPENERS.finditer(line, 1, _MID_LINE_REACH):
+            i = opener.start()
+            if _PUNCT_RE.search(line, 0, i) is not None:
+                break
+            for pattern in self._bracketed:
+                found = pattern.match(text, offset + i, offset + len(line))
+                if found is not None:
+                    dateline = self._build(text, found, issue_date, position="lead")
+                    if dateline is not None:
+                        return dateline
+        for known in self._known.finditer(line, 2, _GLUED_REACH):
+            i = known.start()
+            found = self._glued.match(text, offset + i, offset + len(line))
+            if found is None:
+                continue
+            credit = _PARENS_AFTER.match(text, found.end())
+            titled = credit is not None and _ROLE_RE.search(credit.group("credit")) is not None
+            if not titled and (i > _GLUED_REACH // 2 or _PUNCT_RE.search(line, 0, i)):
+                continue
+            dateline = self._build(text, found, issue_date, position="lead")
+            if dateline is None:
+                continue
+            before = _BYLINE_BEFORE.search(line, 0, i)
+            if before is not None and before.group("name") not in dateline.reporters:
+                names = [before.group("name"), *dateline.reporters]
+                dateline = dateline.model_copy(update={"reporters": names})
+            return dateline
+        return None
+
+    def _glued_before_known(self, printed: str) -> bool:
+        """Whether an unlisted name ends with a listed one after two or more other characters."""
+        name = unicodedata.normalize("NFKC", printed)
+        if name in self.outlets or any(joiner in name for joiner in "-—–、·"):
+            return False
+        return any(name[i:] in self.outlets for i in range(2, len(name) - 1))
+
+    def _outlet(self, printed: str | None, groups: dict[str, str | None]) -> str | None:
+        if groups.get("roundup"):
+            return self._normal(printed) if printed else "综合"
+        return self._normal(printed) if printed else None
+
+    def _normal(self, printed: str) -> str:
+        name = unicodedata.normalize("NFKC", printed)
+        return self.outlets.get(name, name)
+
+    def _build(
+        self,
+        text: str,
+        match: re.Match[str],
+        issue_date: dt.date | None,
+        *,
+        position: Literal["lead", "trailer"],
+    ) -> Dateline | None:
+        groups = match.groupdict()
+        start, end = match.start(), match.end()
+        opened, closed = groups.get("open"), groups.get("close")
+        if bool(opened) != bool(closed):
+            if not opened and closed:
+                # A close bracket with no open one belongs to the text: leave it out.
+                end = match.start("close")
+                closed = None
+            else:
+                return None
+        if opened:
+            start = match.start("open")
+        while start < end and text[start].isspace():
+            start += 1
+        outlet = self._outlet(groups.get("outlet"), groups)
+        if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
+            return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
+        if groups.get("credit") is not None:
+            names = parse_credit(groups["credit"] or "")
+            if names is None:
+                return None
+            if groups.get("date") is None:
+                return Dateline(
+                    raw=text[start:end],
+                    span=(start, end),
+                    date_reason="a byline, no dateline date",
+                    reporters=names,
+                    position="lead",
+                )
+        undated = groups.get("date") is None
+        term = groups.get("term") or ""
+        if not closed and (undated or "outlet" not in groups):
+            if not _undated_end_ok(text, end):
+                return None
+            # An undated 消息 only before its colon or bracket: 央视网消息（新闻联播）：
+            if undated and term == "消息" and text[end : end + 1] not in _AFTER_NEWS:
+                return None
+        if "outlet" not in groups and groups.get("m") is None and groups.get("y") is None:
+            return None  # 5日北京讯 is not enough to tell a dateline from a sentence
+        if term == "综合报道" and undated:
+            return None
+        date, reason = _date_of(match, issue_date) if not groups.get("roundup") else (None, None)
+        if groups.get("roundup"):
+            reason = "a round-up credit, no dateline date"
+        loc = groups.get("loc") or None
+        qualifier = groups.get("qual")
+        if loc is not None and loc.endswith("综合"):
+            # A round-up: (平壤、汉城综合讯) names no agency; 本报综合电 keeps its paper.
+            loc = loc[:-2] or None
+            outlet = outlet or "综合"
+        if loc is not None and qualifier is None:
+            loc, qualifier = _split_qualifier(loc)
+        if closed and text[:start].strip() and not text[end:].strip(_TRAILER_TAIL):
+            # A bracketed formula after the story with nothing after it closes it: a trailer.
+            position = "trailer"
+        if groups.get("credit") is not None:
+            reporters = parse_credit(groups["credit"] or "") or []
+        elif position == "lead":
+            reporters = _credit_after(text, end, wire=not undated and term.endswith("电"))
+        else:
+            reporters = []
+        return Dateline(
+            raw=text[start:end],
+            span=(start, end),
+            date=date,
+            date_reason=reason,
+            outlet=outlet,
+            location=loc,
+            location_qualifier=qualifier,
+            reporters=reporters,
+            position=position,
+        )
 
 
 def _undated_end_ok(text: str, end: int) -> bool:
@@ -172,79 +399,33 @@ def _date_of(match: re.Match[str], issue_date: dt.date | None) -> tuple[dt.date 
         return None, str(exc)
 
 
-def _build(
-    text: str,
-    match: re.Match[str],
-    issue_date: dt.date | None,
-    *,
-    position: Literal["lead", "trailer"],
-) -> Dateline | None:
-    groups = match.groupdict()
-    start, end = match.start(), match.end()
-    opened, closed = groups.get("open"), groups.get("close")
-    if bool(opened) != bool(closed):
-        if not opened and closed:
-            # A close bracket with no open one belongs to the text: leave it out.
-            end = match.start("close")
-            closed = None
-        else:
-            return None
-    if opened:
-        start = match.start("open")
-    while start < end and text[start].isspace():
-        start += 1
-    if "credit" in groups and groups["credit"] is not None:
-        names = parse_credit(groups["credit"])
-        if names is None:
-            return None
-        return Dateline(
-            raw=text[start:end],
-            span=(start, end),
-            date_reason="a byline, no dateline date",
-            reporters=names,
-            position="lead",
-        )
-    undated = groups.get("date") is None
-    if undated and not closed:
-        if not _undated_end_ok(text, end):
-            return None
-        # An undated 消息 only before its colon or bracket: 央视网消息（新闻联播）：
-        if groups["term"] == "消息" and text[end : end + 1] not in _AFTER_NEWS:
-            return None
-    date, reason = _date_of(match, issue_date)
-    outlet = OUTLETS[groups["outlet"]] if groups.get("outlet") else None
-    loc = groups.get("loc") or None
-    qualifier = groups.get("qual")
-    if loc is not None and loc.endswith("综合"):
-        # A round-up: (平壤、汉城综合讯) names no agency; 本报综合电 keeps its paper.
-        loc = loc[:-2] or None
-        outlet = outlet or "综合"
-    if loc is not None and qualifier is None:
-        loc, qualifier = _split_qualifier(loc)
-    if closed and text[:start].strip() and not text[end:].strip(_TRAILER_TAIL):
-        # A bracketed formula after the story with nothing after it closes it: a trailer.
-        position = "trailer"
-    reporters = _credit_after(text, end) if position == "lead" else []
-    return Dateline(
-        raw=text[start:end],
-        span=(start, end),
-        date=date,
-        date_reason=reason,
-        outlet=outlet,
-        location=loc,
-        location_qualifier=qualifier,
-        reporters=reporters,
-        position=position,
-    )
+def _credit_match(text: str, end: int, *, wire: bool) -> tuple[int, list[str]] | None:
+    """The reporter credit right after a formula ending at `end`: (where it ends, its names).
 
-
-def _credit_match(text: str, end: int) -> tuple[re.Match[str], list[str]] | None:
-    """The reporter credit directly after a formula ending at `end`, with its names."""
-    for found in (_PARENS_AFTER.match(text, end), _reported_after(text, end)):
-        if found is not None:
-            names = parse_credit(found.group("credit"))
-            if names is not None:
-                return found, names
+    A name run into the sentence it opens (记者张三从…获悉) is credited but not cut: its end is
+    `end` itself, so stripping leaves the sentence whole.
+    """
+    found = _PARENS_AFTER.match(text, end)
+    if found is not None:
+        names = parse_credit(found.group("credit"), pen_names=wire)
+        if names is not None:
+            return found.end(), names
+    found = _reported_after(text, end)
+    if found is not None:
+        names = parse_credit(found.group("credit"))
+        if names is not None:
+            return found.end(), names
+    found = _ROUNDUP_AFTER.match(text, end)
+    if found is not None:
+        return found.end(), []
+    found = _TITLED_RUN.match(text, end)
+    if found is not None:
+        names = parse_credit(found.group("credit"))
+        if names and all(has_surname(n) or "·" in n for n in names):
+            return found.end(), names
+    found = _NAME_INTO_TEXT.match(text, end)
+    if found is not None and has_surname(found.group("name")):
+        return end, [found.group("name")]
     return None
 
 
@@ -255,8 +436,8 @@ def _reported_after(text: str, end: int) -> re.Match[str] | None:
     return _REPORTED_AFTER.match(text, end)
 
 
-def _credit_after(text: str, end: int) -> list[str]:
-    found = _credit_match(text, end)
+def _credit_after(text: str, end: int, *, wire: bool) -> list[str]:
+    found = _credit_match(text, end, wire=wire)
     return found[1] if found is not None else []
 
 
@@ -287,46 +468,12 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
-    """The dateline of an opening (`headline\\nlead`) or a paragraph, or None when it has none.
-
-    Looks at the start of each of the first lines, then for a bracketed formula after a short
-    unpunctuated run (a subtitle glued to the lead), then for a bracketed trailer that closes the
-    text (`（新华社北京3月4日电）`). The date's year (and month, for day-only forms) comes from
-    `issue_date`; when that is missing or the date is impossible, `date` is None and
-    `date_reason` says why. Never raises on any text.
-    """
-    lines = _lines(text)
-    for index, (offset, line) in enumerate(lines):
-        if index > 0 and _is_body(lines[index - 1][1]):
-            break  # a dateline opens the story: none after its first paragraph
-        pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
-        if pos >= offset + len(line):
-            continue
-        for pattern in _BY_START.get(text[pos], ()):
-            found = pattern.match(text, pos, offset + len(line))
-            if found is not None:
-                dateline = _build(text, found, issue_date, position="lead")
-                if dateline is not None:
-                    return _with_bylines(dateline, lines, index)
-    for index, (offset, line) in enumerate(lines):
-        if index > 0 and _is_body(lines[index - 1][1]):
-            break
-        for opener in _OPENERS.finditer(line, 1, _MID_LINE_REACH):
-            i = opener.start()
-            if _PUNCT_RE.search(line, 0, i) is not None:
-                break
-            for pattern in _BRACKETED:
-                found = pattern.match(text, offset + i, offset + len(line))
-                if found is not None:
-                    dateline = _build(text, found, issue_date, position="lead")
-                    if dateline is not None:
-                        return _with_bylines(dateline, lines, index)
-    tail_from = max(0, len(text.rstrip()) - 80)
-    found = _TRAILER.search(text, tail_from)
-    if found is not None:
-        return _build(text, found, issue_date, position="trailer")
-    return None
+def _reach(lines: list[tuple[int, str]]) -> int:
+    """How many lines may hold the dateline: up to the first story paragraph, inclusive."""
+    for index, (_, line) in enumerate(lines):
+        if _is_body(line):
+            return index + 1
+    return len(lines)
 
 
 def _with_bylines(dateline: Dateline, lines: list[tuple[int, str]], index: int) -> Dateline:
@@ -336,6 +483,21 @@ def _with_bylines(dateline: Dateline, lines: list[tuple[int, str]], index: int) 
     if not extra:
         return dateline
     return dateline.model_copy(update={"reporters": [*extra, *dateline.reporters]})
+
+
+_DEFAULT = DatelineFinder()
+
+
+def find_dateline(text: str, issue_date: dt.date | None) -> Dateline | None:
+    """The dateline of an opening (`headline\\nlead`) or a paragraph, or None when it has none.
+
+    Looks at the start of each of the first lines, then for a formula after a short
+    unpunctuated run (a subtitle glued to the lead), then for a bracketed trailer that closes the
+    text (`（新华社北京3月4日电）`). The date's year (and month, for day-only forms) comes from
+    `issue_date`; when that is missing or the date is impossible, `date` is None and
+    `date_reason` says why. Never raises on any text.
+    """
+    return _DEFAULT.find(text, issue_date)
 
 
 def strip_dateline(paragraph: str, dateline: Dateline) -> str:
@@ -356,9 +518,10 @@ def strip_dateline(paragraph: str, dateline: Dateline) -> str:
         end = start + len(dateline.raw)
     if dateline.position == "trailer":
         return paragraph[:start].rstrip() + paragraph[end:].strip()
-    credit = _credit_match(paragraph, end)
+    wire = dateline.date is not None and dateline.raw.rstrip(")）】]").endswith("电")
+    credit = _credit_match(paragraph, end, wire=wire)
     if credit is not None:
-        end = credit[0].end()
+        end = credit[0]
     elif dateline.raw.endswith("消息"):
         # 央视网消息（新闻联播）： the programme in brackets belongs to the header.
         programme = _PROGRAMME.match(paragraph, end)

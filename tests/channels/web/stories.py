@@ -14,11 +14,13 @@ import feedparser
 import jsonschema
 
 from distro import config
+from distro.dates import strip_dateline
 from distro.models import Article, Byline, Credit, Dateline, Provenance
 from distro.store.ledger import Ledger
+from tests.conftest import SHARED
 
 REPO = Path(__file__).resolve().parents[3]
-SEED = REPO.parent / "shared" / "seed" / "000_c6710cc7ae2753f8.txt"
+SEED = SHARED / "seed" / "000_c6710cc7ae2753f8.txt"
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -78,6 +80,7 @@ def provenance(when: dt.datetime) -> Provenance:
 def seed_article(when: dt.datetime = dt.datetime(2021, 7, 5, 0, 30, tzinfo=dt.UTC)) -> Article:
     """The seed page's lead story, as the parser would hand it over."""
     lines = seed_lines()
+    dateline = Dateline(raw="本报7月5日讯", span=(0, 7), date=dt.date(2021, 7, 5), outlet="本报")
     return Article(
         id="a-c6710cc7ae2753f80001",
         section="要闻",
@@ -91,8 +94,9 @@ def seed_article(when: dt.datetime = dt.datetime(2021, 7, 5, 0, 30, tzinfo=dt.UT
             names=["宋迎迎"],
             credits=[Credit(name="宋迎迎", role="记者")],
         ),
-        dateline=Dateline(raw="本报7月5日讯", span=(0, 7), date=dt.date(2021, 7, 5), outlet="本报"),
-        paragraphs=lines[4:7],
+        dateline=dateline,
+        # As the parser leaves it: the dateline cut off the lead, kept in `dateline`.
+        paragraphs=[strip_dateline(lines[4], dateline), *lines[5:7]],
         keywords=["观摩会"],
         page="1",
         issue_date=dt.date(2021, 7, 5),

@@ -65,7 +65,7 @@ def test_seed_article_page_matches_golden_and_carries_canonical_and_open_graph()
     assert f"<h1>{story.article.headline}</h1>" in page
     assert f'<p class="subheadline">——{story.article.subheadline}</p>' in page
     assert '<span class="byline">记者 宋迎迎 报道</span>' in page
-    assert '<p><span class="dateline">本报7月5日讯</span>' in page
+    assert '<p><strong class="dateline">本报7月5日讯</strong> 7月4日至5日' in page
     assert "2021年7月5日 08:30" in page
     assert "更正" not in page
 

@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape as xml_escape
 from feedgen.feed import FeedGenerator
 
 from distro.channels import jsonfeed
+from distro.channels.body import render_html
 from distro.channels.web.render import Site, Story, article_key, local
-from distro.html import body_html
 from distro.models import Article
 from distro.ninjs import uri
 
@@ -97,7 +97,7 @@ def _entries(
         fe.published(local(story.published))
         fe.updated(local(story.updated))
         summary = story.summary
-        html = body_html(article)
+        html = render_html(article)
         if rss:
             fe.description(escape(summary, quote=False))
             if full_text and html:

@@ -8,15 +8,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from html import escape
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from distro.channels.body import render_html
 from distro.channels.jsonfeed import published, summarize
-from distro.html import body_html
 from distro.models import Article, Kind, PubStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -133,16 +132,9 @@ def navigation(site: Site, sections: Sequence[str]) -> list[dict[str, str]]:
 
 
 def marked_body(article: Article) -> Markup:
-    """The sanitized body; a leading dateline is set in bold (its text escaped like the rest)."""
-    html = body_html(article)
-    dateline = article.dateline
-    if dateline is not None and dateline.position == "lead" and article.paragraphs:
-        opening = "<p>" + escape(dateline.raw, quote=True)
-        if html.startswith(opening):
-            rest = html[len(opening) :]
-            html = f'<p><span class="dateline">{escape(dateline.raw, quote=True)}</span>{rest}'
-    # body_html escaped or sanitized every byte of it.
-    return Markup(html)
+    """The sanitized body, the printed dateline in bold at the head of the lead."""
+    # render_html escaped or sanitized every byte of it.
+    return Markup(render_html(article, css_class="dateline"))
 
 
 def printed_byline(article: Article) -> str:

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+from distro.channels.body import render_html
 from distro.html import body_html
 from distro.models import Article
 
@@ -298,7 +299,7 @@ def content_html(article: Article, images: Mapping[str, str] | None = None) -> s
         sub = escape(article.subheadline, quote=False)
         parts.append(f'<p style="{SUBHEAD_STYLE}">——{sub}</p>')
     rewriter = _Rewriter(images or {})
-    rewriter.feed(body_html(article))
+    rewriter.feed(render_html(article))
     body = rewriter.result()
     if article.correction:
         note = escape(article.correction, quote=False)
