@@ -36,7 +36,8 @@ def retry_after(headers: Mapping[str, str], *, now: dt.datetime | None = None) -
 class RetryPolicy:
     """How long one call may wait: ``attempts`` tries, exponential backoff capped at ``max_delay``.
 
-    Only transient errors (``DistroError.TRANSIENT``) are retried. A wait longer than
+    Only transient errors (``DistroError.TRANSIENT``) of the kinds in ``retry_on`` are retried
+    (a client narrows it when only some answers are safe to repeat). A wait longer than
     ``max_delay``, or than what is left of the call's deadline, is not slept through: the error
     goes up at once with its ``retry_after`` so the scheduler (Airflow) retries later instead of
     blocking a worker.
@@ -46,6 +47,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     sleep: Callable[[float], None] = time.sleep
+    retry_on: tuple[type[DistroError], ...] = (DistroError,)
 
     def delay(self, attempt: int, hint: float | None) -> float:
         """The wait before try ``attempt + 1`` (attempt counts from 1)."""
@@ -59,7 +61,7 @@ class RetryPolicy:
             try:
                 return call()
             except DistroError as exc:
-                if not exc.TRANSIENT:
+                if not exc.TRANSIENT or not isinstance(exc, self.retry_on):
                     raise
                 wait = self.delay(attempt, exc.retry_after)
                 late = deadline is not None and wait >= deadline.remaining()

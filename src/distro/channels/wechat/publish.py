@@ -28,7 +28,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import requests
 from defusedxml import ElementTree  # type: ignore[import-untyped]  # ships no stubs
 
 from distro import secrets
@@ -44,6 +43,8 @@ from distro.errors import (
     QuotaExhausted,
 )
 from distro.models import DeliveryState
+from distro.net import CHANNEL as HTTP_ERRORS
+from distro.net import HttpClient, Limits, RetryPolicy
 
 if TYPE_CHECKING:
     from distro.config import Settings
@@ -99,6 +100,24 @@ class Publisher:
         self.client = client
         self.cfg = settings.config.channels.wechat
         self.report = PublishReport(channel=CHANNEL)
+        self._images: HttpClient | None = None
+
+    def _image_client(self) -> HttpClient:
+        """Article images come from anywhere: one client, the config's deadline, a 1 MB cap."""
+        if self._images is None:
+            limits = self.settings.config.limits
+            self._images = HttpClient(
+                limits=Limits.of(limits, max_bytes=MAX_IMAGE_BYTES),
+                retry=RetryPolicy(attempts=2, base_delay=0.5),
+                errors=HTTP_ERRORS,
+                user_agent=limits.user_agent,
+            )
+        return self._images
+
+    def close(self) -> None:
+        if self._images is not None:
+            self._images.close()
+            self._images = None
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -161,23 +180,14 @@ class Publisher:
     def _fetch_image(self, src: str) -> tuple[bytes, str] | None:
         if not src.startswith(("http://", "https://")):
             return None
-        limits = self.settings.config.limits
+        images = self._image_client()
         try:
-            with requests.get(
-                src,
-                timeout=limits.http_timeout_seconds,
-                stream=True,
-                headers={"User-Agent": limits.user_agent},
-            ) as response:
-                response.raise_for_status()
-                data = b""
-                for piece in response.iter_content(64 * 1024):
-                    data += piece
-                    if len(data) > MAX_IMAGE_BYTES:
-                        self._note(f"image {src} is over 1 MB: dropped")
-                        return None
-        except requests.RequestException as exc:
-            self._note(f"image {src} not fetched ({type(exc).__name__}): dropped")
+            data = images.get(src).body
+        except ChannelError as exc:
+            # Dropped, not fatal: the article goes out without this image.
+            shown = images.redact(src)
+            why = exc.message.removeprefix(f"GET {shown}: ")
+            self._note(f"image {shown} not fetched ({why}): dropped")
             return None
         if data.startswith(b"\xff\xd8\xff"):
             return data, "image/jpeg"
@@ -402,6 +412,12 @@ class Publisher:
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> PublishReport:
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self) -> PublishReport:
         planned = plan(self.ledger, self.ledger.pending(CHANNEL), self.cfg.edition_size)
         for note in planned.notes:
             self._note(note)
