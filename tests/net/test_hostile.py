@@ -17,7 +17,7 @@ DEADLINE = 1.5
 
 def client(**limits: object) -> HttpClient:
     return HttpClient(
-        limits=Limits(**{"deadline": DEADLINE, **limits}),  # type: ignore[arg-type]
+        limits=Limits(**{"deadline": DEADLINE, "budget": DEADLINE, **limits}),  # type: ignore[arg-type]
         retry=RetryPolicy(attempts=3, base_delay=0.01),
         errors=SOURCE,
     )
@@ -37,6 +37,13 @@ def test_slow_servers_end_at_the_deadline(hostile_server: HostileServer, path: s
     assert DEADLINE - 0.05 <= seconds < DEADLINE + 0.5
     url = hostile_server.base_url + path
     assert error.message == f"GET {url}: DeadlineExceeded: not done within 1.5 s"
+
+
+def test_without_a_budget_each_attempt_gets_its_deadline(hostile_server: HostileServer) -> None:
+    error, seconds = timed(hostile_server.base_url + "/trickle", deadline=0.5, budget=None)
+    assert hostile_server.hits.count("/trickle") == 3  # three attempts of 0.5 s each
+    assert 1.5 <= seconds < 2.5
+    assert error.message.endswith("DeadlineExceeded: not done within 0.5 s")
     assert "\n" not in str(error)
 
 

@@ -6,9 +6,9 @@ real sockets, ``MockTransport`` for unit tests), one ``RetryPolicy`` and one Ret
 ::
 
     HttpClient.request(method, url)
-    ├── Deadline       one budget for the whole call: attempts, backoff, redirects, headers, body
-    │   └── Watchdog   shuts the socket down when the budget runs out (a 1 byte/s body stops too)
-    ├── RetryPolicy    transient errors only; a wait past the deadline is raised, not slept
+    ├── Deadline       per attempt (connect, redirects, headers, body) and, if set, per call
+    │   └── Watchdog   shuts the socket down when it runs out (a 1 byte/s body stops too)
+    ├── RetryPolicy    transient errors only; a wait past the call's budget is raised, not slept
     ├── redirects      at most ``max_redirects``, http/https only; loops and file:// are terminal
     ├── size cap       Content-Length checked first, the body counted after decompression
     └── Redactor       secret parameters, credentials in headers, and known secrets by value

@@ -41,9 +41,15 @@ GRACE = 1.0
 
 @dataclass(frozen=True)
 class Limits:
-    """What one call may cost. ``deadline`` covers every attempt, redirect, header and body byte."""
+    """What one call may cost.
+
+    ``deadline`` bounds one attempt: connecting, its redirects, the headers and every body byte.
+    ``budget`` (None: attempts times the deadline, plus backoff) bounds the whole call with
+    its retries; a wait that does not fit in it is raised, not slept.
+    """
 
     deadline: float = 20.0
+    budget: float | None = None
     connect_timeout: float = 10.0
     #: Longest silence on the socket; never more than what is left of the deadline.
     read_timeout: float | None = None
@@ -52,7 +58,7 @@ class Limits:
 
     @classmethod
     def of(cls, config: LimitsConfig, **changes: Any) -> Limits:
-        """The limits of a config's ``[limits]``: its timeout is the deadline of one call."""
+        """The limits of a config's ``[limits]``: its timeout is the deadline of one attempt."""
         seconds = config.http_timeout_seconds
         values: dict[str, Any] = {
             "deadline": seconds,
@@ -203,7 +209,7 @@ class HttpClient:
         max_bytes: int | None = None,
         retry: RetryPolicy | None = None,
     ) -> Reply:
-        """Send one request (retried and redirected within the deadline) and read its body."""
+        """Send one request (retried within the budget, each attempt within its deadline)."""
         if auth is not None:
             self.add_secret(auth[1])
         send_headers = dict(headers or {})
@@ -212,20 +218,35 @@ class HttpClient:
             data = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
             send_headers.setdefault("Content-Type", "application/json; charset=utf-8")
         full = requests.Request(method, url, params=dict(params or {})).prepare().url or url
-        budget = Deadline(self.limits.deadline if deadline is None else deadline)
+        budget = Deadline(self.limits.budget) if self.limits.budget is not None else None
         call = partial(
             self._follow,
             _Call(method.upper(), full, send_headers, data, files, auth),
+            self.limits.deadline if deadline is None else deadline,
             budget,
             handled,
             self.limits.max_bytes if max_bytes is None else max_bytes,
         )
         return (retry or self.retry).run(call, deadline=budget)
 
-    def _follow(self, call: _Call, budget: Deadline, handled: Container[int], cap: int) -> Reply:
+    def _follow(
+        self,
+        call: _Call,
+        seconds: float,
+        budget: Deadline | None,
+        handled: Container[int],
+        cap: int,
+    ) -> Reply:
+        # (A budget equal to the deadline is not "the call's": a few microseconds are gone.)
+        if budget is not None and budget.remaining() < seconds - 0.05:
+            attempt = Deadline(budget.remaining())
+            late = f"DeadlineExceeded: not done within the call's {budget.seconds:g} s"
+        else:
+            attempt = Deadline(min(seconds, budget.remaining()) if budget else seconds)
+            late = f"DeadlineExceeded: not done within {seconds:g} s"
         seen = {call.url}
         for _hop in range(self.limits.max_redirects + 1):
-            reply = self._attempt(call, budget, cap)
+            reply = self._attempt(call, attempt, late, cap)
             location = reply.headers.get("location")
             if reply.status not in REDIRECTS or not location or reply.status in handled:
                 return self._judge(call, reply, handled)
@@ -248,10 +269,10 @@ class HttpClient:
         excerpt = reply.excerpt()
         raise self._rejected(call, f"HTTP {status}" + (f": {excerpt}" if excerpt else ""))
 
-    def _attempt(self, call: _Call, budget: Deadline, cap: int) -> Reply:
-        left = budget.remaining()
+    def _attempt(self, call: _Call, deadline: Deadline, late: str, cap: int) -> Reply:
+        left = deadline.remaining()
         if left <= 0:
-            raise self._late(call, budget)
+            raise self._unavailable(call, late)
         # The watchdog ends the call at the deadline; the socket timeout is only its backstop
         # (or a shorter limit on silence, when one is set).
         read = min(self.limits.read_timeout, left) if self.limits.read_timeout else left + GRACE
@@ -275,10 +296,10 @@ class HttpClient:
                     body = b"" if bodiless else self._read(call, response, cap)
             except requests.RequestException as exc:
                 if watch.expired:
-                    raise self._late(call, budget) from None
+                    raise self._unavailable(call, late) from None
                 raise self._transport_error(call, exc, timeout) from None
             if watch.expired:
-                raise self._late(call, budget)
+                raise self._unavailable(call, late)
         headers = {k.lower(): v for k, v in response.headers.items()}
         log.debug("%s %s: HTTP %s, %d bytes", call.method, self.redact(call.url), status, len(body))
         return Reply(call.url, status, body, headers, call.method, self.redact)
@@ -310,9 +331,6 @@ class HttpClient:
 
     def _rejected(self, call: _Call, what: str) -> DistroError:
         return self.errors.rejected(self._message(call, what))
-
-    def _late(self, call: _Call, budget: Deadline) -> DistroError:
-        return self._unavailable(call, f"DeadlineExceeded: not done within {budget.seconds:g} s")
 
     def _transport_error(
         self, call: _Call, exc: requests.RequestException, timeout: tuple[float, float]

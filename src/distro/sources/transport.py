@@ -37,7 +37,8 @@ class Transport:
     ) -> None:
         self.limits = limits or LimitsConfig()
         self.http = HttpClient(
-            limits=Limits.of(self.limits),
+            # A feed costs its group at most the timeout, retries included: the next run retries.
+            limits=Limits.of(self.limits, budget=self.limits.http_timeout_seconds),
             retry=RetryPolicy(
                 attempts=self.limits.http_retries + 1,
                 base_delay=backoff_factor,
