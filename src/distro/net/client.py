@@ -101,6 +101,11 @@ class Reply:
         return 200 <= self.status < 300
 
     @property
+    def status_code(self) -> int:
+        """``status`` under requests' name, for code written against ``requests.Response``."""
+        return self.status
+
+    @property
     def not_modified(self) -> bool:
         return self.status == 304
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from distro import secrets
 from distro.channels.wechat import handle_event, outstanding, poll, probe, publish
 from distro.channels.wechat.client import WeChatClient
 from distro.config import Settings
-from distro.errors import ChannelUnavailable
+from distro.errors import ChannelUnavailable, SecretsUnavailable, is_transient
 from distro.models import Article, DeliveryState
 from distro.store.ledger import Ledger
 from tests.channels.wechat.conftest import article
@@ -343,6 +344,21 @@ def test_without_a_connection_it_runs_dry(
     assert (settings.state.outbox / "wechat" / "cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
     assert states(ledger) == {"pending": 2}  # nothing claimed as sent
     assert publish(settings, ledger).outputs == [path]
+
+
+def test_a_failing_secrets_backend_is_not_a_dry_run(
+    settings: Settings, ledger: Ledger, enqueue: Enqueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def vault_down(conn_id: str) -> None:
+        raise SecretsUnavailable(f"connection {conn_id}: secrets backend failed (Vault)")
+
+    monkeypatch.setattr(secrets, "_resolvers", [vault_down])
+    enqueue(1)
+    with pytest.raises(SecretsUnavailable) as caught:
+        publish(settings, ledger)
+    assert is_transient(caught.value)  # Airflow retries the task
+    assert not (settings.state.outbox / "wechat").exists()  # and nothing ran dry
+    assert states(ledger) == {"pending": 1}
 
 
 def test_the_connection_comes_from_the_environment(

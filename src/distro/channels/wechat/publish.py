@@ -61,10 +61,19 @@ CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_
 
 
 def client_for(settings: Settings, ledger: Ledger) -> WeChatClient | None:
-    """A client from the Airflow Connection (login = AppID, password = AppSecret), or None."""
+    """A client from the Airflow Connection (login = AppID, password = AppSecret), or None.
+
+    None only when the connection truly does not exist; a failing secrets backend raises
+    ``SecretsUnavailable`` (transient) instead of turning the run into a silent dry run.
+    """
     cfg = settings.config.channels.wechat
     conn = secrets.connection(cfg.conn_id)
     if conn is None:
+        log.warning(
+            "wechat: no connection %r in any secrets backend: dry run, nothing is sent to "
+            "WeChat (the requests go to the outbox)",
+            cfg.conn_id,
+        )
         return None
     if not conn.login or not conn.password:
         raise ConfigError(
