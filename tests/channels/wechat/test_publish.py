@@ -6,6 +6,7 @@ import functools
 import json
 import struct
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from distro.models import Article, DeliveryState
 from distro.store.ledger import Ledger
 from tests.channels.wechat.conftest import article
 from tests.channels.wechat.server import WeChatState
+from tests.servers.hostile import HostileServer
 
 Enqueue = Callable[..., list[Article]]
 
@@ -429,6 +431,29 @@ def test_body_images_are_uploaded_once_and_rewritten(
     assert api.filtered_images == []  # nothing left for WeChat to filter
     assert any("missing.jpg not fetched" in m for m in report.messages)
     assert any("note.txt is neither JPEG nor PNG" in m for m in report.messages)
+
+
+def test_a_trickling_image_host_costs_at_most_the_deadline(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    api: WeChatState,
+    enqueue: Enqueue,
+    hostile_server: HostileServer,
+) -> None:
+    limits = settings.config.limits.model_copy(update={"http_timeout_seconds": 1.0})
+    settings = Settings(settings.config.model_copy(update={"limits": limits}), settings.state)
+    body = f'<p>现场</p><img src="{hostile_server.base_url}/trickle">'
+    enqueue(article(1, paragraphs=[], body_html=body))
+    start = time.monotonic()
+    report = publish(settings, ledger, client=client)
+    assert time.monotonic() - start < 3.0  # was: read 1 byte/s for as long as the body lasted
+    [note] = [m for m in report.messages if "/trickle" in m]
+    assert note == (
+        f"image {hostile_server.base_url}/trickle not fetched "
+        "(DeadlineExceeded: not done within 1 s): dropped"
+    )
+    assert len(api.ok_calls("draft/add")) == 1  # the article went out without the image
 
 
 def test_probe_for_a_deferrable_wait(

@@ -116,7 +116,10 @@ class Publisher:
         if self._images is None:
             limits = self.settings.config.limits
             self._images = HttpClient(
-                limits=Limits.of(limits, max_bytes=MAX_IMAGE_BYTES),
+                # An image costs the edition at most the timeout, retries included.
+                limits=Limits.of(
+                    limits, max_bytes=MAX_IMAGE_BYTES, budget=limits.http_timeout_seconds
+                ),
                 retry=RetryPolicy(attempts=2, base_delay=0.5),
                 errors=HTTP_ERRORS,
                 user_agent=limits.user_agent,
