@@ -107,8 +107,22 @@ def test_redaction_by_value_parameter_and_header() -> None:
     assert redact('{"password": "hunter2"}') == '{"password": "***"}'
     assert redact("Authorization: Bearer eyJhbGciOi.x.y") == "Authorization: Bearer ***"
     assert redact("monkey=1&keys=2") == "monkey=1&keys=2"
+    assert redact("Basic dXNlcjpwYXNzd29yZA==") == "Basic ***"
+    assert redact("basic functionality works") == "basic functionality works"
     assert Redactor().headers({"Authorization": "Basic abc", "Accept": "*/*"}) == {
         "Authorization": "***",
         "Accept": "*/*",
     }
     assert Redactor(["ab"])("ab cd") == "ab cd"  # too short to be a secret: never masked
+
+
+def test_the_log_filter_masks_arguments_and_survives_bad_formats() -> None:
+    import logging
+
+    from distro.net.redaction import RedactingFilter
+
+    masked = RedactingFilter(Redactor(["s3cr3t-value"]))
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "got %s", ("s3cr3t-value",), None)
+    assert masked.filter(record) and record.getMessage() == "got ***"
+    broken = logging.LogRecord("x", logging.INFO, __file__, 1, "%d", ("s3cr3t-value",), None)
+    assert masked.filter(broken) and "s3cr3t-value" not in broken.getMessage()

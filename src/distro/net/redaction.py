@@ -39,7 +39,10 @@ _PARAMS = re.compile(
     r"(?P<value>[^&\s\"'<>,;]+)",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+#: A credential after Bearer/Basic; it must hold a digit or a symbol, so prose stays readable.
+_BEARER = re.compile(
+    r"\b(Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=])[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE
+)
 
 
 def _forms(value: str) -> set[str]:
@@ -109,7 +112,11 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Format first: a secret may sit in an argument as well as in the message.
-        record.msg = self.redactor(record.getMessage())
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):
+            text = f"{record.msg} {record.args!r}"  # a broken format still must not leak
+        record.msg = self.redactor(text)
         record.args = None
         return True
 
