@@ -105,3 +105,15 @@ def test_connection_refused_is_transient_and_one_line() -> None:
     assert isinstance(error, SourceUnavailable)
     assert error.message.endswith("ConnectionError: Connection refused")
     assert seconds < 1.0
+
+
+def test_proxies_from_the_environment_are_used_and_watched(
+    hostile_server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", hostile_server.base_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    error, seconds = timed("http://newsroom.invalid/trickle")
+    assert hostile_server.hits == ["/trickle"]  # it went through the proxy
+    assert DEADLINE - 0.05 <= seconds < DEADLINE + 0.5
+    assert error.message.endswith("DeadlineExceeded: not done within 1.5 s")

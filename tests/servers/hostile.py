@@ -8,6 +8,7 @@ Paths:
 - ``/loop``: 302 to ``/loop-back``, which redirects back to ``/loop``;
 - ``/hops/<n>``: 302 to ``/hops/<n-1>`` until ``/hops/0``, which answers 200;
 - ``/to-file``: 302 to ``file:///etc/passwd``;
+- any of these in absolute form (``GET http://host/stall``), as a client sends to a proxy;
 - ``/echo``: 401 with the query string and the Authorization header in the body, as some APIs
   do in their error messages.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from tests.servers.feeds import QuietServer
 
@@ -37,8 +38,10 @@ class HostileServer:
                 pass
 
             def do_GET(self) -> None:
-                server.hits.append(self.path)
-                path, _, query = self.path.partition("?")
+                # Absolute-form targets too: the server then stands in for a proxy.
+                target = urlsplit(self.path)
+                path, query = target.path, target.query
+                server.hits.append(path)
                 try:
                     self._answer(path, query)
                 except OSError:

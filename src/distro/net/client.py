@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import os
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -168,7 +169,9 @@ class HttpClient:
         self.hint = hint or (lambda reply: reply.retry_after)
         self.redact = Redactor(secrets, parent=PROCESS)
         self.session = requests.Session()
-        self.session.trust_env = False  # no ~/.netrc credentials or proxies picked up silently
+        # No ~/.netrc credentials picked up silently; proxies and CA bundles from the
+        # environment are still honoured, per request (see _attempt).
+        self.session.trust_env = False
         self.transport = transport or WatchedAdapter()
         self.session.mount("http://", self.transport)
         self.session.mount("https://", self.transport)
@@ -287,6 +290,8 @@ class HttpClient:
                 response = self.session.request(
                     call.method,
                     call.url,
+                    proxies=requests.utils.get_environ_proxies(call.url),
+                    verify=_ca_bundle(),
                     headers=call.headers,
                     data=call.data,
                     files=call.files,
@@ -352,6 +357,11 @@ class HttpClient:
         if isinstance(exc, requests.exceptions.ContentDecodingError):
             return self._rejected(call, f"{kind}: the body does not decode")
         return self._unavailable(call, f"{kind}: {_reason(exc)}")
+
+
+def _ca_bundle() -> str | bool:
+    """The CA bundle requests would take from the environment, else the default store."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _reason(exc: BaseException) -> str:
