@@ -14,11 +14,16 @@
     ├── StoreError
     │   ├── StoreUnavailable                transient: database or bucket unreachable
     │   └── RecordRejected                  terminal for the record (a value no column takes)
+    ├── SecretsUnavailable                  transient: a secrets backend failed (never "missing")
     └── ChannelError
         ├── ChannelUnavailable              transient: -1, 5xx, 429, per-minute limits
         │   └── QuotaExhausted              transient, but not before `retry_after`
         ├── ChannelAuthError                terminal after one token refresh
         └── ChannelRejected                 terminal for the item (content refused) -> quarantine
+
+The HTTP layer (``distro.net``) raises its caller's pair: SourceUnavailable/SourceRejected for
+sources, ChannelUnavailable/ChannelRejected for channels, AirflowUnavailable/AirflowRefused for
+the REST client.
 
 Every class says whether it is transient (``TRANSIENT``): Airflow retries those and fails the
 rest at once (see ``distro.airflow.failures``). Raise with ``from exc`` so the cause survives.
@@ -89,6 +94,16 @@ class StoreUnavailable(StoreError):
 
 class RecordRejected(StoreError):
     """The ledger cannot hold this record (a value out of a column's range): quarantine it."""
+
+
+class SecretsUnavailable(DistroError):
+    """A secrets backend (Vault, the metadata database, the Execution API) failed to answer.
+
+    Not the same as a connection that does not exist: reading this as "no connection" would
+    silently switch a channel to its dry run during an outage.
+    """
+
+    TRANSIENT = True
 
 
 class ChannelError(DistroError):

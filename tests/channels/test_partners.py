@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
 from distro.channels import partners
-from distro.errors import ConfigError
+from distro.errors import ChannelRejected, ConfigError
 from distro.models import Byline, DeliveryState
+from distro.net import CHANNEL, HttpClient, MockReply, MockTransport
 from distro.store.ledger import Ledger
 from tests.channels.web.stories import (
     article,
@@ -377,3 +379,17 @@ def test_a_push_recorded_before_a_crash_is_not_repeated(
     assert report.sent == 2
     assert [r["body"]["id"] for r in receiver.accepted] == [second.article_id]
     assert ledger.pending("partners") == []
+
+
+def test_a_receiver_echoing_the_secret_gets_it_masked() -> None:
+    def echo(request: requests.PreparedRequest) -> MockReply:
+        return MockReply(400, f"bad signature, expected one made with {SECRET}".encode())
+
+    http = HttpClient(transport=MockTransport(echo), errors=CHANNEL, name="webhook")
+    with http, pytest.raises(ChannelRejected) as caught:
+        partners.push(http, "https://partner.test/hook", SECRET, event="published",
+                      delivery_id="a/v1/x", payload={"id": "a"})  # fmt: skip
+    assert caught.value.message == (
+        "webhook: POST https://partner.test/hook: HTTP 400: "
+        "bad signature, expected one made with ***"
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers.feeds import FeedServer
+from tests.servers.hostile import HostileServer
 from tests.servers.postgres import PostgresCluster
 from tests.servers.s3 import S3Server
 
@@ -46,6 +47,16 @@ def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
 def feed_server() -> Iterator[FeedServer]:
     """A fresh static HTTP server for one test."""
     server = FeedServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def hostile_server() -> Iterator[HostileServer]:
+    """A server that stalls, trickles, loops and echoes secrets (see tests.servers.hostile)."""
+    server = HostileServer().start()
     try:
         yield server
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 
@@ -10,6 +11,7 @@ from distro.config import LimitsConfig
 from distro.errors import SourceRejected, SourceUnavailable
 from distro.sources.transport import Transport
 from tests.servers.feeds import FeedServer
+from tests.servers.hostile import HostileServer
 from tests.servers.postgres import free_port
 
 
@@ -90,3 +92,18 @@ def test_file_urls(tmp_path: object) -> None:
         small.get(path.as_uri())
     with transport() as http:
         assert http.get(path.as_uri()).body == b"<rss/>"
+
+
+def test_a_trickling_feed_ends_at_the_timeout(hostile_server: HostileServer) -> None:
+    start = time.monotonic()
+    with transport(http_timeout_seconds=1.0) as http, pytest.raises(SourceUnavailable) as caught:
+        http.get(hostile_server.base_url + "/trickle")
+    assert time.monotonic() - start < 1.5
+    assert "DeadlineExceeded" in caught.value.message
+
+
+def test_redirect_loops_and_file_redirects_are_terminal(hostile_server: HostileServer) -> None:
+    with transport() as http:
+        for path in ("/loop", "/to-file"):
+            with pytest.raises(SourceRejected, match="redirect"):
+                http.get(hostile_server.base_url + path)

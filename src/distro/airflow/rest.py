@@ -1,4 +1,9 @@
-"""A small client for Airflow's REST API v2: token login and idempotent DAG-run triggers."""
+"""A small client for Airflow's REST API v2 over ``distro.net``: token login, idempotent triggers.
+
+Each call has a deadline; 5xx and unreachable servers are retried by the one policy, then raise
+``AirflowUnavailable`` (transient); 4xx come back to the caller (409 means "that run exists").
+The password and the JWT are masked in every message.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
+from requests.adapters import BaseAdapter
 
 from distro.errors import ChannelAuthError, ConfigError, DistroError, StoreUnavailable
+from distro.net import ONCE, Errors, HttpClient, Limits, Reply, RetryPolicy
 
 
 class AirflowUnavailable(StoreUnavailable):
@@ -38,6 +44,10 @@ class Triggered:
     state: str | None = None
 
 
+#: Statuses the REST client hands back: Airflow says what it refused in a 4xx.
+HANDLED = range(400, 500)
+
+
 @dataclass
 class AirflowClient:
     """Airflow's REST API at ``base_url`` with a fixed login (token fetched on first use)."""
@@ -46,17 +56,25 @@ class AirflowClient:
     username: str
     password: str = field(repr=False)
     timeout: float = 20.0
+    transport: BaseAdapter | None = field(default=None, repr=False)
     _token: str | None = field(default=None, repr=False)
-    _session: requests.Session = field(default_factory=requests.Session, repr=False)
+    _http: HttpClient = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._http = HttpClient(
+            limits=Limits(deadline=self.timeout, connect_timeout=min(10.0, self.timeout)),
+            retry=RetryPolicy(attempts=3, base_delay=0.5, max_delay=5.0),
+            errors=Errors(AirflowUnavailable, AirflowRefused),
+            name="airflow",
+            secrets=[self.password],
+            transport=self.transport,
+        )
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        try:
-            return self._session.request(method, self.url(path), timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise AirflowUnavailable(f"cannot reach Airflow at {self.base_url}: {exc}") from exc
+    def _send(self, method: str, path: str, **kwargs: Any) -> Reply:
+        return self._http.request(method, self.url(path), handled=HANDLED, **kwargs)
 
     def token(self) -> str:
         """A JWT from POST /auth/token (cached)."""
@@ -64,36 +82,37 @@ class AirflowClient:
             response = self._send(
                 "POST", "/auth/token", json={"username": self.username, "password": self.password}
             )
-            if response.status_code in (401, 403):
+            if response.status in (401, 403):
                 raise ChannelAuthError(f"Airflow refused the login for {self.username!r}")
             self.check(response)
             self._token = str(response.json()["access_token"])
+            self._http.add_secret(self._token)
         return self._token
 
-    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def call(self, method: str, path: str, **kwargs: Any) -> Reply:
         """An authenticated call; one token refresh when the token expired."""
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token()}"}
             response = self._send(method, path, headers=headers, **kwargs)
-            if response.status_code == 401 and attempt == 1:
+            if response.status == 401 and attempt == 1:
                 self._token = None
                 continue
             return response
         raise ChannelAuthError("Airflow refused a fresh token")  # pragma: no cover - loop ends
 
     @staticmethod
-    def check(response: requests.Response) -> None:
-        if response.status_code >= 500:
-            raise AirflowUnavailable(f"Airflow answered {response.status_code}")
-        if response.status_code >= 400:
-            detail = response.text[:500]
-            raise AirflowRefused(f"Airflow answered {response.status_code}: {detail}")
+    def check(response: Reply) -> None:
+        """Raise for a 4xx the caller did not expect (5xx never get here: they raise)."""
+        if response.status >= 500:
+            raise AirflowUnavailable(f"Airflow answered {response.status}")
+        if response.status >= 400:
+            raise AirflowRefused(f"Airflow answered {response.status}: {response.excerpt(500)}")
 
     def trigger(self, dag_id: str, conf: dict[str, Any], dag_run_id: str) -> Triggered:
         """Start a run; a 409 (that run id exists) means an earlier call already did: success."""
         body = {"logical_date": None, "dag_run_id": dag_run_id, "conf": conf}
         response = self.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)
-        if response.status_code == 409:
+        if response.status == 409:
             return Triggered(dag_id, dag_run_id, created=False)
         self.check(response)
         data = response.json()
@@ -107,7 +126,8 @@ class AirflowClient:
 
     def health(self) -> dict[str, Any]:
         """GET /api/v2/monitor/health (no login needed)."""
-        response = self._send("GET", "/api/v2/monitor/health")
+        # No retries: whoever waits for health polls again on its own clock.
+        response = self._send("GET", "/api/v2/monitor/health", retry=ONCE)
         self.check(response)
         found: dict[str, Any] = response.json()
         return found

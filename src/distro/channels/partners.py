@@ -11,8 +11,10 @@ withdrawn item is POSTed as JSON with these headers:
 - ``X-Distro-Delivery``: the delivery's id, the same on every retry, for the receiver to dedupe;
 - ``X-Distro-Event``: ``published``, ``updated`` or ``canceled``.
 
-Receivers reject timestamps outside ``REPLAY_WINDOW`` (see ``verify``). 5xx, 429 and timeouts
-are retried with exponential backoff; every push is recorded on the delivery in the ledger.
+Receivers reject timestamps outside ``REPLAY_WINDOW`` (see ``verify``). Pushes go through
+``distro.net``: each attempt has the config's deadline, 5xx, 429 and timeouts are retried with
+exponential backoff (honouring Retry-After), the secret never reaches a log line or an error;
+every push is recorded on the delivery in the ledger.
 """
 
 from __future__ import annotations
@@ -24,10 +26,6 @@ import json
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from distro import secrets
 from distro.channels import PublishReport, claim_by_article, in_scope, jsonfeed, partner_tokens
@@ -46,6 +44,8 @@ from distro.channels.web.render import (
 from distro.errors import ChannelRejected, ChannelUnavailable
 from distro.html import body_text
 from distro.models import Article, Delivery, Kind
+from distro.net import CHANNEL as HTTP_ERRORS
+from distro.net import HttpClient, Limits, RetryPolicy
 from distro.ninjs import to_ninjs
 from distro.store.objects import ObjectStore, open_objects
 
@@ -169,36 +169,27 @@ def _iso(value: object) -> str:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def session(retries: int | None = None, backoff: float | None = None) -> requests.Session:
-    """A session that retries POSTs on 5xx, 429, connection errors and timeouts."""
+def client(
+    timeout: float = 20.0, *, retries: int | None = None, backoff: float | None = None
+) -> HttpClient:
+    """The webhook client: ``retries`` more tries on 5xx, 429, connection errors and timeouts."""
     retries = RETRIES if retries is None else retries
-    backoff = BACKOFF if backoff is None else backoff
-    retry = Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=frozenset({"POST"}),
-        raise_on_status=False,
-        respect_retry_after_header=True,
+    return HttpClient(
+        limits=Limits(deadline=timeout, connect_timeout=min(10.0, timeout)),
+        retry=RetryPolicy(attempts=retries + 1, base_delay=BACKOFF if backoff is None else backoff),
+        errors=HTTP_ERRORS,
+        name="webhook",
     )
-    http = requests.Session()
-    http.mount("http://", HTTPAdapter(max_retries=retry))
-    http.mount("https://", HTTPAdapter(max_retries=retry))
-    return http
 
 
 def push(
-    http: requests.Session,
+    http: HttpClient,
     url: str,
     secret: str,
     *,
     event: str,
     delivery_id: str,
     payload: dict[str, Any],
-    timeout: float,
 ) -> int:
     """POST one signed event; the final HTTP status, or ChannelUnavailable / ChannelRejected."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -210,18 +201,8 @@ def push(
         DELIVERY_HEADER: delivery_id,
         EVENT_HEADER: event,
     }
-    try:
-        response = http.post(url, data=body, headers=headers, timeout=timeout)
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        raise ChannelUnavailable(f"webhook {url}: {exc}") from exc
-    except requests.RequestException as exc:
-        raise ChannelUnavailable(f"webhook {url}: {exc}") from exc
-    status = response.status_code
-    if status >= 500 or status == 429:
-        raise ChannelUnavailable(f"webhook {url}: HTTP {status} after retries")
-    if status >= 400:
-        raise ChannelRejected(f"webhook {url}: HTTP {status}")
-    return status
+    http.add_secret(secret)  # a receiver that echoes it back in an error is masked
+    return http.post(url, data=body, headers=headers).status
 
 
 def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
@@ -254,7 +235,7 @@ def publish_partner(
     settings: Settings,
     ledger: Ledger,
     output: Output,
-    http: requests.Session,
+    http: HttpClient,
     report: PublishReport,
 ) -> None:
     pending = ledger.pending(CHANNEL, target=partner.name)
@@ -263,7 +244,6 @@ def publish_partner(
     site = site_of(settings)
     partner_tokens.configured(partner)  # refuse a guessable token before anything is fed
     hook_secret = secrets.resolve(partner.webhook.secret) if partner.webhook else None
-    timeout = settings.config.limits.http_timeout_seconds
     when = dt.datetime.now(dt.UTC)
     shelf, changed = load_shelf(ledger, partner)
     done: list[tuple[Delivery, str]] = []
@@ -306,7 +286,6 @@ def publish_partner(
                     event=event,
                     delivery_id=f"{article.id}/v{article.version}/{partner.name}",
                     payload=payload,
-                    timeout=timeout,
                 )
             except (ChannelRejected, ChannelUnavailable) as exc:
                 # Rejected is final for the item; unavailable goes back to pending for a rerun.
@@ -356,7 +335,7 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         return report
     clear_legacy_feeds(settings, ledger)
     output = Output(objects_of_partners(settings), ledger)
-    with session() as http:
+    with client(settings.config.limits.http_timeout_seconds) as http:
         for partner in partners:
             publish_partner(partner, settings, ledger, output, http, report)
     return report

@@ -4,7 +4,11 @@ They answer the way the documented APIs do: FCM's ``{"error": {code, message, st
 [{"@type": ...FcmError, "errorCode"}]}}`` bodies (400 INVALID_ARGUMENT, 401 UNAUTHENTICATED,
 404 UNREGISTERED, 429 QUOTA_EXCEEDED with Retry-After, 503 UNAVAILABLE), Google's token
 endpoint for the JWT-bearer grant (the assertion's signature is verified with the service
-account's public key), and JPush's ``{"error": {code, message}}`` with HTTP Basic auth.
+account's public key), and JPush's ``{"error": {code, message}}`` with HTTP Basic auth, sized
+and coded as JPush's Push API v3 documents them ("调用返回", jpush/jpush-docs): 1005 when
+``notification.android`` plus ``message`` pass 4000 bytes or the ``"ios"`` object 2000, 1011
+when no device matches, and the per-minute rate limit (429, code 2002) with ``X-Rate-Limit-*``
+headers on every answer.
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ class FcmServer(_Server):
         self.issued: list[str] = []
         self.grants: list[dict[str, Any]] = []
         self.unregistered: set[str] = set()
+        self.unavailable: dict[str, int] = {}  # device token -> sends answered 503 first
         self.messages: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
 
@@ -213,6 +218,10 @@ class FcmServer(_Server):
         if message.get("token") in self.unregistered:
             return 404, {}, self.error(404, "Requested entity was not found.")
         with self.lock:
+            token = str(message.get("token"))
+            if self.unavailable.get(token, 0) > 0:
+                self.unavailable[token] -= 1
+                return 503, {}, self.error(503, "The service is currently unavailable.")
             self.messages.append(message)
         name = f"projects/{self.project}/messages/{next(self._ids)}"
         return 200, {}, {"name": name}
@@ -250,8 +259,20 @@ class FcmServer(_Server):
         return 200, {}, {"access_token": access, "expires_in": 3599, "token_type": "Bearer"}
 
 
+#: JPush's documented limits (bytes of UTF-8 JSON) and codes.
+JPUSH_MAX_ANDROID = 4000
+JPUSH_MAX_IOS = 2000
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
 class JPushServer(_Server):
     """JPush ``POST /v3/push`` with HTTP Basic ``appKey:masterSecret``."""
+
+    #: Pushes allowed per one-minute window (the free tier's 600), then 429 / 2002.
+    rate_limit = 600
 
     def __init__(self, app_key: str = "7d431e42dfa6a6d693ac2d04", secret: str = "s3cr3t") -> None:
         super().__init__()
@@ -261,6 +282,7 @@ class JPushServer(_Server):
         self.tags: set[str] = {"news", "要闻"}
         self.pushes: list[dict[str, Any]] = []
         self._ids = itertools.count(1_828_256_757)
+        self._window: tuple[float, int] = (time.monotonic(), 0)
 
     def fail(
         self, status: int, code: int, message: str = "error", headers: dict[str, str] | None = None
@@ -269,7 +291,36 @@ class JPushServer(_Server):
             Scripted(status, headers or {}, {"error": {"code": code, "message": message}})
         )
 
+    def _rate(self) -> tuple[bool, dict[str, str]]:
+        """Count one call in the current window: whether it is allowed, and the headers."""
+        with self.lock:
+            start, used = self._window
+            now = time.monotonic()
+            if now - start >= 60:
+                start, used = now, 0
+            used += 1
+            self._window = (start, used)
+        reset = max(1, int(60 - (now - start)))
+        headers = {
+            "X-Rate-Limit-Limit": str(self.rate_limit),
+            "X-Rate-Limit-Remaining": str(max(self.rate_limit - used, 0)),
+            "X-Rate-Limit-Reset": str(reset),
+        }
+        return used <= self.rate_limit, headers
+
     def handle(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, extra, answer = self._answer(path, headers, body)
+        allowed, limits = (True, {}) if status == 401 else self._rate()
+        if not allowed:
+            return 429, limits, {"error": {"code": 2002, "message": "Rate limit exceeded"}}
+        if status == 200:
+            with self.lock:
+                self.pushes.append(answer.pop("_push"))
+        return status, {**limits, **extra}, answer
+
+    def _answer(
         self, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if path != "/v3/push":
@@ -288,6 +339,13 @@ class JPushServer(_Server):
             return 400, {}, {"error": {"code": 1002, "message": "Missing parameter"}}
         if "notification" not in push and "message" not in push:
             return 400, {}, {"error": {"code": 1003, "message": "notification or message"}}
+        notification = push.get("notification", {})
+        android = {"android": notification.get("android", {}), "message": push.get("message", {})}
+        if (
+            _size(android) > JPUSH_MAX_ANDROID
+            or _size({"ios": notification.get("ios", {})}) > JPUSH_MAX_IOS
+        ):
+            return 400, {}, {"error": {"code": 1005, "message": "Msg content too long"}}
         audience = push["audience"]
         if audience != "all":
             ids = [r for r in audience.get("registration_id", []) if r in self.registered]
@@ -298,7 +356,5 @@ class JPushServer(_Server):
                     {},
                     {"error": {"code": 1011, "message": "cannot find user by this audience"}},
                 )
-        with self.lock:
-            self.pushes.append(push)
         sendno = str(push.get("options", {}).get("sendno", 0))
-        return 200, {}, {"sendno": sendno, "msg_id": str(next(self._ids))}
+        return 200, {}, {"sendno": sendno, "msg_id": str(next(self._ids)), "_push": push}

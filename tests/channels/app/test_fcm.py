@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from distro.channels.app.push import Notification, RetryPolicy
+from distro.channels.app.push import Notification, ReachedInMemory, RetryPolicy
 from distro.channels.app.push.fcm import FcmProvider, targets
 from distro.errors import ChannelAuthError, ChannelRejected, ChannelUnavailable
 from tests.channels.app.conftest import Sleeps
@@ -184,3 +184,15 @@ def test_audience_parsing() -> None:
     ]
     with pytest.raises(ValueError, match="audience"):
         targets("device:x")
+
+
+def test_targets_already_reached_are_skipped(fcm_server: FcmServer, policy: RetryPolicy) -> None:
+    reached = ReachedInMemory()
+    push = provider(fcm_server, policy, audience="token:t1,token:t2", reached=reached)
+    fcm_server.unavailable["t2"] = 3
+    with pytest.raises(ChannelUnavailable):
+        push.send(NOTE)
+    assert reached.get(NOTE, "token:t1") is not None and reached.get(NOTE, "token:t2") is None
+    result = push.send(NOTE)
+    assert result.delivered == 2 and len(result.remote_ids) == 2
+    assert [m["token"] for m in fcm_server.messages] == ["t1", "t2"]

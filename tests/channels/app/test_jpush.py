@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+import requests
 
 from distro.channels.app.push import Notification, RetryPolicy
-from distro.channels.app.push.jpush import JPushProvider, audience_object, sendno
+from distro.channels.app.push.jpush import JPushProvider, audience_object, push_body, sendno
 from distro.errors import ChannelAuthError, ChannelRejected, ChannelUnavailable
 from tests.channels.app.conftest import Sleeps
 from tests.channels.app.servers import JPushServer
@@ -102,16 +101,51 @@ def test_bad_request_is_rejected(jpush_server: JPushServer, policy: RetryPolicy)
         provider(jpush_server, policy).send(NOTE)
 
 
-def test_oversized_push_is_refused_before_sending(
+def test_pushes_are_sized_per_platform_as_jpush_documents(
     jpush_server: JPushServer, policy: RetryPolicy
 ) -> None:
-    big = Notification(
-        article_id=NOTE.article_id, version=1, title="t", body="长" * 600, collapse_key="c"
-    )
-    assert len(json.dumps(big.body, ensure_ascii=False).encode()) < 4000  # but sent 3 times
-    with pytest.raises(ChannelRejected, match="4000"):
-        provider(jpush_server, policy).send(big)
-    assert jpush_server.requests == []
+    def note(chars: int) -> Notification:
+        return Notification(
+            article_id=NOTE.article_id, version=1, title="t", body="长" * chars, collapse_key="c"
+        )
+
+    # 1800 bytes of body, three times in the push (over 4000 in all): each platform's part is
+    # within its limit (Android 4000, the "ios" object 2000), so JPush takes it.
+    assert provider(jpush_server, policy).send(note(600)).delivered == 1
+    # 1950 bytes: the "ios" object passes 2000 with its extras; refused before sending.
+    with pytest.raises(ChannelRejected, match=r"\(iOS\): payload is \d+ bytes, the limit is 2000"):
+        provider(jpush_server, policy).send(note(650))
+    assert len(jpush_server.requests) == 1
+
+
+def test_the_contract_server_refuses_what_jpush_refuses(jpush_server: JPushServer) -> None:
+    body = push_body(NOTE, "all", apns_production=False)
+    body["notification"]["ios"]["extras"]["long"] = "长" * 700
+    auth = (jpush_server.app_key, jpush_server.secret)
+    answer = requests.post(jpush_server.url + "/v3/push", json=body, auth=auth, timeout=5)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, 1005)
+    assert answer.headers["X-Rate-Limit-Limit"] == "600"
+
+
+def test_the_rate_limit_is_enforced_per_minute(
+    jpush_server: JPushServer, policy: RetryPolicy, sleeps: Sleeps
+) -> None:
+    jpush_server.rate_limit = 1
+    push = provider(jpush_server, policy)
+    assert push.send(NOTE).delivered == 1
+    with pytest.raises(ChannelUnavailable, match="HTTP 429") as caught:
+        push.send(NOTE)
+    assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 60
+    assert sleeps.waits == []  # a wait longer than the policy's 10 s cap goes back to Airflow
+
+
+def test_account_codes_are_auth_errors(jpush_server: JPushServer, policy: RetryPolicy) -> None:
+    jpush_server.fail(403, 2004, "source ip is not in the white list")
+    with pytest.raises(ChannelAuthError, match="2004"):
+        provider(jpush_server, policy).send(NOTE)
+    jpush_server.fail(400, 1008, "app_key is invalid")
+    with pytest.raises(ChannelAuthError, match="1008"):
+        provider(jpush_server, policy).send(NOTE)
 
 
 def test_audience_object() -> None:

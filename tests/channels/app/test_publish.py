@@ -217,6 +217,28 @@ def test_unregistered_tokens_are_remembered(
     assert sends == ["live", "dead", "live"]
 
 
+def test_a_push_that_fails_part_way_resumes_with_the_tokens_not_reached(
+    tmp_path: Path, ledger: Ledger, fcm_server: FcmServer, fcm_conn: str
+) -> None:
+    provider = {"kind": "fcm", "conn_id": fcm_conn, "endpoint_url": fcm_server.url,
+                "audience": "token:t1,token:t2,token:t3"}  # fmt: skip
+    cfg = settings(tmp_path, providers=[provider])
+    article = ingest(ledger, make_article(urgency=1))
+    fcm_server.unavailable["t2"] = 2  # both attempts of the first run fail at t2
+    with pytest.raises(ChannelUnavailable):
+        publish(cfg, ledger, now=NOON, policy=quick())
+    assert deliveries(ledger, article.id)[(1, "push:fcm")].state is DeliveryState.PENDING
+    report = publish(cfg, ledger, now=NOON, policy=quick())
+    assert report.sent == 1
+    sends = [json.loads(body)["message"]["token"] for path, _h, body in fcm_server.requests
+             if path.endswith(":send")]  # fmt: skip
+    assert sends == ["t1", "t2", "t2", "t2", "t3"]  # t1 is not sent again on the rerun
+    assert [m["token"] for m in fcm_server.messages] == ["t1", "t2", "t3"]  # each phone once
+    sent = deliveries(ledger, article.id)[(1, "push:fcm")]
+    assert sent.detail["delivered"] == "3"
+    assert sent.remote_id is not None and sent.remote_id.count("messages/") == 3
+
+
 def test_quiet_hours_hold_rule_pushes(tmp_path: Path, ledger: Ledger) -> None:
     cfg = settings(tmp_path, quiet_hours=[23, 7])
     article = ingest(ledger, make_article(urgency=1))

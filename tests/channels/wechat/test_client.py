@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+import requests
 
 from distro.channels.wechat.client import WeChatClient, next_midnight, redact
 from distro.channels.wechat.cover import default_cover
@@ -18,6 +19,7 @@ from distro.errors import (
     ChannelUnavailable,
     QuotaExhausted,
 )
+from distro.net import MockReply, MockTransport
 from distro.store.ledger import Ledger
 from tests.channels.wechat.server import WeChatState
 
@@ -225,6 +227,32 @@ def test_every_call_has_a_timeout(ledger: Ledger, silent_port: int) -> None:
         "wx-app", "s3cret", ledger, base_url=f"http://127.0.0.1:{silent_port}/cgi-bin/",
         timeout=0.2,
     )  # fmt: skip
-    with pytest.raises(ChannelUnavailable, match="Timeout") as caught:
+    deadline = r"DeadlineExceeded: not done within 0\.2 s"
+    with pytest.raises(ChannelUnavailable, match=deadline) as caught:
         client.token()
     assert "s3cret" not in caught.value.message
+
+
+def test_token_and_secret_echoed_in_an_errmsg_are_masked(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = "TOKEN_issued.0123456789"
+    secret = "appsecret-0123456789"
+
+    def answer(request: requests.PreparedRequest) -> MockReply:
+        if (request.url or "").endswith("stable_token"):
+            return MockReply.of_json({"access_token": token, "expires_in": 7200})
+        echo = f"invalid ip, token {token} with secret {secret}, not in whitelist rid: 1-2-3"
+        return MockReply.of_json({"errcode": 40164, "errmsg": echo})
+
+    caplog.set_level(logging.DEBUG)
+    mock = MockTransport(answer)
+    client = WeChatClient("wx-app", secret, ledger, base_url="http://wx.test/cgi-bin/",
+                          transport=mock)  # fmt: skip
+    with pytest.raises(ChannelAuthError) as caught:
+        client.add_draft(draft_articles("thumb"))
+    message = caught.value.message
+    assert message.startswith("draft/add: errcode 40164: invalid ip, token *** with secret ***")
+    assert token not in message and secret not in message
+    assert f"access_token={token}" in (mock.requests[-1].url or "")  # it was sent, only masked
+    assert token not in caplog.text and secret not in caplog.text

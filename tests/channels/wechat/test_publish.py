@@ -6,6 +6,7 @@ import functools
 import json
 import struct
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,14 +16,16 @@ from typing import Any
 
 import pytest
 
+from distro import secrets
 from distro.channels.wechat import handle_event, outstanding, poll, probe, publish
 from distro.channels.wechat.client import WeChatClient
 from distro.config import Settings
-from distro.errors import ChannelUnavailable
+from distro.errors import ChannelUnavailable, SecretsUnavailable, is_transient
 from distro.models import Article, DeliveryState
 from distro.store.ledger import Ledger
 from tests.channels.wechat.conftest import article
 from tests.channels.wechat.server import WeChatState
+from tests.servers.hostile import HostileServer
 
 Enqueue = Callable[..., list[Article]]
 
@@ -345,6 +348,21 @@ def test_without_a_connection_it_runs_dry(
     assert publish(settings, ledger).outputs == [path]
 
 
+def test_a_failing_secrets_backend_is_not_a_dry_run(
+    settings: Settings, ledger: Ledger, enqueue: Enqueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def vault_down(conn_id: str) -> None:
+        raise SecretsUnavailable(f"connection {conn_id}: secrets backend failed (Vault)")
+
+    monkeypatch.setattr(secrets, "_resolvers", [vault_down])
+    enqueue(1)
+    with pytest.raises(SecretsUnavailable) as caught:
+        publish(settings, ledger)
+    assert is_transient(caught.value)  # Airflow retries the task
+    assert not (settings.state.outbox / "wechat").exists()  # and nothing ran dry
+    assert states(ledger) == {"pending": 1}
+
+
 def test_the_connection_comes_from_the_environment(
     settings: Settings, ledger: Ledger, api: WeChatState, enqueue: Enqueue, connection: None
 ) -> None:
@@ -413,6 +431,29 @@ def test_body_images_are_uploaded_once_and_rewritten(
     assert api.filtered_images == []  # nothing left for WeChat to filter
     assert any("missing.jpg not fetched" in m for m in report.messages)
     assert any("note.txt is neither JPEG nor PNG" in m for m in report.messages)
+
+
+def test_a_trickling_image_host_costs_at_most_the_deadline(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    api: WeChatState,
+    enqueue: Enqueue,
+    hostile_server: HostileServer,
+) -> None:
+    limits = settings.config.limits.model_copy(update={"http_timeout_seconds": 1.0})
+    settings = Settings(settings.config.model_copy(update={"limits": limits}), settings.state)
+    body = f'<p>现场</p><img src="{hostile_server.base_url}/trickle">'
+    enqueue(article(1, paragraphs=[], body_html=body))
+    start = time.monotonic()
+    report = publish(settings, ledger, client=client)
+    assert time.monotonic() - start < 3.0  # was: read 1 byte/s for as long as the body lasted
+    [note] = [m for m in report.messages if "/trickle" in m]
+    assert note == (
+        f"image {hostile_server.base_url}/trickle not fetched "
+        "(DeadlineExceeded: not done within 1 s): dropped"
+    )
+    assert len(api.ok_calls("draft/add")) == 1  # the article went out without the image
 
 
 def test_probe_for_a_deferrable_wait(

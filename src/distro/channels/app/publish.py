@@ -14,12 +14,15 @@ Ledger bookkeeping (channel ``app``):
   write is idempotent, is simply redone).
 - key/value ``app:push:choice:<id>:<version>`` = ``notify`` | ``silent``: the editor's choice
   (``record_choice``); ``app:push:dropped:<provider>:<token>``: device tokens a provider
-  reported unregistered, never sent to again.
+  reported unregistered, never sent to again; ``app:push:reached:<provider>:<id>:v<version>:
+  <target hash>``: the targets (device tokens, topics) one push already reached, so a retry
+  after a failure part-way sends only to the rest (kept for ``REACHED_DAYS``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -59,7 +62,29 @@ OWNED_PREFIXES = ("feed", "sections/", "sections.json", "articles/")
 TITLE_CHARS = 64
 BODY_CHARS = 120
 
+REACHED_DAYS = 7
+
 ProviderFactory = Callable[[str], PushProvider]
+
+
+class LedgerReached:
+    """The targets each push reached, in the ledger's key/value store (one provider)."""
+
+    def __init__(self, ledger: Ledger, provider: str) -> None:
+        self.ledger = ledger
+        self.provider = provider
+
+    def _key(self, notification: Notification, target: str) -> str:
+        digest = hashlib.sha256(target.encode("utf-8")).hexdigest()[:24]
+        article = f"{notification.article_id}:v{notification.version}"
+        return f"app:push:reached:{self.provider}:{article}:{digest}"
+
+    def get(self, notification: Notification, target: str) -> str | None:
+        return self.ledger.get_value(self._key(notification, target))
+
+    def put(self, notification: Notification, target: str, remote_id: str) -> None:
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=REACHED_DAYS)
+        self.ledger.set_value(self._key(notification, target), remote_id, expires_at=expires)
 
 
 def record_choice(ledger: Ledger, article_id: str, version: int, choice: rules.Choice) -> None:
@@ -198,6 +223,8 @@ class _Providers:
                 is_dropped=lambda token: (
                     self.ledger.get_value(dropped_key(name, token)) is not None
                 ),
+                reached=LedgerReached(self.ledger, name),
+                timeout=self.settings.config.limits.http_timeout_seconds,
             )
         self.opened[name] = provider
         return provider

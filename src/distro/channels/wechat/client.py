@@ -1,22 +1,25 @@
-"""The WeChat Official Account API over requests: shared stable token, quotas, error mapping.
+"""The WeChat Official Account API over ``distro.net``: shared stable token, quotas, error mapping.
 
 Errors arrive as HTTP 200 with ``{"errcode": N, "errmsg": "... rid: ..."}``; this client branches on
 ``errcode`` only and turns it into distro's error tree. Tokens and the AppSecret never reach a log
-line or an error message: URLs are redacted and urllib3's debug log is filtered.
+line or an error message: the HTTP layer masks them by name and by value (an errmsg that echoes
+the token back is masked too).
+
+Only "system busy" (-1) is retried here, through the one retry policy: WeChat answered that it did
+nothing. Transport errors are not retried in the call (a ``draft/add`` that timed out may have
+been done); they go up as transient and the publisher reconciles before trying again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-import requests
+from requests.adapters import BaseAdapter
 
 from distro.errors import (
     ChannelAuthError,
@@ -25,6 +28,8 @@ from distro.errors import (
     ChannelUnavailable,
     QuotaExhausted,
 )
+from distro.net import ONCE, Errors, HttpClient, Limits, RetryPolicy
+from distro.net.redaction import PROCESS
 
 log = logging.getLogger(__name__)
 
@@ -74,29 +79,17 @@ DAILY_QUOTAS: dict[str, int] = {
 #: Seconds a token is treated as expired before WeChat says so (it renews in the last 5 min).
 TOKEN_MARGIN = 60.0
 
-_SECRET_PARAMS = re.compile(r"(access_token|secret|appsecret)=[^&\s\"']+", re.IGNORECASE)
+#: WeChat answers 4xx only for a wrong URL or method: terminal, but not the item's fault.
+ERRORS = Errors(ChannelUnavailable, ChannelError)
+
+
+class SystemBusy(ChannelUnavailable):
+    """errcode -1: WeChat did nothing and asks to try again shortly."""
 
 
 def redact(text: str) -> str:
-    """``text`` with any access token or secret in a URL or form replaced by ``***``."""
-    return _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}=***", text)
-
-
-class _RedactingFilter(logging.Filter):
-    """Scrubs tokens from urllib3's debug lines (they print the full request URL)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
-        record.msg = redact(str(record.msg))
-        return True
-
-
-_FILTER = _RedactingFilter()
-for _name in ("urllib3.connectionpool", "requests"):
-    if _FILTER not in logging.getLogger(_name).filters:
-        logging.getLogger(_name).addFilter(_FILTER)
+    """``text`` with any access token or secret (by name or known value) replaced by ``***``."""
+    return PROCESS(text)
 
 
 class KeyValue(Protocol):
@@ -141,7 +134,7 @@ class WeChatClient:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         quotas: Mapping[str, int] | None = None,
-        session: requests.Session | None = None,
+        transport: BaseAdapter | None = None,
         user_agent: str = "distro",
     ) -> None:
         self.appid = appid
@@ -149,13 +142,21 @@ class WeChatClient:
         self.store = store
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/") + "/"
         self.timeout = timeout
-        self.busy_retries = busy_retries
         self.backoff = backoff
-        self.sleep = sleep
         self.now = now
         self.quotas = dict(DAILY_QUOTAS if quotas is None else quotas)
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = user_agent
+        # Busy answers: backoff doubling from `backoff`; a wait over 30 s goes back to Airflow.
+        self.busy = RetryPolicy(
+            attempts=busy_retries + 1, base_delay=backoff, sleep=sleep, retry_on=(SystemBusy,)
+        )
+        self.http = HttpClient(
+            limits=Limits(deadline=timeout, connect_timeout=min(10.0, timeout)),
+            retry=ONCE,
+            errors=ERRORS,
+            user_agent=user_agent,
+            secrets=[secret],
+            transport=transport,
+        )
 
     def __repr__(self) -> str:
         return f"WeChatClient(appid={self.appid!r}, base_url={self.base_url!r})"
@@ -169,7 +170,10 @@ class WeChatClient:
     def token(self) -> str:
         """The shared access token: from the store while valid, else from ``stable_token``."""
         cached = self.store.get_value(self._token_key)
-        return cached if cached else self._fetch_token(force=False)
+        if cached:
+            self.http.add_secret(cached)
+            return cached
+        return self._fetch_token(force=False)
 
     def _fetch_token(self, *, force: bool) -> str:
         body: dict[str, Any] = {
@@ -179,20 +183,19 @@ class WeChatClient:
         }
         if force:
             body["force_refresh"] = True
-        busy = 0
-        while True:
+
+        def once() -> dict[str, Any]:
             data = self._send("POST", "stable_token", json_body=body, token=None)
             code = errcode_of(data)
-            if code == BUSY and busy < self.busy_retries:
-                self.sleep(self.backoff * (2**busy))
-                busy += 1
-                continue
             if code:
                 raise self._error(code, data, "stable_token")
-            break
+            return data
+
+        data = self.busy.run(once)
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise ChannelUnavailable("stable_token: answer without an access_token")
+        self.http.add_secret(token)
         expires_in = float(data.get("expires_in") or 0)
         # Short-lived answers are still usable once; never cache past WeChat's own expiry.
         margin = min(TOKEN_MARGIN, expires_in / 2)
@@ -262,31 +265,11 @@ class WeChatClient:
         query = dict(params or {})
         if token is not None:
             query["access_token"] = token
-        data: bytes | None = None
-        headers: dict[str, str] = {}
-        if json_body is not None:
-            # Real characters, not \uXXXX escapes: WeChat stores escapes literally.
-            data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
+        reply = self.http.request(
+            method, self.base_url + api, params=query, json=json_body, files=files
+        )
         try:
-            response = self.session.request(
-                method,
-                self.base_url + api,
-                params=query,
-                data=data,
-                files=files,
-                headers=headers,
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            # `from None`: the cause's message holds the full URL with the token in it.
-            raise ChannelUnavailable(f"{api}: {type(exc).__name__}: {redact(str(exc))}") from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ChannelUnavailable(f"{api}: HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise ChannelError(f"{api}: HTTP {response.status_code}")
-        try:
-            answer = response.json()
+            answer = reply.json()
         except ValueError:
             raise ChannelUnavailable(f"{api}: answer is not JSON") from None
         if not isinstance(answer, dict):
@@ -294,10 +277,10 @@ class WeChatClient:
         return answer
 
     def _error(self, code: int, data: Mapping[str, Any], api: str) -> ChannelError:
-        message = f"{api}: errcode {code}: {redact(str(data.get('errmsg', '')))}"
+        message = f"{api}: errcode {code}: {self.http.redact(str(data.get('errmsg', '')))}"
         err: ChannelError
         if code == BUSY:
-            err = ChannelUnavailable(message, retry_after=self.backoff)
+            err = SystemBusy(message)  # the busy policy's backoff decides the wait
         elif code == PER_MINUTE_LIMIT:
             err = ChannelUnavailable(message, retry_after=60.0)
         elif code == DAILY_LIMIT:
@@ -327,25 +310,27 @@ class WeChatClient:
         """Call ``api`` (e.g. ``draft/add``) with the token; retry busy and stale-token answers."""
         token = self.token()
         refreshed = False
-        busy = 0
-        while True:
-            self._spend(api)
-            data = self._send(method, api, json_body=body, params=params, files=files, token=token)
-            code = errcode_of(data)
-            if code == 0:
-                return data
-            if code in TOKEN_ERRORS and not refreshed:
-                log.info("wechat %s: token refused (errcode %s), refreshing once", api, code)
-                token = self._refresh(token)
-                refreshed = True
-                continue
-            if code == BUSY and busy < self.busy_retries:
-                delay = self.backoff * (2**busy)
-                busy += 1
-                log.warning("wechat %s: system busy, retry %s in %.2fs", api, busy, delay)
-                self.sleep(delay)
-                continue
-            raise self._error(code, data, api)
+
+        def once() -> dict[str, Any]:
+            nonlocal token, refreshed
+            while True:
+                self._spend(api)
+                data = self._send(
+                    method, api, json_body=body, params=params, files=files, token=token
+                )
+                code = errcode_of(data)
+                if code == 0:
+                    return data
+                if code in TOKEN_ERRORS and not refreshed:
+                    log.info("wechat %s: token refused (errcode %s), refreshing once", api, code)
+                    token = self._refresh(token)
+                    refreshed = True
+                    continue
+                if code == BUSY:
+                    log.warning("wechat %s: system busy, backing off", api)
+                raise self._error(code, data, api)
+
+        return self.busy.run(once)
 
     # -- the calls distro makes ------------------------------------------------------------
 

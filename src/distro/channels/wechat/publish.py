@@ -28,7 +28,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import requests
 from defusedxml import ElementTree  # type: ignore[import-untyped]  # ships no stubs
 
 from distro import secrets
@@ -44,6 +43,8 @@ from distro.errors import (
     QuotaExhausted,
 )
 from distro.models import DeliveryState
+from distro.net import CHANNEL as HTTP_ERRORS
+from distro.net import HttpClient, Limits, RetryPolicy
 
 if TYPE_CHECKING:
     from distro.config import Settings
@@ -60,10 +61,19 @@ CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_
 
 
 def client_for(settings: Settings, ledger: Ledger) -> WeChatClient | None:
-    """A client from the Airflow Connection (login = AppID, password = AppSecret), or None."""
+    """A client from the Airflow Connection (login = AppID, password = AppSecret), or None.
+
+    None only when the connection truly does not exist; a failing secrets backend raises
+    ``SecretsUnavailable`` (transient) instead of turning the run into a silent dry run.
+    """
     cfg = settings.config.channels.wechat
     conn = secrets.connection(cfg.conn_id)
     if conn is None:
+        log.warning(
+            "wechat: no connection %r in any secrets backend: dry run, nothing is sent to "
+            "WeChat (the requests go to the outbox)",
+            cfg.conn_id,
+        )
         return None
     if not conn.login or not conn.password:
         raise ConfigError(
@@ -99,6 +109,27 @@ class Publisher:
         self.client = client
         self.cfg = settings.config.channels.wechat
         self.report = PublishReport(channel=CHANNEL)
+        self._images: HttpClient | None = None
+
+    def _image_client(self) -> HttpClient:
+        """Article images come from anywhere: one client, the config's deadline, a 1 MB cap."""
+        if self._images is None:
+            limits = self.settings.config.limits
+            self._images = HttpClient(
+                # An image costs the edition at most the timeout, retries included.
+                limits=Limits.of(
+                    limits, max_bytes=MAX_IMAGE_BYTES, budget=limits.http_timeout_seconds
+                ),
+                retry=RetryPolicy(attempts=2, base_delay=0.5),
+                errors=HTTP_ERRORS,
+                user_agent=limits.user_agent,
+            )
+        return self._images
+
+    def close(self) -> None:
+        if self._images is not None:
+            self._images.close()
+            self._images = None
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -161,23 +192,14 @@ class Publisher:
     def _fetch_image(self, src: str) -> tuple[bytes, str] | None:
         if not src.startswith(("http://", "https://")):
             return None
-        limits = self.settings.config.limits
+        images = self._image_client()
         try:
-            with requests.get(
-                src,
-                timeout=limits.http_timeout_seconds,
-                stream=True,
-                headers={"User-Agent": limits.user_agent},
-            ) as response:
-                response.raise_for_status()
-                data = b""
-                for piece in response.iter_content(64 * 1024):
-                    data += piece
-                    if len(data) > MAX_IMAGE_BYTES:
-                        self._note(f"image {src} is over 1 MB: dropped")
-                        return None
-        except requests.RequestException as exc:
-            self._note(f"image {src} not fetched ({type(exc).__name__}): dropped")
+            data = images.get(src).body
+        except ChannelError as exc:
+            # Dropped, not fatal: the article goes out without this image.
+            shown = images.redact(src)
+            why = exc.message.removeprefix(f"GET {shown}: ")
+            self._note(f"image {shown} not fetched ({why}): dropped")
             return None
         if data.startswith(b"\xff\xd8\xff"):
             return data, "image/jpeg"
@@ -402,6 +424,12 @@ class Publisher:
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> PublishReport:
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self) -> PublishReport:
         planned = plan(self.ledger, self.ledger.pending(CHANNEL), self.cfg.edition_size)
         for note in planned.notes:
             self._note(note)

@@ -22,12 +22,14 @@ from distro.channels.app.push.notification import (
     Notification,
     PushProvider,
     PushResult,
+    Reached,
+    ReachedInMemory,
     check_size,
 )
 from distro.channels.app.push.outbox import OutboxProvider
-from distro.channels.app.push.policy import RetryPolicy, retry_after
 from distro.config import PushProviderConfig
 from distro.errors import ConfigError
+from distro.net import RetryPolicy, retry_after
 from distro.secrets import Connection, connection
 
 __all__ = [
@@ -35,6 +37,8 @@ __all__ = [
     "OutboxProvider",
     "PushProvider",
     "PushResult",
+    "Reached",
+    "ReachedInMemory",
     "RetryPolicy",
     "check_size",
     "open_provider",
@@ -86,8 +90,10 @@ def open_provider(
     *,
     policy: RetryPolicy | None = None,
     is_dropped: Callable[[str], bool] | None = None,
+    reached: Reached | None = None,
+    timeout: float = 20.0,
 ) -> PushProvider:
-    """The adapter for one configured provider."""
+    """The adapter for one configured provider; ``timeout`` is the deadline of each call."""
     name = provider_name(cfg)
     try:
         if cfg.kind == "fcm":
@@ -102,7 +108,9 @@ def open_provider(
                 project_id=conn.extra.get("project_id"),
                 endpoint_url=cfg.endpoint_url or conn.extra.get("endpoint_url"),
                 policy=policy,
+                timeout=timeout,
                 is_dropped=is_dropped,
+                reached=reached,
             )
         if cfg.kind == "jpush":
             from distro.channels.app.push.jpush import JPushProvider
@@ -122,6 +130,7 @@ def open_provider(
                 endpoint_url=cfg.endpoint_url or first.base_url,
                 apns_production=_flag(first.extra.get("apns_production"), True),
                 policy=policy,
+                timeout=timeout,
             )
         from distro.channels.app.push.sns import SnsProvider
 
@@ -135,6 +144,7 @@ def open_provider(
                 region=extra.get("region_name"),
                 access_key=conn.login if conn else None,
                 secret_key=conn.password if conn else None,
+                timeout=timeout,
             )()
 
         return SnsProvider(make_client, audience=cfg.audience, name=name, policy=policy)

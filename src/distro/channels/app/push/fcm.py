@@ -1,26 +1,36 @@
-"""FCM HTTP v1: service-account OAuth2 through google-auth, one message per target."""
+"""FCM HTTP v1 over ``distro.net``: service-account OAuth2 (google-auth), one message per target.
+
+Each target (topic, condition or device token) is a separate send, and each one reached is
+recorded (``Reached``) as soon as FCM accepts it: when a later target fails and the delivery is
+retried, only the targets not yet reached are sent again, so no phone gets the push twice.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
 import google.auth.exceptions
-import requests
-from google.auth.transport.requests import Request
+import google.auth.transport
 from google.oauth2 import service_account
+from requests.adapters import BaseAdapter
 
-from distro.channels.app.push.notification import Notification, PushResult, check_size
-from distro.channels.app.push.policy import RetryPolicy, retry_after
+from distro.channels.app.push.notification import (
+    Notification,
+    PushResult,
+    Reached,
+    check_size,
+)
 from distro.errors import ChannelAuthError, ChannelRejected, ChannelUnavailable
+from distro.net import CHANNEL, ONCE, HttpClient, Limits, Reply, RetryPolicy
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 DEFAULT_ENDPOINT = "https://fcm.googleapis.com/"
 #: FCM's documented limit for a message's notification and data payload.
 MAX_PAYLOAD = 4096
 TTL_SECONDS = 86_400
+#: Statuses this adapter reads itself: 401 refreshes the token, 404 drops a device token.
+HANDLED = frozenset({400, 401, 403, 404})
 
 
 def targets(audience: str) -> list[tuple[str, str]]:
@@ -59,16 +69,55 @@ def message(notification: Notification) -> dict[str, Any]:
     }
 
 
-def error_code(response: requests.Response) -> str:
+def error_code(reply: Reply) -> str:
     """``details[].errorCode`` (FcmError) if present, else ``error.status``, else the HTTP code."""
     try:
-        error = response.json().get("error", {})
-    except ValueError:
-        return str(response.status_code)
+        error = reply.json().get("error", {})
+    except (ValueError, AttributeError):
+        return str(reply.status)
     for detail in error.get("details", []) or []:
         if isinstance(detail, dict) and detail.get("errorCode"):
             return str(detail["errorCode"])
-    return str(error.get("status") or response.status_code)
+    return str(error.get("status") or reply.status)
+
+
+class _AuthResponse(google.auth.transport.Response):
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+    @property
+    def status(self) -> int:
+        return self.reply.status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.reply.headers
+
+    @property
+    def data(self) -> bytes:
+        return self.reply.body
+
+
+class _AuthRequest(google.auth.transport.Request):
+    """google-auth's token requests over the same HTTP layer: the deadline and redaction apply."""
+
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> _AuthResponse:
+        # google-auth reads the status itself (and retries 5xx its own way): hand every one back.
+        reply = self.http.request(
+            method, url, data=body, headers=headers, handled=range(400, 600), retry=ONCE
+        )
+        return _AuthResponse(reply)
 
 
 class FcmProvider:
@@ -82,10 +131,11 @@ class FcmProvider:
         name: str = "fcm",
         project_id: str | None = None,
         endpoint_url: str | None = None,
-        session: requests.Session | None = None,
+        transport: BaseAdapter | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = 20.0,
         is_dropped: Callable[[str], bool] | None = None,
+        reached: Reached | None = None,
     ) -> None:
         self.name = name
         self.audience = audience
@@ -101,21 +151,31 @@ class FcmProvider:
             raise ChannelAuthError(f"{name}: no project_id in the service account or config")
         base = (endpoint_url or DEFAULT_ENDPOINT).rstrip("/")
         self.url = f"{base}/v1/projects/{project}/messages:send"
-        self.session = session or requests.Session()
-        self.policy = policy or RetryPolicy()
-        self.timeout = timeout
+        self.http = HttpClient(
+            limits=Limits(deadline=timeout, connect_timeout=min(10.0, timeout)),
+            retry=policy or RetryPolicy(),
+            errors=CHANNEL,
+            name=name,
+            secrets=[str(service_account_info.get("private_key") or "")],
+            transport=transport,
+        )
         self.is_dropped = is_dropped or (lambda _token: False)
+        # None: nothing kept (each send goes to every target); the app publisher keeps them.
+        self.reached = reached
 
     def refresh(self) -> None:
         """Fetch a new access token from the service account's token URI."""
         try:
-            self.credentials.refresh(Request(self.session))
+            self.credentials.refresh(_AuthRequest(self.http))
         except google.auth.exceptions.RefreshError as exc:
+            text = self.http.redact(str(exc))
             if getattr(exc, "retryable", False):
-                raise ChannelUnavailable(f"{self.name}: token endpoint busy: {exc}") from exc
-            raise ChannelAuthError(f"{self.name}: token refused: {exc}") from exc
+                raise ChannelUnavailable(f"{self.name}: token endpoint busy: {text}") from None
+            raise ChannelAuthError(f"{self.name}: token refused: {text}") from None
         except google.auth.exceptions.TransportError as exc:
-            raise ChannelUnavailable(f"{self.name}: token endpoint unreachable: {exc}") from exc
+            text = self.http.redact(str(exc))
+            raise ChannelUnavailable(f"{self.name}: token endpoint unreachable: {text}") from None
+        self.http.add_secret(self.credentials.token)
 
     def send(self, notification: Notification) -> PushResult:
         body = message(notification)
@@ -124,45 +184,46 @@ class FcmProvider:
         for kind, value in self.targets:
             if kind == "token" and self.is_dropped(value):
                 continue
-            name = self.policy.run(partial(self._post, {**body, kind: value}))
+            target = f"{kind}:{value}"
+            name = self.reached.get(notification, target) if self.reached else None
             if name is None:
-                result.dropped.append(value)
-            else:
-                result.remote_ids.append(name)
-                result.delivered += 1
+                name = self._post({**body, kind: value})
+                if name is None:
+                    result.dropped.append(value)
+                    continue
+                if self.reached is not None:
+                    # Kept before the next target: a failure there must not resend this one.
+                    self.reached.put(notification, target, name)
+            result.remote_ids.append(name)
+            result.delivered += 1
         return result
 
     def _post(self, msg: dict[str, Any]) -> str | None:
-        """One send; the message name, or None when the token is no longer registered."""
+        """One send (retried by the policy); the message name, or None when the token is gone."""
         if not self.credentials.valid:
             self.refresh()
-        response = self._request(msg)
-        if response.status_code == 401:
+        reply = self._request(msg)
+        if reply.status == 401:
             self.refresh()  # the token expired or was revoked early: one fresh try only
-            response = self._request(msg)
-            if response.status_code == 401:
+            reply = self._request(msg)
+            if reply.status == 401:
                 raise ChannelAuthError(f"{self.name}: 401 even with a fresh access token")
-        status = response.status_code
+        status = reply.status
         if status == 200:
-            return str(response.json().get("name", ""))
-        code = error_code(response)
+            try:
+                return str(reply.json().get("name", ""))
+            except (ValueError, AttributeError):
+                raise ChannelUnavailable(f"{self.name}: answer is not JSON") from None
+        code = error_code(reply)
         if status == 404 or code in ("UNREGISTERED", "SENDER_ID_MISMATCH"):
             if "token" in msg:
                 return None
             raise ChannelRejected(f"{self.name}: {code} for {self.audience}")
-        if status in (429, 500, 502, 503, 504):
-            raise ChannelUnavailable(
-                f"{self.name}: HTTP {status} {code}", retry_after=retry_after(response.headers)
-            )
         if status == 403:
             raise ChannelAuthError(f"{self.name}: HTTP 403 {code}")
-        raise ChannelRejected(f"{self.name}: HTTP {status} {code}: {response.text[:300]}")
+        raise ChannelRejected(f"{self.name}: HTTP {status} {code}: {reply.excerpt(300)}")
 
-    def _request(self, msg: dict[str, Any]) -> requests.Response:
-        headers = {"Content-Type": "application/json; charset=utf-8"}
+    def _request(self, msg: dict[str, Any]) -> Reply:
+        headers: dict[str, str] = {}
         self.credentials.apply(headers)
-        data = json.dumps({"message": msg}, ensure_ascii=False).encode("utf-8")
-        try:
-            return self.session.post(self.url, data=data, headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ChannelUnavailable(f"{self.name}: {exc}") from exc
+        return self.http.post(self.url, json={"message": msg}, headers=headers, handled=HANDLED)

@@ -55,6 +55,29 @@ class PushResult:
         return ",".join(self.remote_ids)[:500] or None
 
 
+class Reached(Protocol):
+    """The targets one notification already reached, kept across runs: a retry skips them."""
+
+    def get(self, notification: Notification, target: str) -> str | None:
+        """The remote id of the earlier send to ``target``, or None."""
+        ...
+
+    def put(self, notification: Notification, target: str, remote_id: str) -> None: ...
+
+
+class ReachedInMemory:
+    """``Reached`` for one process (tests, and providers opened without a ledger)."""
+
+    def __init__(self) -> None:
+        self._sent: dict[tuple[str, int, str], str] = {}
+
+    def get(self, notification: Notification, target: str) -> str | None:
+        return self._sent.get((notification.article_id, notification.version, target))
+
+    def put(self, notification: Notification, target: str, remote_id: str) -> None:
+        self._sent[(notification.article_id, notification.version, target)] = remote_id
+
+
 class PushProvider(Protocol):
     """A push service: sends one notification to its configured audience."""
 

@@ -15,8 +15,8 @@ from botocore.config import Config as BotoConfig
 from distro.channels.app.push.fcm import MAX_PAYLOAD as FCM_MAX_PAYLOAD
 from distro.channels.app.push.fcm import message as fcm_message
 from distro.channels.app.push.notification import Notification, PushResult, check_size
-from distro.channels.app.push.policy import RetryPolicy
 from distro.errors import ChannelAuthError, ChannelRejected, ChannelUnavailable
+from distro.net import RetryPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -38,8 +38,13 @@ def client_factory(
     region: str | None = None,
     access_key: str | None = None,
     secret_key: str | None = None,
+    timeout: float = 20.0,
 ) -> ClientFactory:
-    """A function that makes a fresh SNS client (called again after an auth failure)."""
+    """A function that makes a fresh SNS client (called again after an auth failure).
+
+    boto3 stays boto3 (it signs and parses SNS), but with the same timeouts as every other call
+    and no retries of its own: the one retry policy decides.
+    """
 
     def make() -> SNSClient:
         return boto3.client(
@@ -49,7 +54,11 @@ def client_factory(
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
             # our policy does the retrying, honouring the service's hints
-            config=BotoConfig(retries={"mode": "standard", "total_max_attempts": 1}),
+            config=BotoConfig(
+                connect_timeout=min(10.0, timeout),
+                read_timeout=timeout,
+                retries={"mode": "standard", "total_max_attempts": 1},
+            ),
         )
 
     return make

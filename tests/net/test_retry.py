@@ -1,4 +1,4 @@
-"""Retry policy: Retry-After in both forms, bounded attempts, long hints raised not slept."""
+"""The one retry policy and Retry-After parser: both forms, bounded attempts, long hints raised."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from distro.channels.app.push.policy import RetryPolicy, retry_after
 from distro.errors import ChannelRejected, ChannelUnavailable
-from tests.channels.app.conftest import Sleeps
+from distro.net import Deadline, RetryPolicy, retry_after
+from tests.net.conftest import Sleeps
 
 NOW = dt.datetime(2021, 7, 5, 4, 0, tzinfo=dt.UTC)
 
@@ -60,3 +60,30 @@ def test_exhausted_retries_carry_a_retry_after(sleeps: Sleeps) -> None:
         policy.run(down)
     assert sleeps.waits == [0.25]
     assert caught.value.retry_after == 0.5
+
+
+def test_a_wait_past_the_deadline_is_raised_not_slept() -> None:
+    clock = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    policy = RetryPolicy(attempts=5, base_delay=1.0, max_delay=30.0, sleep=sleep)
+    deadline = Deadline(2.5, clock=lambda: clock[0])
+
+    def down() -> None:
+        clock[0] += 0.5  # each attempt takes half a second
+        raise ChannelUnavailable("down")
+
+    with pytest.raises(ChannelUnavailable) as caught:
+        policy.run(down, deadline=deadline)
+    assert waits == [1.0]  # at 2.0 s, the next wait (2 s) would pass the 2.5 s deadline
+    assert caught.value.retry_after == 2.0
+
+
+def test_retry_after_that_is_garbage_or_a_bad_date() -> None:
+    assert retry_after({"Retry-After": "Mon, 99 Foo 2021 04:00:30 GMT"}) is None
+    assert retry_after({"Retry-After": " 12 "}) == 12.0
+    assert retry_after({"Retry-After": "-3"}) is None
