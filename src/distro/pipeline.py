@@ -361,6 +361,12 @@ def retry(settings: Settings, ledger: Ledger, entry_id: str) -> SourceReport:
             filename=headers.pop(FILENAME_HEADER, None),
             sidecar=archive.get(sidecar_sha) if sidecar_sha else None,
         )
+    elif entry.raw_ref.startswith("file:"):
+        # Refused at the claim (a link, a bad name): its bytes were never read; fix and drop
+        # the file into the inbox again (it waits in <inbox>/.refused/).
+        return SourceReport(
+            entry.raw_ref, "quarantined", reason=f"refused at the claim: {entry.reason}"
+        )
     else:
         with Transport(settings.config.limits) as http:
             item = FeedSource(entry.raw_ref, transport=http).fetch(ledger)
