@@ -97,8 +97,10 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     # The run's own state is written after its task ends, which can trail the delivery.
     state = wait_for(
         "the republish run to finish",
-        lambda: (found := client.dag_run("republish", run_id)["state"]) in ("success", "failed")
-        and found,
+        lambda: (
+            (found := client.dag_run("republish", run_id)["state"]) in ("success", "failed")
+            and found
+        ),
         30,
     )
     assert state == "success"
@@ -106,7 +108,6 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     with Ledger.open(settings) as ledger:
         others = {d.channel for d in ledger.deliveries(article_id=article_id) if d.version == 2}
     assert others == {"web"}
-
 
 
 def test_the_stack_restarts_on_the_same_state(
