@@ -118,3 +118,48 @@ def test_feed_entries_without_guid_link_or_date_are_told_apart_by_text() -> None
     [tomorrow] = parse_feed(feed("明天雨"), origin="https://example.org/f.xml").articles
     [again] = parse_feed(feed("今天晴"), origin="https://example.org/f.xml").articles
     assert today.id != tomorrow.id and today.id == again.id
+
+
+def test_a_ledger_written_before_the_rules_still_publishes(settings: Settings) -> None:
+    """Rows stored before validation existed (`..` or 100-character sections, a control
+    character in the text) are read leniently and rendered under safe, bounded keys."""
+    from sqlalchemy import update
+
+    from distro.models import STORED, Article
+    from distro.store import tables
+
+    base = {
+        "headline": "旧账本里的稿件",
+        "paragraphs": ["本报讯 正文。"],
+        "issue_date": "2021-07-05",
+        "published_at": "2021-07-05T00:00:00+08:00",
+        "provenance": {
+            "origin": "file:///old.txt",
+            "sha256": "0" * 64,
+            "received_at": "2021-07-05T00:00:00+00:00",
+        },
+    }
+    with Ledger.open(settings) as ledger:
+        for n, section in enumerate(["..", "长" * 100, ".", "a/../../b"]):
+            old = Article.model_validate(
+                {**base, "id": f"a-old{n:05}", "section": section}, context={STORED: True}
+            )
+            ledger.put(old, channels.targets(settings))
+        doc = ledger.get("a-old00000")
+        assert doc is not None
+        poisoned = doc.model_dump_json().replace("正文", "正\\u0001文")
+        with ledger.engine.begin() as conn:
+            row = tables.articles.c
+            conn.execute(
+                update(tables.articles).where(row.id == "a-old00000").values(document=poisoned)
+            )
+        for name in channels.enabled(settings):
+            published = channels.publish(name, settings, ledger)
+            assert (published.failed, published.quarantined) == (0, 0), (name, published.messages)
+        assert ledger.pending("web") == [] and ledger.pending("app") == []
+    for root in (settings.state.site, settings.state.app):
+        for path in root.rglob("*"):
+            assert len(path.name.encode()) <= 255 and path.name not in {".", ".."}
+            assert path.resolve().is_relative_to(root.resolve())
+            if path.is_file():
+                assert not CONTROL.search(path.read_bytes().decode("utf-8")), path

@@ -158,11 +158,17 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
             report.skipped += len(mine)
         elif is_page(article):
             story = Story(article, version_time(article, mine, when))
+            try:
+                page = render_article(story, site, sections=catalog.sections)
+            except Exception as exc:  # one article that cannot render must not stop the site
+                reason = f"cannot render {article_id}: {type(exc).__name__}: {str(exc)[:300]}"
+                for d in mine:
+                    ledger.mark_quarantined(d, reason)
+                    report.quarantined += 1
+                continue
             touched |= catalog.drop(article_id, sections - {article.section or ""})
             touched |= catalog.add(story)
-            files.append(
-                make_file(key, render_article(story, site, sections=catalog.sections), tier=PAGE)
-            )
+            files.append(make_file(key, page, tier=PAGE))
             outcome = "page"
         else:
             touched |= catalog.drop(article_id, sections)
