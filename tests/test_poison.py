@@ -66,7 +66,7 @@ def test_bad_items_are_quarantined_and_the_rest_is_published(
         stages = {e.stage for e in entries}
         assert {"claim", "parse", "validate"} <= stages
         reasons = " | ".join(e.reason for e in entries)
-        for expected in ("outside 1900-2100", "section", "at most 64", "longer than 16",
+        for expected in ("outside 1900-2100", "section", "longer than 64", "longer than 16",
                          "not a JSON sidecar", "symbolic link", "not taken", "bytes"):  # fmt: skip
             assert expected in reasons, expected
         stored = ledger.articles()
