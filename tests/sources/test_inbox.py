@@ -72,7 +72,7 @@ def test_settle_time_and_sidecar(tmp_path: Path) -> None:
         [item] = InboxSource(inbox, settle_seconds=600).items(ledger)
         assert item.sidecar == b'{"page": "2"}'
         [slot] = (inbox / ".claimed").iterdir()
-        assert sorted(p.name for p in slot.iterdir()) == ["p.meta.json", "p.txt"]
+        assert sorted(p.name for p in slot.iterdir()) == [".owner", "p.meta.json", "p.txt"]
         item.release()
         assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == ["p.meta.json", "p.txt"]
 
@@ -158,3 +158,36 @@ def test_names_too_long_for_their_sidecar_are_refused(tmp_path: Path) -> None:
     )
     assert outcomes == [("quarantined", 244), ("quarantined", 244), ("take", 199)]
     assert all("bytes" in (item.reason or "") for item in items if item.outcome)
+
+
+def test_a_claim_whose_worker_died_comes_back_at_once(tmp_path: Path) -> None:
+    """kill -9 in the middle of a file: the next run takes it again, not an hour later."""
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "p.txt").write_bytes("正文".encode())
+    (inbox / "p.meta.json").write_bytes(b'{"page": "2"}')
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    Ledger(url).close()
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from distro.sources.inbox import InboxSource\n"
+        "from distro.store.ledger import Ledger\n"
+        "with Ledger(sys.argv[2], migrate_schema=False) as ledger:\n"
+        "    for item in InboxSource(Path(sys.argv[1])).items(ledger):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    died = subprocess.run([sys.executable, "-c", script, str(inbox), url], check=False)
+    assert died.returncode == -9
+    assert [p.name for p in (inbox / ".claimed").rglob("p.txt")] == ["p.txt"]
+    with Ledger(url) as ledger:
+        # A live claim (this process) stays claimed.
+        live = InboxSource(inbox)
+        [item] = live.items(ledger)
+        assert (item.filename, item.sidecar) == ("p.txt", b'{"page": "2"}')
+        assert list(InboxSource(inbox).items(ledger)) == []
+        item.done()
+    assert list((inbox / ".claimed").iterdir()) == []

@@ -13,7 +13,9 @@ A name dropped again while an earlier file of that name is still claimed waits f
 versions are stored in the order they arrived.
 After processing, the file (and sidecar) moves to ``<inbox>/.done/<YYYY-MM-DD>/``; its bytes are
 already in the raw archive, so operators may prune ``.done`` freely. A claim older than
-``stale_seconds`` (a worker died) goes back to the inbox for the next run.
+``stale_seconds`` (a worker died) goes back to the inbox for the next run; so does, at once, a
+claim whose owner (``<slot>/.owner``: host, pid and process start time) is a process of this host
+that no longer runs, so a rerun after a ``kill -9`` finds every file.
 
 What the inbox refuses moves to ``<inbox>/.refused/<YYYY-MM-DD>/`` with a quarantine entry
 (stage ``claim``) saying why, so it never blocks a run: anything that is not a regular file
@@ -31,6 +33,7 @@ import errno
 import fnmatch
 import glob
 import os
+import socket
 import stat
 import tempfile
 import time
@@ -125,8 +128,38 @@ def move(source: Path, target: Path) -> bool:
     return True
 
 
+OWNER = ".owner"
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), or None when it does not run."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    return fields[19] if len(fields) > 19 else None
+
+
+def owner_mark() -> str:
+    """This process, as a claim records it."""
+    pid = os.getpid()
+    return f"{socket.gethostname()} {pid} {process_start(pid) or '-'}"
+
+
+def owner_gone(slot: Path) -> bool:
+    """Whether the claim's owner was a process of this host that has ended (pid reuse aside)."""
+    try:
+        host, pid, started = (slot / OWNER).read_text(encoding="utf-8").split()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False  # no mark (an older worker, another host): wait for stale_seconds
+    if host != socket.gethostname() or started == "-" or not pid.isdigit():
+        return False
+    return process_start(int(pid)) != started
+
+
 def unslot(claimed: Path) -> None:
-    """Remove a claim's own folder once it is empty."""
+    """Remove a claim's own folder once it is empty (but for its owner mark)."""
+    (claimed.parent / OWNER).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         claimed.parent.rmdir()
 
@@ -187,11 +220,13 @@ class InboxSource:
         cutoff = time.time() - self.stale_seconds
         for path in self.claimed.iterdir():
             try:
-                if path.stat().st_mtime >= cutoff:
+                if path.stat().st_mtime >= cutoff and not (path.is_dir() and owner_gone(path)):
                     continue
                 for item in path.iterdir() if path.is_dir() else [path]:
-                    move(item, self.path / item.name)
+                    if item.name != OWNER:
+                        move(item, self.path / item.name)
                 if path.is_dir():
+                    (path / OWNER).unlink(missing_ok=True)
                     path.rmdir()
             except OSError:
                 continue  # another worker recovered it first
@@ -205,12 +240,16 @@ class InboxSource:
         if self.in_work(path.name):
             return None
         slot = Path(tempfile.mkdtemp(prefix="", dir=self.claimed))  # its age dates the claim
+        (slot / OWNER).write_text(owner_mark(), encoding="utf-8")
         target = slot / path.name
         try:
             path.rename(target)
-        except FileNotFoundError:
+        except OSError as exc:
+            (slot / OWNER).unlink(missing_ok=True)
             slot.rmdir()
-            return None
+            if isinstance(exc, FileNotFoundError):
+                return None  # another worker was faster
+            raise
         sidecar = sidecar_of(path)
         with contextlib.suppress(FileNotFoundError):
             sidecar.rename(slot / sidecar.name)

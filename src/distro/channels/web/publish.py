@@ -23,6 +23,7 @@ from distro.channels.web.render import (
     render_tombstone,
     section_prefix,
 )
+from distro.faults import fault
 from distro.models import Article, Delivery, Kind
 from distro.store.objects import ObjectStore, open_objects
 
@@ -200,9 +201,11 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 files.append(make_file(article_key(entry.id), page, tier=PAGE))
     written = output.write(files)
     catalog.save()
+    fault("publish.written", CHANNEL)
     for d, outcome in claimed:
         url = site.url(article_key(d.article_id))
         ledger.mark_sent(d, remote_id=url, outcome=outcome)
+        fault("publish.sent", CHANNEL)
         if outcome != "teaser":
             report.sent += 1
     report.outputs = [output.objects.uri(key) for key in written.written]
