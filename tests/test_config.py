@@ -100,7 +100,10 @@ def test_bad_toml_is_a_config_error() -> None:
         config.parse("[store\n")
 
 
-def test_cli_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COUNTY_TV_TOKEN", "t0ken")
     good = tmp_path / "good.toml"
     good.write_text(GOOD, encoding="utf-8")
     assert main(["config", "check", "--config", str(good), "--state", str(tmp_path)]) == 0
@@ -115,3 +118,46 @@ def test_cli_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["config", "check", "--config", str(tmp_path / "missing.toml")]) == 2
     assert "cannot read config" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[channels.web]\nschedule = "0 25 * * *"\n', "channels.web.schedule: invalid cron"),
+        ('[channels.app]\nschedule = "0 7 * *"\n', "channels.app.schedule: invalid cron"),
+        ('[channels.wechat]\nschedules = ["0 7 * * *", "every morning"]\n',
+         "channels.wechat.schedules.1: invalid cron 'every morning'"),
+        ('[[sources]]\nkind = "feed"\nname = "x"\nurl = "https://e.org/f"\n'
+         'schedule = "*/0 * * * *"\n', "sources.0.schedule: invalid cron"),
+        ('timezone = "Asia/Shangai"\n', "timezone: Value error, unknown time zone 'Asia/Shangai'"),
+        ('timezone = "../../etc/passwd"\n', "unknown time zone"),
+        ('[[partners]]\nname = "tv"\ntoken = "env:DISTRO_TEST_UNSET_TOKEN"\n',
+         "partners.0.token: env:DISTRO_TEST_UNSET_TOKEN is not set"),
+    ],
+)  # fmt: skip
+def test_check_names_each_bad_schedule_zone_and_secret(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    says: str,
+) -> None:
+    monkeypatch.delenv("DISTRO_TEST_UNSET_TOKEN", raising=False)
+    path = tmp_path / "distro.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["config", "check", "--config", str(path), "--state", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert says in captured.err
+    assert "ok" not in captured.out
+
+
+def test_missing_connections_are_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_DISTRO_WECHAT", raising=False)
+    path = tmp_path / "distro.toml"
+    path.write_text('[channels.web]\nschedule = "@hourly"\n', encoding="utf-8")
+    assert main(["config", "check", "--config", str(path), "--state", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: channels.wechat.conn_id: connection 'distro_wechat'" in captured.err
+    assert "ok (1 sources" in captured.out

@@ -67,3 +67,29 @@ def test_registered_resolver_comes_first(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(secrets, "_resolvers", [])
     secrets.register_resolver(resolver)
     assert secrets.resolve("conn:push") == "from-airflow"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ('{"host": "h", "password": ', "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"port": "eighty"}', "port is not a number"),
+        ('{"port": 99999}', "out of range"),
+        ('{"extra": "{not json"}', "extra is not valid JSON"),
+        ('{"extra": [1]}', "extra must be a JSON object"),
+        ('{"password": 12345}', "password must be a string"),
+        ("https://user:pw@host:notaport/x", "not a valid connection URI"),
+        ("http://[::1/x", "not a valid connection URI"),
+        ("just-a-secret-value", "not a connection URI"),
+    ],
+)
+def test_malformed_connections_are_one_line_config_errors(
+    monkeypatch: pytest.MonkeyPatch, value: str, says: str
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_BROKEN", value)
+    with pytest.raises(ConfigError) as caught:
+        secrets.connection("broken")
+    assert says in caught.value.message
+    assert "\n" not in caught.value.message
+    assert "pw" not in caught.value.message and "secret-value" not in caught.value.message

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from distro import cron
 from distro.errors import ConfigError
 
 DEFAULT_STATE = Path("var")
@@ -29,7 +32,25 @@ SecretRef = Annotated[
         description="A reference to a secret: env:VAR or conn:CONNECTION_ID, never the secret.",
     ),
 ]
-Cron = Annotated[str, Field(description="Cron expression, evaluated in Asia/Shanghai.")]
+Cron = Annotated[
+    str,
+    Field(
+        description="Cron expression (5 fields or @daily …), evaluated in the config's time "
+        "zone; checked by `distro config check` and per DAG when the DAGs are built."
+    ),
+]
+
+
+def _timezone(name: str) -> str:
+    """An IANA time zone name that exists (``Asia/Shangai`` does not)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name, e.g. Asia/Shanghai)") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_timezone)]
 Review = Annotated[
     Literal["auto", "always"] | Annotated[float, Field(gt=0, le=1)],
     Field(
@@ -280,7 +301,7 @@ def _default_sources() -> list[SourceConfig]:
 class Config(_Section):
     """The whole config file."""
 
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: TimeZone = DEFAULT_TIMEZONE
     store: StoreConfig = Field(default_factory=StoreConfig)
     archive: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
     sources: list[SourceConfig] = Field(default_factory=_default_sources)
@@ -290,6 +311,107 @@ class Config(_Section):
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     airflow: AirflowConfig = Field(default_factory=AirflowConfig)
+
+
+def schedules(cfg: Config) -> list[tuple[str, str]]:
+    """Every cron of the config with its dotted path."""
+    found = [
+        (f"sources.{n}.schedule", source.schedule)
+        for n, source in enumerate(cfg.sources)
+        if source.schedule is not None
+    ]
+    if cfg.channels.web.schedule is not None:
+        found.append(("channels.web.schedule", cfg.channels.web.schedule))
+    if cfg.channels.app.schedule is not None:
+        found.append(("channels.app.schedule", cfg.channels.app.schedule))
+    found.extend(
+        (f"channels.wechat.schedules.{n}", expression)
+        for n, expression in enumerate(cfg.channels.wechat.schedules)
+    )
+    return found
+
+
+def schedule_problems(cfg: Config, paths: tuple[str, ...] | None = None) -> list[str]:
+    """``path: what is wrong`` for each invalid cron (under one of ``paths``, when given)."""
+    problems = []
+    for path, expression in schedules(cfg):
+        if paths is not None and not any(path == p or path.startswith(p + ".") for p in paths):
+            continue
+        found = cron.problem(expression)
+        if found is not None:
+            problems.append(f"{path}: {found}")
+    return problems
+
+
+def secret_refs(cfg: Config) -> list[tuple[str, str]]:
+    """Every secret reference of the config with its dotted path."""
+    refs = [("airflow.password", cfg.airflow.password)]
+    for n, partner in enumerate(cfg.partners):
+        refs.append((f"partners.{n}.token", partner.token))
+        if partner.webhook is not None:
+            refs.append((f"partners.{n}.webhook.secret", partner.webhook.secret))
+    return refs
+
+
+def conn_ids(cfg: Config) -> list[tuple[str, str]]:
+    """Every Airflow Connection the enabled parts of the config name, with its dotted path."""
+    found = []
+    if cfg.channels.wechat.enabled:
+        found.append(("channels.wechat.conn_id", cfg.channels.wechat.conn_id))
+    if cfg.channels.app.enabled:
+        found.extend(
+            (f"channels.app.providers.{n}.conn_id", p.conn_id)
+            for n, p in enumerate(cfg.channels.app.providers)
+            if p.conn_id
+        )
+    for path, store in (
+        ("archive", cfg.archive),
+        ("channels.web.output", cfg.channels.web.output),
+        ("channels.app.output", cfg.channels.app.output),
+    ):
+        if store.kind == "s3" and store.conn_id:
+            found.append((f"{path}.conn_id", store.conn_id))
+    found.extend(
+        (f"sources.{n}.conn_id", source.conn_id)
+        for n, source in enumerate(cfg.sources)
+        if isinstance(source, S3SourceConfig) and source.conn_id
+    )
+    return found
+
+
+#: References whose absence has a fallback (`distro up` makes the Airflow password).
+OPTIONAL_SECRETS = frozenset({"airflow.password"})
+
+
+def secret_problems(
+    cfg: Config, environ: Mapping[str, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) about secrets: ``env:`` variables unset, connections not defined.
+
+    A connection may live in Airflow's own store, which only Airflow sees, so one missing from
+    the environment is a warning; an unset ``env:`` variable is an error unless it has a fallback.
+    """
+    env = os.environ if environ is None else environ
+    errors: list[str] = []
+    warnings: list[str] = []
+    for path, ref in secret_refs(cfg):
+        kind, _, name = ref.partition(":")
+        if kind == "env" and not env.get(name):
+            line = f"{path}: {ref} is not set in the environment"
+            (warnings if path in OPTIONAL_SECRETS else errors).append(line)
+        elif kind == "conn" and not env.get(conn_variable(name)):
+            warnings.append(f"{path}: connection {name!r} is not in the environment "
+                            f"({conn_variable(name)}); fine if Airflow defines it")  # fmt: skip
+    for path, conn_id in conn_ids(cfg):
+        if not env.get(conn_variable(conn_id)):
+            warnings.append(f"{path}: connection {conn_id!r} is not in the environment "
+                            f"({conn_variable(conn_id)}); fine if Airflow defines it")  # fmt: skip
+    return errors, warnings
+
+
+def conn_variable(conn_id: str) -> str:
+    """The environment variable that defines a connection outside Airflow."""
+    return f"AIRFLOW_CONN_{conn_id.upper()}"
 
 
 @dataclass(frozen=True)

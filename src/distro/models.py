@@ -22,7 +22,7 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uf
 MIN_YEAR, MAX_YEAR = 1900, 2100
 #: Bounds on names that become paths, keys, ids and feed titles.
 MAX_SECTION = 64
-MAX_NAME = 64
+MAX_NAME = 128
 #: Validation context key: a document read back from the ledger (stored before a rule existed).
 STORED = "stored"
 
@@ -77,6 +77,21 @@ def _moment(value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | No
 Text = Annotated[str, AfterValidator(_printable)]
 
 
+def bounded(limit: int) -> tuple[object, ...]:
+    """Annotations for text of at most ``limit`` characters, control characters removed.
+
+    Documents read back from the ledger are not held to the bound (it may be newer than they).
+    """
+
+    def check(value: str, info: ValidationInfo) -> str:
+        if len(value) > limit and not _context(info, STORED):
+            raise ValueError(f"longer than {limit} characters ({len(value)})")
+        return value
+
+    return (Field(json_schema_extra={"maxLength": limit}), AfterValidator(_printable),
+            AfterValidator(check))  # fmt: skip
+
+
 def _required(value: str) -> str:
     if not value.strip():
         raise ValueError("empty once control characters and spaces are left out")
@@ -86,13 +101,13 @@ def _required(value: str) -> str:
 Headline = Annotated[
     str, Field(min_length=1), AfterValidator(_printable), AfterValidator(_required)
 ]
-Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_printable)]
+Name = Annotated[str, *bounded(MAX_NAME)]
 Section = Annotated[
-    Annotated[str, Field(max_length=MAX_SECTION), AfterValidator(_printable)] | None,
+    Annotated[str, *bounded(MAX_SECTION)] | None,
     AfterValidator(_section),
 ]
-Page = Annotated[str, Field(max_length=16), AfterValidator(_printable)]
-Keyword = Annotated[str, Field(max_length=100), AfterValidator(_printable)]
+Page = Annotated[str, *bounded(16)]
+Keyword = Annotated[str, *bounded(100)]
 IssueDate = Annotated[dt.date | None, AfterValidator(_issue_date)]
 Moment = Annotated[dt.datetime | None, AfterValidator(_moment)]
 
@@ -129,7 +144,7 @@ class Credit(_Model):
 class Byline(_Model):
     """The credit line of an item, such as `□记者 宋迎迎 报道` or `□本报评论员`."""
 
-    raw: Annotated[str, Field(max_length=500), AfterValidator(_printable)] = Field(
+    raw: Annotated[str, *bounded(500)] = Field(
         description="The byline exactly as printed (after whitespace trimming)."
     )
     role: str | None = Field(

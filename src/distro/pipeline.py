@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from distro import channels, review
 from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
+from distro.faults import fault
 from distro.models import Article, QuarantineEntry
 from distro.sources.base import Item, Outcome, PayloadKind, Source, open_sources
 from distro.sources.feed import FeedSource
@@ -134,6 +135,7 @@ class Ingestor:
     def process(self, item: Item) -> SourceReport:
         """Settle one item; store failures release it and propagate (the run stops)."""
         report = SourceReport(item.uri, "ok", source=item.source)
+        fault("ingest.claimed")
         try:
             self._process(item, report)
         except StoreError:
@@ -143,6 +145,7 @@ class Ingestor:
             item.release()
         else:
             item.done()
+            fault("ingest.settled")
         return report
 
     def _quarantine(
@@ -181,6 +184,7 @@ class Ingestor:
             headers=headers,
             media_type=item.media_type,
         )
+        fault("ingest.archived")
         try:
             articles, problems = self._parse(item, raw.sha256, raw.received_at)
         except (InputError, SourceRejected) as exc:
@@ -197,6 +201,7 @@ class Ingestor:
             report.outcome, report.reason = "quarantined", reason
             self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=reason)
             return
+        fault("ingest.parsed")
         for problem in problems:
             self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=problem)
         for article in articles:
@@ -252,6 +257,7 @@ class Ingestor:
         except RecordRejected as exc:
             self._quarantine(report, raw_ref=sha256, stage="store", reason=f"{article.id}: {exc}")
             return
+        fault("ingest.stored")
         report.articles += 1
         if outcome == "duplicate":
             report.duplicates += 1
@@ -369,6 +375,12 @@ def retry(settings: Settings, ledger: Ledger, entry_id: str) -> SourceReport:
             media_type=meta.media_type,
             filename=headers.pop(FILENAME_HEADER, None),
             sidecar=archive.get(sidecar_sha) if sidecar_sha else None,
+        )
+    elif entry.raw_ref.startswith("file:"):
+        # Refused at the claim (a link, a bad name): its bytes were never read; fix and drop
+        # the file into the inbox again (it waits in <inbox>/.refused/).
+        return SourceReport(
+            entry.raw_ref, "quarantined", reason=f"refused at the claim: {entry.reason}"
         )
     else:
         with Transport(settings.config.limits) as http:

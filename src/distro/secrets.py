@@ -51,30 +51,65 @@ def register_resolver(resolver: ConnectionResolver) -> None:
         _resolvers.insert(0, resolver)
 
 
-def _from_env(conn_id: str) -> Connection | None:
-    value = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-    if not value:
+def _text(data: dict[str, Any], key: str, name: str) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigError(f"{name}: {key} must be a string")
+
+
+def _port(value: object, name: str) -> int | None:
+    if value is None or value == "":
         return None
-    value = value.strip()
-    if value.startswith("{"):
+    try:
+        port = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{name}: port is not a number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"{name}: port {port} is out of range")
+    return port
+
+
+def _extra(value: object, name: str) -> dict[str, Any]:
+    if isinstance(value, str):
         try:
-            data = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"AIRFLOW_CONN_{conn_id.upper()} is not valid JSON") from exc
-        extra = data.get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra) if extra else {}
-        return Connection(
-            conn_id=conn_id,
-            conn_type=data.get("conn_type"),
-            host=data.get("host"),
-            login=data.get("login"),
-            password=data.get("password"),
-            port=data.get("port"),
-            schema=data.get("schema"),
-            extra=extra,
-        )
-    parts = urlsplit(value)
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise ConfigError(f"{name}: extra is not valid JSON") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: extra must be a JSON object")
+    return value
+
+
+def _from_json(conn_id: str, value: str, name: str) -> Connection:
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError):
+        raise ConfigError(f"{name} is not valid JSON") from None  # never echo the value
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name} must be a JSON object")
+    return Connection(
+        conn_id=conn_id,
+        conn_type=_text(data, "conn_type", name),
+        host=_text(data, "host", name),
+        login=_text(data, "login", name),
+        password=_text(data, "password", name),
+        port=_port(data.get("port"), name),
+        schema=_text(data, "schema", name),
+        extra=_extra(data.get("extra"), name),
+    )
+
+
+def _from_uri(conn_id: str, value: str, name: str) -> Connection:
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:  # a port that is not a number, a bad IPv6 host
+        raise ConfigError(f"{name} is not a valid connection URI ({exc})") from None
+    if not parts.scheme:
+        raise ConfigError(f"{name} is not a connection URI (type://login:password@host:port)")
     extra = dict(parse_qsl(parts.query))
     host = unquote(parts.hostname or "") or None
     # Airflow URIs spell a URL host as `http://...` after the type: `http://host` keeps `host`.
@@ -84,10 +119,21 @@ def _from_env(conn_id: str) -> Connection | None:
         host=host,
         login=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
-        port=parts.port,
+        port=port,
         schema=unquote(parts.path.lstrip("/")) or None,
         extra=extra,
     )
+
+
+def _from_env(conn_id: str) -> Connection | None:
+    name = f"AIRFLOW_CONN_{conn_id.upper()}"
+    value = os.environ.get(name)
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.startswith(("{", "[")):
+        return _from_json(conn_id, value, name)
+    return _from_uri(conn_id, value, name)
 
 
 def connection(conn_id: str) -> Connection | None:

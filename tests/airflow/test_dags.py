@@ -159,3 +159,32 @@ def test_a_review_gate_gets_a_review_dag_with_a_human_step(tmp_path: Path) -> No
     assert dag.get_task("decide").upstream_task_ids == {"ask_editor"}
     assert ask.upstream_task_ids == {"collect"}
     assert dag.max_active_runs == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "broken", "field"),
+    [
+        ('[channels.web]\nschedule = "0 25 * * *"\n', "publish_web", "channels.web.schedule"),
+        ('[channels.app]\nschedule = "0 7 * *"\n', "publish_app", "channels.app.schedule"),
+        ('[channels.wechat]\nschedules = ["every morning"]\n', "publish_wechat",
+         "channels.wechat.schedules.0"),
+        ('[[sources]]\nkind = "inbox"\nschedule = "61 * * * *"\n', "ingest_wire",
+         "sources.0.schedule"),
+    ],
+)  # fmt: skip
+def test_one_bad_schedule_is_one_import_error_and_the_other_dags_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, broken: str, field: str
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    path = tmp_path / "distro.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DISTRO_CONFIG", str(path))
+    monkeypatch.setenv("DISTRO_STATE", str(tmp_path / "state"))
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    [error] = bag.import_errors.values()
+    assert f"{broken}: {field}: invalid cron" in error
+    everything = {"ingest_wire", "publish_web", "publish_app", "publish_wechat", "republish"}
+    assert set(bag.dag_ids) == (everything | {"sweep"}) - {broken}
+    # The tasks of the other DAGs still load the config they run with.
+    assert config.load().config.channels.web.enabled

@@ -179,6 +179,8 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
     assert reasons == ["rejected by editor: 标题是署名行"]
 
 
+
+
 def test_the_stack_restarts_on_the_same_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,6 +30,7 @@ from tests.channels.web.stories import (
     settings,
     store,
 )
+from tests.conftest import SHARED
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 SECRET = "whsec-0123456789abcdef"
@@ -185,7 +186,7 @@ def seed_articles(ledger: Ledger) -> None:
 
 
 def ninjs_validator() -> Draft202012Validator:
-    shared = Path(__file__).resolve().parents[3] / "shared" / "ninjs"
+    shared = SHARED / "ninjs"
     ninjs = json.loads((shared / "ninjs-schema_3.1.json").read_text(encoding="utf-8"))
     geojson = json.loads((shared / "GeoJSON-schema.json").read_text(encoding="utf-8"))
     registry: Registry[Any] = Registry().with_resource(

@@ -255,3 +255,16 @@ def test_articles_round_trip_exactly(ledger: Ledger) -> None:
     )
     ledger.put(original)
     assert ledger.get(original.id) == original
+
+
+def test_the_sqlite_ledger_is_owner_only(tmp_path: Path) -> None:
+    """It holds channel tokens: 0600 from its first byte, -wal and -shm alike; an existing
+    world-readable file is narrowed."""
+    path = tmp_path / "state" / "distro.db"
+    with Ledger(f"sqlite:///{path}") as opened:
+        opened.set_value("wechat:token", "secret")
+        modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.iterdir()}
+    assert modes and set(modes.values()) == {0o600}, modes
+    path.chmod(0o644)
+    Ledger(f"sqlite:///{path}").close()
+    assert path.stat().st_mode & 0o777 == 0o600

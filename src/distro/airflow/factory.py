@@ -8,6 +8,8 @@ Parsing reads the config file and nothing else; every task loads the settings ag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from distro.airflow.failures import DistroRetryPolicy, task_errors
 from distro.airflow.triggers import InboxTrigger
 from distro.airflow.waits import WECHAT_PROBE, AwaitStatus
 from distro.config import InboxSourceConfig, Settings
+from distro.errors import ConfigError
 
 OWNER = "distro"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -354,15 +357,59 @@ def sweep_dag(settings: Settings) -> DAG:
     return dag
 
 
-def build(settings: Settings) -> dict[str, DAG]:
-    """Every DAG the config declares, by dag_id."""
-    dags = [ingest_dag(settings, group) for group in tasks.groups(settings)]
-    dags.extend(publish_dag(settings, name) for name in channels.enabled(settings))
-    dags.extend(
-        review_dag(settings, name)
-        for name in channels.enabled(settings)
-        if review.gated(settings, name)
+class MisconfiguredDAG(DAG):
+    """Stands in for a DAG whose config entry is invalid.
+
+    Airflow validates each DAG of a file on its own: this one's ``validate`` raises, which Airflow
+    records as the file's import error (naming the field), and every other DAG still loads. A bad
+    cron on one channel takes that channel's DAG offline, not ingest and the rest.
+    """
+
+    problems: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        raise ConfigError("; ".join(self.problems))
+
+
+def misconfigured(dag_id: str, problems: list[str]) -> DAG:
+    dag = MisconfiguredDAG(
+        dag_id=dag_id,
+        description="Not built: " + "; ".join(problems),
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        tags=["distro", "misconfigured"],
     )
-    dags.append(republish_dag(settings))
-    dags.append(sweep_dag(settings))
-    return {dag.dag_id: dag for dag in dags}
+    dag.problems = tuple(problems)
+    return dag
+
+
+def build(settings: Settings) -> dict[str, DAG]:
+    """Every DAG the config declares, by dag_id, each built in isolation.
+
+    A DAG whose schedule is invalid (or whose building fails) becomes a ``MisconfiguredDAG``
+    naming the field; the import error it raises lists every broken DAG of the file.
+    """
+    builders: dict[str, Callable[[], DAG]] = {}
+    for group in tasks.groups(settings):
+        builders[f"ingest_{group}"] = partial(ingest_dag, settings, group)
+    for name in channels.enabled(settings):
+        builders[f"publish_{name}"] = partial(publish_dag, settings, name)
+    for name in channels.enabled(settings):
+        if review.gated(settings, name):
+            builders[f"review_{name}"] = partial(review_dag, settings, name)
+    builders["republish"] = partial(republish_dag, settings)
+    builders["sweep"] = partial(sweep_dag, settings)
+    broken = tasks.misconfigured(settings)
+    dags: dict[str, DAG] = {}
+    for dag_id, make in builders.items():
+        if dag_id in broken:
+            continue
+        try:
+            dags[dag_id] = make()
+        except Exception as exc:  # one DAG that cannot be built must not hide the others
+            broken[dag_id] = [f"{type(exc).__name__}: {exc}"]
+    every = [f"{dag_id}: {line}" for dag_id, lines in broken.items() for line in lines]
+    for dag_id in broken:
+        dags[dag_id] = misconfigured(dag_id, every)
+    return dags

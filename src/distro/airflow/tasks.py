@@ -46,6 +46,31 @@ def groups(settings: Settings) -> dict[str, list[str]]:
     return found
 
 
+def schedule_paths(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Each DAG id the config makes -> the config paths its schedule is read from."""
+    paths: dict[str, tuple[str, ...]] = {}
+    for group in groups(settings):
+        paths[f"ingest_{group}"] = tuple(
+            f"sources.{n}"
+            for n, source in enumerate(settings.config.sources)
+            if source.group == group
+        )
+    own = {"app": "channels.app.schedule", "wechat": "channels.wechat.schedules"}
+    for name in channels.enabled(settings):
+        paths[f"publish_{name}"] = (own.get(name, "channels.web.schedule"),)
+    return paths | {"republish": (), "sweep": ()}
+
+
+def misconfigured(settings: Settings) -> dict[str, list[str]]:
+    """DAG id -> what is wrong with its schedule, for the DAGs that cannot be built."""
+    broken = {}
+    for dag_id, paths in schedule_paths(settings).items():
+        problems = config.schedule_problems(settings.config, paths)
+        if problems:
+            broken[dag_id] = problems
+    return broken
+
+
 def for_group(settings: Settings, group: str) -> Settings:
     """The settings with only the sources of ``group``."""
     sources = [source for source in settings.config.sources if source.group == group]

@@ -99,6 +99,7 @@ def claim_by_article(
 ) -> Iterator[tuple[str, list[Delivery]]]:
     """Take pending deliveries article by article (oldest version first), skipping any that
     another worker took meanwhile; yields only articles with at least one delivery taken."""
+    from distro.faults import fault
     from distro.store.ledger import DeliveryConflict
 
     ordered = sorted(pending, key=lambda d: (d.article_id, d.version))
@@ -109,6 +110,7 @@ def claim_by_article(
                 mine.append(ledger.mark_sending(delivery))
             except DeliveryConflict:
                 continue  # another worker closed it meanwhile
+            fault("publish.claimed", delivery.channel)
         if mine:
             yield article_id, mine
 

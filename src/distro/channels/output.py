@@ -33,6 +33,25 @@ WITHDRAWN = 3
 FEED_CACHE = "public, max-age=60"
 PAGE_CACHE = "public, max-age=300"
 
+#: Longest path segment a section may give a key, in bytes of UTF-8 (file systems allow 255).
+MAX_SEGMENT_BYTES = 64
+
+
+def safe_segment(slug: str, name: str) -> str:
+    """``slug`` as one safe key segment: never empty, ``.`` or ``..``, at most 64 bytes.
+
+    A slug too long or made of dots only is cut (or replaced) and suffixed with a hash of the
+    full ``name``, so two long names that share a beginning still get two folders.
+    """
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    if not slug.strip("."):
+        return f"s-{digest}"
+    if len(slug.encode()) <= MAX_SEGMENT_BYTES:
+        return slug
+    head = slug.encode()[: MAX_SEGMENT_BYTES - len(digest) - 1].decode(errors="ignore")
+    return f"{head.rstrip('-.')}-{digest}"
+
+
 CONTENT_TYPES: dict[str, str] = {
     "html": "text/html; charset=utf-8",
     "xml": "application/xml; charset=utf-8",

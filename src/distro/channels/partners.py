@@ -42,6 +42,7 @@ from distro.channels.web.render import (
     publishable,
 )
 from distro.errors import ChannelRejected, ChannelUnavailable
+from distro.faults import fault
 from distro.html import body_text
 from distro.models import Article, Delivery, Kind
 from distro.net import CHANNEL as HTTP_ERRORS
@@ -293,6 +294,7 @@ def publish_partner(
                     ledger.mark_failed(d, exc.message, terminal=not exc.TRANSIENT)
                 report.failed += len(mine)
                 continue
+            fault("publish.written", CHANNEL)
             mine[-1] = ledger.update_detail(latest, webhook="delivered", status=status)
         outcome = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
         done.extend((d, outcome) for d in mine)
@@ -307,8 +309,10 @@ def publish_partner(
         written = output.write([make_file(feed_key(partner.name, partner.format), data, tier=ROOT)])
         ledger.set_value(KEY_PREFIX + partner.name, shelf.dump())
         report.outputs.extend(output.objects.uri(k) for k in written.written)
+    fault("publish.written", CHANNEL)
     for d, outcome in done:
         ledger.mark_sent(d, outcome=outcome)
+        fault("publish.sent", CHANNEL)
         if outcome in {"published", "updated", "canceled"}:
             report.sent += 1
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from distro import config
@@ -19,8 +20,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    """Schema errors (exit 2), then crons and secrets: errors exit 2, warnings are printed."""
     settings = config.load(args.config, args.state)
     origin = settings.config_path or "embedded defaults"
+    errors = config.schedule_problems(settings.config)
+    secret_errors, warnings = config.secret_problems(settings.config)
+    errors += secret_errors
+    for line in warnings:
+        print(f"{origin}: warning: {line}", file=sys.stderr)
+    if errors:
+        for line in errors:
+            print(f"{origin}: {line}", file=sys.stderr)
+        print(f"{origin}: {len(errors)} errors", file=sys.stderr)
+        return 2
     print(f"{origin}: ok ({len(settings.config.sources)} sources, state {settings.state.root})")
     return 0
 

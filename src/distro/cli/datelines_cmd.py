@@ -39,7 +39,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-
 def read_lines(stream: IO[bytes], limit: int = MAX_LINE) -> Iterator[bytes | None]:
     """Each line without its end; None for a line longer than `limit` (read past, not kept)."""
     while True:

@@ -146,12 +146,16 @@ def entry_article(
         headline = text[:HEADLINE_FALLBACK_CHARS] or (link or "")
     if not headline:
         raise ValueError("no title, summary, content or link")
-    key = guid or entry.get("link") or f"title:{headline}"
-    author = plain(entry.get("author"))
-    byline = Byline(raw=author, names=[author]) if author else None
     published = to_shanghai(entry.get("published_parsed")) or to_shanghai(
         entry.get("updated_parsed")
     )
+    # Without a guid or link, a title alone does not tie two entries: add the date, else the text.
+    key = guid or entry.get("link") or f"title:{headline}"
+    if not guid and not entry.get("link"):
+        tie = published.isoformat() if published else plain(body) or summary or ""
+        key += "\x1f" + hashlib.sha256(tie.encode()).hexdigest()[:16]
+    author = plain(entry.get("author"))
+    byline = Byline(raw=author, names=[author]) if author else None
     keywords = list(dict.fromkeys(plain(t.get("term")) for t in entry.get("tags") or []))
     return Article(
         id=make_id("feed", feed_url, str(key)),

@@ -171,6 +171,11 @@ def _article(
     # Two items with one headline on one page (rare: a teaser and its story) stay apart.
     seen[headline] += 1
     key = headline if seen[headline] == 1 else f"{headline}#{seen[headline]}"
+    if issue_date is None:
+        # Nothing dates an undated page: its text, not its headline alone, says which item it is
+        # (today's `天气预报` and tomorrow's are two articles; the same text again is a duplicate).
+        text = "\n".join([kicker or "", subheadline or "", *block.paragraphs])
+        key = f"{key}\x1f{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     article_id = make_id(publication, issue_date.isoformat() if issue_date else "", page or "", key)
     return Article(
         id=article_id,

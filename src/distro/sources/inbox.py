@@ -13,14 +13,28 @@ A name dropped again while an earlier file of that name is still claimed waits f
 versions are stored in the order they arrived.
 After processing, the file (and sidecar) moves to ``<inbox>/.done/<YYYY-MM-DD>/``; its bytes are
 already in the raw archive, so operators may prune ``.done`` freely. A claim older than
-``stale_seconds`` (a worker died) goes back to the inbox for the next run.
+``stale_seconds`` (a worker died) goes back to the inbox for the next run; so does, at once, a
+claim whose owner (``<slot>/.owner``: host, pid and process start time) is a process of this host
+that no longer runs, so a rerun after a ``kill -9`` finds every file.
+
+What the inbox refuses moves to ``<inbox>/.refused/<YYYY-MM-DD>/`` with a quarantine entry
+(stage ``claim``) saying why, so it never blocks a run: anything that is not a regular file
+(a symbolic link is never followed: a link to ``/etc/passwd`` is neither read nor archived),
+a name longer than ``MAX_NAME_BYTES`` of UTF-8 (its sidecar and temporary names would pass the
+file system's 255 bytes), and a file the pattern does not take (an ``.rss`` dropped by mistake).
+Partial writes, dotfiles and sidecars are left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import fnmatch
+import glob
 import os
+import socket
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,8 +48,56 @@ if TYPE_CHECKING:
 
 CLAIMED = ".claimed"
 DONE = ".done"
+REFUSED = ".refused"
 SIDECAR_SUFFIX = ".meta.json"
 IGNORED_SUFFIXES = (".part", ".tmp", SIDECAR_SUFFIX)
+#: Longest page file name taken, in bytes of UTF-8: `<stem>.meta.json` and `<name>.part` must
+#: still fit the 255 bytes of a file name.
+MAX_NAME_BYTES = 200
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def refusal(path: Path, pattern: str) -> str | None:
+    """Why the inbox refuses ``path`` (never following a link), or None when it may take it."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(mode):
+        what = kind_of(mode)
+        if stat.S_ISLNK(mode):
+            with contextlib.suppress(OSError):
+                what += f" (to {path.readlink()})"
+        return f"{path.name}: {what}; the inbox takes regular files only"
+    size = len(os.fsencode(path.name))
+    if size > MAX_NAME_BYTES:
+        return f"file name of {size} bytes; the inbox takes names of up to {MAX_NAME_BYTES} bytes"
+    if not fnmatch.fnmatchcase(path.name, pattern):
+        return f"{path.name}: not taken, the inbox takes {pattern} (feeds are feed sources)"
+    return None
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, never through a link; OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return handle.read()
 
 
 def sidecar_of(path: Path) -> Path:
@@ -50,7 +112,7 @@ def move(source: Path, target: Path) -> bool:
     dropped again under a name still being processed waits instead of overwriting the claim.
     """
     try:
-        os.link(source, target)
+        os.link(source, target, follow_symlinks=False)
     except (FileExistsError, FileNotFoundError):
         return False
     except OSError:
@@ -66,24 +128,65 @@ def move(source: Path, target: Path) -> bool:
     return True
 
 
+OWNER = ".owner"
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), or None when it does not run."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+    return fields[19] if len(fields) > 19 else None
+
+
+def owner_mark() -> str:
+    """This process, as a claim records it."""
+    pid = os.getpid()
+    return f"{socket.gethostname()} {pid} {process_start(pid) or '-'}"
+
+
+def owner_gone(slot: Path) -> bool:
+    """Whether the claim's owner was a process of this host that has ended (pid reuse aside)."""
+    try:
+        host, pid, started = (slot / OWNER).read_text(encoding="utf-8").split()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False  # no mark (an older worker, another host): wait for stale_seconds
+    if host != socket.gethostname() or started == "-" or not pid.isdigit():
+        return False
+    return process_start(int(pid)) != started
+
+
 def unslot(claimed: Path) -> None:
-    """Remove a claim's own folder once it is empty."""
+    """Remove a claim's own folder once it is empty (but for its owner mark)."""
+    (claimed.parent / OWNER).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         claimed.parent.rmdir()
 
 
-def takeable(path: Path, settle_seconds: float, clock: float) -> bool:
-    """Complete files only: no dotfiles, partial writes or sidecars, settled if asked."""
-    name = path.name
-    if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
-        return False
+def in_progress(name: str) -> bool:
+    """Dotfiles, partial writes and sidecars: left where they are."""
+    return name.startswith(".") or name.endswith(IGNORED_SUFFIXES)
+
+
+def own_folder(path: Path, pattern: str) -> bool:
+    """A real folder the pattern does not name: the operator's own, left alone."""
     try:
-        stat = path.stat()
+        mode = path.lstat().st_mode
     except FileNotFoundError:
         return False
-    if not path.is_file():
+    return stat.S_ISDIR(mode) and not fnmatch.fnmatchcase(path.name, pattern)
+
+
+def takeable(path: Path, settle_seconds: float, clock: float) -> bool:
+    """Complete files only: no dotfiles, partial writes or sidecars, settled if asked."""
+    if in_progress(path.name):
         return False
-    return settle_seconds <= 0 or clock - stat.st_mtime >= settle_seconds
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return False
+    return settle_seconds <= 0 or clock - info.st_mtime >= settle_seconds
 
 
 class InboxSource:
@@ -108,6 +211,7 @@ class InboxSource:
         self.stale_seconds = stale_seconds
         self.claimed = self.path / CLAIMED
         self.done_dir = self.path / DONE
+        self.refused_dir = self.path / REFUSED
 
     def recover(self) -> None:
         """Give back claims whose worker died (older than ``stale_seconds``)."""
@@ -116,34 +220,59 @@ class InboxSource:
         cutoff = time.time() - self.stale_seconds
         for path in self.claimed.iterdir():
             try:
-                if path.stat().st_mtime >= cutoff:
+                if path.stat().st_mtime >= cutoff and not (path.is_dir() and owner_gone(path)):
                     continue
                 for item in path.iterdir() if path.is_dir() else [path]:
-                    move(item, self.path / item.name)
+                    if item.name != OWNER:
+                        move(item, self.path / item.name)
                 if path.is_dir():
+                    (path / OWNER).unlink(missing_ok=True)
                     path.rmdir()
             except OSError:
                 continue  # another worker recovered it first
 
     def in_work(self, name: str) -> bool:
         """Whether a file of this name is claimed and not finished yet."""
-        return (self.claimed / name).exists() or any(self.claimed.glob(f"*/{name}"))
+        return (self.claimed / name).exists() or any(self.claimed.glob(f"*/{glob.escape(name)}"))
 
     def claim(self, path: Path) -> Path | None:
         """Move ``path`` into a claim slot of its own; None if another worker was faster."""
         if self.in_work(path.name):
             return None
         slot = Path(tempfile.mkdtemp(prefix="", dir=self.claimed))  # its age dates the claim
+        (slot / OWNER).write_text(owner_mark(), encoding="utf-8")
         target = slot / path.name
         try:
             path.rename(target)
-        except FileNotFoundError:
+        except OSError as exc:
+            (slot / OWNER).unlink(missing_ok=True)
             slot.rmdir()
-            return None
+            if isinstance(exc, FileNotFoundError):
+                return None  # another worker was faster
+            raise
         sidecar = sidecar_of(path)
         with contextlib.suppress(FileNotFoundError):
             sidecar.rename(slot / sidecar.name)
         return target
+
+    def refuse(self, path: Path, reason: str) -> Item | None:
+        """Move ``path`` (itself, never a link's target) aside; the item quarantines it."""
+        folder = self.refused_dir / dt.date.today().isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        slot = Path(tempfile.mkdtemp(prefix="", dir=folder))
+        try:
+            path.rename(slot / path.name)
+        except FileNotFoundError:  # another worker refused it first
+            slot.rmdir()
+            return None
+        return Item(
+            uri=(self.path / path.name).as_uri(),
+            source=self.name,
+            kind="page",
+            outcome="quarantined",
+            reason=reason,
+            stage="claim",
+        )
 
     def items(self, ledger: Ledger) -> Iterator[Item]:
         if not self.path.is_dir():
@@ -151,26 +280,42 @@ class InboxSource:
         self.claimed.mkdir(exist_ok=True)
         self.recover()
         clock = time.time()
-        candidates = sorted(p for p in self.path.glob(self.pattern) if p.parent == self.path)
-        for path in candidates:
-            if not takeable(path, self.settle_seconds, clock):
+        for path in sorted(self.path.iterdir()):
+            if not takeable(path, self.settle_seconds, clock) or own_folder(path, self.pattern):
                 continue
-            claimed = self.claim(path)
+            reason = refusal(path, self.pattern)
+            if reason is not None:
+                refused = self.refuse(path, reason)
+                if refused is not None:
+                    yield refused
+                continue
+            try:
+                claimed = self.claim(path)
+            except OSError as exc:  # the claim must never stop the run
+                refused = self.refuse(path, f"{path.name}: cannot claim ({exc.strerror})")
+                if refused is not None:
+                    yield refused
+                continue
             if claimed is None:
                 continue
             yield self._item(claimed)
 
     def _item(self, claimed: Path) -> Item:
         sidecar_path = sidecar_of(claimed)
-        sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
 
-        def done() -> None:
-            folder = self.done_dir / dt.date.today().isoformat()
+        def settle(root: Path) -> None:
+            folder = root / dt.date.today().isoformat()
             folder.mkdir(parents=True, exist_ok=True)
             for path in (claimed, sidecar_path):
-                if path.exists():
+                if path.is_symlink() or path.exists():
                     path.replace(folder / path.name)
             unslot(claimed)
+
+        def done() -> None:
+            settle(self.done_dir)
+
+        def refused() -> None:
+            settle(self.refused_dir)
 
         def release() -> None:
             for path in (sidecar_path, claimed):
@@ -179,12 +324,27 @@ class InboxSource:
 
         origin = (self.path / claimed.name).as_uri()
         try:
-            data = claimed.read_bytes()
+            data = read_regular(claimed)
         except OSError as exc:
+            if exc.errno in {errno.ELOOP, errno.EINVAL, errno.ENXIO}:  # swapped for a link
+                return Item(
+                    origin, self.name, "page", outcome="quarantined", stage="claim",
+                    reason=f"{claimed.name}: not a regular file ({exc.strerror})", done=refused,
+                )  # fmt: skip
             return Item(
                 origin, self.name, "page", outcome="error",
                 reason=f"cannot read: {exc.strerror}", release=release,
             )  # fmt: skip
+        sidecar = None
+        if sidecar_path.exists() or sidecar_path.is_symlink():
+            try:
+                sidecar = read_regular(sidecar_path)
+            except OSError as exc:
+                return Item(
+                    origin, self.name, "page", outcome="quarantined", stage="claim",
+                    reason=f"{sidecar_path.name}: not a regular file ({exc.strerror})",
+                    done=refused,
+                )  # fmt: skip
         return Item(
             uri=origin,
             source=self.name,

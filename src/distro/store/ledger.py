@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,12 +80,30 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def private(database: Path) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does; its -wal and -shm files take
+    the same mode. It holds channel tokens (the WeChat access token), so an existing file is
+    narrowed too."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(database, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create the ledger {database}: {exc.strerror}") from exc
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    except OSError:
+        pass  # not ours to change (a shared file system): SQLite still opens it
+    finally:
+        os.close(fd)
+
+
 def create(url: str) -> Engine:
     """An engine tuned for several processes sharing the database."""
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and "mode=memory" not in url:
+            private(Path(parsed.database))
         engine = create_engine(parsed, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")

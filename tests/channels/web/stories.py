@@ -17,10 +17,8 @@ from distro import config
 from distro.dates import strip_dateline
 from distro.models import Article, Byline, Credit, Dateline, Provenance
 from distro.store.ledger import Ledger
-from tests.conftest import SHARED
+from tests.conftest import SEED
 
-REPO = Path(__file__).resolve().parents[3]
-SEED = SHARED / "seed" / "000_c6710cc7ae2753f8.txt"
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "

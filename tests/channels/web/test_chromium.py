@@ -15,7 +15,8 @@ import pytest
 
 from distro.channels import web
 from distro.store.ledger import Ledger
-from tests.channels.web.stories import REPO, article, seed_article, settings, store
+from tests.channels.web.stories import article, seed_article, settings, store
+from tests.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"

@@ -135,3 +135,23 @@ def test_news_sitemap_keeps_two_days_and_at_most_a_thousand() -> None:
     small = feeds.news_sitemap(entries[:2], publication="西海岸新闻", now=now)
     assert_golden("sitemap-news.xml", small)
     assert "标题 0 &amp; &lt;b&gt;".encode() in small
+
+
+def test_rss_channel_and_item_titles_are_escaped_alike() -> None:
+    """Readers that take RSS titles as HTML see `A&B <i>` as text in the channel and items."""
+    odd = "要闻 & <i>评论</i>"
+    item = article(7, WHEN, headline=odd)
+    data = feeds.rss(
+        [Story(item, WHEN)],
+        feeds.Channel(odd, SITE.home_url, SITE.home_url + "feed.xml", odd),
+        feeds.page_url(SITE),
+    )
+    root = ET.fromstring(data)
+    channel_title = root.findtext("channel/title")
+    item_title = root.findtext("channel/item/title")
+    assert channel_title == item_title == "要闻 &amp; &lt;i&gt;评论&lt;/i&gt;"
+    assert root.findtext("channel/description") == channel_title
+    atom_root = ET.fromstring(
+        feeds.atom([Story(item, WHEN)], channel("atom.xml"), feeds.page_url(SITE))
+    )
+    assert atom_root.findtext(f"{ATOM}entry/{ATOM}title") == odd

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from distro.channels import jsonfeed
-from distro.channels.output import PAGE, ROOT, SECTION
+from distro.channels.output import PAGE, ROOT, SECTION, safe_segment
 from distro.models import Article, Kind, PubStatus
 from distro.ninjs import to_ninjs
 
@@ -59,7 +59,7 @@ class AppFiles:
 
 def section_slug(section: str) -> str:
     """A path segment for a section: its own (Chinese) name, separators and spaces dashed."""
-    return _UNSAFE.sub("-", section.strip()).strip("-") or "section"
+    return safe_segment(_UNSAFE.sub("-", section.strip()).strip("-"), section)
 
 
 def document_key(article_id: str) -> str:

@@ -45,6 +45,7 @@ from distro.errors import (
     ChannelUnavailable,
     ConfigError,
 )
+from distro.faults import fault
 from distro.models import Article, Delivery, DeliveryState, PubStatus
 from distro.store.ledger import DeliveryConflict
 from distro.store.objects import open_objects
@@ -186,6 +187,7 @@ def _decide(
         for audience in _audiences(settings):
             ledger.enqueue(article.id, article.version, CHANNEL, target=PUSH_PREFIX + audience)
     ledger.mark_sent(delivery, push=decision.reason, collapse_key=decision.collapse_key)
+    fault("publish.sent", CHANNEL)
     report.sent += 1
 
 
@@ -279,8 +281,10 @@ def _push(
     if claimed.attempts != delivery.attempts + 1:
         report.skipped += 1  # another worker claimed it between our read and our claim
         return
+    fault("publish.claimed", CHANNEL)
     try:
         result = provider.send(message)
+        fault("publish.written", CHANNEL)
     except ChannelRejected as exc:
         ledger.mark_quarantined(claimed, exc.message)
         report.quarantined += 1
@@ -302,6 +306,7 @@ def _push(
         dropped=len(result.dropped),
         note=result.note,
     )
+    fault("publish.sent", CHANNEL)
     report.sent += 1
 
 
@@ -325,6 +330,7 @@ def publish(
     versions = [d for d in pending if not d.target.startswith(PUSH_PREFIX)]
     if versions:
         _write_files(settings, ledger, report)
+        fault("publish.written", CHANNEL)
         for delivery in versions:
             _decide(settings, ledger, delivery, moment, report)
     opened = _Providers(settings, ledger, policy, providers)

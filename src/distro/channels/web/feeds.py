@@ -55,8 +55,9 @@ def authors(article: Article, fallback: str) -> list[str]:
 def _generator(channel: Channel, stories: Sequence[Story], *, atom: bool) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(channel.home_url if not atom else channel.self_url)
-    fg.title(channel.title)
-    fg.description(channel.description)
+    # RSS titles may be read as HTML: the channel's are escaped once more, like its items'.
+    fg.title(channel.title if atom else escape(channel.title, quote=False))
+    fg.description(channel.description if atom else escape(channel.description, quote=False))
     fg.language("zh-CN")
     fg.generator(GENERATOR)
     fg.author({"name": channel.title})

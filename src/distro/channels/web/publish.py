@@ -23,6 +23,7 @@ from distro.channels.web.render import (
     render_tombstone,
     section_prefix,
 )
+from distro.faults import fault
 from distro.models import Article, Delivery, Kind
 from distro.store.objects import ObjectStore, open_objects
 
@@ -158,11 +159,17 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
             report.skipped += len(mine)
         elif is_page(article):
             story = Story(article, version_time(article, mine, when))
+            try:
+                page = render_article(story, site, sections=catalog.sections)
+            except Exception as exc:  # one article that cannot render must not stop the site
+                reason = f"cannot render {article_id}: {type(exc).__name__}: {str(exc)[:300]}"
+                for d in mine:
+                    ledger.mark_quarantined(d, reason)
+                    report.quarantined += 1
+                continue
             touched |= catalog.drop(article_id, sections - {article.section or ""})
             touched |= catalog.add(story)
-            files.append(
-                make_file(key, render_article(story, site, sections=catalog.sections), tier=PAGE)
-            )
+            files.append(make_file(key, page, tier=PAGE))
             outcome = "page"
         else:
             touched |= catalog.drop(article_id, sections)
@@ -194,9 +201,11 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 files.append(make_file(article_key(entry.id), page, tier=PAGE))
     written = output.write(files)
     catalog.save()
+    fault("publish.written", CHANNEL)
     for d, outcome in claimed:
         url = site.url(article_key(d.article_id))
         ledger.mark_sent(d, remote_id=url, outcome=outcome)
+        fault("publish.sent", CHANNEL)
         if outcome != "teaser":
             report.sent += 1
     report.outputs = [output.objects.uri(key) for key in written.written]

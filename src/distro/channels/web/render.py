@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from distro.channels.body import render_html
 from distro.channels.jsonfeed import published, summarize
+from distro.channels.output import safe_segment
 from distro.models import Article, Kind, PubStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,8 +64,8 @@ def section_slug(name: str) -> str:
     """A stable, URL- and key-safe folder name for a section; Chinese names stay Chinese."""
     slug = re.sub(r"[^\w-]+", "-", name.strip().lower()).strip("-_")
     if not slug:
-        slug = "s-" + hashlib.sha256(name.encode()).hexdigest()[:10]
-    return slug
+        slug = "s-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return safe_segment(slug, name)
 
 
 def article_key(article_id: str) -> str:
