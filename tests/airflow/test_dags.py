@@ -57,6 +57,7 @@ def test_dag_folder_imports_without_errors(tmp_path: Path, monkeypatch: pytest.M
         "publish_app",
         "publish_wechat",
         "republish",
+        "kill",
         "sweep",
     }
     for dag in bag.dags.values():
@@ -94,6 +95,7 @@ def test_the_config_file_decides_the_dags(tmp_path: Path) -> None:
         "publish_partners",
         "publish_wechat",
         "republish",
+        "kill",
         "sweep",
     }
     wire = dags["ingest_wire"].timetable
@@ -185,6 +187,6 @@ def test_one_bad_schedule_is_one_import_error_and_the_other_dags_load(
     [error] = bag.import_errors.values()
     assert f"{broken}: {field}: invalid cron" in error
     everything = {"ingest_wire", "publish_web", "publish_app", "publish_wechat", "republish"}
-    assert set(bag.dag_ids) == (everything | {"sweep"}) - {broken}
+    assert set(bag.dag_ids) == (everything | {"sweep", "kill"}) - {broken}
     # The tasks of the other DAGs still load the config they run with.
     assert config.load().config.channels.web.enabled

@@ -332,6 +332,50 @@ def review_dag(settings: Settings, channel: str) -> DAG:
     return dag
 
 
+def kill_dag(settings: Settings) -> DAG:
+    """The editors' takedown: a form of ids and a reason; every channel withdraws the articles."""
+    params = {
+        "article_ids": Param(
+            [],
+            type="array",
+            items={"type": "string"},
+            minItems=1,
+            title="Article ids",
+            description="One id per line, e.g. a-0123456789abcdef0123.",
+        ),
+        "reason": Param(
+            "",
+            type="string",
+            minLength=1,
+            title="Reason",
+            description="Why it is withdrawn (legal, error, embargo broken …).",
+        ),
+    }
+    with DAG(
+        dag_id="kill",
+        description="Withdraw articles from every channel: tombstone, feeds, partners, WeChat.",
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        params=params,
+        default_args=defaults(),
+        tags=["distro", "kill"],
+    ) as dag:
+
+        @task(task_id="withdraw", outlets=[SIGNALS])
+        @task_errors
+        def withdraw() -> dict[str, Any]:
+            context = get_current_context()
+            given = context["params"]
+            result = tasks.kill(given["article_ids"], given["reason"], key=context["run_id"])
+            woken = [name for name in result["channels"] if name not in tasks.CLOCK_CHANNELS]
+            announce(woken, {"kill": result["key"]})
+            return result
+
+        withdraw()
+    return dag
+
+
 def sweep_dag(settings: Settings) -> DAG:
     with DAG(
         dag_id="sweep",
@@ -399,6 +443,7 @@ def build(settings: Settings) -> dict[str, DAG]:
         if review.gated(settings, name):
             builders[f"review_{name}"] = partial(review_dag, settings, name)
     builders["republish"] = partial(republish_dag, settings)
+    builders["kill"] = partial(kill_dag, settings)
     builders["sweep"] = partial(sweep_dag, settings)
     broken = tasks.misconfigured(settings)
     dags: dict[str, DAG] = {}

@@ -4,15 +4,13 @@ republish articles, sweep for pending work. Each is idempotent and returns count
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from distro import channels, config, review
+from distro import channels, config, review, service
 from distro.config import Settings
-from distro.errors import ConfigError, InputError
+from distro.errors import ConfigError
 from distro.store.ledger import Ledger
 
 #: Channels that publish on a clock (editions), not on every new article.
@@ -58,7 +56,10 @@ def schedule_paths(settings: Settings) -> dict[str, tuple[str, ...]]:
     own = {"app": "channels.app.schedule", "wechat": "channels.wechat.schedules"}
     for name in channels.enabled(settings):
         paths[f"publish_{name}"] = (own.get(name, "channels.web.schedule"),)
-    return paths | {"republish": (), "sweep": ()}
+    for name in channels.enabled(settings):
+        if review.gated(settings, name):
+            paths[f"review_{name}"] = ("review.schedule",)
+    return paths | {"republish": (), "kill": (), "sweep": ()}
 
 
 def misconfigured(settings: Settings) -> dict[str, list[str]]:
@@ -123,43 +124,9 @@ def publish(channel: str, settings: Settings | None = None) -> dict[str, Any]:
     return result
 
 
-#: The republish form's default push choice: let the config's push rules decide.
-PUSH_BY_RULES = "auto"
-
-
-def request_key(
-    article_ids: Sequence[str],
-    chosen: Sequence[str],
-    reason: str,
-    note: str | None,
-    push: str | None = None,
-) -> str:
-    """A stable key for one republish request: the same request gives the same key."""
-    payload = json.dumps(
-        {
-            "ids": sorted(set(article_ids)),
-            "channels": sorted(set(chosen)),
-            "reason": reason,
-            "note": note,
-            **({"push": push} if push and push != PUSH_BY_RULES else {}),
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
-def choose(settings: Settings, requested: Sequence[str] | None) -> list[str]:
-    """The channels to redeliver to: the requested ones (all enabled when none), checked."""
-    enabled = channels.enabled(settings)
-    if not requested:
-        return enabled
-    unknown = sorted(set(requested) - set(enabled))
-    if unknown:
-        raise ConfigError(
-            f"channel(s) {', '.join(unknown)} not enabled; enabled: {', '.join(enabled)}"
-        )
-    return [name for name in enabled if name in requested]
+PUSH_BY_RULES = service.PUSH_BY_RULES
+choose = service.choose
+request_key = service.request_key
 
 
 def republish(
@@ -172,54 +139,31 @@ def republish(
     key: str | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Make a new version of each article and enqueue it for the chosen channels only.
-
-    ``push`` is the editor's choice for the app channel: ``notify`` or ``silent`` override the
-    config's push rules for the new versions; ``auto`` (or None) leaves them to the rules.
-    ``key`` names the request (the DAG run id): a retry with the same key reuses the versions
-    it made instead of making more, so a retried task never republishes twice.
-    """
-    from distro.channels.app import rules as push_rules
-    from distro.channels.app.publish import record_choice
-
+    """The republish DAG's task: ``service.republish`` with the task's settings and ledger."""
     settings = settings_now(settings)
-    if push in (None, "", PUSH_BY_RULES):
-        choice = None
-    elif push in push_rules.CHOICES:
-        choice = push
-    else:
-        raise InputError(f"push must be auto, notify or silent, not {push!r}")
-    ids = list(dict.fromkeys(article_id.strip() for article_id in article_ids if article_id))
-    if not ids:
-        raise InputError("republish needs at least one article id")
-    if not reason.strip():
-        raise InputError("republish needs a reason")
-    chosen = choose(settings, requested)
-    key = key or request_key(ids, chosen, reason, note, push)
-    pairs = [pair for pair in channels.targets(settings) if pair[0] in chosen]
     ledger = open_ledger(settings)
     try:
-        missing = [article_id for article_id in ids if ledger.get(article_id) is None]
-        if missing:
-            raise InputError(f"no such article(s): {', '.join(missing)}")
-        made = []
-        for article_id in ids:
-            memo = f"republish:{key}:{article_id}"
-            remembered = ledger.get_value(memo)
-            if remembered is None:
-                version = ledger.revise(article_id, correction=note or None, reason=reason).version
-                ledger.set_value(memo, str(version))
-            else:
-                version = int(remembered)
-            if choice is not None and "app" in chosen:
-                record_choice(ledger, article_id, version, choice)
-            revised = ledger.get(article_id, version)
-            held = review.gate(settings, revised, pairs) if revised is not None else {}
-            queued = ledger.enqueue_many(article_id, version, pairs, held)
-            made.append({"id": article_id, "version": version, "queued": queued})
+        return service.republish(
+            settings, ledger, article_ids, requested, reason, note, push=push, key=key
+        )
     finally:
         ledger.close()
-    return {"key": key, "channels": chosen, "articles": made}
+
+
+def kill(
+    article_ids: Sequence[str],
+    reason: str,
+    *,
+    key: str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """The kill DAG's task: ``service.kill`` with the task's settings and ledger."""
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    try:
+        return service.kill(settings, ledger, article_ids, reason, key=key)
+    finally:
+        ledger.close()
 
 
 def pending(settings: Settings | None = None) -> list[str]:

@@ -1,5 +1,5 @@
-"""`distro up`, `distro down` and `distro republish`: run distro on a local Airflow and ask it to
-redeliver corrected articles."""
+"""`distro up`, `distro down`, `distro republish` and `distro kill`: run distro on a local Airflow
+and ask it to redeliver corrected articles or withdraw them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import json
 from typing import Any
 
 from distro import config
+from distro.errors import InputError
+
+#: Channels that publish on a clock (editions), not on every new version.
+CLOCK_CHANNELS = frozenset({"wechat"})
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -44,6 +48,18 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     again.add_argument("--json", action="store_true", help="print the outcome as JSON")
     again.set_defaults(handler=run_republish)
+    kill = subparsers.add_parser(
+        "kill",
+        parents=[common],
+        help="withdraw articles from every channel (via Airflow's `kill` DAG)",
+    )
+    kill.add_argument("ids", nargs="+", metavar="ID", help="article ids")
+    kill.add_argument("--reason", required=True, help="why it is withdrawn")
+    kill.add_argument(
+        "--local", action="store_true", help="run in this process instead of through Airflow"
+    )
+    kill.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    kill.set_defaults(handler=run_kill)
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -67,20 +83,33 @@ def run_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checked(settings: config.Settings, ids: list[str]) -> None:
+    """Unknown ids fail here, in one line, before any run is triggered."""
+    from distro import service
+    from distro.store.ledger import Ledger
+
+    with Ledger.open(settings) as ledger:
+        service.article_ids(ledger, ids)
+
+
 def run_republish(args: argparse.Namespace) -> int:
-    from distro.airflow import tasks
+    from distro import channels, service
+    from distro.store.ledger import Ledger
 
     settings = config.load(args.config, args.state)
-    chosen = tasks.choose(settings, args.channels)
+    chosen = service.choose(settings, args.channels)
+    _checked(settings, args.ids)
     if args.local:
-        result = tasks.republish(
-            args.ids, chosen, args.reason, args.note, push=args.push, settings=settings
-        )
-        # Clock channels (WeChat editions) take the new version in their next edition.
-        for name in tasks.signalled(settings):
-            if name not in chosen:
-                continue
-            result.setdefault("published", []).append(tasks.publish(name, settings)["summary"])
+        # In this process, without Airflow: the same service the DAG's task calls.
+        with Ledger.open(settings) as ledger:
+            result = service.republish(
+                settings, ledger, args.ids, chosen, args.reason, args.note, push=args.push
+            )
+            for name in channels.enabled(settings):
+                # Clock channels (WeChat editions) take the new version in their next edition.
+                if name in chosen and name not in CLOCK_CHANNELS:
+                    published = channels.publish(name, settings, ledger)
+                    result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
     from distro.airflow import rest
     from distro.airflow.stack import Stack
@@ -99,6 +128,37 @@ def run_republish(args: argparse.Namespace) -> int:
         "dag_run_id": triggered.dag_run_id,
         "created": triggered.created,
         "url": f"{client.base_url}/dags/republish/runs/{triggered.dag_run_id}",
+    }
+    return report(outcome, args.json)
+
+
+def run_kill(args: argparse.Namespace) -> int:
+    from distro import channels, service
+    from distro.store.ledger import Ledger
+
+    settings = config.load(args.config, args.state)
+    _checked(settings, args.ids)
+    if not args.reason.strip():
+        raise InputError("a kill needs a reason")
+    if args.local:
+        with Ledger.open(settings) as ledger:
+            result = service.kill(settings, ledger, args.ids, args.reason)
+            for name in result["channels"]:
+                # WeChat too: a takedown does not wait for the next edition.
+                published = channels.publish(name, settings, ledger)
+                result.setdefault("published", []).append(published.summary())
+        return report(result, args.json)
+    from distro.airflow import rest
+    from distro.airflow.stack import Stack
+
+    conf = {"article_ids": args.ids, "reason": args.reason}
+    client = Stack(settings).client()
+    triggered = client.trigger("kill", conf, rest.run_id("kill", conf))
+    outcome = {
+        "dag_id": triggered.dag_id,
+        "dag_run_id": triggered.dag_run_id,
+        "created": triggered.created,
+        "url": f"{client.base_url}/dags/kill/runs/{triggered.dag_run_id}",
     }
     return report(outcome, args.json)
 
