@@ -180,3 +180,64 @@ def test_a_full_rebuild_never_shows_a_held_article(
             p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in {".html", ".json"}
         )
         assert first in text and second not in text
+
+
+def test_an_embargo_keeps_every_output_empty_until_its_time(
+    tmp_path: Path, seed_bytes: bytes
+) -> None:
+    """Sidecar embargo per channel: nothing in any output before, everything after."""
+    from distro import embargo
+
+    settings = load(tmp_path, "")
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    sidecar = json.loads(SIDECAR)
+    sidecar["embargo_until"] = {
+        "*": soon.isoformat(),
+        "app": (soon + dt.timedelta(hours=1)).isoformat(),
+    }
+    inbox = settings.state.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "page.meta.json").write_text(json.dumps(sidecar), encoding="utf-8")
+    (inbox / "page.txt").write_bytes(seed_bytes)
+    with Ledger.open(settings) as ledger:
+        ingest(settings, ledger=ledger)
+        stored = [a for a in ledger.articles() if a.kind is Kind.ARTICLE]
+        assert stored and all(embargo.time_for(a, "web") == soon for a in stored)
+        for name in ("web", "app", "wechat"):
+            channels.publish(name, settings, ledger)
+        ids = [a.id for a in stored]
+        everything = "\n".join(
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in settings.state.root.rglob("*")
+            if p.is_file() and p.suffix in {".html", ".json", ".xml"}
+        )
+        assert not any(i in everything for i in ids)
+        states = {d.state for d in ledger.deliveries() if d.article_id in ids}
+        assert states == {DeliveryState.SCHEDULED}
+
+        # the embargo passes for the web first, then for the app
+        every_item = len(ledger.deliveries(channel="web"))  # the teaser waits too
+        assert ledger.release_due(channel="web", at=soon + dt.timedelta(seconds=1)) == every_item
+        assert ledger.release_due(channel="app", at=soon + dt.timedelta(seconds=1)) == 0
+        web = channels.load("web").publish(settings, ledger)
+        assert web.sent == len(ids)
+        site = "\n".join(p.read_text(encoding="utf-8") for p in settings.state.site.rglob("*.html"))
+        assert all(i in site for i in ids)
+        app = settings.state.app
+        assert not any(i in p.read_text(encoding="utf-8") for p in app.rglob("*.json") for i in ids)
+
+
+def test_embargo_times_in_a_sidecar_are_checked(tmp_path: Path) -> None:
+    from distro.errors import ParseError
+    from distro.parse.meta import from_sidecar
+
+    naive = from_sidecar("p.txt", b'{"embargo_until": "2026-07-05T06:00"}').embargo["*"]
+    assert naive.utcoffset() == dt.timedelta(hours=8)  # the paper's own clock, as documented
+    for bad in (
+        b'{"embargo_until": "tomorrow"}',
+        b'{"embargo_until": 5}',
+        b'{"embargo_until": "0001-01-01T00:00+00:00"}',
+        b'{"embargo_until": {"": "x"}}',
+    ):
+        with pytest.raises(ParseError, match=r"embargo|out of range|1900"):
+            from_sidecar("p.txt", bad)

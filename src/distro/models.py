@@ -254,6 +254,15 @@ class Article(_Model):
         description="Publication time, Asia/Shanghai (feeds, or issue date); "
         "timezone-aware, 1900 to 2100.",
     )
+    embargo_until: Moment = Field(
+        default=None,
+        description="No channel shows this article before this time (timezone-aware).",
+    )
+    embargo_channels: dict[Annotated[str, Field(max_length=32)], dt.datetime] = Field(
+        default_factory=dict,
+        description="Per-channel embargo times (web at 06:00, the WeChat edition at 07:00);"
+        " a channel not named here uses embargo_until.",
+    )
     language: str = Field(default="zh-CN", description="BCP 47 language tag.")
     keywords: list[Keyword] = Field(default_factory=list, description="Keywords and tags.")
     urgency: Annotated[int, Field(ge=1, le=9)] = Field(
@@ -300,6 +309,7 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     QUARANTINED = "quarantined"
     HELD = "held"  # waits for an editor at the channel target's review gate
+    SCHEDULED = "scheduled"  # waits for its embargo time (``detail["not_before"]``)
 
 
 class Delivery(_Model):

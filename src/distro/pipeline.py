@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from distro import channels, review
+from distro import channels, embargo, review
 from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
 from distro.faults import fault
 from distro.models import Article, QuarantineEntry
@@ -242,6 +242,13 @@ class Ingestor:
             publication=meta.publication or item.publication or "本报",
             received_at=received_at,
         )
+        if meta.embargo:
+            every = meta.embargo.get("*")
+            channels_only = {k: v for k, v in meta.embargo.items() if k != "*"}
+            articles = [
+                a.model_copy(update={"embargo_until": every, "embargo_channels": channels_only})
+                for a in articles
+            ]
         return articles, []
 
     def _store(self, article: Article, sha256: str, report: SourceReport) -> None:
@@ -253,7 +260,8 @@ class Ingestor:
             return
         try:
             held = review.gate(self.settings, checked, self.targets)
-            outcome, _stored = self.ledger.put(checked, self.targets, held)
+            waits = embargo.not_before(checked, self.targets)
+            outcome, _stored = self.ledger.put(checked, self.targets, held, waits)
         except RecordRejected as exc:
             self._quarantine(report, raw_ref=sha256, stage="store", reason=f"{article.id}: {exc}")
             return

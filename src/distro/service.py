@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from distro import channels, review
+from distro import channels, embargo, review
 from distro.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -115,7 +115,8 @@ def republish(
             record_choice(ledger, article_id, version, choice)
         revised = ledger.get(article_id, version)
         held = review.gate(settings, revised, pairs) if revised is not None else {}
-        queued = ledger.enqueue_many(article_id, version, pairs, held)
+        waits = embargo.not_before(revised, pairs) if revised is not None else {}
+        queued = ledger.enqueue_many(article_id, version, pairs, held, waits)
         made.append({"id": article_id, "version": version, "queued": queued, "held": len(held)})
     return {"key": key, "channels": chosen, "articles": made}
 

@@ -167,10 +167,11 @@ def kill(
 
 
 def pending(settings: Settings | None = None) -> list[str]:
-    """Signalled channels that still have deliveries waiting."""
+    """Signalled channels that still have deliveries waiting (embargoes that passed included)."""
     settings = settings_now(settings)
     ledger = open_ledger(settings)
     try:
+        ledger.release_due()
         return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
     finally:
         ledger.close()

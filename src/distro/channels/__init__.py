@@ -90,7 +90,8 @@ def load(name: str) -> ChannelModule:
 
 
 def publish(name: str, settings: Settings, ledger: Ledger) -> PublishReport:
-    """Publish what is pending for channel ``name``."""
+    """Publish what is pending for channel ``name`` (embargoes that have passed included)."""
+    ledger.release_due(channel=name)
     return load(name).publish(settings, ledger)
 
 

@@ -4,7 +4,10 @@ Two conventions, the sidecar winning over the file name:
 
 - a sidecar JSON file beside the page named ``<page file stem>.meta.json``
   (``000_c6710cc7ae2753f8.txt`` → ``000_c6710cc7ae2753f8.meta.json``) holding any of
-  ``{"issue_date": "2021-07-05", "page": "1", "section": "要闻", "publication": "西海岸新闻"}``;
+  ``{"issue_date": "2021-07-05", "page": "1", "section": "要闻", "publication": "西海岸新闻"}``,
+  and ``"embargo_until"``: an ISO 8601 time before which no channel shows the page's articles
+  (``"2021-07-05T06:00:00+08:00"``; a time without an offset is Asia/Shanghai), or one per
+  channel (``{"web": "…T06:00", "wechat": "…T07:00", "*": "…"}``);
 - a file name that starts with the issue date, ``YYYY-MM-DD`` or ``YYYYMMDD``, optionally
   followed by the page (``01``, ``A3``, ``p2``, ``第3版``) and a Chinese section name, separated
   by ``_``, ``-``, ``.`` or a space: ``2021-07-05_01_要闻.txt``, ``20210705-A3.txt``.
@@ -18,11 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
+from zoneinfo import ZoneInfo
 
 from distro.errors import ParseError
 from distro.models import MAX_YEAR, MIN_YEAR
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 SIDECAR_SUFFIX = ".meta.json"
 #: A page is a number or a letter and a number (`A3`); anything longer is not a page.
@@ -35,6 +41,8 @@ _NAME = re.compile(
     r"(?:[_\-. ].*)?"
 )
 _KEYS = frozenset(("issue_date", "page", "section", "publication"))
+#: Sidecar keys that are not plain strings, read on their own.
+_EXTRA_KEYS = frozenset(("embargo_until",))
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class PageMeta:
     page: str | None = None
     section: str | None = None
     publication: str | None = None
+    #: Channel (or ``*`` for every channel) -> the time before which it may not show the page.
+    embargo: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 def sidecar_name(filename: str) -> str:
@@ -112,7 +122,7 @@ def from_sidecar(filename: str, sidecar: bytes) -> PageMeta:
         raise ParseError(f"{name}: not a JSON sidecar ({str(exc)[:200]})") from exc
     if not isinstance(doc, dict):
         raise ParseError(f"{name}: a sidecar holds a JSON object")
-    unknown = sorted(set(doc) - _KEYS)
+    unknown = sorted(set(doc) - _KEYS - _EXTRA_KEYS)
     if unknown:
         raise ParseError(f"{name}: unknown keys {', '.join(unknown)}")
     values: dict[str, str | None] = {}
@@ -133,7 +143,38 @@ def from_sidecar(filename: str, sidecar: bytes) -> PageMeta:
         page=_page(values["page"], name) if values["page"] else None,
         section=values["section"],
         publication=values["publication"],
+        embargo=_embargo(doc.get("embargo_until"), name),
     )
+
+
+def _moment(text: object, where: str) -> dt.datetime:
+    if not isinstance(text, str):
+        raise ParseError(f"{where}: embargo_until holds ISO 8601 times")
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ParseError(f"{where}: embargo_until {text[:40]!r} is not an ISO 8601 time") from exc
+    if when.tzinfo is None:
+        # A newsroom's wall clock: the paper's own zone, as the docs of the sidecar say.
+        when = when.replace(tzinfo=SHANGHAI)
+    _in_range(when.date(), where)
+    return when
+
+
+def _embargo(value: object, where: str) -> dict[str, dt.datetime]:
+    """``"2026-07-05T06:00+08:00"`` for every channel, or ``{"web": …, "wechat": …, "*": …}``."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        if len(value) > 16:
+            raise ParseError(f"{where}: embargo_until names at most 16 channels")
+        found = {}
+        for channel, text in value.items():
+            if not isinstance(channel, str) or not 0 < len(channel) <= 32:
+                raise ParseError(f"{where}: embargo_until keys are channel names or *")
+            found[channel] = _moment(text, where)
+        return found
+    return {"*": _moment(value, where)}
 
 
 def page_meta(filename: str, sidecar: bytes | None) -> PageMeta:
@@ -147,4 +188,5 @@ def page_meta(filename: str, sidecar: bytes | None) -> PageMeta:
         page=side.page or named.page,
         section=side.section or named.section,
         publication=side.publication or named.publication,
+        embargo=side.embargo,
     )

@@ -246,11 +246,13 @@ class Ledger:
         article: Article,
         targets: Iterable[tuple[str, str]] = (),
         held: Mapping[tuple[str, str], str] | None = None,
+        waits: Mapping[tuple[str, str], dt.datetime] | None = None,
     ) -> tuple[PutOutcome, Article]:
         """Store an article and queue its deliveries to ``targets`` in one transaction.
 
         Targets named in ``held`` (with why) are queued ``held``: they wait for an editor at the
-        review gate instead of going out.
+        review gate instead of going out; targets in ``waits`` are queued ``scheduled`` until
+        their embargo time.
 
         A new id is accepted, changed content is a new version. A duplicate re-queues any of
         its latest version's deliveries that are missing, so a ledger written before storing and
@@ -280,7 +282,7 @@ class Ledger:
                             }
                         )
                         self._insert_version(conn, stored, content_hash)
-                    self._enqueue_rows(conn, stored.id, stored.version, pairs, held)
+                    self._enqueue_rows(conn, stored.id, stored.version, pairs, held, waits)
                     return outcome, stored
             except IntegrityError:
                 continue  # another process stored this version first: look again
@@ -422,13 +424,15 @@ class Ledger:
         version: int,
         targets: Iterable[tuple[str, str]],
         held: Mapping[tuple[str, str], str] | None = None,
+        waits: Mapping[tuple[str, str], dt.datetime] | None = None,
     ) -> int:
         """Record deliveries to every (channel, target) in one transaction; how many were new.
 
-        Targets in ``held`` are queued ``held`` with the gate's reason in their detail.
+        Targets in ``held`` are queued ``held`` with the gate's reason in their detail, those in
+        ``waits`` ``scheduled`` until their embargo time.
         """
         with self._tx() as conn:
-            return self._enqueue_rows(conn, article_id, version, list(targets), held)
+            return self._enqueue_rows(conn, article_id, version, list(targets), held, waits)
 
     def _enqueue_rows(
         self,
@@ -437,31 +441,34 @@ class Ledger:
         version: int,
         targets: list[tuple[str, str]],
         held: Mapping[tuple[str, str], str] | None = None,
+        waits: Mapping[tuple[str, str], dt.datetime] | None = None,
     ) -> int:
         stamp = now()
-        gate = held or {}
-        rows = [
-            {
-                "article_id": article_id,
-                "version": version,
-                "channel": channel,
-                "target": target,
-                "state": (
-                    DeliveryState.HELD.value
-                    if (channel, target) in gate
-                    else DeliveryState.PENDING.value
-                ),
-                "attempts": 0,
-                "detail": (
-                    json.dumps({"review": gate[(channel, target)]}, ensure_ascii=False)
-                    if (channel, target) in gate
-                    else "{}"
-                ),
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-            for channel, target in targets
-        ]
+        gate, later = held or {}, waits or {}
+        rows = []
+        for channel, target in targets:
+            pair = (channel, target)
+            detail: dict[str, str] = {}
+            state = DeliveryState.PENDING
+            if pair in later:
+                detail["not_before"] = later[pair].astimezone(dt.UTC).isoformat()
+                state = DeliveryState.SCHEDULED
+            if pair in gate:
+                detail["review"] = gate[pair]
+                state = DeliveryState.HELD  # the editor first; the embargo still applies after
+            rows.append(
+                {
+                    "article_id": article_id,
+                    "version": version,
+                    "channel": channel,
+                    "target": target,
+                    "state": state.value,
+                    "attempts": 0,
+                    "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
         if not rows:
             return 0
         statement = (
@@ -477,7 +484,7 @@ class Ledger:
     def _supersede_held(
         self, conn: Connection, article_id: str, version: int, targets: list[tuple[str, str]]
     ) -> None:
-        """Close held deliveries of older versions: only the newest version waits for review.
+        """Close held or scheduled deliveries of older versions: only the newest version waits.
 
         Publishers always send an article's latest version, so releasing an older held one later
         would send that latest version a second time.
@@ -487,7 +494,7 @@ class Ledger:
             select(d).where(
                 d.c.article_id == article_id,
                 d.c.version < version,
-                d.c.state == DeliveryState.HELD.value,
+                d.c.state.in_((DeliveryState.HELD.value, DeliveryState.SCHEDULED.value)),
             )
         ).mappings()
         wanted = set(targets)
@@ -528,12 +535,17 @@ class Ledger:
     def withheld(self, channel: str, target: str | None = None) -> set[str]:
         """Articles whose latest version for ``channel`` (``target``) must not be shown there.
 
-        Held at a review gate, or quarantined (rejected by an editor, refused by the channel).
+        Held at a review gate, waiting for an embargo, or quarantined (rejected by an editor,
+        refused by the channel).
         Channels that rebuild their lists from the whole archive leave these out, so nothing
         reaches a gated channel by that back door.
         """
         d = t.deliveries
-        closed = (DeliveryState.HELD.value, DeliveryState.QUARANTINED.value)
+        closed = (
+            DeliveryState.HELD.value,
+            DeliveryState.SCHEDULED.value,
+            DeliveryState.QUARANTINED.value,
+        )
         query = select(d.c.article_id, d.c.version, d.c.target, d.c.state).where(
             d.c.channel == channel,
             d.c.article_id.in_(
@@ -581,9 +593,41 @@ class Ledger:
             return as_delivery(conn.execute(select(table).where(key)).mappings().one())
 
     def release(self, d: Delivery, *, by: str | None = None) -> Delivery:
-        """An editor approved a held delivery: it is pending for its channel now."""
+        """An editor approved a held delivery: pending for its channel now, or at its embargo."""
         detail = {"approved_by": by or "editor", "approved_at": now().isoformat()}
-        return self._change_held(d, state=DeliveryState.PENDING.value, detail=detail)
+        waiting = d.detail.get("not_before")
+        state = DeliveryState.PENDING
+        if waiting and dt.datetime.fromisoformat(waiting) > now():
+            state = DeliveryState.SCHEDULED
+        return self._change_held(d, state=state.value, detail=detail)
+
+    def release_due(self, *, channel: str | None = None, at: dt.datetime | None = None) -> int:
+        """Move scheduled deliveries whose embargo has passed to pending; how many moved."""
+        moment = at or now()
+        d = t.deliveries
+        query = select(d).where(d.c.state == DeliveryState.SCHEDULED.value)
+        if channel is not None:
+            query = query.where(d.c.channel == channel)
+        moved = 0
+        with self._tx() as conn:
+            for row in list(conn.execute(query).mappings()):
+                detail = json.loads(row["detail"] or "{}")
+                waiting = detail.get("not_before")
+                if waiting and dt.datetime.fromisoformat(waiting) > moment:
+                    continue
+                conn.execute(
+                    d.update()
+                    .where(
+                        d.c.article_id == row["article_id"],
+                        d.c.version == row["version"],
+                        d.c.channel == row["channel"],
+                        d.c.target == row["target"],
+                        d.c.state == DeliveryState.SCHEDULED.value,
+                    )
+                    .values(state=DeliveryState.PENDING.value, updated_at=moment)
+                )
+                moved += 1
+        return moved
 
     def reject(self, d: Delivery, reason: str, *, by: str | None = None) -> Delivery:
         """An editor rejected a held delivery: quarantined (stage ``review``) with the reason."""
