@@ -22,8 +22,10 @@ from zoneinfo import ZoneInfo
 from distro.dates import find_dateline, strip_dateline
 from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
+from distro.parse.confidence import assess
 from distro.parse.encoding import decode
 from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
+from distro.parse.model import LineModel
 from distro.parse.typography import ideograph_share
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -130,10 +132,20 @@ def articles_of(
     )
     seen: Counter[str] = Counter()
     articles = []
-    for block in layout.blocks:
+    # Whether each item's lead opens with a dateline: a page's stories mostly agree.
+    bodies = [b.page_ref is None and bool(b.paragraphs) for b in layout.blocks]
+    leads = [
+        body and _lead_dateline(b.paragraphs[:1], issue_date, None)[0] is not None
+        for b, body in zip(layout.blocks, bodies, strict=True)
+    ]
+    dated, total = sum(leads), sum(bodies)
+    for block, body, own in zip(layout.blocks, bodies, leads, strict=True):
+        others = total - body
+        share = (dated - own) / others if others else 0.0
         articles.append(
             _article(
                 block,
+                page_dated_share=share,
                 provenance=provenance,
                 issue_date=issue_date,
                 issue_date_inferred=issue_date_inferred,
@@ -158,6 +170,7 @@ def _article(
     section: str | None,
     publication: str,
     seen: Counter[str],
+    page_dated_share: float = 0.0,
 ) -> Article:
     kicker, headline, subheadline = split_stack(block.stack)
     teaser = block.page_ref is not None
@@ -172,7 +185,20 @@ def _article(
     seen[headline] += 1
     key = headline if seen[headline] == 1 else f"{headline}#{seen[headline]}"
     article_id = make_id(publication, issue_date.isoformat() if issue_date else "", page or "", key)
+    assessment = assess(
+        headline=headline,
+        paragraphs=paragraphs,
+        margins=block.margins,
+        notes=block.notes,
+        has_dateline=dateline is not None,
+        lead_looks_dated=bool(paragraphs) and dateline is None
+        and might_open_with_dateline(block.paragraphs[0][:12]),
+        page_dated_share=page_dated_share,
+        teaser=teaser,
+    )
     return Article(
+        confidence=assessment.confidence,
+        flags=assessment.flags,
         id=article_id,
         version=1,
         kind=Kind.TEASER if teaser else Kind.ARTICLE,
@@ -204,13 +230,17 @@ def parse_text(
     page: str | None = None,
     section: str | None = None,
     publication: str = "本报",
+    model: LineModel | None = None,
 ) -> list[Article]:
-    """The Articles of a decoded page; raises ParseError when the text is not a page."""
+    """The Articles of a decoded page; raises ParseError when the text is not a page.
+
+    `model` replaces the shipped line model (cross-validation trains its own).
+    """
     if not text.strip():
         raise ParseError(f"{origin}: empty page")
     if ideograph_share(text[:600]) < MIN_CJK_SHARE:
         raise ParseError(f"{origin}: not a newspaper page (almost no Chinese text)")
-    layout = segment(text)
+    layout = segment(text, model)
     if not layout.blocks:
         raise ParseError(f"{origin}: not a newspaper page (no headline found)")
     inferred = False
@@ -242,6 +272,7 @@ def parse_page(
     source: str = "inbox",
     publication: str = "本报",
     received_at: dt.datetime | None = None,
+    model: LineModel | None = None,
 ) -> list[Article]:
     """The Articles of a page's raw bytes, in page order.
 
@@ -267,4 +298,5 @@ def parse_page(
         page=page,
         section=section,
         publication=publication,
+        model=model,
     )

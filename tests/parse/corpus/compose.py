@@ -195,7 +195,7 @@ def _break(line: str, rng: random.Random) -> list[str]:
             cut = rng.choice(quotes) + rng.randint(1, 3)
     if cut < 0:
         cut = rng.randint(len(line) // 3, len(line) - 4)
-    while cut > 1 and line[cut - 1] in "。！？；：”’」』）)，、 ":
+    while cut > 1 and (line[cut - 1] in "。！？；：”’」』）)，、 " or line[cut] == " "):
         cut -= 1
     return [line[:cut], line[cut:]] if 1 < cut < len(line) - 1 else [line]
 
@@ -350,16 +350,17 @@ def _issue(fold: str, order: list[dict[str, Any]], rng: random.Random, captions:
             keep = max(1, len(story.paragraphs) // 2)
             rest = story.paragraphs[keep:]
             story.paragraphs = story.paragraphs[:keep]
-            story.continued_on_page = str(target)
             jump = _jump_line(target, rng)
-            if rng.random() < 0.4:
+            story.continued_on_page = f"A{target}" if "A" in jump else str(target)
+            if jump[0] == "（" and rng.random() < 0.4:
                 story.lines = [*story.paragraphs[:-1], story.paragraphs[-1] + jump]
             else:
                 story.lines = [*story.paragraphs, jump]
             cont = Story(outlet=story.outlet, source_id=story.source_id, headline=story.headline,
                          paragraphs=rest)
             head = _from_line(1, rng)
-            cont.lines = [head, *rest] if rng.random() < 0.6 else [head + rest[0], *rest[1:]]
+            bracketed = head[0] == "（" and rng.random() < 0.4
+            cont.lines = [head + rest[0], *rest[1:]] if bracketed else [head, *rest]
             continuation[target] = cont
     # Teasers on page 1 for stories on later pages.
     if len(plans) > 1 and rng.random() < 0.7:
@@ -367,10 +368,11 @@ def _issue(fold: str, order: list[dict[str, Any]], rng: random.Random, captions:
         pointed = rng.choice(plans[target_page - 1])
         lead = pointed.paragraphs[0]
         summary = _sentences(lead)[0] if _sentences(lead) else lead
+        ref = _page_ref_line(target_page, rng)
         teaser = Story(outlet=pointed.outlet, source_id=pointed.source_id, kind="teaser",
                        headline=pointed.headline, paragraphs=[], summary=summary,
-                       page_ref=str(target_page))
-        teaser.lines = [_page_ref_line(target_page, rng)]
+                       page_ref=f"A{target_page}" if "A" in ref else str(target_page))
+        teaser.lines = [ref]
         plans[0].append(teaser)
     paper = rng.choice(PAPERS)
     out = []

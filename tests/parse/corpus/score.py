@@ -30,6 +30,7 @@ from distro.models import Article
 from distro.parse import parse_page
 from distro.parse.confidence import THRESHOLD
 from distro.parse.model import LineModel, train
+from distro.parse.typography import tidy_lines
 from tests.parse.corpus.compose import PAGES
 
 
@@ -183,7 +184,7 @@ def score(pages: list[Page], model: LineModel | None = None, result: Result | No
                                 tally.wrong_fields[key] += 1
                             result.failures.append(
                                 f"{page.name} {want['headline'][:16]} {key}: "
-                                f"{str(got[match][key])[:60]!r} != {str(want[key])[:60]!r}"
+                                + _diff(got[match][key], want[key])
                             )
             else:
                 result.failures.append(f"{page.name} {want['headline'][:20]}: not found")
@@ -196,13 +197,25 @@ def score(pages: list[Page], model: LineModel | None = None, result: Result | No
     return result
 
 
+def _diff(got: Any, want: Any) -> str:
+    """Where two field values part, shortly."""
+    if isinstance(got, list) and isinstance(want, list):
+        for index, (a, b) in enumerate(zip(got, want, strict=False)):
+            if a != b:
+                start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                             min(len(a), len(b)))
+                return f"#{index} {a[max(0, start - 8):start + 20]!r} != {b[max(0, start - 8):start + 20]!r}"
+        return f"{len(got)} paragraphs != {len(want)}: {str(got[len(want):])[:60] or str(want[len(got):])[:60]}"
+    return f"{str(got)[:60]!r} != {str(want)[:60]!r}"
+
+
 def cross_validate(pages: list[Page]) -> Result:
     """Each fold scored by a model trained on the other folds only."""
     result = Result()
     folds = sorted({p.truth["fold"] for p in pages})
     for held in folds:
         train_pages = [p for p in pages if p.truth["fold"] != held]
-        model = train([(p.data.decode("utf-8"), p.truth) for p in train_pages])
+        model = train([(tidy_lines(p.data.decode("utf-8")), p.truth["labels"]) for p in train_pages])
         score([p for p in pages if p.truth["fold"] == held], model, result)
     return result
 
