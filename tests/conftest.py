@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# A worktree checked out elsewhere points DISTRO_SHARED at the shared folder.
+SHARED = Path(os.environ.get("DISTRO_SHARED", REPO.parent / "shared"))
 SEED = SHARED / "seed" / "000_c6710cc7ae2753f8.txt"
 pytest_plugins = ["tests.servers.fixtures"]
 

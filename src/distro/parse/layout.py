@@ -27,6 +27,7 @@ from distro.parse.model import (
     PARAGRAPH_ENDS,
     LineModel,
     is_heading,
+    guard,
     page_features,
     shipped,
 )
@@ -224,7 +225,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
-    decoded = model.decode(page_features(lines))
+    decoded = model.decode(page_features(lines), guards=[guard(line) for line in lines])
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, decoded.labels, decoded.margins, strict=True):

@@ -51,6 +51,9 @@ _FOLLOW = {
     "R": "G",
 }
 _ENDS = "PCTJR"
+#: Score of what the hard rules forbid: so large no weight outvotes it, yet finite, so a page
+#: that breaks every rule (fuzzed input) still decodes to something.
+_FORBIDDEN = -1e6
 #: States: a content label, or furniture after a content label (`F` + label, `F^` at the top).
 STATES: tuple[str, ...] = (*_CONTENT, *(f"F{x}" for x in (*_CONTENT, "^")))
 
@@ -152,6 +155,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("closed")
     if _LEAD_DATE.match(text) is not None:
         feats.append("lead_date")
+    if "\u4e00" <= first <= "\u9fff" or first in "”’）":
+        feats.append(f"first={first}")  # 据/近/昨 open sentences; a broken line opens anywhere
     if size > 60:
         # Body copy, the common case: only the ending and a dateline matter.
         if "。" in text:
@@ -160,6 +165,8 @@ def own_features(text: str) -> tuple[str, ...]:
             feats.append("dateline")
         if _EDITOR.match(text) is not None:
             feats.append("editor")
+        if _CAPTION.search(text) is not None:
+            feats.append("caption_end")
         return tuple(feats)
     if "。" in text:
         feats.append("has_stop")
@@ -208,6 +215,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("dashed")
     if is_heading(text):
         feats.append("heading")
+        if size <= 6:
+            feats.append("short_label")
         if clauses == 0:
             feats.append("crosshead")
         if _ORDINAL.match(text) is not None:
@@ -236,7 +245,31 @@ _NEEDS = {
     "J": frozenset(("jump",)),
     "R": frozenset(("page_ref",)),
     "A": frozenset(("from",)),
+    # Furniture needs furniture evidence: a stamp, page number, editor credit, caption or label.
+    "F": frozenset(("editor", "date", "page_no", "caption_end", "caption_start", "short_label")),
 }
+
+
+def guard(text: str) -> str:
+    """Labels a body line forbids the next line (see `open_body`); a jump tail ends the item."""
+    if open_body(text):
+        return "PG"
+    if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
+        return "PC"
+    return ""
+
+
+def open_body(text: str) -> bool:
+    """A paragraph line broken off mid-sentence: the next body line must continue it.
+
+    Open (no paragraph end), and not a crosshead: longer than a heading, or with clause
+    punctuation inside, and no ordinal (`一、`).
+    """
+    if text[-1] in PARAGRAPH_ENDS:
+        return False
+    if len(text) > MAX_HEADING:
+        return True
+    return any(ch in _CLAUSE for ch in text) and _ORDINAL.match(text) is None
 
 
 def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
@@ -248,7 +281,7 @@ def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
         prev = own[i - 1] if i > 0 else ("top",)
         nxt = own[i + 1] if i < last else ("bottom",)
         extra = [f"p:{f}" for f in prev if f in _NEIGHBOUR or f == "top" or f[:5] == "last="]
-        extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom"]
+        extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom" or f[:6] == "first="]
         second = own[i - 2] if i > 1 else ("top",)
         extra += [f"pp:{f}" for f in second if f in _SECOND]
         out.append((*feats, *extra, "bias"))
@@ -275,6 +308,7 @@ def _arcs() -> dict[str, list[tuple[str, str]]]:
 
 
 _ARCS = _arcs()
+_BODY = frozenset("PC")
 _STARTS = {s: f"^>{s[0]}" for s in ("G", "P", "F^")}
 
 
@@ -309,16 +343,27 @@ class LineModel:
                 if (needs is not None and not needs & present) or (
                     label == "C" and "p:closed" in present
                 ):
-                    cached[label] = -math.inf  # a real paragraph end is never joined
+                    cached[label] = _FORBIDDEN  # a real paragraph end is never joined
                 else:
                     cached[label] = sum(get(f"{label}|{f}", 0.0) for f in feats)
             if len(self._emissions) < 50_000:
                 self._emissions[feats] = cached
         return cached
 
-    def decode(self, feats: Sequence[tuple[str, ...]], *, margins: bool = True) -> Decoded:
-        """The best label sequence (Viterbi) and, per line, its max-marginal margin."""
+    def decode(
+        self,
+        feats: Sequence[tuple[str, ...]],
+        *,
+        margins: bool = True,
+        guards: Sequence[str] | None = None,
+    ) -> Decoded:
+        """The best label sequence (Viterbi) and, per line, its max-marginal margin.
+
+        `guards[i]` (see `guard`) names the labels forbidden right after body line i: an open
+        paragraph is continued by the next body line, a jump tail is followed by a new item.
+        """
         n = len(feats)
+        opened = guards if guards is not None else [""] * n
         if n == 0:
             return Decoded([], [])
         get = self.weights.get
@@ -339,10 +384,14 @@ class LineModel:
             prev_scores = fwd[-1]
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
+            guarded = opened[i - 1]
             for s in STATES:
                 best, arg = minus, ""
+                check = s[0] in guarded if guarded else False
                 for p, w in trans[s]:
                     v = prev_scores[p] + w
+                    if check and p in _BODY:
+                        v += _FORBIDDEN
                     if v > best:
                         best, arg = v, p
                 row[s] = best + em[_label(s)]
@@ -370,8 +419,16 @@ class LineModel:
         for i in range(n - 2, -1, -1):
             em = emissions[i + 1]
             nxt = bwd[i + 1]
+            guarded = opened[i]
             bwd[i] = {
-                p: max((w + em[_label(s)] + nxt[s] for s, w in succ[p]), default=minus)
+                p: max(
+                    (
+                        w + em[_label(s)] + nxt[s]
+                        + (_FORBIDDEN if guarded and p in _BODY and s[0] in guarded else 0.0)
+                        for s, w in succ[p]
+                    ),
+                    default=minus,
+                )
                 for p in STATES
             }
         out: list[float] = []
@@ -429,11 +486,25 @@ def _states(labels: str) -> list[str]:
     return out
 
 
+def _gold_guards(lines: Sequence[str], labels: str) -> list[str]:
+    """The guards of a page, less any the gold labels break (a rule is not a gold label)."""
+    out = []
+    for i, line in enumerate(lines):
+        rule = guard(line)
+        if rule and i + 1 < len(labels) and labels[i] in _BODY and labels[i + 1] in rule:
+            rule = ""
+        out.append(rule)
+    return out
+
+
 def train(
     pages: Iterable[tuple[Sequence[str], str]], *, epochs: int = 12, seed: int = 13
 ) -> LineModel:
     """An averaged structured perceptron over (page lines, gold labels) pairs; deterministic."""
-    data = [(page_features(lines), _states(labels)) for lines, labels in pages]
+    data = [
+        (page_features(lines), _states(labels), _gold_guards(lines, labels))
+        for lines, labels in pages
+    ]
     rng = random.Random(seed)
     weights: dict[str, float] = {}
     totals: dict[str, float] = {}
@@ -442,11 +513,11 @@ def train(
     model = LineModel(weights)
     for _ in range(epochs):
         rng.shuffle(data)
-        for feats, gold in data:
+        for feats, gold, opened in data:
             step += 1
             model.weights = weights
             model._emissions = {}
-            guess = model.decode(feats, margins=False).labels
+            guess = model.decode(feats, margins=False, guards=opened).labels
             if guess == [s[0] for s in gold]:
                 continue
             guess_states = _states("".join(guess))

@@ -210,12 +210,14 @@ def _diff(got: Any, want: Any) -> str:
 
 
 def cross_validate(pages: list[Page]) -> Result:
+    from tests.parse.corpus.train import examples  # train imports this module
+
     """Each fold scored by a model trained on the other folds only."""
     result = Result()
     folds = sorted({p.truth["fold"] for p in pages})
     for held in folds:
         train_pages = [p for p in pages if p.truth["fold"] != held]
-        model = train([(tidy_lines(p.data.decode("utf-8")), p.truth["labels"]) for p in train_pages])
+        model = train(examples(train_pages))
         score([p for p in pages if p.truth["fold"] == held], model, result)
     return result
 

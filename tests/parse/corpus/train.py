@@ -15,15 +15,23 @@ from pathlib import Path
 import distro.parse
 from distro.parse.model import LineModel, train
 from distro.parse.typography import tidy_lines
-from tests.parse.corpus.score import load_pages
+from tests.parse.corpus.score import Page, load_pages
 
 MODEL = Path(distro.parse.__file__).with_name("model.json")
+#: The bundled seed page (a real front page) and its line labels, read off its golden file.
+SEED = Path(distro.parse.__file__).parents[1] / "samples" / "pages" / "000_c6710cc7ae2753f8.txt"
+SEED_LABELS = "GGGBPPPPCPCPPCPPGBPCPCPPCPGGR"
+
+
+def examples(pages: list[Page]) -> list[tuple[list[str], str]]:
+    """(lines, labels) of `pages`, and of the seed page, which every model learns from."""
+    out = [(tidy_lines(p.data.decode("utf-8")), p.truth["labels"]) for p in pages]
+    return [*out, (tidy_lines(SEED.read_text(encoding="utf-8")), SEED_LABELS)]
 
 
 def trained() -> LineModel:
     """The model trained on every page of the corpus."""
-    pages = load_pages()
-    return train([(tidy_lines(p.data.decode("utf-8")), p.truth["labels"]) for p in pages])
+    return train(examples(load_pages()))
 
 
 def main(argv: list[str] | None = None) -> int:
