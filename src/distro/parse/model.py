@@ -82,6 +82,16 @@ _ORDINAL = re.compile(
     r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
 )
 _LEAD_DATE = re.compile(r"^(?:[0-9０-９]{1,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日|^(?:近日|日前|昨天|昨日|今天|今日|本报讯|记者)")
+_COLUMN_LABEL = re.compile(
+    r"(?:本地|本市|国内|国际|综合|新闻|要闻|财经|体育|社会)?"
+    r"(?:简讯|快讯|速递|消息|图片新闻|新闻图片|导读|链接|提示|集锦|短波|扫描|一览|速览|播报)"
+)
+#: CMS stamps: `2021-07-05 08:12:33`, with record ids or the story's URL after them.
+_STAMP = re.compile(
+    r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"(?:\s*T?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:[.:]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?:\s+(?:\d+|https?://\S+))*"
+)
 _CREDIT = re.compile(r"^[（(][^（）()]{0,20}(?:记者|通讯员|整理|报道|供稿)[^（）()]{0,20}[）)]$")
 
 
@@ -205,6 +215,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("editor")
     if _DATE.search(text) is not None:
         feats.append("date")
+    if first.isdigit() and _STAMP.fullmatch(text) is not None:
+        feats.append("stamp")
     if _RUNNING.search(text) is not None:
         feats.append("page_no")
     if _CAPTION.search(text) is not None:
@@ -213,10 +225,10 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("caption_start")
     if first in "—─" or text[:2] in ("--", "－－"):
         feats.append("dashed")
-    if is_heading(text):
+    if is_heading(text) and not open_body(text):
         feats.append("heading")
-        if size <= 6:
-            feats.append("short_label")
+        if _COLUMN_LABEL.fullmatch(text) is not None:
+            feats.append("column_label")
         if clauses == 0:
             feats.append("crosshead")
         if _ORDINAL.match(text) is not None:
@@ -246,8 +258,11 @@ _NEEDS = {
     "R": frozenset(("page_ref",)),
     "A": frozenset(("from",)),
     # Furniture needs furniture evidence: a stamp, page number, editor credit, caption or label.
-    "F": frozenset(("editor", "date", "page_no", "caption_end", "caption_start", "short_label")),
+    "F": frozenset(("editor", "date", "page_no", "caption_end", "caption_start", "column_label",
+                    "stamp")),
 }
+#: Features that leave a line one label only (besides furniture): forms nothing else takes.
+_ONLY = {"stamp": "F", "jump": "JF", "from": "AF", "page_ref": "RF"}
 
 
 def guard(text: str) -> str:
@@ -256,6 +271,8 @@ def guard(text: str) -> str:
         return "PG"
     if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
         return "PC"
+    if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None:
+        return "C"  # a numbered crosshead (`二、加快项目建设`) is never continued
     return ""
 
 
@@ -269,7 +286,7 @@ def open_body(text: str) -> bool:
         return False
     if len(text) > MAX_HEADING:
         return True
-    return any(ch in _CLAUSE for ch in text) and _ORDINAL.match(text) is None
+    return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
 def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
@@ -309,6 +326,7 @@ def _arcs() -> dict[str, list[tuple[str, str]]]:
 
 _ARCS = _arcs()
 _BODY = frozenset("PC")
+_STACK = frozenset("GB")
 _STARTS = {s: f"^>{s[0]}" for s in ("G", "P", "F^")}
 
 
@@ -338,9 +356,10 @@ class LineModel:
             get = self.weights.get
             present = frozenset(feats)
             cached = {}
+            only = "".join(v for k, v in _ONLY.items() if k in present)
             for label in LABELS:
                 needs = _NEEDS.get(label)
-                if (needs is not None and not needs & present) or (
+                if (only and label not in only) or (needs is not None and not needs & present) or (
                     label == "C" and "p:closed" in present
                 ):
                     cached[label] = _FORBIDDEN  # a real paragraph end is never joined
@@ -364,6 +383,8 @@ class LineModel:
         """
         n = len(feats)
         opened = guards if guards is not None else [""] * n
+        # A byline-shaped line right under a heading or byline is a byline, never the lead.
+        bylines = ["byline" in f for f in feats]
         if n == 0:
             return Decoded([], [])
         get = self.weights.get
@@ -385,12 +406,14 @@ class LineModel:
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
             guarded = opened[i - 1]
+            credit = bylines[i]
             for s in STATES:
                 best, arg = minus, ""
                 check = s[0] in guarded if guarded else False
+                lead = credit and s == "P"
                 for p, w in trans[s]:
                     v = prev_scores[p] + w
-                    if check and p in _BODY:
+                    if (check and p in _BODY) or (lead and p in _STACK):
                         v += _FORBIDDEN
                     if v > best:
                         best, arg = v, p
@@ -420,11 +443,13 @@ class LineModel:
             em = emissions[i + 1]
             nxt = bwd[i + 1]
             guarded = opened[i]
+            credit = bylines[i + 1]
             bwd[i] = {
                 p: max(
                     (
                         w + em[_label(s)] + nxt[s]
                         + (_FORBIDDEN if guarded and p in _BODY and s[0] in guarded else 0.0)
+                        + (_FORBIDDEN if credit and s == "P" and p in _STACK else 0.0)
                         for s, w in succ[p]
                     ),
                     default=minus,

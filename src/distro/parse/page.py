@@ -185,6 +185,7 @@ def _article(
     seen[headline] += 1
     key = headline if seen[headline] == 1 else f"{headline}#{seen[headline]}"
     article_id = make_id(publication, issue_date.isoformat() if issue_date else "", page or "", key)
+    genre = _genre(block.byline, [kicker, headline, subheadline])
     assessment = assess(
         headline=headline,
         paragraphs=paragraphs,
@@ -193,7 +194,8 @@ def _article(
         has_dateline=dateline is not None,
         lead_looks_dated=bool(paragraphs) and dateline is None
         and might_open_with_dateline(block.paragraphs[0][:12]),
-        page_dated_share=page_dated_share,
+        # A commentary (本报评论员) prints no dateline, whatever the news beside it does.
+        page_dated_share=0.0 if genre == "commentary" else page_dated_share,
         teaser=teaser,
     )
     return Article(
@@ -202,7 +204,7 @@ def _article(
         id=article_id,
         version=1,
         kind=Kind.TEASER if teaser else Kind.ARTICLE,
-        genre=_genre(block.byline, [kicker, headline, subheadline]),
+        genre=genre,
         section=section,
         kicker=kicker,
         headline=headline,
