@@ -198,7 +198,7 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("padded")
     if _CREDIT.match(text) is not None:
         feats.append("credit_parens")
-    if size <= 40 and parse_byline(text) is not None:
+    if ("role" in feats or "marked" in feats) and parse_byline(text) is not None:
         feats.append("byline")
     if "版" in text and size <= 16:
         if _JUMP.fullmatch(text) is not None:
@@ -334,6 +334,19 @@ def _label(state: str) -> str:
     return state[0]
 
 
+_LIVE: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _live(emission: dict[str, float]) -> tuple[str, ...]:
+    """The states whose label the hard rules allow for a line with this emission."""
+    allowed = tuple(label for label in LABELS if emission[label] > _FORBIDDEN / 2)
+    states = _LIVE.get(allowed)
+    if states is None:
+        states = tuple(s for s in STATES if s[0] in allowed) or tuple(s for s in STATES)
+        _LIVE[allowed] = states
+    return states
+
+
 @dataclass
 class Decoded:
     """The labels of a page's lines and the model's margin on each."""
@@ -348,14 +361,29 @@ class LineModel:
     def __init__(self, weights: dict[str, float] | None = None) -> None:
         self.weights: dict[str, float] = dict(weights or {})
         self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
+        self._table: dict[str, list[tuple[str, float]]] | None = None
+
+    def _by_feature(self) -> dict[str, list[tuple[str, float]]]:
+        """Weights indexed by feature: a line's scores are a few sparse additions."""
+        if self._table is None:
+            table: dict[str, list[tuple[str, float]]] = {}
+            for key, value in self.weights.items():
+                label, sep, feature = key.partition("|")
+                if sep:
+                    table.setdefault(feature, []).append((label, value))
+            self._table = table
+        return self._table
 
     def emission(self, feats: tuple[str, ...]) -> dict[str, float]:
         """Score of each label for a line with these features (cached: body lines repeat)."""
         cached = self._emissions.get(feats)
         if cached is None:
-            get = self.weights.get
+            table = self._by_feature()
             present = frozenset(feats)
-            cached = {}
+            cached = dict.fromkeys(LABELS, 0.0)
+            for f in feats:
+                for label, value in table.get(f, ()):
+                    cached[label] += value
             only = "".join(v for k, v in _ONLY.items() if k in present)
             for label in LABELS:
                 needs = _NEEDS.get(label)
@@ -363,8 +391,6 @@ class LineModel:
                     label == "C" and "p:closed" in present
                 ):
                     cached[label] = _FORBIDDEN  # a real paragraph end is never joined
-                else:
-                    cached[label] = sum(get(f"{label}|{f}", 0.0) for f in feats)
             if len(self._emissions) < 50_000:
                 self._emissions[feats] = cached
         return cached
@@ -380,48 +406,61 @@ class LineModel:
 
         `guards[i]` (see `guard`) names the labels forbidden right after body line i: an open
         paragraph is continued by the next body line, a jump tail is followed by a new item.
+        Only the states a line can take are visited (a body line is P or C), so the cost per
+        line is a handful of arcs, not all of them.
         """
         n = len(feats)
+        if n == 0:
+            return Decoded([], [])
         opened = guards if guards is not None else [""] * n
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
         bylines = ["byline" in f for f in feats]
-        if n == 0:
-            return Decoded([], [])
         get = self.weights.get
-        trans = {
-            s: [(p, get(t, 0.0)) for p, t in _ARCS[s]] for s in STATES
-        }
+        trans = {s: [(p, get(t, 0.0)) for p, t in _ARCS[s]] for s in STATES}
         start = {s: get(t, 0.0) for s, t in _STARTS.items()}
         end = {s: get(f"{s[0]}>$", 0.0) for s in STATES if _previous(s) in _ENDS}
-        minus = -math.inf
         emissions = [self.emission(f) for f in feats]
-        fwd: list[dict[str, float]] = []
-        back: list[dict[str, str]] = []
+        live = [_live(em) for em in emissions]
+
+        def arc(i: int, p: str, s: str, w: float) -> float:
+            """Weight of the arc into line i's state s from p, rules included."""
+            guarded = opened[i - 1]
+            if guarded and p in _BODY and s[0] in guarded:
+                return w + _FORBIDDEN
+            if bylines[i] and s == "P" and p in _STACK:
+                return w + _FORBIDDEN
+            return w
+
         first = emissions[0]
-        fwd.append({s: (start[s] + first[_label(s)]) if s in start else minus for s in STATES})
-        back.append({})
+        fwd: list[dict[str, float]] = [
+            {s: start[s] + first[s[0]] for s in live[0] if s in start}
+            or {"F^": start["F^"] + first["F"]}
+        ]
+        back: list[dict[str, str]] = [{}]
         for i in range(1, n):
             em = emissions[i]
             prev_scores = fwd[-1]
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
-            guarded = opened[i - 1]
-            credit = bylines[i]
-            for s in STATES:
-                best, arg = minus, ""
-                check = s[0] in guarded if guarded else False
-                lead = credit and s == "P"
+            for s in live[i]:
+                best, arg = -math.inf, ""
                 for p, w in trans[s]:
-                    v = prev_scores[p] + w
-                    if (check and p in _BODY) or (lead and p in _STACK):
-                        v += _FORBIDDEN
+                    score = prev_scores.get(p)
+                    if score is None:
+                        continue
+                    v = score + arc(i, p, s, w)
                     if v > best:
                         best, arg = v, p
-                row[s] = best + em[_label(s)]
-                ptr[s] = arg
+                if arg:
+                    row[s] = best + em[s[0]]
+                    ptr[s] = arg
+            if not row:  # no rule-abiding state: furniture keeps the page decodable
+                s = max(prev_scores, key=prev_scores.__getitem__)
+                row = {f"F{_previous(s)}": prev_scores[s] + _FORBIDDEN}
+                ptr = {f"F{_previous(s)}": s}
             fwd.append(row)
             back.append(ptr)
-        final = {s: fwd[-1][s] + w for s, w in end.items()}
+        final = {s: v + end.get(s, _FORBIDDEN) for s, v in fwd[-1].items()}
         state = max(final, key=final.__getitem__)
         best_total = final[state]
         path = [state]
@@ -429,40 +468,37 @@ class LineModel:
             state = back[i][state]
             path.append(state)
         path.reverse()
-        labels = [_label(s) for s in path]
+        labels = [s[0] for s in path]
         if not margins:
             return Decoded(labels, [])
-        # Backward pass: best completion from each state, for max-marginals.
-        bwd: list[dict[str, float]] = [{}] * n
-        bwd[-1] = {s: end.get(s, minus) for s in STATES}
+        # Backward pass over the same live states: best completion from each, for max-marginals.
         succ: dict[str, list[tuple[str, float]]] = {s: [] for s in STATES}
         for s in STATES:
             for p, w in trans[s]:
                 succ[p].append((s, w))
+        bwd: list[dict[str, float]] = [{}] * n
+        bwd[-1] = {s: end.get(s, _FORBIDDEN) for s in fwd[-1]}
         for i in range(n - 2, -1, -1):
             em = emissions[i + 1]
             nxt = bwd[i + 1]
-            guarded = opened[i]
-            credit = bylines[i + 1]
-            bwd[i] = {
-                p: max(
-                    (
-                        w + em[_label(s)] + nxt[s]
-                        + (_FORBIDDEN if guarded and p in _BODY and s[0] in guarded else 0.0)
-                        + (_FORBIDDEN if credit and s == "P" and p in _STACK else 0.0)
-                        for s, w in succ[p]
-                    ),
-                    default=minus,
-                )
-                for p in STATES
-            }
+            row = {}
+            for p in fwd[i]:
+                best = -math.inf
+                for s, w in succ[p]:
+                    tail = nxt.get(s)
+                    if tail is not None:
+                        v = arc(i + 1, p, s, w) + em[s[0]] + tail
+                        if v > best:
+                            best = v
+                row[p] = best
+            bwd[i] = row
         out: list[float] = []
         for i in range(n):
             chosen = labels[i]
             alt = max(
-                (fwd[i][s] + bwd[i][s] for s in STATES if _label(s) != chosen), default=minus
+                (v + bwd[i][s] for s, v in fwd[i].items() if s[0] != chosen), default=-math.inf
             )
-            out.append(best_total - alt if alt > minus else 50.0)
+            out.append(best_total - alt if alt > -math.inf else 50.0)
         return Decoded(labels, out)
 
     def to_json(self) -> str:
@@ -542,6 +578,7 @@ def train(
             step += 1
             model.weights = weights
             model._emissions = {}
+            model._table = None
             guess = model.decode(feats, margins=False, guards=opened).labels
             if guess == [s[0] for s in gold]:
                 continue
