@@ -84,7 +84,7 @@ def _parse(data: bytes) -> Callable[[], object]:
 
 def _open_lines(count: int) -> bytes:
     """A page whose lines never end a sentence: each continues the paragraph before."""
-    line = "孙永红强调要按下项目建设快进键跑出高质量发展加速度要发挥项目关键支撑作用"
+    line = "孙永红强调要按下项目建设快进键跑出高质量发展加速度要发挥项目关键支撑作用推动新区经济发展始终走在前列"
     return ("坚定不移抓牢抓实项目建设\n\n□记者 宋迎迎 报道\n\n" + "\n".join([line] * count)).encode()
 
 

@@ -217,8 +217,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("date")
     if first.isdigit() and _STAMP.fullmatch(text) is not None:
         feats.append("stamp")
-    if _RUNNING.search(text) is not None:
-        feats.append("page_no")
+    if "。" not in text and "jump_tail" not in feats and _RUNNING.search(text) is not None:
+        feats.append("page_no")  # a running head, not prose that names a page
     if _CAPTION.search(text) is not None:
         feats.append("caption_end")
     if text.startswith(("图为", "图：", "图/")):
