@@ -84,8 +84,13 @@ def _parse(data: bytes) -> Callable[[], object]:
 
 def _open_lines(count: int) -> bytes:
     """A page whose lines never end a sentence: each continues the paragraph before."""
-    line = "孙永红强调要按下项目建设快进键跑出高质量发展加速度要发挥项目关键支撑作用推动新区经济发展始终走在前列"
-    return ("坚定不移抓牢抓实项目建设\n\n□记者 宋迎迎 报道\n\n" + "\n".join([line] * count)).encode()
+    line = (
+        "孙永红强调要按下项目建设快进键跑出高质量发展加速度"
+        "要发挥项目关键支撑作用推动新区经济发展始终走在前列"
+    )
+    return (
+        "坚定不移抓牢抓实项目建设\n\n□记者 宋迎迎 报道\n\n" + "\n".join([line] * count)
+    ).encode()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,33 +98,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     pages = _pages()
-    print(f"machine: {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}, one process")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}, one process"
+    )
 
     total = sum(len(data) for data, _ in pages)
     articles = sum(len(_parse(data)()) for data, _ in pages)  # type: ignore[arg-type]
     cpu = _best(args.rounds, lambda: [_parse(data)() for data, _ in pages])
     mb = total / 1_000_000
-    print(f"corpus: {len(pages)} pages, {mb:.2f} MB, {articles} articles: "
-          f"{cpu:.2f} s cpu, {mb / cpu:.2f} MB/s, {len(pages) / cpu:.0f} pages/s")
+    print(
+        f"corpus: {len(pages)} pages, {mb:.2f} MB, {articles} articles: "
+        f"{cpu:.2f} s cpu, {mb / cpu:.2f} MB/s, {len(pages) / cpu:.0f} pages/s"
+    )
 
     feed = _feed(pages)
     feed_cpu = _best(args.rounds, lambda: feedparser.parse(feed))
     feed_mb = len(feed) / 1_000_000
-    print(f"feedparser: RSS of the same stories, {feed_mb:.2f} MB: {feed_cpu:.2f} s cpu, "
-          f"{feed_mb / feed_cpu:.2f} MB/s; parser/feedparser throughput ratio "
-          f"{(mb / cpu) / (feed_mb / feed_cpu):.2f}")
+    print(
+        f"feedparser: RSS of the same stories, {feed_mb:.2f} MB: {feed_cpu:.2f} s cpu, "
+        f"{feed_mb / feed_cpu:.2f} MB/s; parser/feedparser throughput ratio "
+        f"{(mb / cpu) / (feed_mb / feed_cpu):.2f}"
+    )
 
     whole = b"\n\n".join(data for data, _ in pages)
     one = _best(args.rounds, _parse(whole))
     four = _best(args.rounds, _parse(b"\n\n".join([whole] * 4)))
-    print(f"linearity, corpus as one page: 1× {len(whole) / 1e6:.2f} MB {one:.2f} s, "
-          f"4× {four:.2f} s, ratio {four / one:.2f}")
+    print(
+        f"linearity, corpus as one page: 1× {len(whole) / 1e6:.2f} MB {one:.2f} s, "
+        f"4× {four:.2f} s, ratio {four / one:.2f}"
+    )
     small, large = _open_lines(40_000), _open_lines(160_000)
     one = _best(1, _parse(small))
     four = _best(1, _parse(large))
-    print(f"linearity, lines without sentence ends: 40,000 lines {one:.2f} s, "
-          f"160,000 lines ({len(large) / 1e6:.1f} MB) {four:.2f} s, ratio {four / one:.2f}")
+    print(
+        f"linearity, lines without sentence ends: 40,000 lines {one:.2f} s, "
+        f"160,000 lines ({len(large) / 1e6:.1f} MB) {four:.2f} s, ratio {four / one:.2f}"
+    )
     return 0
 
 

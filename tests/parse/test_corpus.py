@@ -1,4 +1,4 @@
-"""The composed corpus and the line model: reproducible, and scored above a floor by held-out outlet."""
+"""The corpus and the line model: reproducible, and above a floor by held-out outlet."""
 
 from __future__ import annotations
 
@@ -89,8 +89,13 @@ def test_every_article_carries_confidence_and_flags(pages: list[score.Page]) -> 
 
 
 def _open_page(lines: int) -> bytes:
-    line = "孙永红强调要按下项目建设快进键跑出高质量发展加速度要发挥项目关键支撑作用推动新区经济发展始终走在前列"
-    return ("坚定不移抓牢抓实项目建设\n\n□记者 宋迎迎 报道\n\n" + "\n".join([line] * lines)).encode()
+    line = (
+        "孙永红强调要按下项目建设快进键跑出高质量发展加速度"
+        "要发挥项目关键支撑作用推动新区经济发展始终走在前列"
+    )
+    return (
+        "坚定不移抓牢抓实项目建设\n\n□记者 宋迎迎 报道\n\n" + "\n".join([line] * lines)
+    ).encode()
 
 
 def test_joining_fragments_is_linear() -> None:

@@ -144,7 +144,9 @@ def broken_paragraphs(draw: st.DrawFn) -> tuple[list[str], str]:
     return paragraphs, page
 
 
-@pytest.mark.xfail(strict=False, reason="line model: a short lead right under a byline is read as a fragment; issue 13 report")
+@pytest.mark.xfail(
+    strict=False, reason="line model: a short lead under a byline reads as a fragment (issue 13)"
+)
 @SETTINGS
 @given(broken_paragraphs())
 def test_column_breaks_are_repaired_and_paragraph_ends_kept(case: tuple[list[str], str]) -> None:

@@ -93,7 +93,8 @@ _CREDIT_ONLY_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:[ 、][\u4e00-\u9fff]{2
 def credit_byline(line: str) -> Byline | None:
     """A credit the usual byline grammar misses, or None.
 
-    Three shapes: a credit in brackets after the body (`（本报记者某某整理）`, `（记者 某某/报道）`),
+    Three shapes: a credit in brackets after the body (`（本报记者某某整理）`,
+    `（记者 某某/报道）`),
     a two-character name padded to the width of three (`本报记者 常  钦`, normalized to `常 钦`),
     and names with no role at all (`王某某 李某`), which county papers print.
     """
@@ -109,8 +110,9 @@ def credit_byline(line: str) -> Byline | None:
         return None
     found = parse_byline(body)
     if found is not None:
-        return Byline(raw=line, role=found.role, roles=found.roles, names=found.names,
-                      credits=found.credits)
+        return Byline(
+            raw=line, role=found.role, roles=found.roles, names=found.names, credits=found.credits
+        )
     if _CREDIT_ONLY_NAMES.fullmatch(body) is None:
         return None
     names = re.split(r"[ 、]", body)

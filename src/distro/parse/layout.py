@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from distro.dates import find_dateline
 from distro.dates.numerals import to_int
@@ -26,8 +27,8 @@ from distro.parse.model import (
     MAX_HEADING,
     PARAGRAPH_ENDS,
     LineModel,
-    is_heading,
     guard,
+    is_heading,
     page_features,
     shipped,
 )
@@ -214,8 +215,13 @@ def _join(pieces: list[str]) -> str:
     if len(pieces) == 1:
         return pieces[0]
     out = [pieces[0]]
-    for prev, piece in zip(pieces, pieces[1:], strict=False):
-        if prev[-1:].isascii() and prev[-1:].isalpha() and piece[:1].isascii() and piece[:1].isalpha():
+    for prev, piece in pairwise(pieces):
+        if (
+            prev[-1:].isascii()
+            and prev[-1:].isalpha()
+            and piece[:1].isascii()
+            and piece[:1].isalpha()
+        ):
             out.append(" ")
         out.append(piece)
     return "".join(out)

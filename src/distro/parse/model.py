@@ -5,7 +5,8 @@ A page's lines get one label each::
     G heading (kicker, headline or subheadline)   B byline above the lead
     P first line of a paragraph                   C continuation of the paragraph before
     T credit printed after the body (`（本报记者某某整理）`)
-    J jump line (`（下转第二版）`)   R teaser page reference (`3版`)   A continuation head (`（上接第一版）`)
+    J jump line (`（下转第二版）`)   R teaser page reference (`3版`)
+    A continuation head (`（上接第一版）`)
     F furniture: running heads, editor credits, column labels, captions (dropped)
 
 and the labels must follow the grammar of an item, `G+ [B*] (P C*)+ [T] [J]`, a teaser
@@ -29,7 +30,7 @@ import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -81,7 +82,10 @@ _OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
 _ORDINAL = re.compile(
     r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
 )
-_LEAD_DATE = re.compile(r"^(?:[0-9０-９]{1,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日|^(?:近日|日前|昨天|昨日|今天|今日|本报讯|记者)")
+_LEAD_DATE = re.compile(
+    r"^(?:[0-9０-９]{1,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日"
+    r"|^(?:近日|日前|昨天|昨日|今天|今日|本报讯|记者)"
+)
 _COLUMN_LABEL = re.compile(
     r"(?:本地|本市|国内|国际|综合|新闻|要闻|财经|体育|社会)?"
     r"(?:简讯|快讯|速递|消息|图片新闻|新闻图片|导读|链接|提示|集锦|短波|扫描|一览|速览|播报)"
@@ -134,7 +138,7 @@ def _start_class(ch: str) -> str:
     return "other"
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _dateline_open(text: str) -> bool:
     head = text[:48]
     if "电" not in head and "讯" not in head and "报道" not in head and "消息" not in head:
@@ -240,12 +244,51 @@ def own_features(text: str) -> tuple[str, ...]:
 
 #: Own facts that are worth passing to the neighbours.
 _NEIGHBOUR = frozenset(
-    ("dateline", "byline", "jump", "from", "page_ref", "has_stop", "end=stop", "end=close",
-     "end=clause", "end=han", "end=digit", "len=long", "len=60", "role", "name_shape", "editor",
-     "date", "caption_end", "closed", "heading", "dashed", "clauses=0", "clauses=1",
-     "len=2", "len=4", "len=6", "len=8", "len=10", "len=12", "len=14", "len=16", "len=20",
-     "len=24", "len=30", "len=40", "credit_parens", "marked", "padded", "dateline_word",
-     "crosshead", "ordinal", "lead_date", "space")
+    (
+        "dateline",
+        "byline",
+        "jump",
+        "from",
+        "page_ref",
+        "has_stop",
+        "end=stop",
+        "end=close",
+        "end=clause",
+        "end=han",
+        "end=digit",
+        "len=long",
+        "len=60",
+        "role",
+        "name_shape",
+        "editor",
+        "date",
+        "caption_end",
+        "closed",
+        "heading",
+        "dashed",
+        "clauses=0",
+        "clauses=1",
+        "len=2",
+        "len=4",
+        "len=6",
+        "len=8",
+        "len=10",
+        "len=12",
+        "len=14",
+        "len=16",
+        "len=20",
+        "len=24",
+        "len=30",
+        "len=40",
+        "credit_parens",
+        "marked",
+        "padded",
+        "dateline_word",
+        "crosshead",
+        "ordinal",
+        "lead_date",
+        "space",
+    )
 )
 #: Facts of the line two back that tell a lead fragment from a crosshead.
 _SECOND = frozenset(("closed", "heading", "byline", "dateline", "len=long", "top"))
@@ -258,8 +301,9 @@ _NEEDS = {
     "R": frozenset(("page_ref",)),
     "A": frozenset(("from",)),
     # Furniture needs furniture evidence: a stamp, page number, editor credit, caption or label.
-    "F": frozenset(("editor", "date", "page_no", "caption_end", "caption_start", "column_label",
-                    "stamp")),
+    "F": frozenset(
+        ("editor", "date", "page_no", "caption_end", "caption_start", "column_label", "stamp")
+    ),
 }
 #: Features that leave a line one label only (besides furniture): forms nothing else takes.
 _ONLY = {"stamp": "F", "jump": "JF", "from": "AF", "page_ref": "RF"}
@@ -387,8 +431,10 @@ class LineModel:
             only = "".join(v for k, v in _ONLY.items() if k in present)
             for label in LABELS:
                 needs = _NEEDS.get(label)
-                if (only and label not in only) or (needs is not None and not needs & present) or (
-                    label == "C" and "p:closed" in present
+                if (
+                    (only and label not in only)
+                    or (needs is not None and not needs & present)
+                    or (label == "C" and "p:closed" in present)
                 ):
                     cached[label] = _FORBIDDEN  # a real paragraph end is never joined
             if len(self._emissions) < 50_000:

@@ -193,7 +193,8 @@ def _article(
         notes=block.notes,
         has_dateline=dateline is not None,
         has_byline=block.byline is not None,
-        lead_looks_dated=bool(paragraphs) and dateline is None
+        lead_looks_dated=bool(paragraphs)
+        and dateline is None
         and might_open_with_dateline(block.paragraphs[0][:12]),
         # A commentary (本报评论员) prints no dateline, whatever the news beside it does.
         page_dated_share=0.0 if genre == "commentary" else page_dated_share,

@@ -40,15 +40,44 @@ SEED = 20121201
 #: Outlets grouped into cross-validation folds: a fold is held out whole.
 FOLDS = {
     "中新": ("中新网", "中新社"),
-    "都市报": ("本报", "新快报", "南都", "信息时报", "南方日报", "深圳商报", "商报", "晨报", "新京报",
-               "羊城晚报"),
-    "网站与电台": ("中广网", "人民网", "中国网", "新华网", "千龙网", "中国台湾网", "台海网", "荆楚网"),
+    "都市报": (
+        "本报",
+        "新快报",
+        "南都",
+        "信息时报",
+        "南方日报",
+        "深圳商报",
+        "商报",
+        "晨报",
+        "新京报",
+        "羊城晚报",
+    ),
+    "网站与电台": (
+        "中广网",
+        "人民网",
+        "中国网",
+        "新华网",
+        "千龙网",
+        "中国台湾网",
+        "台海网",
+        "荆楚网",
+    ),
     "搜狐公益": ("搜狐公益频道（未署名）",),
     "雅虎资讯": ("雅虎资讯（未署名）",),
     "财经与频道": ("雅虎财经（未署名）", "搜狐新闻频道（未署名）"),
 }
-PAPERS = ("南方都市报", "城市晚报", "西海岸新闻", "光明日报", "新快报", "兰州晚报", "信息时报",
-          "四平日报", "沈阳晚报", "苍南报")
+PAPERS = (
+    "南方都市报",
+    "城市晚报",
+    "西海岸新闻",
+    "光明日报",
+    "新快报",
+    "兰州晚报",
+    "信息时报",
+    "四平日报",
+    "沈阳晚报",
+    "苍南报",
+)
 SECTIONS = ("要闻", "综合", "社会", "经济", "国内", "国际", "本地新闻", "公益", "财经", "时事")
 WEEKDAYS = "一二三四五六日"
 CN_PAGES = "一二三四五六七八"
@@ -106,8 +135,11 @@ def _paragraphs(record: dict[str, Any], rng: random.Random) -> list[str]:
 def _split_prefix(paragraphs: list[str]) -> tuple[str | None, list[str]]:
     """A web subtitle merged before the dateline (`就…发声明本报讯（记者…）`), cut off."""
     first = paragraphs[0]
-    if len(paragraphs) > 1 and len(first) <= 30 and first[-1] not in "。！？”" and (
-        _DATELINE_WORD.match(paragraphs[1]) is not None
+    if (
+        len(paragraphs) > 1
+        and len(first) <= 30
+        and first[-1] not in "。！？”"
+        and (_DATELINE_WORD.match(paragraphs[1]) is not None)
     ):
         return first, paragraphs[1:]
     found = _DATELINE_WORD.search(first[:40])
@@ -200,8 +232,9 @@ def _break(line: str, rng: random.Random) -> list[str]:
     return [line[:cut], line[cut:]] if 1 < cut < len(line) - 1 else [line]
 
 
-def _running_head(page: int, paper: str, section: str, date: tuple[int, int, int], wd: str,
-                  rng: random.Random) -> str:
+def _running_head(
+    page: int, paper: str, section: str, date: tuple[int, int, int], wd: str, rng: random.Random
+) -> str:
     y, m, d = date
     style = rng.randrange(5)
     letter = rng.choice("ABC")
@@ -218,25 +251,41 @@ def _running_head(page: int, paper: str, section: str, date: tuple[int, int, int
 
 def _editor_line(names: list[str], rng: random.Random) -> str:
     a, b = rng.sample(names, 2)
-    return rng.choice((f"责任编辑：{a}　美编：{b}", f"本版编辑：{a}", f"责编 {a} 校对 {b}",
-                       f"值班编辑：{a}　版式设计：{b}"))
+    return rng.choice(
+        (
+            f"责任编辑：{a}　美编：{b}",
+            f"本版编辑：{a}",
+            f"责编 {a} 校对 {b}",
+            f"值班编辑：{a}　版式设计：{b}",
+        )
+    )
 
 
 def _jump_line(target: int, rng: random.Random) -> str:
     cn = CN_PAGES[target - 1]
-    return rng.choice((f"（下转第{cn}版）", f"下转第{target}版", f"（紧转第{target}版）",
-                       f"（转第{target}版）", f"（下转A{target}版）", f"转第{cn}版"))
+    return rng.choice(
+        (
+            f"（下转第{cn}版）",
+            f"下转第{target}版",
+            f"（紧转第{target}版）",
+            f"（转第{target}版）",
+            f"（下转A{target}版）",
+            f"转第{cn}版",
+        )
+    )
 
 
 def _from_line(source: int, rng: random.Random) -> str:
     cn = CN_PAGES[source - 1]
-    return rng.choice((f"（上接第{cn}版）", f"（接第{source}版）", f"上接第{source}版",
-                       f"（上接{source}版）"))
+    return rng.choice(
+        (f"（上接第{cn}版）", f"（接第{source}版）", f"上接第{source}版", f"（上接{source}版）")
+    )
 
 
 def _page_ref_line(target: int, rng: random.Random) -> str:
-    return rng.choice((f"{target}版", f"详见第{target}版", f"（第{target}版）", f"＞＞{target}版",
-                       f"A{target}版"))
+    return rng.choice(
+        (f"{target}版", f"详见第{target}版", f"（第{target}版）", f"＞＞{target}版", f"A{target}版")
+    )
 
 
 def _fold_of(outlet: str) -> str:
@@ -307,9 +356,16 @@ def compose(seed: int = SEED) -> list[tuple[str, str, dict[str, Any]]]:
     """(name, page text, truth document) of every page, the same for the same seed."""
     rng = random.Random(seed)
     records = [json.loads(line) for line in ARTICLES.read_text(encoding="utf-8").splitlines()]
-    captions = [json.loads(line)["text"] for line in CAPTIONS.read_text(encoding="utf-8").splitlines()]
-    names_pool = sorted({n for r in records for n in re.findall(r"记者\s*([\u4e00-\u9fff]{2,3})[）)\s]",
-                                                                 r["paragraphs"][0][:60])})
+    captions = [
+        json.loads(line)["text"] for line in CAPTIONS.read_text(encoding="utf-8").splitlines()
+    ]
+    names_pool = sorted(
+        {
+            n
+            for r in records
+            for n in re.findall(r"记者\s*([\u4e00-\u9fff]{2,3})[）)\s]", r["paragraphs"][0][:60])
+        }
+    )
     by_fold: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_fold.setdefault(_fold_of(record["outlet"]), []).append(record)
@@ -325,8 +381,15 @@ def compose(seed: int = SEED) -> list[tuple[str, str, dict[str, Any]]]:
     return [(f"{i:03d}", text, truth) for i, (_, text, truth) in enumerate(pages)]
 
 
-def _issue(fold: str, order: list[dict[str, Any]], rng: random.Random, captions: list[str],
-           names_pool: list[str], layout: int, issue: int) -> list[tuple[str, str, dict[str, Any]]]:
+def _issue(
+    fold: str,
+    order: list[dict[str, Any]],
+    rng: random.Random,
+    captions: list[str],
+    names_pool: list[str],
+    layout: int,
+    issue: int,
+) -> list[tuple[str, str, dict[str, Any]]]:
     """Pages 1-3 of one issue made from the next articles of `order` (consumed)."""
     n_pages = rng.choice((1, 2, 3)) if len(order) > 8 else 1
     plans: list[list[Story]] = []
@@ -356,8 +419,12 @@ def _issue(fold: str, order: list[dict[str, Any]], rng: random.Random, captions:
                 story.lines = [*story.paragraphs[:-1], story.paragraphs[-1] + jump]
             else:
                 story.lines = [*story.paragraphs, jump]
-            cont = Story(outlet=story.outlet, source_id=story.source_id, headline=story.headline,
-                         paragraphs=rest)
+            cont = Story(
+                outlet=story.outlet,
+                source_id=story.source_id,
+                headline=story.headline,
+                paragraphs=rest,
+            )
             head = _from_line(1, rng)
             bracketed = head[0] == "（" and rng.random() < 0.4
             cont.lines = [head + rest[0], *rest[1:]] if bracketed else [head, *rest]
@@ -369,9 +436,15 @@ def _issue(fold: str, order: list[dict[str, Any]], rng: random.Random, captions:
         lead = pointed.paragraphs[0]
         summary = _sentences(lead)[0] if _sentences(lead) else lead
         ref = _page_ref_line(target_page, rng)
-        teaser = Story(outlet=pointed.outlet, source_id=pointed.source_id, kind="teaser",
-                       headline=pointed.headline, paragraphs=[], summary=summary,
-                       page_ref=f"A{target_page}" if "A" in ref else str(target_page))
+        teaser = Story(
+            outlet=pointed.outlet,
+            source_id=pointed.source_id,
+            kind="teaser",
+            headline=pointed.headline,
+            paragraphs=[],
+            summary=summary,
+            page_ref=f"A{target_page}" if "A" in ref else str(target_page),
+        )
         teaser.lines = [ref]
         plans[0].append(teaser)
     paper = rng.choice(PAPERS)
@@ -380,13 +453,24 @@ def _issue(fold: str, order: list[dict[str, Any]], rng: random.Random, captions:
     for number, stories in enumerate(plans, start=1):
         if number in continuation:
             stories.insert(0, continuation[number])
-        out.append(_page(fold, number, stories, rng, paper, date, captions, names_pool, layout, issue))
+        out.append(
+            _page(fold, number, stories, rng, paper, date, captions, names_pool, layout, issue)
+        )
     return out
 
 
-def _page(fold: str, number: int, stories: list[Story], rng: random.Random, paper: str,
-          date: tuple[int, int, int], captions: list[str], names_pool: list[str], layout: int,
-          issue: int) -> tuple[str, str, dict[str, Any]]:
+def _page(
+    fold: str,
+    number: int,
+    stories: list[Story],
+    rng: random.Random,
+    paper: str,
+    date: tuple[int, int, int],
+    captions: list[str],
+    names_pool: list[str],
+    layout: int,
+    issue: int,
+) -> tuple[str, str, dict[str, Any]]:
     import datetime as dt
 
     weekday = WEEKDAYS[dt.date(*date).weekday()]
@@ -396,8 +480,15 @@ def _page(fold: str, number: int, stories: list[Story], rng: random.Random, pape
         blocks.append((_running_head(number, paper, section, date, weekday, rng), "F"))
     if rng.random() < 0.3:
         blocks.append((_editor_line(names_pool, rng), "F"))
-    shorts = [s for s in stories if s.kind == "article" and sum(map(len, s.paragraphs)) < 260
-              and s.continued_on_page is None and s.byline is None and len(s.paragraphs) == 1]
+    shorts = [
+        s
+        for s in stories
+        if s.kind == "article"
+        and sum(map(len, s.paragraphs)) < 260
+        and s.continued_on_page is None
+        and s.byline is None
+        and len(s.paragraphs) == 1
+    ]
     column = shorts[:3] if len(shorts) >= 2 and rng.random() < 0.5 else []
     for index, story in enumerate(stories):
         if column and story is column[0]:
@@ -446,9 +537,11 @@ def differs(pages: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
     bad = []
     for name, text, truth in pages:
         txt, doc = PAGES / f"{name}.txt", PAGES / f"{name}.json"
-        if not txt.exists() or txt.read_text(encoding="utf-8") != text:
-            bad.append(name)
-        elif json.loads(doc.read_text(encoding="utf-8")) != truth:
+        if (
+            not txt.exists()
+            or txt.read_text(encoding="utf-8") != text
+            or json.loads(doc.read_text(encoding="utf-8")) != truth
+        ):
             bad.append(name)
     if len(list(PAGES.glob("*.txt"))) != len(pages):
         bad.append("count")

@@ -1,4 +1,4 @@
-"""Scores the page parser on the composed corpus: per outlet, per fold, and by outlet cross-validation.
+"""Scores the page parser on the composed corpus: per outlet, per fold, by outlet cross-validation.
 
     uv run python -m tests.parse.corpus.score [--verbose]
 
@@ -21,8 +21,9 @@ import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from tests.parse.corpus.compose import PAGES
 
 from distro.dates import find_dateline, strip_dateline
 from distro.errors import ParseError
@@ -30,8 +31,6 @@ from distro.models import Article
 from distro.parse import parse_page
 from distro.parse.confidence import THRESHOLD
 from distro.parse.model import LineModel, train
-from distro.parse.typography import tidy_lines
-from tests.parse.corpus.compose import PAGES
 
 
 @dataclass
@@ -141,7 +140,9 @@ class Result:
         return self.overall.exact / self.overall.pages
 
 
-def score(pages: list[Page], model: LineModel | None = None, result: Result | None = None) -> Result:
+def score(
+    pages: list[Page], model: LineModel | None = None, result: Result | None = None
+) -> Result:
     """Parse every page (with `model`, or the shipped one) and tally against the truth."""
     result = result or Result()
     for page in pages:
@@ -169,7 +170,11 @@ def score(pages: list[Page], model: LineModel | None = None, result: Result | No
         right_ids: set[int] = set()
         for story, want in zip(stories, wanted, strict=True):
             match = next(
-                (i for i, g in enumerate(got) if i not in used and g["headline"] == want["headline"]),
+                (
+                    i
+                    for i, g in enumerate(got)
+                    if i not in used and g["headline"] == want["headline"]
+                ),
                 None,
             )
             ok = match is not None and got[match] == want
@@ -202,10 +207,14 @@ def _diff(got: Any, want: Any) -> str:
     if isinstance(got, list) and isinstance(want, list):
         for index, (a, b) in enumerate(zip(got, want, strict=False)):
             if a != b:
-                start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-                             min(len(a), len(b)))
-                return f"#{index} {a[max(0, start - 8):start + 20]!r} != {b[max(0, start - 8):start + 20]!r}"
-        return f"{len(got)} paragraphs != {len(want)}: {str(got[len(want):])[:60] or str(want[len(got):])[:60]}"
+                start = next(
+                    (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                    min(len(a), len(b)),
+                )
+                left = max(0, start - 8)
+                return f"#{index} {a[left : start + 20]!r} != {b[left : start + 20]!r}"
+        extra = str(got[len(want) :])[:60] or str(want[len(got) :])[:60]
+        return f"{len(got)} paragraphs != {len(want)}: {extra}"
     return f"{str(got)[:60]!r} != {str(want)[:60]!r}"
 
 
@@ -255,11 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="score the shipped model only")
     args = parser.parse_args(argv)
     pages = load_pages()
-    report("shipped model, all outlets (trained on them: optimistic)", score(pages),
-           verbose=args.verbose and args.no_cv)
+    report(
+        "shipped model, all outlets (trained on them: optimistic)",
+        score(pages),
+        verbose=args.verbose and args.no_cv,
+    )
     if not args.no_cv:
-        report("outlet cross-validation (held-out folds)", cross_validate(pages),
-               verbose=args.verbose)
+        report(
+            "outlet cross-validation (held-out folds)", cross_validate(pages), verbose=args.verbose
+        )
     return 0
 
 

@@ -12,10 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from tests.parse.corpus.score import Page, load_pages
+
 import distro.parse
 from distro.parse.model import LineModel, train
 from distro.parse.typography import tidy_lines
-from tests.parse.corpus.score import Page, load_pages
 
 MODEL = Path(distro.parse.__file__).with_name("model.json")
 #: The bundled seed page (a real front page) and its line labels, read off its golden file.
