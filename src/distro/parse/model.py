@@ -307,6 +307,7 @@ _NEEDS = {
 }
 #: Features that leave a line one label only (besides furniture): forms nothing else takes.
 _ONLY = {"stamp": "F", "jump": "JF", "from": "AF", "page_ref": "RF"}
+_ONLY_KEYS = frozenset(_ONLY)
 
 
 def guard(text: str) -> str:
@@ -406,6 +407,36 @@ class LineModel:
         self.weights: dict[str, float] = dict(weights or {})
         self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
         self._table: dict[str, list[tuple[str, float]]] | None = None
+        self._arcs: (
+            tuple[
+                dict[str, list[tuple[str, float]]],
+                dict[str, list[tuple[str, float]]],
+                dict[str, float],
+                dict[str, float],
+            ]
+            | None
+        ) = None
+
+    def _graph(
+        self,
+    ) -> tuple[
+        dict[str, list[tuple[str, float]]],
+        dict[str, list[tuple[str, float]]],
+        dict[str, float],
+        dict[str, float],
+    ]:
+        """Weighted arcs into and out of each state, start and end weights (built once)."""
+        if self._arcs is None:
+            get = self.weights.get
+            trans = {s: [(p, get(t, 0.0)) for p, t in _ARCS[s]] for s in STATES}
+            succ: dict[str, list[tuple[str, float]]] = {s: [] for s in STATES}
+            for s in STATES:
+                for p, w in trans[s]:
+                    succ[p].append((s, w))
+            start = {s: get(t, 0.0) for s, t in _STARTS.items()}
+            end = {s: get(f"{s[0]}>$", 0.0) for s in STATES if _previous(s) in _ENDS}
+            self._arcs = (trans, succ, start, end)
+        return self._arcs
 
     def _by_feature(self) -> dict[str, list[tuple[str, float]]]:
         """Weights indexed by feature: a line's scores are a few sparse additions."""
@@ -428,7 +459,9 @@ class LineModel:
             for f in feats:
                 for label, value in table.get(f, ()):
                     cached[label] += value
-            only = "".join(v for k, v in _ONLY.items() if k in present)
+            only = (
+                "".join(v for k, v in _ONLY.items() if k in present) if present & _ONLY_KEYS else ""
+            )
             for label in LABELS:
                 needs = _NEEDS.get(label)
                 if (
@@ -461,10 +494,7 @@ class LineModel:
         opened = guards if guards is not None else [""] * n
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
         bylines = ["byline" in f for f in feats]
-        get = self.weights.get
-        trans = {s: [(p, get(t, 0.0)) for p, t in _ARCS[s]] for s in STATES}
-        start = {s: get(t, 0.0) for s, t in _STARTS.items()}
-        end = {s: get(f"{s[0]}>$", 0.0) for s in STATES if _previous(s) in _ENDS}
+        trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
         live = [_live(em) for em in emissions]
 
@@ -518,10 +548,6 @@ class LineModel:
         if not margins:
             return Decoded(labels, [])
         # Backward pass over the same live states: best completion from each, for max-marginals.
-        succ: dict[str, list[tuple[str, float]]] = {s: [] for s in STATES}
-        for s in STATES:
-            for p, w in trans[s]:
-                succ[p].append((s, w))
         bwd: list[dict[str, float]] = [{}] * n
         bwd[-1] = {s: end.get(s, _FORBIDDEN) for s in fwd[-1]}
         for i in range(n - 2, -1, -1):
@@ -625,6 +651,7 @@ def train(
             model.weights = weights
             model._emissions = {}
             model._table = None
+            model._arcs = None
             guess = model.decode(feats, margins=False, guards=opened).labels
             if guess == [s[0] for s in gold]:
                 continue

@@ -17,9 +17,11 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from distro.dates import find_dateline, strip_dateline
+from distro.dates import find_dateline as _find_dateline
+from distro.dates import strip_dateline
 from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
 from distro.parse.confidence import assess
@@ -29,6 +31,9 @@ from distro.parse.model import LineModel
 from distro.parse.typography import ideograph_share
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Each lead is read twice (the page's dateline habit, then the item's own dateline); Datelines
+# are frozen, so the second read can share the first.
+find_dateline = lru_cache(maxsize=512)(_find_dateline)
 #: Share of a page's visible characters that must be CJK (ideographs, CJK punctuation).
 MIN_CJK_SHARE = 0.2
 #: Words of a subheadline or headline that make an item a feature rather than news.
