@@ -237,6 +237,8 @@ def own_features(text: str) -> tuple[str, ...]:
             feats.append("crosshead")
         if _ORDINAL.match(text) is not None:
             feats.append("ordinal")
+        if " " in text or "：" in text or text.endswith(("（图）", "(图)", "（组图）")):
+            feats.append("titled")  # two clauses or a `主题：` lead-in, as headlines are set
     if size <= 24 and "\u4e00" <= last <= "\u9fff":
         feats.append(f"last={last}")  # 的/了/和 end a broken line, rarely a title
     return tuple(feats)
@@ -245,6 +247,10 @@ def own_features(text: str) -> tuple[str, ...]:
 #: Own facts that are worth passing to the neighbours.
 _NEIGHBOUR = frozenset(
     (
+        "page_no",
+        "column_label",
+        "stamp",
+        "titled",
         "dateline",
         "byline",
         "jump",
