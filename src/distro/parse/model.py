@@ -35,7 +35,7 @@ from importlib import resources
 from typing import Any
 
 from distro.dates.dateline import find_dateline
-from distro.parse.byline import MARKS, parse_byline
+from distro.parse.byline import MARKS, credit_byline, parse_byline
 
 LABELS = "GBPCTJRAF"
 _CONTENT = LABELS[:-1]
@@ -149,7 +149,7 @@ def _dateline_open(text: str) -> bool:
 
 _NOT_HEADING_END = frozenset("。，、；：,;:")
 #: Characters that end a paragraph for good: a line after one never continues it.
-PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)")
+PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
 #: Longest line that can be a headline; longer lines are body.
 MAX_HEADING = 40
 
@@ -202,7 +202,9 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("padded")
     if _CREDIT.match(text) is not None:
         feats.append("credit_parens")
-    if ("role" in feats or "marked" in feats) and parse_byline(text) is not None:
+    if ("role" in feats or "marked" in feats or "padded" in feats) and (
+        parse_byline(text) is not None or credit_byline(text) is not None
+    ):
         feats.append("byline")
     if "版" in text and size <= 16:
         if _JUMP.fullmatch(text) is not None:
@@ -301,7 +303,7 @@ _SECOND = frozenset(("closed", "heading", "byline", "dateline", "len=long", "top
 #: Labels a line may take only when it has one of these features (hard rules, not weights).
 _NEEDS = {
     "G": frozenset(("heading",)),
-    "B": frozenset(("byline", "name_shape", "padded", "marked", "role")),
+    "B": frozenset(("byline", "name_shape", "padded", "marked")),
     "T": frozenset(("credit_parens",)),
     "J": frozenset(("jump",)),
     "R": frozenset(("page_ref",)),
