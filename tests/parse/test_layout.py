@@ -148,7 +148,6 @@ def test_crosshead_is_its_own_paragraph() -> None:
     assert article.paragraphs == ["第一段。", "二、加快项目建设", "第二段，内容很长。"]
 
 
-@MISSED
 def test_continued_from_another_page_marker_is_stripped() -> None:
     page = "接续的标题\n\n□记者 宋迎迎 报道\n\n（上接第一版）要发挥国家战略叠加优势。\n"
     (article,) = parse(page, issue_date=ISSUE)

@@ -501,7 +501,8 @@ class LineModel:
             return Decoded([], [])
         opened = guards if guards is not None else [""] * n
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
-        bylines = ["byline" in f for f in feats]
+        # And a `——` heading-shaped line under a heading is its subheadline (副题).
+        bylines = ["byline" in f or ("dashed" in f and "heading" in f) for f in feats]
         trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
         live = [_live(em) for em in emissions]
