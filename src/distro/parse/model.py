@@ -322,6 +322,8 @@ def guard(text: str) -> str:
     """Labels a body line forbids the next line (see `open_body`); a jump tail ends the item."""
     if open_body(text):
         return "PG"
+    if text[-1] not in PARAGRAPH_ENDS and _dateline_open(text):
+        return "PG"  # a lead broken right after its dateline (`中新网6月8日电 据美|国…`)
     if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
         return "PC"
     if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None:
