@@ -273,11 +273,24 @@ class Article(_Model):
         default=None, description="Editor's correction note for versions after the first."
     )
     provenance: Provenance = Field(description="Origin and hash of the raw bytes.")
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        default=1.0,
+        description="How sure the parser is that every field is right, 0-1; below the "
+        "parser's threshold (distro.parse.confidence.THRESHOLD) an editor should look.",
+    )
+    flags: list[str] = Field(
+        default_factory=list,
+        description="What looked wrong: headline_like_credit, unjoined_fragment, "
+        "missing_dateline, short_body, low_margin …",
+    )
 
     def content_hash(self) -> str:
-        """SHA-256 over the editorial content, ignoring id, version and provenance."""
+        """SHA-256 over the editorial content, ignoring id, version, provenance and confidence."""
+        # A retrained parser model moves confidence and flags, not the copy: no new version.
         doc = self.model_dump_json(
-            exclude={"id", "version", "provenance", "correction", "pub_status"}
+            exclude={
+                "id", "version", "provenance", "correction", "pub_status", "confidence", "flags"
+            }
         )
         return hashlib.sha256(doc.encode()).hexdigest()
 

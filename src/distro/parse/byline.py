@@ -12,7 +12,7 @@ import re
 from distro.models import Byline, Credit
 
 #: Box marks that typesetters put before a byline.
-MARKS = "□■◇◆●○★☆▲△▇█▍▌|｜"
+MARKS = "□■◇◆●○◎★☆▲△▇█▍▌|｜"
 
 _ROLE = re.compile(
     r"(?:本报|本台|本刊|本网|新华社|中新社|人民日报)?"
@@ -83,6 +83,40 @@ def parse_byline(line: str) -> Byline | None:
         names=[credit.name for credit in credits],
         credits=credits,
     )
+
+
+_PADDED = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]) ([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_CREDIT_WORK = re.compile(r"(?:[/／ ]?(?:整理|报道|综合报道|供稿|摄))+$")
+_CREDIT_ONLY_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:[ 、][\u4e00-\u9fff]{2,4}){0,3}")
+
+
+def credit_byline(line: str) -> Byline | None:
+    """A credit the usual byline grammar misses, or None.
+
+    Three shapes: a credit in brackets after the body (`（本报记者某某整理）`,
+    `（记者 某某/报道）`),
+    a two-character name padded to the width of three (`本报记者 常  钦`, normalized to `常 钦`),
+    and names with no role at all (`王某某 李某`), which county papers print.
+    """
+    body = line.strip()
+    if body[:1] in "（(" and body[-1:] in "）)":
+        body = body[1:-1].strip()
+    body = body.lstrip(MARKS).strip()
+    if body.startswith(("文/图", "文／图")):
+        body = body[3:].strip()
+    body = _CREDIT_WORK.sub("", body).strip(" /／")
+    body = _PADDED.sub(r"\1\2", body)
+    if not body or len(body) > MAX_LENGTH:
+        return None
+    found = parse_byline(body)
+    if found is not None:
+        return Byline(
+            raw=line, role=found.role, roles=found.roles, names=found.names, credits=found.credits
+        )
+    if _CREDIT_ONLY_NAMES.fullmatch(body) is None:
+        return None
+    names = re.split(r"[ 、]", body)
+    return Byline(raw=line, names=names, credits=[Credit(name=n) for n in names])
 
 
 def merge_bylines(first: Byline, second: Byline) -> Byline:

@@ -17,16 +17,23 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from distro.dates import find_dateline, strip_dateline
+from distro.dates import find_dateline as _find_dateline
+from distro.dates import strip_dateline
 from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
+from distro.parse.confidence import assess
 from distro.parse.encoding import decode
 from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
+from distro.parse.model import LineModel
 from distro.parse.typography import ideograph_share
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Each lead is read twice (the page's dateline habit, then the item's own dateline); Datelines
+# are frozen, so the second read can share the first.
+find_dateline = lru_cache(maxsize=512)(_find_dateline)
 #: Share of a page's visible characters that must be CJK (ideographs, CJK punctuation).
 MIN_CJK_SHARE = 0.2
 #: Words of a subheadline or headline that make an item a feature rather than news.
@@ -130,10 +137,20 @@ def articles_of(
     )
     seen: Counter[str] = Counter()
     articles = []
-    for block in layout.blocks:
+    # Whether each item's lead opens with a dateline: a page's stories mostly agree.
+    bodies = [b.page_ref is None and bool(b.paragraphs) for b in layout.blocks]
+    leads = [
+        body and _lead_dateline(b.paragraphs[:1], issue_date, None)[0] is not None
+        for b, body in zip(layout.blocks, bodies, strict=True)
+    ]
+    dated, total = sum(leads), sum(bodies)
+    for block, body, own in zip(layout.blocks, bodies, leads, strict=True):
+        others = total - body
+        share = (dated - own) / others if others else 0.0
         articles.append(
             _article(
                 block,
+                page_dated_share=share,
                 provenance=provenance,
                 issue_date=issue_date,
                 issue_date_inferred=issue_date_inferred,
@@ -158,6 +175,7 @@ def _article(
     section: str | None,
     publication: str,
     seen: Counter[str],
+    page_dated_share: float = 0.0,
 ) -> Article:
     kicker, headline, subheadline = split_stack(block.stack)
     teaser = block.page_ref is not None
@@ -177,11 +195,28 @@ def _article(
         text = "\n".join([kicker or "", subheadline or "", *block.paragraphs])
         key = f"{key}\x1f{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     article_id = make_id(publication, issue_date.isoformat() if issue_date else "", page or "", key)
+    genre = _genre(block.byline, [kicker, headline, subheadline])
+    assessment = assess(
+        headline=headline,
+        paragraphs=paragraphs,
+        margins=block.margins,
+        notes=block.notes,
+        has_dateline=dateline is not None,
+        has_byline=block.byline is not None,
+        lead_looks_dated=bool(paragraphs)
+        and dateline is None
+        and might_open_with_dateline(block.paragraphs[0][:12]),
+        # A commentary (本报评论员) prints no dateline, whatever the news beside it does.
+        page_dated_share=0.0 if genre == "commentary" else page_dated_share,
+        teaser=teaser,
+    )
     return Article(
+        confidence=assessment.confidence,
+        flags=assessment.flags,
         id=article_id,
         version=1,
         kind=Kind.TEASER if teaser else Kind.ARTICLE,
-        genre=_genre(block.byline, [kicker, headline, subheadline]),
+        genre=genre,
         section=section,
         kicker=kicker,
         headline=headline,
@@ -209,13 +244,17 @@ def parse_text(
     page: str | None = None,
     section: str | None = None,
     publication: str = "本报",
+    model: LineModel | None = None,
 ) -> list[Article]:
-    """The Articles of a decoded page; raises ParseError when the text is not a page."""
+    """The Articles of a decoded page; raises ParseError when the text is not a page.
+
+    `model` replaces the shipped line model (cross-validation trains its own).
+    """
     if not text.strip():
         raise ParseError(f"{origin}: empty page")
     if ideograph_share(text[:600]) < MIN_CJK_SHARE:
         raise ParseError(f"{origin}: not a newspaper page (almost no Chinese text)")
-    layout = segment(text)
+    layout = segment(text, model)
     if not layout.blocks:
         raise ParseError(f"{origin}: not a newspaper page (no headline found)")
     inferred = False
@@ -247,6 +286,7 @@ def parse_page(
     source: str = "inbox",
     publication: str = "本报",
     received_at: dt.datetime | None = None,
+    model: LineModel | None = None,
 ) -> list[Article]:
     """The Articles of a page's raw bytes, in page order.
 
@@ -272,4 +312,5 @@ def parse_page(
         page=page,
         section=section,
         publication=publication,
+        model=model,
     )

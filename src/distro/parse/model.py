@@ -1,0 +1,682 @@
+"""The line model: every line of a page labelled by a linear model and decoded as one sequence.
+
+A page's lines get one label each::
+
+    G heading (kicker, headline or subheadline)   B byline above the lead
+    P first line of a paragraph                   C continuation of the paragraph before
+    T credit printed after the body (`（本报记者某某整理）`)
+    J jump line (`（下转第二版）`)   R teaser page reference (`3版`)
+    A continuation head (`（上接第一版）`)
+    F furniture: running heads, editor credits, column labels, captions (dropped)
+
+and the labels must follow the grammar of an item, `G+ [B*] (P C*)+ [T] [J]`, a teaser
+`G+ P* R`, a continuation `G+ A (P C*)+`. Furniture may sit anywhere, even between the two
+halves of a broken paragraph, so it is decoded as a state that remembers the label before it.
+Each line's score for a label is the sum of learned weights of its features (its length,
+closing and opening characters, markers, role words, name shape, dateline and jump forms, and
+the same facts of its neighbours); transitions carry weights too. Viterbi finds the best label
+sequence for the whole page in time linear in its lines; the margin between the best sequence
+and the best one that labels a line differently measures how sure the model is of that line.
+
+The weights are learned by an averaged structured perceptron from the labelled corpus in
+tests/parse/corpus (`uv run python -m tests.parse.corpus.train`) and ship as model.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from distro.dates.dateline import find_dateline
+from distro.parse.byline import MARKS, credit_byline, parse_byline
+
+LABELS = "GBPCTJRAF"
+_CONTENT = LABELS[:-1]
+#: Which label may follow which (furniture aside); `^` is the page start, `$` its end.
+_FOLLOW = {
+    "^": "GP",
+    "G": "GBPRA",
+    "B": "BP",
+    "A": "P",
+    "P": "PCTJGR",
+    "C": "PCTJGR",
+    "T": "GJT",
+    "J": "G",
+    "R": "G",
+}
+_ENDS = "PCTJR"
+#: Score of what the hard rules forbid: so large no weight outvotes it, yet finite, so a page
+#: that breaks every rule (fuzzed input) still decodes to something.
+_FORBIDDEN = -1e6
+#: States: a content label, or furniture after a content label (`F` + label, `F^` at the top).
+STATES: tuple[str, ...] = (*_CONTENT, *(f"F{x}" for x in (*_CONTENT, "^")))
+
+_SENTENCE_END = frozenset("。！？!?…")
+_CLOSERS = frozenset("”’」』）)】")
+_CLAUSE = frozenset("，、；：,;:")
+_ROLE = re.compile(r"记者|通讯员|实习生|评论员|摄影|编译|特约|本报讯|整理|供稿|报道")
+_NAME_RUN = re.compile(r"[\u4e00-\u9fff]{2,4}(?:[ 、][\u4e00-\u9fff]{1,4})*")
+_PADDED = re.compile(r"(?:^| )[\u4e00-\u9fff] [\u4e00-\u9fff](?: |$)")
+_PAGE = r"(?:[A-Za-zＡ-Ｚ]?\s*[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})"
+_JUMP = re.compile(rf"[（(]?\s*(?:下转|紧转|转|续)\s*第?\s*{_PAGE}\s*版\s*[）)]?")
+_JUMP_TAIL = re.compile(rf"[（(]\s*(?:下转|紧转|转|续)\s*第?\s*{_PAGE}\s*版\s*[）)]$")
+_FROM = re.compile(rf"[（(]?\s*(?:上接|紧接|接|承)\s*第?\s*{_PAGE}\s*版\s*[）)]?")
+_PAGE_REF = re.compile(
+    rf"(?:[>＞»→▶]+\s*)?[（(【]?\s*(?:详见|请看|见)?\s*第?\s*{_PAGE}\s*版\s*[）)】]?"
+)
+_EDITOR = re.compile(
+    r"(?:本版|本期)?(?:责编|责任编辑|编辑|美编|美术编辑|版式设计|版式|设计|校对|组版|审校|审读|"
+    r"值班编辑|值班主任|监制|统筹|制图|图片编辑|视觉设计)\s*[：: ]"
+)
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|星期[一二三四五六日天]")
+_RUNNING = re.compile(rf"(?:第\s*{_PAGE}\s*版|[A-ZＡ-Ｚ]\s*[0-9０-９]{{1,3}}|[0-9]{{2}}版)")
+_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)$")
+_OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
+_ORDINAL = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+)
+_LEAD_DATE = re.compile(
+    r"^(?:[0-9０-９]{1,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日"
+    r"|^(?:近日|日前|昨天|昨日|今天|今日|本报讯|记者)"
+)
+_COLUMN_LABEL = re.compile(
+    r"(?:本地|本市|国内|国际|综合|新闻|要闻|财经|体育|社会)?"
+    r"(?:简讯|快讯|速递|消息|图片新闻|新闻图片|导读|链接|提示|集锦|短波|扫描|一览|速览|播报)"
+)
+#: CMS stamps: `2021-07-05 08:12:33`, with record ids or the story's URL after them.
+_STAMP = re.compile(
+    r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"(?:\s*T?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:[.:]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?:\s+(?:\d+|https?://\S+))*"
+)
+_CREDIT = re.compile(r"^[（(][^（）()]{0,20}(?:记者|通讯员|整理|报道|供稿)[^（）()]{0,20}[）)]$")
+
+
+def _bucket(size: int) -> str:
+    for bound in (2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 30, 40, 60):
+        if size <= bound:
+            return str(bound)
+    return "long"
+
+
+def _end_class(ch: str) -> str:
+    if ch in _SENTENCE_END:
+        return "stop"
+    if ch in _CLOSERS:
+        return "close"
+    if ch in _CLAUSE:
+        return "clause"
+    if ch.isdigit():
+        return "digit"
+    if "\u4e00" <= ch <= "\u9fff":
+        return "han"
+    if ch.isascii() and ch.isalpha():
+        return "latin"
+    return "other"
+
+
+def _start_class(ch: str) -> str:
+    if ch in "（(":
+        return "paren"
+    if ch in "“「『":
+        return "quote"
+    if ch in "—─-－":
+        return "dash"
+    if ch in MARKS or ch in "◎●":
+        return "mark"
+    if ch.isdigit():
+        return "digit"
+    if ch in "，。、；：”）":
+        return "punct"
+    return "other"
+
+
+@lru_cache(maxsize=4096)
+def _dateline_open(text: str) -> bool:
+    head = text[:48]
+    if "电" not in head and "讯" not in head and "报道" not in head and "消息" not in head:
+        return False
+    found = find_dateline(text[:120], None)
+    return found is not None and found.position == "lead" and found.span[0] == 0
+
+
+_NOT_HEADING_END = frozenset("。，、；：,;:")
+#: Characters that end a paragraph for good: a line after one never continues it.
+PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
+#: Longest line that can be a headline; longer lines are body.
+MAX_HEADING = 40
+
+
+def is_heading(text: str) -> bool:
+    """Whether `text` could be a headline: short, with no sentence end."""
+    return len(text) <= MAX_HEADING and text[-1] not in _NOT_HEADING_END and "。" not in text
+
+
+def own_features(text: str) -> tuple[str, ...]:
+    """Facts about one line on its own (see the module docstring)."""
+    size = len(text)
+    last = text[-1]
+    first = text[0]
+    feats = [f"len={_bucket(size)}", f"end={_end_class(last)}", f"start={_start_class(first)}"]
+    if last in PARAGRAPH_ENDS:
+        feats.append("closed")
+    if _LEAD_DATE.match(text) is not None:
+        feats.append("lead_date")
+    if "\u4e00" <= first <= "\u9fff" or first in "”’）":
+        feats.append(f"first={first}")  # 据/近/昨 open sentences; a broken line opens anywhere
+    if size > 60:
+        # Body copy, the common case: only the ending and a dateline matter.
+        if "。" in text:
+            feats.append("has_stop")
+        if _dateline_open(text):
+            feats.append("dateline")
+        if _EDITOR.match(text) is not None:
+            feats.append("editor")
+        if _CAPTION.search(text) is not None:
+            feats.append("caption_end")
+        return tuple(feats)
+    if "。" in text:
+        feats.append("has_stop")
+    clauses = sum(text.count(ch) for ch in "，、；")
+    feats.append(f"clauses={min(clauses, 3)}")
+    if " " in text:
+        feats.append("space")
+    if _dateline_open(text):
+        feats.append("dateline")
+    elif _OPENS_DATELINE.match(text) is not None:
+        feats.append("dateline_word")
+    if _ROLE.search(text) is not None:
+        feats.append("role")
+    if first in MARKS or first in "◎●":
+        feats.append("marked")
+    if _NAME_RUN.fullmatch(text) is not None:
+        feats.append("name_shape")
+    if _PADDED.search(text) is not None:
+        feats.append("padded")
+    if _CREDIT.match(text) is not None:
+        feats.append("credit_parens")
+    if ("role" in feats or "marked" in feats or "padded" in feats) and (
+        parse_byline(text) is not None or credit_byline(text) is not None
+    ):
+        feats.append("byline")
+    if "版" in text and size <= 16:
+        if _JUMP.fullmatch(text) is not None:
+            feats.append("jump")
+        elif _FROM.fullmatch(text) is not None:
+            feats.append("from")
+        elif _PAGE_REF.fullmatch(text) is not None:
+            feats.append("page_ref")
+    if _JUMP_TAIL.search(text) is not None:
+        feats.append("jump_tail")
+    if _FROM.match(text) is not None:
+        feats.append("from_head")
+    if _EDITOR.match(text) is not None:
+        feats.append("editor")
+    if _DATE.search(text) is not None:
+        feats.append("date")
+    if first.isdigit() and _STAMP.fullmatch(text) is not None:
+        feats.append("stamp")
+    if "。" not in text and "jump_tail" not in feats and _RUNNING.search(text) is not None:
+        feats.append("page_no")  # a running head, not prose that names a page
+    if _CAPTION.search(text) is not None:
+        feats.append("caption_end")
+    if text.startswith(("图为", "图：", "图/")):
+        feats.append("caption_start")
+    if first in "—─" or text[:2] in ("--", "－－"):
+        feats.append("dashed")
+    if is_heading(text) and not open_body(text):
+        feats.append("heading")
+        if _COLUMN_LABEL.fullmatch(text) is not None:
+            feats.append("column_label")
+        if clauses == 0:
+            feats.append("crosshead")
+        if _ORDINAL.match(text) is not None:
+            feats.append("ordinal")
+        if " " in text or "：" in text or text.endswith(("（图）", "(图)", "（组图）")):
+            feats.append("titled")  # two clauses or a `主题：` lead-in, as headlines are set
+    if size <= 24 and "\u4e00" <= last <= "\u9fff":
+        feats.append(f"last={last}")  # 的/了/和 end a broken line, rarely a title
+    return tuple(feats)
+
+
+#: Own facts that are worth passing to the neighbours.
+_NEIGHBOUR = frozenset(
+    (
+        "page_no",
+        "column_label",
+        "stamp",
+        "titled",
+        "dateline",
+        "byline",
+        "jump",
+        "from",
+        "page_ref",
+        "has_stop",
+        "end=stop",
+        "end=close",
+        "end=clause",
+        "end=han",
+        "end=digit",
+        "len=long",
+        "len=60",
+        "role",
+        "name_shape",
+        "editor",
+        "date",
+        "caption_end",
+        "closed",
+        "heading",
+        "dashed",
+        "clauses=0",
+        "clauses=1",
+        "len=2",
+        "len=4",
+        "len=6",
+        "len=8",
+        "len=10",
+        "len=12",
+        "len=14",
+        "len=16",
+        "len=20",
+        "len=24",
+        "len=30",
+        "len=40",
+        "credit_parens",
+        "marked",
+        "padded",
+        "dateline_word",
+        "crosshead",
+        "ordinal",
+        "lead_date",
+        "space",
+    )
+)
+#: Facts of the line two back that tell a lead fragment from a crosshead.
+_SECOND = frozenset(("closed", "heading", "byline", "dateline", "len=long", "top"))
+#: Labels a line may take only when it has one of these features (hard rules, not weights).
+_NEEDS = {
+    "G": frozenset(("heading",)),
+    "B": frozenset(("byline", "name_shape", "padded", "marked")),
+    "T": frozenset(("credit_parens",)),
+    "J": frozenset(("jump",)),
+    "R": frozenset(("page_ref",)),
+    "A": frozenset(("from",)),
+    # Furniture needs furniture evidence: a stamp, page number, editor credit, caption or label.
+    "F": frozenset(
+        ("editor", "date", "page_no", "caption_end", "caption_start", "column_label", "stamp")
+    ),
+}
+#: Features that leave a line one label only (besides furniture): forms nothing else takes.
+_ONLY = {"stamp": "F", "jump": "JF", "from": "AF", "page_ref": "RF"}
+_ONLY_KEYS = frozenset(_ONLY)
+
+
+def guard(text: str) -> str:
+    """Labels a body line forbids the next line (see `open_body`); a jump tail ends the item."""
+    if open_body(text):
+        return "PG"
+    if text[-1] not in PARAGRAPH_ENDS and _dateline_open(text):
+        return "PG"  # a lead broken right after its dateline (`中新网6月8日电 据美|国…`)
+    if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
+        return "PC"
+    if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None:
+        return "C"  # a numbered crosshead (`二、加快项目建设`) is never continued
+    return ""
+
+
+def open_body(text: str) -> bool:
+    """A paragraph line broken off mid-sentence: the next body line must continue it.
+
+    Open (no paragraph end), and not a crosshead: longer than a heading, or with clause
+    punctuation inside, and no ordinal (`一、`).
+    """
+    if text[-1] in PARAGRAPH_ENDS:
+        return False
+    if len(text) > MAX_HEADING:
+        return True
+    return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
+
+
+def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
+    """The features of every line: its own, and the telling ones of the lines before and after."""
+    own = [own_features(line) for line in lines]
+    out: list[tuple[str, ...]] = []
+    last = len(lines) - 1
+    for i, feats in enumerate(own):
+        prev = own[i - 1] if i > 0 else ("top",)
+        nxt = own[i + 1] if i < last else ("bottom",)
+        extra = [f"p:{f}" for f in prev if f in _NEIGHBOUR or f == "top" or f[:5] == "last="]
+        extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom" or f[:6] == "first="]
+        second = own[i - 2] if i > 1 else ("top",)
+        extra += [f"pp:{f}" for f in second if f in _SECOND]
+        out.append((*feats, *extra, "bias"))
+    return out
+
+
+def _previous(state: str) -> str:
+    """The content label a state stands after (furniture remembers it)."""
+    return state[1] if state[0] == "F" and len(state) == 2 else state
+
+
+def _arcs() -> dict[str, list[tuple[str, str]]]:
+    """For each state, the states that may precede it and the transition feature of the arc."""
+    arcs: dict[str, list[tuple[str, str]]] = {s: [] for s in STATES}
+    for prev in STATES:
+        before = _previous(prev)
+        for nxt in STATES:
+            if nxt[0] == "F" and len(nxt) == 2:
+                if nxt[1] == before:  # furniture keeps the label before it
+                    arcs[nxt].append((prev, f"{prev[0]}>F"))
+            elif nxt in _FOLLOW.get(before, ""):
+                arcs[nxt].append((prev, f"{prev[0]}>{nxt}"))
+    return arcs
+
+
+_ARCS = _arcs()
+_BODY = frozenset("PC")
+_STACK = frozenset("GB")
+_STARTS = {s: f"^>{s[0]}" for s in ("G", "P", "F^")}
+
+
+def _label(state: str) -> str:
+    return state[0]
+
+
+_LIVE: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _live(emission: dict[str, float]) -> tuple[str, ...]:
+    """The states whose label the hard rules allow for a line with this emission."""
+    allowed = tuple(label for label in LABELS if emission[label] > _FORBIDDEN / 2)
+    states = _LIVE.get(allowed)
+    if states is None:
+        states = tuple(s for s in STATES if s[0] in allowed) or tuple(s for s in STATES)
+        _LIVE[allowed] = states
+    return states
+
+
+@dataclass
+class Decoded:
+    """The labels of a page's lines and the model's margin on each."""
+
+    labels: list[str]
+    margins: list[float]
+
+
+class LineModel:
+    """Weights of the line model: `label|feature` and `prev>next` transition weights."""
+
+    def __init__(self, weights: dict[str, float] | None = None) -> None:
+        self.weights: dict[str, float] = dict(weights or {})
+        self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
+        self._table: dict[str, list[tuple[str, float]]] | None = None
+        self._arcs: (
+            tuple[
+                dict[str, list[tuple[str, float]]],
+                dict[str, list[tuple[str, float]]],
+                dict[str, float],
+                dict[str, float],
+            ]
+            | None
+        ) = None
+
+    def _graph(
+        self,
+    ) -> tuple[
+        dict[str, list[tuple[str, float]]],
+        dict[str, list[tuple[str, float]]],
+        dict[str, float],
+        dict[str, float],
+    ]:
+        """Weighted arcs into and out of each state, start and end weights (built once)."""
+        if self._arcs is None:
+            get = self.weights.get
+            trans = {s: [(p, get(t, 0.0)) for p, t in _ARCS[s]] for s in STATES}
+            succ: dict[str, list[tuple[str, float]]] = {s: [] for s in STATES}
+            for s in STATES:
+                for p, w in trans[s]:
+                    succ[p].append((s, w))
+            start = {s: get(t, 0.0) for s, t in _STARTS.items()}
+            end = {s: get(f"{s[0]}>$", 0.0) for s in STATES if _previous(s) in _ENDS}
+            self._arcs = (trans, succ, start, end)
+        return self._arcs
+
+    def _by_feature(self) -> dict[str, list[tuple[str, float]]]:
+        """Weights indexed by feature: a line's scores are a few sparse additions."""
+        if self._table is None:
+            table: dict[str, list[tuple[str, float]]] = {}
+            for key, value in self.weights.items():
+                label, sep, feature = key.partition("|")
+                if sep:
+                    table.setdefault(feature, []).append((label, value))
+            self._table = table
+        return self._table
+
+    def emission(self, feats: tuple[str, ...]) -> dict[str, float]:
+        """Score of each label for a line with these features (cached: body lines repeat)."""
+        cached = self._emissions.get(feats)
+        if cached is None:
+            table = self._by_feature()
+            present = frozenset(feats)
+            cached = dict.fromkeys(LABELS, 0.0)
+            for f in feats:
+                for label, value in table.get(f, ()):
+                    cached[label] += value
+            only = (
+                "".join(v for k, v in _ONLY.items() if k in present) if present & _ONLY_KEYS else ""
+            )
+            for label in LABELS:
+                needs = _NEEDS.get(label)
+                if (
+                    (only and label not in only)
+                    or (needs is not None and not needs & present)
+                    or (label == "C" and "p:closed" in present)
+                ):
+                    cached[label] = _FORBIDDEN  # a real paragraph end is never joined
+            if len(self._emissions) < 50_000:
+                self._emissions[feats] = cached
+        return cached
+
+    def decode(
+        self,
+        feats: Sequence[tuple[str, ...]],
+        *,
+        margins: bool = True,
+        guards: Sequence[str] | None = None,
+    ) -> Decoded:
+        """The best label sequence (Viterbi) and, per line, its max-marginal margin.
+
+        `guards[i]` (see `guard`) names the labels forbidden right after body line i: an open
+        paragraph is continued by the next body line, a jump tail is followed by a new item.
+        Only the states a line can take are visited (a body line is P or C), so the cost per
+        line is a handful of arcs, not all of them.
+        """
+        n = len(feats)
+        if n == 0:
+            return Decoded([], [])
+        opened = guards if guards is not None else [""] * n
+        # A byline-shaped line right under a heading or byline is a byline, never the lead.
+        # And a `——` heading-shaped line under a heading is its subheadline (副题).
+        bylines = ["byline" in f or ("dashed" in f and "heading" in f) for f in feats]
+        trans, succ, start, end = self._graph()
+        emissions = [self.emission(f) for f in feats]
+        live = [_live(em) for em in emissions]
+
+        def arc(i: int, p: str, s: str, w: float) -> float:
+            """Weight of the arc into line i's state s from p, rules included."""
+            guarded = opened[i - 1]
+            if guarded and p in _BODY and s[0] in guarded:
+                return w + _FORBIDDEN
+            if bylines[i] and s == "P" and p in _STACK:
+                return w + _FORBIDDEN
+            return w
+
+        first = emissions[0]
+        fwd: list[dict[str, float]] = [
+            {s: start[s] + first[s[0]] for s in live[0] if s in start}
+            or {"F^": start["F^"] + first["F"]}
+        ]
+        back: list[dict[str, str]] = [{}]
+        for i in range(1, n):
+            em = emissions[i]
+            prev_scores = fwd[-1]
+            row: dict[str, float] = {}
+            ptr: dict[str, str] = {}
+            for s in live[i]:
+                best, arg = -math.inf, ""
+                for p, w in trans[s]:
+                    score = prev_scores.get(p)
+                    if score is None:
+                        continue
+                    v = score + arc(i, p, s, w)
+                    if v > best:
+                        best, arg = v, p
+                if arg:
+                    row[s] = best + em[s[0]]
+                    ptr[s] = arg
+            if not row:  # no rule-abiding state: furniture keeps the page decodable
+                s = max(prev_scores, key=prev_scores.__getitem__)
+                row = {f"F{_previous(s)}": prev_scores[s] + _FORBIDDEN}
+                ptr = {f"F{_previous(s)}": s}
+            fwd.append(row)
+            back.append(ptr)
+        final = {s: v + end.get(s, _FORBIDDEN) for s, v in fwd[-1].items()}
+        state = max(final, key=final.__getitem__)
+        best_total = final[state]
+        path = [state]
+        for i in range(n - 1, 0, -1):
+            state = back[i][state]
+            path.append(state)
+        path.reverse()
+        labels = [s[0] for s in path]
+        if not margins:
+            return Decoded(labels, [])
+        # Backward pass over the same live states: best completion from each, for max-marginals.
+        bwd: list[dict[str, float]] = [{}] * n
+        bwd[-1] = {s: end.get(s, _FORBIDDEN) for s in fwd[-1]}
+        for i in range(n - 2, -1, -1):
+            em = emissions[i + 1]
+            nxt = bwd[i + 1]
+            row = {}
+            for p in fwd[i]:
+                best = -math.inf
+                for s, w in succ[p]:
+                    tail = nxt.get(s)
+                    if tail is not None:
+                        v = arc(i + 1, p, s, w) + em[s[0]] + tail
+                        if v > best:
+                            best = v
+                row[p] = best
+            bwd[i] = row
+        out: list[float] = []
+        for i in range(n):
+            chosen = labels[i]
+            alt = max(
+                (v + bwd[i][s] for s, v in fwd[i].items() if s[0] != chosen), default=-math.inf
+            )
+            out.append(best_total - alt if alt > -math.inf else 50.0)
+        return Decoded(labels, out)
+
+    def to_json(self) -> str:
+        kept = {k: round(v, 4) for k, v in sorted(self.weights.items()) if abs(v) > 1e-4}
+        return json.dumps({"labels": LABELS, "weights": kept}, ensure_ascii=False, indent=0)
+
+    @classmethod
+    def from_json(cls, text: str) -> LineModel:
+        doc: dict[str, Any] = json.loads(text)
+        return cls({str(k): float(v) for k, v in doc["weights"].items()})
+
+
+@cache
+def shipped() -> LineModel:
+    """The model trained on the whole corpus, shipped with the package."""
+    text = resources.files("distro.parse").joinpath("model.json").read_text(encoding="utf-8")
+    return LineModel.from_json(text)
+
+
+def _phi(feats: Sequence[tuple[str, ...]], states: Sequence[str]) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    prev = "^"
+    for f, state in zip(feats, states, strict=True):
+        label = state[0]
+        for x in f:
+            key = f"{label}|{x}"
+            counts[key] = counts.get(key, 0.0) + 1.0
+        arc = f"{prev[0]}>{label}"
+        counts[arc] = counts.get(arc, 0.0) + 1.0
+        prev = state
+    end = f"{prev[0]}>$"
+    counts[end] = counts.get(end, 0.0) + 1.0
+    return counts
+
+
+def _states(labels: str) -> list[str]:
+    """Gold states of a gold label string: furniture remembers the label before it."""
+    out: list[str] = []
+    before = "^"
+    for label in labels:
+        if label == "F":
+            out.append(f"F{before}")
+        else:
+            out.append(label)
+            before = label
+    return out
+
+
+def _gold_guards(lines: Sequence[str], labels: str) -> list[str]:
+    """The guards of a page, less any the gold labels break (a rule is not a gold label)."""
+    out = []
+    for i, line in enumerate(lines):
+        rule = guard(line)
+        if rule and i + 1 < len(labels) and labels[i] in _BODY and labels[i + 1] in rule:
+            rule = ""
+        out.append(rule)
+    return out
+
+
+def train(
+    pages: Iterable[tuple[Sequence[str], str]], *, epochs: int = 12, seed: int = 13
+) -> LineModel:
+    """An averaged structured perceptron over (page lines, gold labels) pairs; deterministic."""
+    data = [
+        (page_features(lines), _states(labels), _gold_guards(lines, labels))
+        for lines, labels in pages
+    ]
+    rng = random.Random(seed)
+    weights: dict[str, float] = {}
+    totals: dict[str, float] = {}
+    stamps: dict[str, int] = {}
+    step = 0
+    model = LineModel(weights)
+    for _ in range(epochs):
+        rng.shuffle(data)
+        for feats, gold, opened in data:
+            step += 1
+            model.weights = weights
+            model._emissions = {}
+            model._table = None
+            model._arcs = None
+            guess = model.decode(feats, margins=False, guards=opened).labels
+            if guess == [s[0] for s in gold]:
+                continue
+            guess_states = _states("".join(guess))
+            delta = _phi(feats, gold)
+            for key, value in _phi(feats, guess_states).items():
+                delta[key] = delta.get(key, 0.0) - value
+            for key, value in delta.items():
+                if value:
+                    old = weights.get(key, 0.0)
+                    totals[key] = totals.get(key, 0.0) + old * (step - stamps.get(key, 0))
+                    stamps[key] = step
+                    weights[key] = old + value
+    for key, value in weights.items():
+        totals[key] = totals.get(key, 0.0) + value * (step - stamps.get(key, 0))
+    averaged = {k: v / max(step, 1) for k, v in totals.items()}
+    return LineModel(averaged)

@@ -1,0 +1,279 @@
+"""Scores the page parser on the composed corpus: per outlet, per fold, by outlet cross-validation.
+
+    uv run python -m tests.parse.corpus.score [--verbose]
+
+A story is *fully right* when every field an editor checks matches the truth: kind, kicker,
+headline, subheadline, byline (as printed and its names), dateline (as distro.dates reads the
+clean lead), paragraphs, jump page, and for a teaser its summary and page. A page is *split
+exactly* when its items are the truth's items, headline for headline, in order. A story is *not
+found* when no item of its page carries its headline (it was merged into a neighbour or lost).
+
+Cross-validation: the line model is trained on every fold but one and scored on the held-out
+fold (a fold is a group of outlets, see compose.FOLDS), so the figure predicts outlets the
+model has never seen. The confidence calibration is read on those held-out predictions too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from distro.dates import find_dateline, strip_dateline
+from distro.errors import ParseError
+from distro.models import Article
+from distro.parse import parse_page
+from distro.parse.confidence import THRESHOLD
+from distro.parse.model import LineModel, train
+from tests.parse.corpus.compose import PAGES
+
+
+@dataclass
+class Page:
+    """One corpus page and its truth."""
+
+    name: str
+    data: bytes
+    truth: dict[str, Any]
+
+    @property
+    def issue_date(self) -> dt.date:
+        return dt.date.fromisoformat(self.truth["issue_date"])
+
+
+def load_pages() -> list[Page]:
+    """Every page of the corpus, in name order."""
+    return [
+        Page(txt.stem, txt.read_bytes(), json.loads(txt.with_suffix(".json").read_text("utf-8")))
+        for txt in sorted(PAGES.glob("*.txt"))
+    ]
+
+
+def expected(story: dict[str, Any], issue_date: dt.date) -> dict[str, Any]:
+    """The fields a parsed Article must have for `story`."""
+    paragraphs = list(story["paragraphs"])
+    dateline = None
+    if story["kind"] == "article" and paragraphs:
+        found = find_dateline(paragraphs[0], issue_date)
+        if found is not None and found.position == "lead" and found.span[0] == 0:
+            dateline = found.raw
+            rest = strip_dateline(paragraphs[0], found).strip()
+            paragraphs = ([rest] if rest else []) + paragraphs[1:]
+    byline = story["byline"]
+    return {
+        "kind": story["kind"],
+        "kicker": story["kicker"],
+        "headline": story["headline"],
+        "subheadline": story["subheadline"],
+        "byline": (byline["raw"], byline["names"]) if byline else None,
+        "dateline": dateline,
+        "paragraphs": paragraphs if story["kind"] == "article" else [],
+        "continued_on_page": story["continued_on_page"],
+        "page_ref": story["page_ref"],
+        "summary": story["summary"],
+    }
+
+
+def observed(article: Article) -> dict[str, Any]:
+    """The same fields read off a parsed Article."""
+    byline = article.byline
+    return {
+        "kind": article.kind.value,
+        "kicker": article.kicker,
+        "headline": article.headline,
+        "subheadline": article.subheadline,
+        "byline": (byline.raw, byline.names) if byline else None,
+        "dateline": article.dateline.raw if article.dateline else None,
+        "paragraphs": article.paragraphs,
+        "continued_on_page": article.continued_on_page,
+        "page_ref": article.page_ref,
+        "summary": article.summary,
+    }
+
+
+@dataclass
+class Tally:
+    """Counts for one outlet, fold or the whole corpus."""
+
+    stories: int = 0
+    right: int = 0
+    missing: int = 0
+    pages: int = 0
+    exact: int = 0
+    wrong_fields: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def line(self, name: str) -> str:
+        pages = f"{self.exact}/{self.pages} pages exact ({_pct(self.exact, self.pages)})"
+        return (
+            f"{name:<22} {self.right:>4}/{self.stories:<4} stories fully right "
+            f"({_pct(self.right, self.stories)}), {self.missing} not found; "
+            + (pages if self.pages else "")
+        )
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+
+
+@dataclass
+class Result:
+    """What one scoring run measured."""
+
+    overall: Tally = field(default_factory=Tally)
+    by_outlet: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_fold: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    #: (confidence, fully right) of every parsed article matched to a truth story or not.
+    calibration: list[tuple[float, bool]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def story_share(self) -> float:
+        return self.overall.right / self.overall.stories
+
+    @property
+    def page_share(self) -> float:
+        return self.overall.exact / self.overall.pages
+
+
+def score(
+    pages: list[Page], model: LineModel | None = None, result: Result | None = None
+) -> Result:
+    """Parse every page (with `model`, or the shipped one) and tally against the truth."""
+    result = result or Result()
+    for page in pages:
+        fold = page.truth["fold"]
+        try:
+            articles = parse_page(
+                page.data,
+                origin=f"file:///corpus/{page.name}.txt",
+                issue_date=page.issue_date,
+                page=page.truth["page"],
+                received_at=dt.datetime(2012, 7, 1, tzinfo=dt.UTC),
+                model=model,
+            )
+        except ParseError as exc:
+            articles = []
+            result.failures.append(f"{page.name}: {exc}")
+        stories = page.truth["stories"]
+        wanted = [expected(s, page.issue_date) for s in stories]
+        got = [observed(a) for a in articles]
+        exact = [g["headline"] for g in got] == [w["headline"] for w in wanted]
+        for tally in (result.overall, result.by_fold[fold]):
+            tally.pages += 1
+            tally.exact += exact
+        used: set[int] = set()
+        right_ids: set[int] = set()
+        for story, want in zip(stories, wanted, strict=True):
+            match = next(
+                (
+                    i
+                    for i, g in enumerate(got)
+                    if i not in used and g["headline"] == want["headline"]
+                ),
+                None,
+            )
+            ok = match is not None and got[match] == want
+            if match is not None:
+                used.add(match)
+                if ok:
+                    right_ids.add(match)
+                else:
+                    for key in want:
+                        if got[match][key] != want[key]:
+                            for tally in (result.overall, result.by_fold[fold]):
+                                tally.wrong_fields[key] += 1
+                            result.failures.append(
+                                f"{page.name} {want['headline'][:16]} {key}: "
+                                + _diff(got[match][key], want[key])
+                            )
+            else:
+                result.failures.append(f"{page.name} {want['headline'][:20]}: not found")
+            for tally in (result.overall, result.by_fold[fold], result.by_outlet[story["outlet"]]):
+                tally.stories += 1
+                tally.right += ok
+                tally.missing += match is None
+        for index, article in enumerate(articles):
+            result.calibration.append((article.confidence, index in right_ids))
+    return result
+
+
+def _diff(got: Any, want: Any) -> str:
+    """Where two field values part, shortly."""
+    if isinstance(got, list) and isinstance(want, list):
+        for index, (a, b) in enumerate(zip(got, want, strict=False)):
+            if a != b:
+                start = next(
+                    (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                    min(len(a), len(b)),
+                )
+                left = max(0, start - 8)
+                return f"#{index} {a[left : start + 20]!r} != {b[left : start + 20]!r}"
+        extra = str(got[len(want) :])[:60] or str(want[len(got) :])[:60]
+        return f"{len(got)} paragraphs != {len(want)}: {extra}"
+    return f"{str(got)[:60]!r} != {str(want)[:60]!r}"
+
+
+def cross_validate(pages: list[Page]) -> Result:
+    from tests.parse.corpus.train import examples  # train imports this module
+
+    """Each fold scored by a model trained on the other folds only."""
+    result = Result()
+    folds = sorted({p.truth["fold"] for p in pages})
+    for held in folds:
+        train_pages = [p for p in pages if p.truth["fold"] != held]
+        model = train(examples(train_pages))
+        score([p for p in pages if p.truth["fold"] == held], model, result)
+    return result
+
+
+def calibration_lines(result: Result, threshold: float = THRESHOLD) -> list[str]:
+    """Share right at or above the threshold, and the share held below it."""
+    above = [ok for conf, ok in result.calibration if conf >= threshold]
+    below = [ok for conf, ok in result.calibration if conf < threshold]
+    total = len(result.calibration)
+    return [
+        f"confidence ≥ {threshold}: {sum(above)}/{len(above)} fully right "
+        f"({_pct(sum(above), len(above))}); held below: {len(below)}/{total} "
+        f"({_pct(len(below), total)}), of which {sum(below)} were right"
+    ]
+
+
+def report(title: str, result: Result, *, verbose: bool) -> None:
+    print(f"== {title}")
+    print(result.overall.line("overall"))
+    for fold, tally in sorted(result.by_fold.items()):
+        print(tally.line(f"fold {fold}"))
+    for outlet, tally in sorted(result.by_outlet.items(), key=lambda kv: -kv[1].stories):
+        print("  " + tally.line(outlet))
+    print("wrong fields:", dict(result.overall.wrong_fields))
+    for line in calibration_lines(result):
+        print(line)
+    if verbose:
+        for failure in result.failures:
+            print("   ", failure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--no-cv", action="store_true", help="score the shipped model only")
+    args = parser.parse_args(argv)
+    pages = load_pages()
+    report(
+        "shipped model, all outlets (trained on them: optimistic)",
+        score(pages),
+        verbose=args.verbose and args.no_cv,
+    )
+    if not args.no_cv:
+        report(
+            "outlet cross-validation (held-out folds)", cross_validate(pages), verbose=args.verbose
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
