@@ -47,8 +47,8 @@ def reasons(article: Article, rule: Policy) -> list[str]:
     if rule == ALWAYS:
         return ["every article is reviewed on this channel"]
     threshold = float(rule)
-    confidence = float(getattr(article, "confidence", 1.0))
-    flags = [str(flag) for flag in getattr(article, "flags", [])]
+    confidence = article.confidence
+    flags = list(article.flags)
     found = []
     if confidence < threshold:
         found.append(f"confidence {confidence:.2f} below {threshold:.2f}")
@@ -114,8 +114,8 @@ def waiting(
             Waiting(
                 delivery=d,
                 headline=article.headline if article else "(missing article)",
-                confidence=float(getattr(article, "confidence", 1.0)),
-                flags=[str(f) for f in getattr(article, "flags", [])],
+                confidence=article.confidence if article else 1.0,
+                flags=list(article.flags) if article else [],
                 reason=d.detail.get("review", ""),
             )
         )
