@@ -12,7 +12,8 @@ import pytest
 
 from distro.cli import main
 from distro.store.ledger import Ledger
-from tests.channels.web.stories import REPO, article, settings, store
+from tests.channels.web.stories import article, settings, store
+from tests.conftest import REPO
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from distro.dates import find_dateline, strip_dateline
 from distro.errors import ParseError
-from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
+from distro.models import Article, Byline, Dateline, Kind, Provenance, clean_text, make_id
 from distro.parse.encoding import decode
 from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
 from distro.parse.typography import ideograph_share
@@ -211,6 +211,7 @@ def parse_text(
     publication: str = "本报",
 ) -> list[Article]:
     """The Articles of a decoded page; raises ParseError when the text is not a page."""
+    text = clean_text(text)  # control characters never reach an article (see models.CONTROL)
     if not text.strip():
         raise ParseError(f"{origin}: empty page")
     if ideograph_share(text[:600]) < MIN_CJK_SHARE:
