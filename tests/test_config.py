@@ -161,3 +161,18 @@ def test_missing_connections_are_warnings(
     captured = capsys.readouterr()
     assert "warning: channels.wechat.conn_id: connection 'distro_wechat'" in captured.err
     assert "ok (1 sources" in captured.out
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[channels.web]\ntitle = "新闻\\u0001网"\n', "channels.web.title: Value error, control"),
+        ('[[sources]]\nkind = "feed"\nname = "x"\nurl = "https://e.org/f"\nsection = ".."\n',
+         "sources.0.feed.section"),
+        ('[[sources]]\nkind = "inbox"\npublication = "报\\u0007"\n', "sources.0.inbox.publication"),
+    ],
+)  # fmt: skip
+def test_titles_and_sections_in_the_config_obey_the_article_rules(text: str, says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.parse(text)
+    assert says in caught.value.message

@@ -10,7 +10,7 @@ from distro import cron
 GOOD = [
     "*/10 * * * *", "0 7 * * *", "0 18 * * *", "30 6 * * 1-5", "0 7 * * MON-FRI",
     "0 0 1 JAN *", "15,45 8-20/2 * * *", "0 0 L * *", "0 0 29 2 *", "@daily", "@hourly",
-    "0 12 * * 7", "5 4 * * sun",
+    "0 12 * * 7", "5 4 * * sun", "0 7 * * MON-SUN", "0 7 ? * *", "0 7 * * 1#2", "0 7 * * 5-0",
 ]  # fmt: skip
 BAD = {
     "0 25 * * *": "hour 25 is outside 0-23",
@@ -24,6 +24,7 @@ BAD = {
     "0 0 * 13 *": "month 13",
     "0 0 * * 8": "day of week 8",
     "0 20-8 * * *": "backwards",
+    "0 7 * * 1#6": "not a value",
     "0 0 * FOO *": "not a number",
     "@sometimes": "unknown preset",
     "0 7 * * MON,": "not a value",

@@ -163,3 +163,19 @@ def test_a_ledger_written_before_the_rules_still_publishes(settings: Settings) -
             assert path.resolve().is_relative_to(root.resolve())
             if path.is_file():
                 assert not CONTROL.search(path.read_bytes().decode("utf-8")), path
+
+
+def test_retrying_a_refused_file_says_so(settings: Settings, tmp_path: Path) -> None:
+    from distro.pipeline import retry
+
+    inbox = settings.state.inbox
+    inbox.mkdir(parents=True)
+    (inbox / "passwd.txt").symlink_to("/etc/passwd")
+    with Ledger.open(settings) as ledger:
+        ingest(settings, ledger=ledger)
+        [entry] = ledger.quarantined()
+        assert entry.stage == "claim"
+        again = retry(settings, ledger, entry.id)
+        assert again.outcome == "quarantined"
+        assert again.reason is not None and "symbolic link" in again.reason
+        assert not ledger.is_resolved(entry.id)

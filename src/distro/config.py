@@ -61,6 +61,40 @@ Review = Annotated[
 ]
 
 
+def _label(text: str) -> str:
+    """Text that ends up in every page and feed: no control characters, bounded."""
+    from distro.models import CONTROL
+
+    found = CONTROL.search(text)
+    if found is not None:
+        raise ValueError(f"control character U+{ord(found.group()):04X} at offset {found.start()}")
+    if len(text) > 200:
+        raise ValueError("longer than 200 characters")
+    return text
+
+
+#: A title or name printed in every page and feed.
+Label = Annotated[str, AfterValidator(_label)]
+
+
+def _section_name(text: str | None) -> str | None:
+    """A section given to every item of a feed obeys the article model's section rules."""
+    if text is None:
+        return None
+    from pydantic import TypeAdapter
+
+    from distro.models import Section
+
+    try:
+        TypeAdapter(Section).validate_python(text)
+    except ValidationError as exc:
+        raise ValueError("; ".join(e["msg"] for e in exc.errors())) from None
+    return text
+
+
+SectionName = Annotated[str | None, AfterValidator(_section_name)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -92,7 +126,7 @@ class InboxSourceConfig(_Section):
     name: str = "inbox"
     group: str = Field(default="wire", description="Sources in one group share an ingest DAG.")
     path: str | None = Field(default=None, description="Default <state>/inbox.")
-    publication: str = Field(default="本报", description="Paper the pages come from.")
+    publication: Label = Field(default="本报", description="Paper the pages come from.")
     pattern: str = Field(default="*.txt", description="Glob of files to take.")
     settle_seconds: float = Field(
         default=0.0, ge=0, description="Size-stable wait for writers that cannot rename."
@@ -111,7 +145,7 @@ class S3SourceConfig(_Section):
     endpoint_url: str | None = None
     region: str | None = None
     conn_id: str | None = None
-    publication: str = "本报"
+    publication: Label = "本报"
     schedule: Cron | None = "*/5 * * * *"
 
 
@@ -122,8 +156,8 @@ class FeedSourceConfig(_Section):
     name: str
     group: str = "feeds"
     url: str
-    publication: str | None = None
-    section: str | None = None
+    publication: Label | None = None
+    section: SectionName = None
     schedule: Cron | None = "*/10 * * * *"
 
 
@@ -146,7 +180,7 @@ class WebChannelConfig(_Section):
 
     enabled: bool = True
     base_url: str = "http://127.0.0.1:8000/"
-    title: str = "distro"
+    title: Label = "distro"
     output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
     schedule: Cron | None = Field(default="*/15 * * * *", description="Sweep besides events.")
     review: Review = "auto"

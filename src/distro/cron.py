@@ -5,8 +5,9 @@ error naming the field (`0 25 * * *`: hour 25 is outside 0-23) rather than a DAG
 to import or a DAG whose next run is silently never. The grammar is the one Airflow's
 timetables accept, minus rarities: ``minute hour day-of-month month day-of-week``, each ``*``, a
 value, a range ``a-b``, a step ``*/n`` or ``a-b/n``, or a comma list of those; months and week
-days by number or by English abbreviation (``JAN``, ``MON-FRI``); ``L`` for the last day of the
-month; and the presets ``@hourly``, ``@daily``, ``@midnight``, ``@weekly``, ``@monthly``,
+days by number or by English abbreviation (``JAN``, ``MON-FRI``, ``MON-SUN``); ``L`` for the
+last day of the month, ``?`` for no specific day, ``d#n`` for the n-th week day of the month;
+and the presets ``@hourly``, ``@daily``, ``@midnight``, ``@weekly``, ``@monthly``,
 ``@yearly``, ``@annually``.
 """
 
@@ -58,8 +59,12 @@ def _values(spec: str, field: int) -> set[int]:
     name, low, high = FIELDS[field]
     if field == 2 and spec == "l":
         return {31}  # the last day: every month has one
+    if field in (2, 4) and spec == "?":
+        spec = "*"  # "no specific value", as Quartz-style crons write it
     found: set[int] = set()
     for term in spec.split(","):
+        if field == 4 and re.fullmatch(r"[0-7a-z]+#[1-5]", term):
+            term = term.split("#")[0]  # the n-th such week day of the month
         match = _TERM.match(term)
         if match is None:
             raise CronError(f"{name} {term!r} is not a value, a range or a step")
@@ -72,6 +77,8 @@ def _values(spec: str, field: int) -> set[int]:
             first, _, last = match["range"].partition("-")
             start = _value(first, field)
             end = _value(last, field) if last else (high if match["step"] else start)
+            if field == 4 and last and end == 0:
+                end = 7  # MON-SUN: Sunday closes the week
             if end < start:
                 raise CronError(f"{name} range {match['range']!r} runs backwards")
         found.update(range(start, end + 1, step))

@@ -123,9 +123,12 @@ def test_cli_republish_goes_through_the_api(
     path = tmp_path / "distro.toml"
     path.write_text(f'[airflow]\napi_url = "{airflow_api.url}"\n', encoding="utf-8")
     monkeypatch.setenv("DISTRO_AIRFLOW_PASSWORD", airflow_api.password)
+    # The ids are checked in the ledger before any run is triggered.
+    with Ledger.open(config.load(path, tmp_path / "state")) as ledger:
+        _, stored = ledger.put(article("全区观摩会举行", "本报讯 全区现场观摩会举行。"))
     argv = [
         "republish",
-        "a-0123456789abcdef0123",
+        stored.id,
         "--channel",
         "web",
         "--reason",
@@ -142,7 +145,11 @@ def test_cli_republish_goes_through_the_api(
     assert (first["created"], second["created"]) == (True, False)
     assert first["dag_run_id"] == second["dag_run_id"]
     (conf,) = airflow_api.runs.values()
-    assert conf["channels"] == ["web"] and conf["article_ids"] == ["a-0123456789abcdef0123"]
+    assert conf["channels"] == ["web"] and conf["article_ids"] == [stored.id]
+    unknown = [*argv[:1], "a-0123456789abcdef0123", *argv[2:]]
+    assert main(unknown) == 1  # an unknown id fails in one line, and no run is triggered
+    assert "no such article(s): a-0123456789abcdef0123" in capsys.readouterr().err
+    assert len(airflow_api.runs) == 1
 
 
 def test_cli_republish_local_publishes_version_2(
@@ -169,7 +176,7 @@ def test_cli_republish_local_publishes_version_2(
     ]
     assert main(argv) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["articles"] == [{"id": stored.id, "version": 2, "queued": 1}]
+    assert result["articles"] == [{"id": stored.id, "version": 2, "queued": 1, "held": 0}]
     with Ledger.open(settings) as ledger:
         (sent,) = [d for d in ledger.deliveries(article_id=stored.id) if d.version == 2]
         # The push choice concerns the app channel only, which this request did not choose.
@@ -186,7 +193,7 @@ def test_republish_records_the_editors_push_choice_for_the_app(tmp_path: Path) -
     with Ledger.open(settings) as ledger:
         _, stored = ledger.put(article("全区观摩会举行", "本报讯 全区现场观摩会举行。"))
     result = tasks.republish([stored.id], ["app"], "重要更正", push="notify", settings=settings)
-    assert result["articles"] == [{"id": stored.id, "version": 2, "queued": 1}]
+    assert result["articles"] == [{"id": stored.id, "version": 2, "queued": 1, "held": 0}]
     with Ledger.open(settings) as ledger:
         assert ledger.get_value(choice_key(stored.id, 2)) == "notify"
     with pytest.raises(InputError, match="push must be"):

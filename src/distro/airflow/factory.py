@@ -192,6 +192,20 @@ def publish_dag(settings: Settings, channel: str) -> DAG:
     return dag
 
 
+def editor_dag(dag_id: str, description: str, params: dict[str, Any]) -> DAG:
+    """A DAG an editor triggers with a form (no schedule)."""
+    return DAG(
+        dag_id=dag_id,
+        description=description,
+        schedule=None,
+        start_date=START,
+        catchup=False,
+        params=params,
+        default_args=defaults(),
+        tags=["distro", dag_id],
+    )
+
+
 def republish_dag(settings: Settings) -> DAG:
     names = channels.enabled(settings)
     params = {
@@ -227,15 +241,10 @@ def republish_dag(settings: Settings) -> DAG:
             description="App channel: auto follows the push rules; notify or silent overrides.",
         ),
     }
-    with DAG(
-        dag_id="republish",
-        description="Make a new version of articles and redeliver it to the chosen channels.",
-        schedule=None,
-        start_date=START,
-        catchup=False,
-        params=params,
-        default_args=defaults(),
-        tags=["distro", "republish"],
+    with editor_dag(
+        "republish",
+        "Make a new version of articles and redeliver it to the chosen channels.",
+        params,
     ) as dag:
 
         @task(task_id="revise", outlets=[SIGNALS])
@@ -265,9 +274,7 @@ def review_dag(settings: Settings, channel: str) -> DAG:
     from airflow.sdk.execution_time.hitl import HITLUser
 
     cfg = settings.config.review
-    timeout = (
-        dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
-    )
+    timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
     editors = [HITLUser(id=user, name=user) for user in cfg.editors]
     with DAG(
         dag_id=f"review_{channel}",
@@ -351,16 +358,7 @@ def kill_dag(settings: Settings) -> DAG:
             description="Why it is withdrawn (legal, error, embargo broken …).",
         ),
     }
-    with DAG(
-        dag_id="kill",
-        description="Withdraw articles from every channel: tombstone, feeds, partners, WeChat.",
-        schedule=None,
-        start_date=START,
-        catchup=False,
-        params=params,
-        default_args=defaults(),
-        tags=["distro", "kill"],
-    ) as dag:
+    with editor_dag("kill", "Withdraw articles from every channel.", params) as dag:
 
         @task(task_id="withdraw", outlets=[SIGNALS])
         @task_errors

@@ -111,9 +111,6 @@ def run_republish(args: argparse.Namespace) -> int:
                     published = channels.publish(name, settings, ledger)
                     result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
-    from distro.airflow import rest
-    from distro.airflow.stack import Stack
-
     conf = {
         "article_ids": args.ids,
         "channels": chosen,
@@ -121,15 +118,22 @@ def run_republish(args: argparse.Namespace) -> int:
         "note": args.note,
         "push": args.push,
     }
+    return report(trigger(settings, "republish", conf), args.json)
+
+
+def trigger(settings: config.Settings, dag_id: str, conf: dict[str, Any]) -> dict[str, Any]:
+    """Trigger ``dag_id`` once per request (a repeated request finds the same run)."""
+    from distro.airflow import rest
+    from distro.airflow.stack import Stack
+
     client = Stack(settings).client()
-    triggered = client.trigger("republish", conf, rest.run_id("republish", conf))
-    outcome = {
+    triggered = client.trigger(dag_id, conf, rest.run_id(dag_id, conf))
+    return {
         "dag_id": triggered.dag_id,
         "dag_run_id": triggered.dag_run_id,
         "created": triggered.created,
-        "url": f"{client.base_url}/dags/republish/runs/{triggered.dag_run_id}",
+        "url": f"{client.base_url}/dags/{dag_id}/runs/{triggered.dag_run_id}",
     }
-    return report(outcome, args.json)
 
 
 def run_kill(args: argparse.Namespace) -> int:
@@ -148,19 +152,8 @@ def run_kill(args: argparse.Namespace) -> int:
                 published = channels.publish(name, settings, ledger)
                 result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
-    from distro.airflow import rest
-    from distro.airflow.stack import Stack
-
     conf = {"article_ids": args.ids, "reason": args.reason}
-    client = Stack(settings).client()
-    triggered = client.trigger("kill", conf, rest.run_id("kill", conf))
-    outcome = {
-        "dag_id": triggered.dag_id,
-        "dag_run_id": triggered.dag_run_id,
-        "created": triggered.created,
-        "url": f"{client.base_url}/dags/kill/runs/{triggered.dag_run_id}",
-    }
-    return report(outcome, args.json)
+    return report(trigger(settings, "kill", conf), args.json)
 
 
 def report(result: dict[str, Any], as_json: bool) -> int:

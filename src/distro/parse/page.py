@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from distro.dates import find_dateline as _find_dateline
 from distro.dates import strip_dateline
 from distro.errors import ParseError
-from distro.models import Article, Byline, Dateline, Kind, Provenance, make_id
+from distro.models import Article, Byline, Dateline, Kind, Provenance, clean_text, make_id
 from distro.parse.confidence import assess
 from distro.parse.encoding import decode
 from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
@@ -250,6 +250,7 @@ def parse_text(
 
     `model` replaces the shipped line model (cross-validation trains its own).
     """
+    text = clean_text(text)  # control characters never reach an article (see models.CONTROL)
     if not text.strip():
         raise ParseError(f"{origin}: empty page")
     if ideograph_share(text[:600]) < MIN_CJK_SHARE:
