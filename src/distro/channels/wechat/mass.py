@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from distro.channels import PublishReport
-from distro.channels.wechat.client import NO_MASS_QUOTA, WECHAT_TZ, WeChatClient, next_midnight
+from distro.channels.wechat.client import (
+    NO_MASS_QUOTA,
+    RETRIED_TOO_FAST,
+    WECHAT_TZ,
+    WeChatClient,
+    next_midnight,
+)
 from distro.channels.wechat.editions import CHANNEL, Member, edition_id, plan
 from distro.channels.wechat.publish import CLEARED, INVALID_MEDIA_ID, Publisher
 from distro.errors import (
@@ -111,7 +117,7 @@ class MassQuota:
         """Why a send now would be past the quota; None when one is left."""
         per_day, per_month = LIMITS[self.account_type]
         today, this_month = self.used()
-        if self.ledger.get_value(f"wechat:mass:exhausted:{self.appid}"):
+        if self.ledger.get_value(f"wechat:mass:exhausted:{self.appid}") == self._day.isoformat():
             return f"WeChat said {NO_MASS_QUOTA} (no 群发 quota left) earlier today"
         if today >= per_day:
             return f"{self.account_type} account: {per_day} 群发 a day, used {today} today"
@@ -133,9 +139,11 @@ class MassQuota:
         self._add(-1)
 
     def exhaust(self) -> None:
-        """WeChat's own count says no: believe it until its day turns."""
+        """WeChat's own count says no: believe it until its day turns (the value is that day)."""
         self.ledger.set_value(
-            f"wechat:mass:exhausted:{self.appid}", "45028", expires_at=next_midnight(self.now)
+            f"wechat:mass:exhausted:{self.appid}",
+            self._day.isoformat(),
+            expires_at=next_midnight(self.now),
         )
 
 
@@ -239,8 +247,10 @@ class MassPublisher(Publisher):
                 self._quarantine(member, f"mass send refused: {exc.message}")
             return
         except ChannelError as exc:
-            if getattr(exc, "errcode", None) is None:
-                raise  # no answer: maybe sent; the rerun asks again under the same clientmsgid
+            if getattr(exc, "errcode", None) in (None, RETRIED_TOO_FAST):
+                # No answer (maybe sent), or WeChat still busy with this very clientmsgid: the
+                # rerun asks again under the same clientmsgid, the quota stays counted.
+                raise
             # WeChat answered: certainly not sent, the quota is not spent.
             self.quota.refund()
             self._revert(members, "drafted")
