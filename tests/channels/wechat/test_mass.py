@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -328,3 +330,27 @@ def test_a_held_article_never_enters_a_mass_edition(
     assert [a["title"] for a in draft.body["articles"]] == [free.headline[:32]]
     by_id = {d.article_id: d.state for d in ledger.deliveries(channel="wechat")}
     assert by_id[held.id] == DeliveryState.HELD
+
+
+def test_without_a_connection_the_outbox_shows_the_previews_and_the_send(
+    settings: Settings, ledger: Ledger, enqueue: Enqueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_DISTRO_WECHAT", raising=False)
+    enqueue(1)
+    report = publish(settings, ledger)
+    assert report.dry_run
+    [path] = report.outputs
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    requests = document["requests"]
+    urls = [r["url"].split("?")[0].rsplit("/cgi-bin/", 1)[1] for r in requests]
+    assert urls == [
+        "material/add_material",
+        "draft/add",
+        "message/mass/preview",
+        "message/mass/preview",
+        "message/mass/sendall",
+    ]
+    assert requests[2]["json"]["towxname"] == "editor-wang"
+    assert requests[3]["json"]["touser"] == OPENID
+    assert requests[4]["json"]["filter"] == {"is_to_all": True}
+    assert states(ledger) == {"pending": 1}

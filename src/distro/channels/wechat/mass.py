@@ -9,7 +9,7 @@ draft      before ``draft/add``                    as in publish (adopt or draft
 drafted    after ``draft/add`` (+ draft_media_id)  checks the quota, previews, sends
 preview    before the previews                     previews the editors not yet previewed
 sendall    before ``message/mass/sendall``          sends again with the same clientmsgid:
-           (+ clientmsgid; the quota is counted)   WeChat answers 45065 and the first msg_id
+           (+ clientmsgid; quota counted after)    WeChat answers 45065 and the first msg_id
 mass_sent  after sendall (+ msg_id)                 ``message/mass/get``, never sends again
 =========  =====================================  ============================================
 
@@ -39,7 +39,7 @@ from distro.channels.wechat.client import (
     WeChatClient,
     next_midnight,
 )
-from distro.channels.wechat.editions import CHANNEL, Member, edition_id, plan
+from distro.channels.wechat.editions import CHANNEL, Member, clientmsgid, edition_id, plan
 from distro.channels.wechat.publish import CLEARED, INVALID_MEDIA_ID, Publisher
 from distro.errors import (
     ChannelAuthError,
@@ -78,12 +78,6 @@ EVENT_REASONS = {
     40001: "API mass-send protection: not confirmed by an admin",
     40002: "API mass-send protection: refused by an admin",
 }
-
-
-def clientmsgid(appid: str, edition: str, round_: int = 0) -> str:
-    """≤ 32 ASCII bytes, the same for every attempt at one edition (round bumps after a fail)."""
-    digest = hashlib.sha256(f"{appid}\n{edition}\n{round_}".encode()).hexdigest()
-    return "distro-" + digest[:24]
 
 
 @dataclass
@@ -210,11 +204,10 @@ class MassPublisher(Publisher):
         return intents
 
     def send(self, members: Sequence[Member], media_id: str) -> None:
-        """Count the quota, record the intent with its clientmsgid, then ``sendall``."""
+        """Record the intent with its clientmsgid, count the quota, then ``sendall``."""
         name = members[0].delivery.detail.get("edition", "")
         round_key = f"wechat:mass:round:{self.client.appid}:{name}"
         msgid = clientmsgid(self.client.appid, name, int(self.ledger.get_value(round_key) or 0))
-        self.quota.spend()
         stamp = self.client.now().isoformat()
         intents = [
             Member(
@@ -229,6 +222,9 @@ class MassPublisher(Publisher):
             )
             for m in members
         ]
+        # Counted after the intent: a crash in between undercounts (WeChat's 45028 backs that
+        # up) rather than losing a day's edition to a send that never happened.
+        self.quota.spend()
         self._sendall(intents, media_id, msgid)
 
     def _sendall(self, members: Sequence[Member], media_id: str, msgid: str) -> None:
