@@ -354,3 +354,50 @@ def test_without_a_connection_the_outbox_shows_the_previews_and_the_send(
     assert requests[3]["json"]["touser"] == OPENID
     assert requests[4]["json"]["filter"] == {"is_to_all": True}
     assert states(ledger) == {"pending": 1}
+
+
+def test_a_killed_article_is_deleted_from_its_mass_send_once(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    stored = enqueue(1, 2)
+    publish(settings, ledger, client=client)
+    settle(settings, ledger, client)
+    killed = ledger.kill(stored[1].id, "legal")
+    ledger.enqueue(killed.id, killed.version, "wechat")
+    report = publish(settings, ledger, client=client)
+    assert report.sent == 1 and any("stays in followers' chats" in m for m in report.messages)
+    [job] = api.mass_jobs.values()
+    assert job.deleted == [2]
+    publish(settings, ledger, client=client)
+    assert job.deleted == [2]  # once
+
+
+def test_a_lost_answer_to_sendall_is_asked_again_under_the_same_clientmsgid(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    enqueue(1)
+    api.crash_after["message/mass/sendall"] = 1  # WeChat sends, the answer never arrives
+    with pytest.raises(ChannelUnavailable):
+        publish(settings, ledger, client=client)
+    publish(settings, ledger, client=client)
+    assert [c.errcode for c in api.calls_of("message/mass/sendall")] == [0, 45065]
+    settle(settings, ledger, client)
+    assert states(ledger) == {"sent": 1}
+
+
+def test_an_unanswered_send_older_than_the_clientmsgid_window_is_not_resent(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    api: WeChatState,
+    enqueue: Enqueue,
+    clock: list[dt.datetime],
+) -> None:
+    enqueue(1)
+    api.crash_after["message/mass/sendall"] = 1
+    with pytest.raises(ChannelUnavailable):
+        publish(settings, ledger, client=client)
+    clock[0] = MORNING + dt.timedelta(days=2)
+    report = publish(settings, ledger, client=client)
+    assert len(api.calls_of("message/mass/sendall")) == 1
+    assert any("past the 24 h clientmsgid window" in m for m in report.messages)

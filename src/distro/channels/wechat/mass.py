@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 SUCCESS, SENDING, FAIL, DELETED = "SEND_SUCCESS", "SENDING", "SEND_FAIL", "DELETE"
 #: WeChat refuses a repeated clientmsgid for 24 h; past that a resend could go out twice.
 DEDUPLICATION_WINDOW = dt.timedelta(hours=23)
+UNKNOWN_MSG_ID = 40059  # message/mass/delete, get: no such (deletable) message
 EPOCH = "1970-01-01T00:00:00+00:00"
 MASS_CLEARED = {**CLEARED, "msg_id": "", "msg_data_id": "", "clientmsgid": "", "sendall_at": ""}
 #: (per day, per calendar month) 群发 to all followers, by account type (Batch_Sends guide).
@@ -295,6 +296,46 @@ class MassPublisher(Publisher):
         """One ``message/mass/get`` for an edition sent as msg_id ``publish_id``."""
         status = self.client.mass_status(publish_id)
         self.report.sent += apply_status(self.ledger, members, publish_id, status, self.report)
+
+    # -- kills -----------------------------------------------------------------------------
+
+    def withdraw(self, member: Member) -> None:
+        """Invalidate the article pages of a killed article's mass sends (message/mass/delete).
+
+        Followers keep the card in their chats: the report says so. Free-published versions
+        (an account that switched modes) are deleted as in publish mode.
+        """
+        sent = [
+            d
+            for d in self.ledger.deliveries(article_id=member.article.id, channel=CHANNEL)
+            if d.state == DeliveryState.SENT
+            and d.detail.get("msg_id")
+            and d.version < member.article.version
+            and not d.detail.get("deleted")
+        ]
+        if not sent:
+            super().withdraw(member)
+            return
+        d = member.delivery
+        for old in sent:
+            msg_id = old.detail["msg_id"]
+            index = int(old.detail.get("idx", "0") or 0)
+            d = self.ledger.mark_sending(d, step="delete", target_msg=msg_id, index=index)
+            try:
+                self.client.mass_delete(msg_id, index)
+            except ChannelError as exc:
+                if getattr(exc, "errcode", None) != UNKNOWN_MSG_ID:
+                    raise
+                self._note(f"{member.article.id}: mass {msg_id}#{index} was already gone")
+            self.ledger.update_detail(old, deleted="1")
+        self.ledger.mark_sent(
+            d, remote_id=sent[-1].detail["msg_id"], action="deleted", step="deleted"
+        )
+        self.report.sent += 1
+        self._note(
+            f"{member.article.id}: article page withdrawn (message/mass/delete); the card stays "
+            "in followers' chats, WeChat offers no way to recall it"
+        )
 
     # -- the run ---------------------------------------------------------------------------
 
