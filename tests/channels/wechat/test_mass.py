@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from distro import review
 from distro.channels.wechat import handle_event, outstanding, poll, publish
 from distro.channels.wechat.client import WECHAT_TZ, WeChatClient
-from distro.channels.wechat.mass import clientmsgid
+from distro.channels.wechat.editions import clientmsgid
 from distro.config import Settings
 from distro.errors import ChannelUnavailable
 from distro.models import Article, DeliveryState
@@ -79,6 +80,10 @@ def test_config_defaults_keep_publishing() -> None:
 
     cfg = WeChatChannelConfig()
     assert (cfg.mode, cfg.account_type, cfg.preview_to) == ("publish", "subscription", [])
+    with pytest.raises(ValidationError):
+        WeChatChannelConfig(mode="blast")
+    with pytest.raises(ValidationError):
+        WeChatChannelConfig(account_type="personal")
 
 
 def test_an_edition_is_drafted_previewed_then_sent_once(

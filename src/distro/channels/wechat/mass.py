@@ -188,7 +188,7 @@ class MassPublisher(Publisher):
             try:
                 self.client.preview(media_id, recipient)
             except ChannelRejected as exc:
-                if exc.errcode == INVALID_MEDIA_ID:  # type: ignore[attr-defined]
+                if getattr(exc, "errcode", None) == INVALID_MEDIA_ID:
                     self._requeue_mass(intents, exc.message)
                     self._note(f"edition {name}: draft {media_id} is gone; requeued")
                     return None
@@ -236,7 +236,7 @@ class MassPublisher(Publisher):
             )
         except ChannelRejected as exc:
             self.quota.refund()
-            if exc.errcode == INVALID_MEDIA_ID:  # type: ignore[attr-defined]
+            if getattr(exc, "errcode", None) == INVALID_MEDIA_ID:
                 self._requeue_mass(members, exc.message)
                 self._note(f"edition {name}: draft {media_id} is gone; requeued")
                 return
@@ -251,7 +251,7 @@ class MassPublisher(Publisher):
             # WeChat answered: certainly not sent, the quota is not spent.
             self.quota.refund()
             self._revert(members, "drafted")
-            if exc.errcode == NO_MASS_QUOTA:  # type: ignore[attr-defined]
+            if getattr(exc, "errcode", None) == NO_MASS_QUOTA:
                 self.quota.exhaust()
                 self._refuse(members, f"WeChat: {exc.message}")
                 return
