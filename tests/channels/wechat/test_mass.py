@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from distro import review
-from distro.channels.wechat import handle_event, outstanding, poll, publish
+from distro.channels.wechat import handle_event, outstanding, poll, probe, publish
 from distro.channels.wechat.client import WECHAT_TZ, WeChatClient
 from distro.channels.wechat.editions import clientmsgid
 from distro.config import Settings
@@ -406,3 +406,16 @@ def test_an_unanswered_send_older_than_the_clientmsgid_window_is_not_resent(
     report = publish(settings, ledger, client=client)
     assert len(api.calls_of("message/mass/sendall")) == 1
     assert any("past the 24 h clientmsgid window" in m for m in report.messages)
+
+
+def test_the_deferrable_wait_also_waits_for_mass_sends(
+    settings: Settings, ledger: Ledger, api: WeChatState, enqueue: Enqueue, connection: None
+) -> None:
+    enqueue(1)
+    publish(settings, ledger)  # through the connection, as the task does
+    [msg_id] = api.mass_jobs
+    first = probe(state=str(settings.state.root))
+    assert first["done"] is False and first["waiting"] == [str(msg_id)]
+    second = probe(state=str(settings.state.root))
+    assert second == {**second, "done": True, "waiting": [], "sent": 1}
+    assert [c.body for c in api.calls_of("message/mass/get")] == [{"msg_id": str(msg_id)}] * 2
