@@ -275,7 +275,7 @@ class MassPublisher(Publisher):
         name = detail.get("edition", "")
         media_id = detail.get("draft_media_id", "")
         if detail.get("msg_id"):
-            self.check(members, detail["msg_id"])
+            self.check_sent(members, detail["msg_id"])
         elif step == "sendall":
             sent_at = dt.datetime.fromisoformat(detail.get("sendall_at") or EPOCH)
             if self.client.now() - sent_at > DEDUPLICATION_WINDOW:
@@ -292,10 +292,10 @@ class MassPublisher(Publisher):
         else:
             super().resume(members)
 
-    def check(self, members: list[Member], publish_id: str) -> None:
-        """One ``message/mass/get`` for an edition sent as msg_id ``publish_id``."""
-        status = self.client.mass_status(publish_id)
-        self.report.sent += apply_status(self.ledger, members, publish_id, status, self.report)
+    def check_sent(self, members: list[Member], msg_id: str) -> None:
+        """One ``message/mass/get`` for an edition sent as ``msg_id``."""
+        status = self.client.mass_status(msg_id)
+        self.report.sent += apply_status(self.ledger, members, msg_id, status, self.report)
 
     # -- kills -----------------------------------------------------------------------------
 
@@ -431,7 +431,7 @@ def in_flight(ledger: Ledger) -> dict[str, list[Member]]:
 def poll(publisher: MassPublisher) -> None:
     """One ``message/mass/get`` per mass edition still waiting for its outcome."""
     for msg_id, members in in_flight(publisher.ledger).items():
-        publisher.check(members, msg_id)
+        publisher.check_sent(members, msg_id)
 
 
 def _items(value: Any) -> list[dict[str, Any]]:

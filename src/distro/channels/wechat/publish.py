@@ -555,8 +555,9 @@ def publish(
 def poll(
     settings: Settings, ledger: Ledger, *, client: WeChatClient | None = None
 ) -> PublishReport:
-    """Ask ``freepublish/get`` once per submitted edition (sparingly: 100 calls a day)."""
-    from distro.channels.wechat import mass
+    """Ask ``freepublish/get`` (sparingly: 100 calls a day) or ``message/mass/get`` once per
+    edition WeChat accepted and whose outcome is not recorded yet."""
+    from distro.channels.wechat import mass  # mass builds on Publisher: imported late
 
     report = PublishReport(channel=CHANNEL)
     editions = _in_flight(ledger)
@@ -570,7 +571,7 @@ def poll(
     publisher = mass.MassPublisher(settings, ledger, client)
     try:
         for publish_id, members in editions.items():
-            Publisher.check(publisher, members, publish_id)
+            publisher.check(members, publish_id)
         mass.poll(publisher)
     except QuotaExhausted as exc:
         publisher.report.messages.append(f"stopped: {exc.message}")
@@ -617,6 +618,7 @@ def event_data(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def event_name(data: Mapping[str, Any]) -> str:
+    """The pushed event's name, upper case (``PUBLISHJOBFINISH``, ``MASSSENDJOBFINISH`` …)."""
     return str(data.get("Event", data.get("event", ""))).upper()
 
 
@@ -664,7 +666,7 @@ def handle_event(
     """Record the outcome a ``PUBLISHJOBFINISH`` or ``MASSSENDJOBFINISH`` push reports."""
     data = event_data(payload)
     if event_name(data) == "MASSSENDJOBFINISH":
-        from distro.channels.wechat import mass
+        from distro.channels.wechat import mass  # mass builds on Publisher: imported late
 
         return mass.handle_event(ledger, data)
     status = parse_event(data)
