@@ -221,7 +221,7 @@ class AppChannelConfig(_Section):
 
 
 class WeChatChannelConfig(_Section):
-    """A WeChat Official Account: drafts, then free publish, in editions."""
+    """A WeChat Official Account: drafts, then free publish or mass send, in editions."""
 
     enabled: bool = True
     conn_id: str = Field(default="distro_wechat", description="login=AppID, password=AppSecret.")
@@ -233,6 +233,24 @@ class WeChatChannelConfig(_Section):
     pool: str = "wechat_api"
     pool_slots: int = Field(default=1, ge=1)
     review: Review = "auto"
+    mode: Literal["publish", "mass"] = Field(
+        default="publish",
+        description="publish: freepublish/submit (发布; a permanent link, no follower is"
+        " notified). mass: message/mass/sendall to all followers (群发), after a preview.",
+    )
+    account_type: Literal["subscription", "service"] = Field(
+        default="subscription",
+        description="Sets the 群发 quota: subscription 1 a day; service 1 a day and 4 a month.",
+    )
+    preview_to: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        description="Editors who get each mass edition by message/mass/preview first: a 28-char"
+        " OpenID, or else a 微信号 (sent as towxname). They must follow the account.",
+    )
+    send_ignore_reprint: bool = Field(
+        default=False,
+        description="Mass send: go on when an article is judged a reprint the original allows.",
+    )
 
 
 class ChannelsConfig(_Section):

@@ -6,6 +6,12 @@ overlap), per-minute and daily quotas (45011, 45009), errcodes with ` rid: ...` 
 checks (title ≤ 32, author ≤ 16, digest ≤ 128, permanent thumb ids, external images filtered),
 publish jobs that move 1 -> 0 or 2/3/4 with ``fail_idx``, and injectable faults. Every call is
 recorded so tests can assert that nothing was drafted or published twice.
+
+群发 (../shared/api/WECHAT-MASS.md): ``message/mass/preview`` (touser or towxname, towxname wins),
+``sendall`` (consumes the draft; a clientmsgid seen in the last 24 h answers 45065 with the first
+send's msg_id; over 32 bytes 45067; past the account's quota 45028: a subscription account 1 a
+day, a service account 1 a day and 4 a month), ``get`` (SENDING, then the outcome), ``delete``
+(only sent messages, 40059 otherwise) and the ``MASSSENDJOBFINISH`` push as XML.
 """
 
 from __future__ import annotations
@@ -70,6 +76,19 @@ class PublishJob:
     article_id: str = ""
 
 
+@dataclass
+class MassJob:
+    msg_id: int
+    msg_data_id: int
+    media_id: str
+    articles: list[dict[str, Any]]
+    clientmsgid: str
+    sent_at: float
+    polls_left: int
+    outcome: str
+    deleted: list[int] = field(default_factory=list)
+
+
 class WeChatState:
     """Everything the fake account holds; tests reach in to configure faults and read calls."""
 
@@ -101,6 +120,13 @@ class WeChatState:
         self.outcomes: deque[tuple[int, list[int]]] = deque()
         self.ids = itertools.count(1)
         self.crash_after: dict[str, int] = {}
+        self.account_type = "subscription"
+        self.mass_jobs: dict[int, MassJob] = {}
+        self.mass_today = 0  # sends to all followers today / this month (console included)
+        self.mass_month = 0
+        self.mass_polls = 1  # mass/get answers SENDING this many times
+        self.mass_outcomes: deque[str] = deque()
+        self.previews: list[tuple[str, str, str]] = []  # (touser|towxname, recipient, media_id)
 
     # -- configuration used by tests -------------------------------------------------------
 
@@ -127,6 +153,44 @@ class WeChatState:
             for job in self.jobs.values():
                 job.polls_left = 0
                 self._finish(job)
+
+    def new_day(self, *, new_month: bool = False) -> None:
+        """WeChat's day (and month) turns over: the 群发 quota is back."""
+        with self.lock:
+            self.mass_today = 0
+            if new_month:
+                self.mass_month = 0
+
+    def next_mass_outcome(self, status: str) -> None:
+        """The next mass send ends with ``status``: SEND_FAIL, or an event's err(20013) …"""
+        with self.lock:
+            self.mass_outcomes.append(status)
+
+    def mass_event(self, msg_id: int | str, *, status: str | None = None) -> str:
+        """The ``MASSSENDJOBFINISH`` XML WeChat pushes to the callback URL for ``msg_id``."""
+        with self.lock:
+            job = self.mass_jobs[int(msg_id)]
+            job.polls_left = 0
+            shown = status or ("send success" if job.outcome == "SEND_SUCCESS" else job.outcome)
+            urls = "".join(
+                f"<item><ArticleIdx>{i}</ArticleIdx><ArticleUrl><![CDATA["
+                f"https://mp.weixin.qq.com/s/mass-{job.msg_id}-{i}]]></ArticleUrl></item>"
+                for i in range(1, len(job.articles) + 1)
+            )
+            return (
+                f"<xml><ToUserName><![CDATA[gh_{self.appid}]]></ToUserName>"
+                "<FromUserName><![CDATA[oMassHelper]]></FromUserName>"
+                f"<CreateTime>{int(time.time())}</CreateTime>"
+                "<MsgType><![CDATA[event]]></MsgType>"
+                "<Event><![CDATA[MASSSENDJOBFINISH]]></Event>"
+                f"<MsgID>{job.msg_id}</MsgID><Status><![CDATA[{shown}]]></Status>"
+                "<TotalCount>100</TotalCount><FilterCount>80</FilterCount>"
+                "<SentCount>75</SentCount><ErrorCount>5</ErrorCount>"
+                "<CopyrightCheckResult><Count>0</Count><ResultList></ResultList>"
+                "<CheckState>1</CheckState></CopyrightCheckResult>"
+                f"<ArticleUrlResult><Count>{len(job.articles)}</Count>"
+                f"<ResultList>{urls}</ResultList></ArticleUrlResult></xml>"
+            )
 
     def calls_of(self, api: str) -> list[Call]:
         with self.lock:
@@ -416,6 +480,106 @@ class WeChatState:
         if job is None or index > len(job.articles) or gone:
             return _err(40007, "invalid article_id")  # (unconfirmed: the docs list no errcode)
         self.deleted.append((str(article_id), index))
+        return {"errcode": 0, "errmsg": "ok"}
+
+    # -- 群发 --------------------------------------------------------------------------------
+
+    def api_message_mass_preview(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or body.get("msgtype") != "mpnews":
+            return _err(47001, "data format error")
+        media_id = (body.get("mpnews") or {}).get("media_id")
+        if media_id not in self.drafts:
+            return _err(40007, "invalid media_id")
+        # Old docs: towxname wins when both are given.
+        kind = "towxname" if body.get("towxname") else "touser"
+        recipient = body.get(kind)
+        if not isinstance(recipient, str) or not recipient:
+            return _err(40003, "invalid openid")
+        self.previews.append((kind, recipient, str(media_id)))
+        return {"errcode": 0, "errmsg": "preview success", "msg_id": next(self.ids)}
+
+    def _mass_quota_left(self) -> bool:
+        if self.mass_today >= 1:
+            return False
+        return self.account_type != "service" or self.mass_month < 4
+
+    def api_message_mass_sendall(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or body.get("msgtype") != "mpnews":
+            return _err(47001, "data format error")
+        target = body.get("filter")
+        if not isinstance(target, dict) or not isinstance(target.get("is_to_all"), bool):
+            return _err(47001, "data format error")
+        if not target["is_to_all"] and "tag_id" not in target:
+            return _err(40152, "invalid group id")
+        media_id = (body.get("mpnews") or {}).get("media_id")
+        articles = self.drafts.get(str(media_id))
+        # Without a clientmsgid WeChat uses a digest of audience and content.
+        clientmsgid = (
+            body.get("clientmsgid")
+            or hashlib.sha256(
+                json.dumps([target, articles], sort_keys=True, ensure_ascii=False).encode()
+            ).hexdigest()[:32]
+        )
+        if len(str(clientmsgid).encode()) > 32:
+            return _err(45067, "clientmsgid size out of limit")
+        now = self.clock()
+        for job in self.mass_jobs.values():
+            if job.clientmsgid == clientmsgid and now - job.sent_at < 86400:
+                answer = _err(45065, "clientmsgid exist")
+                answer["msg_id"] = job.msg_id
+                return answer
+        if articles is None:
+            return _err(40007, "invalid media_id")
+        if target["is_to_all"] and not self._mass_quota_left():
+            return _err(45028, "has no masssend quota")
+        if target["is_to_all"]:
+            self.mass_today += 1
+            self.mass_month += 1
+        msg_id = 1_000_000 + next(self.ids)
+        outcome = self.mass_outcomes.popleft() if self.mass_outcomes else "SEND_SUCCESS"
+        # A draft that is sent leaves the draft box (被群发或发布后，该素材将从草稿箱中移除).
+        del self.drafts[str(media_id)]
+        self.mass_jobs[msg_id] = MassJob(
+            msg_id,
+            msg_id + 7,
+            str(media_id),
+            articles,
+            str(clientmsgid),
+            now,
+            self.mass_polls,
+            outcome,
+        )
+        return {
+            "errcode": 0,
+            "errmsg": "send job submission success",
+            "msg_id": msg_id,
+            "msg_data_id": msg_id + 7,
+        }
+
+    def api_message_mass_get(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        try:
+            job = self.mass_jobs[int(str(body.get("msg_id")))]
+        except (AttributeError, KeyError, ValueError):
+            return _err(40059, "invalid msg id")
+        if job.deleted:
+            status = "DELETE"
+        elif job.polls_left > 0:
+            job.polls_left -= 1
+            status = "SENDING"
+        else:
+            # Event statuses such as err(20013) show up in mass/get as a plain failure.
+            status = job.outcome if job.outcome.startswith("SEND_") else "SEND_FAIL"
+        return {"msg_id": job.msg_id, "msg_status": status}
+
+    def api_message_mass_delete(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        try:
+            job = self.mass_jobs[int(str(body.get("msg_id")))]
+        except (AttributeError, KeyError, ValueError):
+            return _err(40059, "invalid msg id")
+        index = int(body.get("article_idx", 0) or 0)
+        if job.outcome != "SEND_SUCCESS" or index > len(job.articles):
+            return _err(40059, "invalid msg id")
+        job.deleted.append(index)
         return {"errcode": 0, "errmsg": "ok"}
 
 

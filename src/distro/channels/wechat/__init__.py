@@ -1,4 +1,4 @@
-"""The WeChat Official Account channel: editions drafted, then free-published, exactly once."""
+"""The WeChat Official Account channel: editions drafted, then free-published or mass-sent, once."""
 
 from __future__ import annotations
 

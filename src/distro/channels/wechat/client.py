@@ -41,6 +41,12 @@ BUSY = -1
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 PER_MINUTE_LIMIT = 45011
 DAILY_LIMIT = 45009
+#: message/mass/sendall: the account's 群发 quota (a day or a month) is used up.
+NO_MASS_QUOTA = 45028
+#: message/mass/sendall: a send with this clientmsgid exists (24 h): already sent, its msg_id.
+ALREADY_SENT = 45065
+#: message/mass/sendall: the same clientmsgid again within a minute.
+RETRIED_TOO_FAST = 45066
 #: Bad input or content: terminal for the item, which goes to quarantine.
 CONTENT_ERRORS = frozenset(
     {
@@ -62,7 +68,7 @@ CONTENT_ERRORS = frozenset(
     }
 )
 #: Credentials, IP whitelist or permissions: nothing a retry fixes.
-AUTH_ERRORS = frozenset({40013, 40125, 40164, 40243, 41002, 41004, 48001, 48004, 89503})
+AUTH_ERRORS = frozenset({40013, 40125, 40164, 40243, 41002, 41004, 48001, 48003, 48004, 89503})
 
 #: Daily call quotas of a new account (API_Call_Limits); the ledger counts calls against them.
 DAILY_QUOTAS: dict[str, int] = {
@@ -75,6 +81,9 @@ DAILY_QUOTAS: dict[str, int] = {
     "freepublish/delete": 10,
     "media/uploadimg": 1000,
     "material/add_material": 1000,
+    # 高级群发接口: preview, sendall, get and delete share it (API_Call_Limits).
+    "message/mass/preview": 100,
+    "message/mass/sendall": 100,
 }
 #: Seconds a token is treated as expired before WeChat says so (it renews in the last 5 min).
 TOKEN_MARGIN = 60.0
@@ -281,8 +290,10 @@ class WeChatClient:
         err: ChannelError
         if code == BUSY:
             err = SystemBusy(message)  # the busy policy's backoff decides the wait
-        elif code == PER_MINUTE_LIMIT:
+        elif code in (PER_MINUTE_LIMIT, RETRIED_TOO_FAST):
             err = ChannelUnavailable(message, retry_after=60.0)
+        elif code == NO_MASS_QUOTA:
+            err = QuotaExhausted(message, retry_after=self._until_midnight())
         elif code == DAILY_LIMIT:
             self.store.set_value(
                 self._exhausted_key(api), "45009", expires_at=next_midnight(self.now())
@@ -306,8 +317,12 @@ class WeChatClient:
         params: Mapping[str, str] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         method: str = "POST",
+        accept: frozenset[int] = frozenset(),
     ) -> dict[str, Any]:
-        """Call ``api`` (e.g. ``draft/add``) with the token; retry busy and stale-token answers."""
+        """Call ``api`` (e.g. ``draft/add``) with the token; retry busy and stale-token answers.
+
+        Errcodes in ``accept`` are answers, not errors: the caller reads them from the result.
+        """
         token = self.token()
         refreshed = False
 
@@ -319,7 +334,7 @@ class WeChatClient:
                     method, api, json_body=body, params=params, files=files, token=token
                 )
                 code = errcode_of(data)
-                if code == 0:
+                if code == 0 or code in accept:
                     return data
                 if code in TOKEN_ERRORS and not refreshed:
                     log.info("wechat %s: token refused (errcode %s), refreshing once", api, code)
@@ -397,3 +412,49 @@ class WeChatClient:
     def delete(self, article_id: str, index: int = 0) -> None:
         """``freepublish/delete``: irreversibly remove article ``index`` (1-based; 0 = all)."""
         self.call("freepublish/delete", body={"article_id": article_id, "index": index})
+
+    # -- 群发 (mass send) ------------------------------------------------------------------
+
+    def preview(self, media_id: str, recipient: str) -> None:
+        """``message/mass/preview``: the draft to one editor's chat (OpenID, else 微信号)."""
+        body: dict[str, Any] = {"msgtype": "mpnews", "mpnews": {"media_id": media_id}}
+        body["touser" if is_openid(recipient) else "towxname"] = recipient
+        self.call("message/mass/preview", body=body)
+
+    def sendall(
+        self, media_id: str, clientmsgid: str, *, ignore_reprint: bool = False
+    ) -> tuple[str, str, bool]:
+        """``message/mass/sendall`` to every follower: (msg_id, msg_data_id, already_sent).
+
+        A 45065 answer means a send with this clientmsgid exists: its msg_id, never a new send.
+        """
+        answer = self.call(
+            "message/mass/sendall",
+            body={
+                "filter": {"is_to_all": True},
+                "mpnews": {"media_id": media_id},
+                "msgtype": "mpnews",
+                "send_ignore_reprint": 1 if ignore_reprint else 0,
+                "clientmsgid": clientmsgid,
+            },
+            accept=frozenset({ALREADY_SENT}),
+        )
+        msg_id = str(answer.get("msg_id") or "")
+        already = errcode_of(answer) == ALREADY_SENT
+        if not msg_id and not already:  # 45065 without a msg_id is still "sent": never resend
+            raise ChannelUnavailable("message/mass/sendall: answer without a msg_id")
+        return msg_id, str(answer.get("msg_data_id") or ""), already
+
+    def mass_status(self, msg_id: str) -> str:
+        """``message/mass/get``: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+        answer = self.call("message/mass/get", body={"msg_id": msg_id})
+        return str(answer.get("msg_status", ""))
+
+    def mass_delete(self, msg_id: str, article_idx: int = 0) -> None:
+        """``message/mass/delete``: invalidate a sent article page (1-based; 0 = all)."""
+        self.call("message/mass/delete", body={"msg_id": msg_id, "article_idx": article_idx})
+
+
+def is_openid(recipient: str) -> bool:
+    """OpenIDs are 28 characters; a 微信号 is at most 20, so the length tells them apart."""
+    return len(recipient) == 28

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distro.channels import PublishReport
 from distro.channels.wechat import render
-from distro.channels.wechat.client import DEFAULT_BASE_URL
+from distro.channels.wechat.client import DEFAULT_BASE_URL, is_openid
 from distro.channels.wechat.cover import default_cover
-from distro.channels.wechat.editions import CHANNEL, edition_id, plan
+from distro.channels.wechat.editions import CHANNEL, clientmsgid, edition_id, plan
 
 if TYPE_CHECKING:
     from distro.config import Settings
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 TOKEN = "ACCESS_TOKEN"
 THUMB = "THUMB_MEDIA_ID_FROM_material/add_material"
 DRAFT = "MEDIA_ID_FROM_draft/add"
+APPID = "APPID"  # the real clientmsgid also hashes the account's AppID
 
 
 def _upload(url: str, name: str, data: bytes, content_type: str) -> dict[str, Any]:
@@ -95,14 +97,17 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 "json": {"articles": articles},
             }
         )
-        requests.append(
-            {
-                "method": "POST",
-                "url": f"{base}freepublish/submit?access_token={TOKEN}",
-                "json": {"media_id": DRAFT},
-            }
-        )
         name = edition_id([m.delivery for m in edition])
+        if cfg.mode == "mass":
+            requests.extend(_mass_requests(base, cfg.preview_to, name, cfg.send_ignore_reprint))
+        else:
+            requests.append(
+                {
+                    "method": "POST",
+                    "url": f"{base}freepublish/submit?access_token={TOKEN}",
+                    "json": {"media_id": DRAFT},
+                }
+            )
         path = outbox / f"{name}.json"
         document = {
             "channel": CHANNEL,
@@ -123,6 +128,35 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         f"{len(report.outputs)} edition(s) of requests written to {outbox}",
     )
     return report
+
+
+def _mass_requests(
+    base: str, editors: Sequence[str], edition: str, ignore_reprint: bool
+) -> list[dict[str, Any]]:
+    """The previews and the 群发 that ``mode = "mass"`` makes of the draft."""
+    url = f"{base}message/mass/{{}}?access_token={TOKEN}"
+    mpnews = {"msgtype": "mpnews", "mpnews": {"media_id": DRAFT}}
+    found: list[dict[str, Any]] = [
+        {
+            "method": "POST",
+            "url": url.format("preview"),
+            "json": {"touser" if is_openid(e) else "towxname": e, **mpnews},
+        }
+        for e in editors
+    ]
+    found.append(
+        {
+            "method": "POST",
+            "url": url.format("sendall"),
+            "json": {
+                "filter": {"is_to_all": True},
+                **mpnews,
+                "send_ignore_reprint": 1 if ignore_reprint else 0,
+                "clientmsgid": clientmsgid(APPID, edition),
+            },
+        }
+    )
+    return found
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:

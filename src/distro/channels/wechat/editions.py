@@ -43,6 +43,15 @@ def edition_id(deliveries: Iterable[Delivery]) -> str:
     return "ed-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def clientmsgid(appid: str, edition: str, round_: int = 0) -> str:
+    """The edition's 群发 id: ≤ 32 ASCII bytes, the same for every attempt at one edition.
+
+    ``round_`` moves on only after WeChat reported the send failed, so a retry never gets a new id.
+    """
+    digest = hashlib.sha256(f"{appid}\n{edition}\n{round_}".encode()).hexdigest()
+    return "distro-" + digest[:24]
+
+
 def chunk(members: Sequence[Member], size: int) -> list[list[Member]]:
     return [list(members[i : i + size]) for i in range(0, len(members), size)]
 

@@ -1,5 +1,7 @@
 """Publishing editions to a WeChat Official Account: draft/add, then freepublish/submit, once.
 
+In ``mode = "mass"`` the same drafts go out by 群发 instead: see ``mass``.
+
 Every remote call that creates something is preceded by an intent in the ledger (``step`` in the
 delivery's detail, committed first) and followed by its result, so a run that dies in between is
 reconciled on the next one instead of repeated:
@@ -530,8 +532,10 @@ def _in_flight(ledger: Ledger) -> dict[str, list[Member]]:
 
 
 def outstanding(ledger: Ledger) -> list[str]:
-    """publish_ids submitted and not yet settled (what a deferrable wait waits for)."""
-    return sorted(_in_flight(ledger))
+    """publish_ids and mass msg_ids not yet settled (what a deferrable wait waits for)."""
+    from distro.channels.wechat import mass  # mass builds on Publisher: imported late
+
+    return sorted(_in_flight(ledger)) + sorted(mass.in_flight(ledger))
 
 
 def publish(
@@ -541,25 +545,34 @@ def publish(
     client = client or client_for(settings, ledger)
     if client is None:
         return dryrun.publish(settings, ledger)
+    if settings.config.channels.wechat.mode == "mass":
+        from distro.channels.wechat.mass import MassPublisher
+
+        return MassPublisher(settings, ledger, client).run()
     return Publisher(settings, ledger, client).run()
 
 
 def poll(
     settings: Settings, ledger: Ledger, *, client: WeChatClient | None = None
 ) -> PublishReport:
-    """Ask ``freepublish/get`` once per submitted edition (sparingly: 100 calls a day)."""
+    """Ask ``freepublish/get`` (sparingly: 100 calls a day) or ``message/mass/get`` once per
+    edition WeChat accepted and whose outcome is not recorded yet."""
+    from distro.channels.wechat import mass  # mass builds on Publisher: imported late
+
     report = PublishReport(channel=CHANNEL)
     editions = _in_flight(ledger)
-    if not editions:
+    if not editions and not mass.in_flight(ledger):
         return report
     client = client or client_for(settings, ledger)
     if client is None:
         report.dry_run = True
         return report
-    publisher = Publisher(settings, ledger, client)
+    # One report for both kinds: an account switched from publish to mass may have both.
+    publisher = mass.MassPublisher(settings, ledger, client)
     try:
         for publish_id, members in editions.items():
             publisher.check(members, publish_id)
+        mass.poll(publisher)
     except QuotaExhausted as exc:
         publisher.report.messages.append(f"stopped: {exc.message}")
     return publisher.report
@@ -589,8 +602,8 @@ def probe(config: str | None = None, state: str | None = None) -> dict[str, Any]
     }
 
 
-def parse_event(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
-    """A ``PUBLISHJOBFINISH`` event (XML as pushed, or JSON) as a freepublish/get-like dict."""
+def event_data(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    """An event push (XML as pushed, or JSON) as a dict of its fields."""
     if isinstance(payload, Mapping):
         data: dict[str, Any] = dict(payload)
     else:
@@ -601,6 +614,17 @@ def parse_event(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
         else:
             root = ElementTree.fromstring(stripped)
             data = _xml_to_dict(root)
+    return data
+
+
+def event_name(data: Mapping[str, Any]) -> str:
+    """The pushed event's name, upper case (``PUBLISHJOBFINISH``, ``MASSSENDJOBFINISH`` …)."""
+    return str(data.get("Event", data.get("event", ""))).upper()
+
+
+def parse_event(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    """A ``PUBLISHJOBFINISH`` event (XML as pushed, or JSON) as a freepublish/get-like dict."""
+    data = event_data(payload)
     event = str(data.get("Event", data.get("event", "")))
     if event.upper() not in ("PUBLISHJOBFINISH", "FREEPUBLISHJOBFINISH"):
         raise ValueError(f"not a publish event: {event!r}")
@@ -639,8 +663,13 @@ def _xml_to_dict(element: Any) -> dict[str, Any]:
 def handle_event(
     settings: Settings, ledger: Ledger, payload: str | bytes | Mapping[str, Any]
 ) -> PublishReport:
-    """Record the outcome a ``PUBLISHJOBFINISH`` callback reports; no API call needed."""
-    status = parse_event(payload)
+    """Record the outcome a ``PUBLISHJOBFINISH`` or ``MASSSENDJOBFINISH`` push reports."""
+    data = event_data(payload)
+    if event_name(data) == "MASSSENDJOBFINISH":
+        from distro.channels.wechat import mass  # mass builds on Publisher: imported late
+
+        return mass.handle_event(ledger, data)
+    status = parse_event(data)
     report = PublishReport(channel=CHANNEL)
     members = _in_flight(ledger).get(status["publish_id"])
     if not members:
