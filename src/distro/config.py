@@ -535,15 +535,103 @@ def parse(text: str, *, origin: str = "<config>") -> Config:
         raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
 
 
-def load(config: str | Path | None = None, state: str | Path | None = None) -> Settings:
-    """Load the config file (flag, then DISTRO_CONFIG, then embedded defaults) and the state."""
+def _read(config: str | Path | None, state: str | Path | None) -> tuple[Path | None, Path, str]:
     config_path = config or os.environ.get("DISTRO_CONFIG") or None
-    state_root = Path(state or os.environ.get("DISTRO_STATE") or DEFAULT_STATE)
+    state_root = Path(state or os.environ.get("DISTRO_STATE") or DEFAULT_STATE).absolute()
     if config_path is None:
-        return Settings(Config(), StatePaths(state_root.absolute()))
+        return None, state_root, ""
     path = Path(config_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path, state_root, path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-    return Settings(parse(text, origin=str(path)), StatePaths(state_root.absolute()), path)
+
+
+def load(config: str | Path | None = None, state: str | Path | None = None) -> Settings:
+    """Load the config file (flag, then DISTRO_CONFIG, then embedded defaults) and the state."""
+    path, state_root, text = _read(config, state)
+    if path is None:
+        return Settings(Config(), StatePaths(state_root))
+    return Settings(parse(text, origin=str(path)), StatePaths(state_root), path)
+
+
+#: Config sections whose mistakes stay with the DAGs that use them (see ``load_lenient``).
+CHANNEL_SECTIONS = ("web", "app", "wechat")
+
+
+def _scope(loc: tuple[int | str, ...]) -> str | None:
+    """The part of the config an error belongs to, when it is not global."""
+    if len(loc) >= 2 and loc[0] == "channels" and loc[1] in CHANNEL_SECTIONS:
+        return f"channels.{loc[1]}"
+    if len(loc) >= 2 and loc[0] in ("sources", "partners") and isinstance(loc[1], int):
+        return f"{loc[0]}.{loc[1]}"
+    return None
+
+
+def load_lenient(
+    config: str | Path | None = None, state: str | Path | None = None
+) -> tuple[Settings, dict[str, list[str]]]:
+    """Like ``load``, but a mistake inside one channel, source or partner stays there.
+
+    Returns the settings with each broken part set aside, and ``scope -> problems`` for those
+    parts (``channels.app``, ``sources:<group>``, ``partners``): a broken channel section takes its
+    defaults (so ingest still queues its deliveries for when it is fixed), a broken source or
+    partner is left out. The DAG factory turns each scope into one import error of the DAGs it
+    feeds, and every other DAG keeps running. A global mistake (store, limits, time zone …)
+    still raises ConfigError.
+    """
+    path, state_root, text = _read(config, state)
+    if path is None:
+        return Settings(Config(), StatePaths(state_root)), {}
+    origin = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from exc
+    try:
+        return Settings(Config.model_validate(data), StatePaths(state_root), path), {}
+    except ValidationError as exc:
+        broken: dict[str, list[str]] = {}
+        for item in exc.errors():
+            scope = _scope(tuple(item["loc"]))
+            if scope is None:
+                raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
+            where = ".".join(str(part) for part in item["loc"])
+            broken.setdefault(scope, []).append(f"{where}: {item['msg']}")
+    kept = dict(data)
+    named: dict[str, list[str]] = {}
+    for scope, problems in broken.items():
+        kind, _, key = scope.partition(".")
+        if kind == "channels":
+            section = dict(kept.get("channels") or {})
+            enabled = (section.get(key) or {}).get("enabled", True)
+            section[key] = {"enabled": enabled} if isinstance(enabled, bool) else {}
+            kept["channels"] = section
+            named.setdefault(scope, []).extend(problems)
+        elif kind == "sources":
+            entries = data.get("sources")
+            entry = (
+                entries[int(key)] if isinstance(entries, list) and int(key) < len(entries) else None
+            )
+            named.setdefault(f"sources:{source_group(entry)}", []).extend(problems)
+        else:
+            named.setdefault("partners", []).extend(problems)
+    for kind in ("sources", "partners"):
+        gone = {int(s.partition(".")[2]) for s in broken if s.startswith(kind + ".")}
+        if gone and isinstance(kept.get(kind), list):
+            kept[kind] = [entry for n, entry in enumerate(kept[kind]) if n not in gone]
+    try:
+        cfg = Config.model_validate(kept)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
+    return Settings(cfg, StatePaths(state_root), path), named
+
+
+def source_group(text_or_entry: object, default: str = "wire") -> str:
+    """The group a (possibly invalid) source entry of the file names."""
+    if isinstance(text_or_entry, dict):
+        group = text_or_entry.get("group")
+        if isinstance(group, str) and group:
+            return group
+        return "feeds" if text_or_entry.get("kind") == "feed" else default
+    return default

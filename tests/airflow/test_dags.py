@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from distro import config
+from distro.errors import ConfigError
 from tests.airflow.conftest import REPO
 
 WIRE_AND_FEEDS = """
@@ -190,3 +191,50 @@ def test_one_bad_schedule_is_one_import_error_and_the_other_dags_load(
     assert set(bag.dag_ids) == (everything | {"sweep", "kill"}) - {broken}
     # The tasks of the other DAGs still load the config they run with.
     assert config.load().config.channels.web.enabled
+
+
+@pytest.mark.parametrize(
+    ("text", "broken", "field"),
+    [
+        ("[channels.app]\npage_size = 0\n", {"publish_app"}, "channels.app.page_size"),
+        ('[channels.wechat]\nedition_size = "eight"\n', {"publish_wechat"}, "edition_size"),
+        (
+            '[[sources]]\nkind = "inbox"\nname = "desk"\n\n'
+            '[[sources]]\nkind = "feed"\nname = "agency"\ngroup = "agencies"\nurl = 5\n',
+            {"ingest_agencies"},
+            "sources.1.feed.url",
+        ),
+        (
+            '[[partners]]\nname = "BAD NAME"\ntoken = "env:T"\n',
+            {"publish_partners"},
+            "partners.0.name",
+        ),
+    ],
+)
+def test_one_bad_entry_of_any_kind_is_one_import_error_and_the_rest_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, broken: set[str], field: str
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    path = tmp_path / "distro.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DISTRO_CONFIG", str(path))
+    monkeypatch.setenv("DISTRO_STATE", str(tmp_path / "state"))
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    [error] = bag.import_errors.values()
+    assert field in error
+    assert not broken & set(bag.dag_ids)
+    assert {"publish_web", "republish", "kill", "sweep"} <= set(bag.dag_ids)
+    # the tasks of the other DAGs read the rest of the file; the strict loader still refuses it
+    from distro.airflow import tasks
+
+    assert tasks.settings_now().config.channels.web.enabled
+    with pytest.raises(ConfigError):
+        config.load()
+
+
+def test_a_global_mistake_still_fails_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "distro.toml"
+    path.write_text('timezone = "Asia/Shangai"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="timezone"):
+        config.load_lenient(path, tmp_path / "state")

@@ -426,7 +426,25 @@ def misconfigured(dag_id: str, problems: list[str]) -> DAG:
     return dag
 
 
-def build(settings: Settings) -> dict[str, DAG]:
+def affected(settings: Settings, broken: dict[str, list[str]]) -> dict[str, list[str]]:
+    """DAG id -> problems, for the config scopes ``config.load_lenient`` set aside."""
+    dags: dict[str, list[str]] = {}
+    for scope, problems in broken.items():
+        if scope.startswith("channels."):
+            name = scope.removeprefix("channels.")
+            ids = [f"publish_{name}"]
+            if name == "web" and settings.config.partners:
+                ids.append("publish_partners")  # partner feeds are made with the web's settings
+        elif scope.startswith("sources:"):
+            ids = [f"ingest_{scope.removeprefix('sources:')}"]
+        else:
+            ids = ["publish_partners"]
+        for dag_id in ids:
+            dags.setdefault(dag_id, []).extend(problems)
+    return dags
+
+
+def build(settings: Settings, broken: dict[str, list[str]] | None = None) -> dict[str, DAG]:
     """Every DAG the config declares, by dag_id, each built in isolation.
 
     A DAG whose schedule is invalid (or whose building fails) becomes a ``MisconfiguredDAG``
@@ -443,7 +461,10 @@ def build(settings: Settings) -> dict[str, DAG]:
     builders["republish"] = partial(republish_dag, settings)
     builders["kill"] = partial(kill_dag, settings)
     builders["sweep"] = partial(sweep_dag, settings)
-    broken = tasks.misconfigured(settings)
+    failed = tasks.misconfigured(settings)
+    for dag_id, problems in affected(settings, broken or {}).items():
+        failed.setdefault(dag_id, []).extend(problems)
+    broken = failed
     dags: dict[str, DAG] = {}
     for dag_id, make in builders.items():
         if dag_id in broken:

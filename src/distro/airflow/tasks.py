@@ -22,7 +22,11 @@ def settings_now(settings: Settings | None = None) -> Settings:
     from distro.airflow import connections
 
     connections.install()
-    return settings if settings is not None else config.load()
+    if settings is not None:
+        return settings
+    # A broken channel, source or partner section stops only its own DAGs (their stand-ins
+    # never run): the other tasks read the rest of the file.
+    return config.load_lenient()[0]
 
 
 #: Set by `distro up` to the store URL it migrated, so tasks skip the per-process schema check.
