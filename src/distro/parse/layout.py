@@ -227,14 +227,49 @@ def _join(pieces: list[str]) -> str:
     return "".join(out)
 
 
+def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
+    """Headline-shaped lines the model read as body, where the page itself says a story starts.
+
+    Two kinds of evidence the line model can miss on layouts it has not seen: the next line
+    opens with a dateline (`本报讯 …`, `新华社北京7月5日电 …`), which only a story's lead does;
+    and a page on which the model found no headline at all, whose first line is shaped like one
+    and is followed by body text (a page holding a single story).
+    """
+    fixed = list(labels)
+    for i, (line, following) in enumerate(pairwise(lines)):
+        if (
+            fixed[i] in "PC"
+            and fixed[i + 1] in "PC"
+            and is_heading(line)
+            and (i == 0 or fixed[i - 1] not in "G")
+            and opens_with_dateline(following)
+        ):
+            fixed[i], fixed[i + 1] = "G", "P"
+    if "G" not in fixed:
+        body = [i for i, label in enumerate(fixed) if label in "PC"]
+        if len(body) >= 2 and is_heading(lines[body[0]]):
+            first = body[0]
+            after = first + 1
+            # A byline may sit between the headline and the lead (`□记者 某某 报道`).
+            while after < len(lines) and parse_byline(lines[after]) is not None:
+                after += 1
+            if after < len(lines) and fixed[after] in "PC" and after > first:
+                fixed[first] = "G"
+                for i in range(first + 1, after):
+                    fixed[i] = "B"
+                fixed[after] = "P"
+    return fixed
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
     decoded = model.decode(page_features(lines), guards=[guard(line) for line in lines])
+    labels = promote_headings(lines, decoded.labels)
     builder = _Builder()
     previous = ""
-    for line, label, margin in zip(lines, decoded.labels, decoded.margins, strict=True):
+    for line, label, margin in zip(lines, labels, decoded.margins, strict=True):
         if label == "G":
             builder.heading(line, margin, previous == "G")
         elif label == "B":
