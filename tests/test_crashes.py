@@ -180,7 +180,7 @@ def test_publish_killed_at_each_step_sends_nothing_twice(
         pages = {p.stem for p in (state / "site" / "articles").glob("*.html")}
         assert pages == {a.id for a in articles if a.kind is Kind.ARTICLE}
     if channel == "partners":
-        feed = next((state / "site" / "partners").rglob("*.xml")).read_text(encoding="utf-8")
+        feed = next((state / "partners").rglob("*.xml")).read_text(encoding="utf-8")
         assert all(a.headline in feed for a in articles if a.kind is Kind.ARTICLE)
     states = Counter(d.state for d in deliveries)
     if channel != "app":
