@@ -141,7 +141,6 @@ def test_real_paragraph_ends_are_never_joined() -> None:
     assert len(article.paragraphs) == 5
 
 
-@MISSED
 def test_crosshead_is_its_own_paragraph() -> None:
     page = "标题\n\n□记者 宋迎迎 报道\n\n第一段。\n\n二、加快项目建设\n\n第二段，内容很长。\n"
     (article,) = parse(page, issue_date=ISSUE)

@@ -231,7 +231,12 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("caption_start")
     if first in "—─" or text[:2] in ("--", "－－"):
         feats.append("dashed")
-    if is_heading(text) and not open_body(text):
+    if is_heading(text) and open_body(text):
+        # A title with a comma inside (`因为有你，爱驻我家`) reads like a broken body line: it
+        # may still head a story, but only the model's weights can say so.
+        feats.append("heading")
+        feats.append("open_heading")
+    elif is_heading(text):
         feats.append("heading")
         if _COLUMN_LABEL.fullmatch(text) is not None:
             feats.append("column_label")
@@ -273,6 +278,7 @@ _NEIGHBOUR = frozenset(
         "caption_end",
         "closed",
         "heading",
+        "open_heading",
         "dashed",
         "clauses=0",
         "clauses=1",
