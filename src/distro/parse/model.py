@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -350,22 +351,36 @@ def open_body(text: str) -> bool:
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
 def _grams(text: str) -> frozenset[str]:
     """The Han character bigrams of a line: the words a topic repeats."""
-    return frozenset(
-        text[i : i + 2]
-        for i in range(len(text) - 1)
-        if "\u4e00" <= text[i] <= "\u9fff" and "\u4e00" <= text[i + 1] <= "\u9fff"
-    )
+    out: set[str] = set()
+    for run in _HAN_RUN.findall(text):
+        out.update(map(operator.add, run, run[1:]))
+    return frozenset(out)
 
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
 _WINDOW = 300
 
 
-def _body_window(
-    lines: Sequence[str], grams: Sequence[frozenset[str]], start: int, step: int
-) -> set[str]:
+class _Grams:
+    """The bigrams of a page's lines, read only for the lines a window asks for."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.read: dict[int, frozenset[str]] = {}
+
+    def __getitem__(self, index: int) -> frozenset[str]:
+        found = self.read.get(index)
+        if found is None:
+            found = self.read[index] = _grams(self.lines[index])
+        return found
+
+
+def _body_window(lines: Sequence[str], grams: _Grams, start: int, step: int) -> set[str]:
     """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters."""
     out: set[str] = set()
     read = 0
@@ -393,7 +408,7 @@ def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
     words echo the body before it. A headline starts a new topic: its words recur after it
     only. Each side reads a bounded window, so the cost stays linear in the page.
     """
-    grams = [_grams(line) for line in lines]
+    grams = _Grams(lines)
     out: list[tuple[str, ...]] = []
     for i, line in enumerate(lines):
         if i == 0 or not is_heading(line):
