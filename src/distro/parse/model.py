@@ -363,7 +363,7 @@ def _grams(text: str) -> frozenset[str]:
 
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
-_WINDOW = 300
+_WINDOW = 150
 
 
 class _Grams:
