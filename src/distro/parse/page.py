@@ -226,7 +226,8 @@ def _article(
         margins=block.margins,
         notes=block.notes,
         has_dateline=dateline is not None,
-        has_byline=block.byline is not None,
+        # A name-only byline (`王某某`) reads like any short line: only a role confirms a start.
+        has_byline=block.byline is not None and bool(block.byline.roles),
         lead_looks_dated=bool(paragraphs)
         and dateline is None
         and might_open_with_dateline(block.paragraphs[0][:12]),
