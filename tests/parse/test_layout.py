@@ -141,7 +141,6 @@ def test_real_paragraph_ends_are_never_joined() -> None:
     assert len(article.paragraphs) == 5
 
 
-@MISSED
 def test_crosshead_is_its_own_paragraph() -> None:
     page = "标题\n\n□记者 宋迎迎 报道\n\n第一段。\n\n二、加快项目建设\n\n第二段，内容很长。\n"
     (article,) = parse(page, issue_date=ISSUE)
@@ -206,3 +205,16 @@ def test_no_issue_date_when_the_page_prints_none() -> None:
     (article,) = parse("标题\n\n□记者 宋迎迎 报道\n\n本报讯 正文。\n")
     assert article.issue_date is None and not article.issue_date_inferred
     assert article.published_at is None
+
+
+def test_story_before_an_unconfirmed_start_is_held() -> None:
+    page = (
+        "全市举行安全生产会议\n\n"
+        "本报讯 昨天，全市安全生产工作会议召开，会议要求各部门压实责任。\n\n"
+        "（下转第二版）\n\n公园新增十处健身场地\n\n"
+        "今年以来，市园林部门在各区公园新建健身场地，方便市民锻炼身体。\n"
+    )
+    first, second = parse(page, issue_date=ISSUE)
+    assert "unconfirmed_start" in second.flags
+    assert "next_start_unconfirmed" in first.flags
+    assert first.confidence <= 0.7

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -231,7 +232,12 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("caption_start")
     if first in "—─" or text[:2] in ("--", "－－"):
         feats.append("dashed")
-    if is_heading(text) and not open_body(text):
+    if is_heading(text) and open_body(text):
+        # A title with a comma inside (`因为有你，爱驻我家`) reads like a broken body line: it
+        # may still head a story, but only the model's weights can say so.
+        feats.append("heading")
+        feats.append("open_heading")
+    elif is_heading(text):
         feats.append("heading")
         if _COLUMN_LABEL.fullmatch(text) is not None:
             feats.append("column_label")
@@ -273,6 +279,7 @@ _NEIGHBOUR = frozenset(
         "caption_end",
         "closed",
         "heading",
+        "open_heading",
         "dashed",
         "clauses=0",
         "clauses=1",
@@ -344,9 +351,87 @@ def open_body(text: str) -> bool:
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _grams(text: str) -> frozenset[str]:
+    """The Han character bigrams of a line: the words a topic repeats."""
+    out: set[str] = set()
+    for run in _HAN_RUN.findall(text):
+        out.update(map(operator.add, run, run[1:]))
+    return frozenset(out)
+
+
+#: Body characters read on each side of a short line to tell whether the topic goes on.
+_WINDOW = 150
+
+
+class _Grams:
+    """The bigrams of a page's lines, read only for the lines a window asks for."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.read: dict[int, frozenset[str]] = {}
+
+    def __getitem__(self, index: int) -> frozenset[str]:
+        found = self.read.get(index)
+        if found is None:
+            found = self.read[index] = _grams(self.lines[index])
+        return found
+
+
+def _body_window(lines: Sequence[str], grams: _Grams, start: int, step: int) -> set[str]:
+    """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters."""
+    out: set[str] = set()
+    read = 0
+    j = start
+    while 0 <= j < len(lines) and read < _WINDOW:
+        if not is_heading(lines[j]):
+            out |= grams[j]
+            read += len(lines[j])
+        j += step
+    return out
+
+
+def _share(part: int, whole: int, bounds: tuple[float, ...]) -> str:
+    """A ratio bucketed: `0`, then the index of the first bound it stays under."""
+    if part == 0:
+        return "0"
+    ratio = part / max(whole, 1)
+    return str(next((k for k, b in enumerate(bounds, 1) if ratio < b), len(bounds) + 1))
+
+
+def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
+    """Topic features of each heading-shaped line: does the body around it tell one story?
+
+    A crosshead sits inside a story: the body before and after it share words, and its own
+    words echo the body before it. A headline starts a new topic: its words recur after it
+    only. Each side reads a bounded window, so the cost stays linear in the page.
+    """
+    grams = _Grams(lines)
+    out: list[tuple[str, ...]] = []
+    for i, line in enumerate(lines):
+        if i == 0 or not is_heading(line):
+            out.append(())
+            continue
+        before = _body_window(lines, grams, i - 1, -1)
+        after = _body_window(lines, grams, i + 1, 1)
+        own = grams[i]
+        shared = len(before & after)
+        out.append(
+            (
+                f"coh={_share(shared, min(len(before), len(after)), (0.05, 0.1, 0.15))}",
+                f"echo_p={_share(len(own & before), len(own), (0.15, 0.3))}",
+                f"echo_n={_share(len(own & after), len(own), (0.15, 0.3, 0.5))}",
+            )
+        )
+    return out
+
+
 def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
     """The features of every line: its own, and the telling ones of the lines before and after."""
     own = [own_features(line) for line in lines]
+    topic = cohesion(lines)
     out: list[tuple[str, ...]] = []
     last = len(lines) - 1
     for i, feats in enumerate(own):
@@ -356,7 +441,7 @@ def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
         extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom" or f[:6] == "first="]
         second = own[i - 2] if i > 1 else ("top",)
         extra += [f"pp:{f}" for f in second if f in _SECOND]
-        out.append((*feats, *extra, "bias"))
+        out.append((*feats, *topic[i], *extra, "bias"))
     return out
 
 

@@ -161,7 +161,31 @@ def articles_of(
                 seen=seen,
             )
         )
-    return articles
+    return _doubt_open_ends(articles)
+
+
+#: Confidence left to a story when the next one's start is unconfirmed (see `_doubt_open_ends`).
+_OPEN_END_CAP = 0.7
+
+
+def _doubt_open_ends(articles: list[Article]) -> list[Article]:
+    """A story whose successor starts on nothing but a short line may end too early.
+
+    When neither dateline nor byline confirms the next story's start (`unconfirmed_start`),
+    its headline may be a crosshead of this story, whose tail then went to the next one: the
+    story is flagged `next_start_unconfirmed` and held like its successor.
+    """
+    out = list(articles)
+    for index in range(len(out) - 1):
+        current, following = out[index], out[index + 1]
+        if "unconfirmed_start" in following.flags and current.kind is Kind.ARTICLE:
+            out[index] = current.model_copy(
+                update={
+                    "flags": [*current.flags, "next_start_unconfirmed"],
+                    "confidence": min(current.confidence, _OPEN_END_CAP),
+                }
+            )
+    return out
 
 
 def _article(
@@ -202,7 +226,8 @@ def _article(
         margins=block.margins,
         notes=block.notes,
         has_dateline=dateline is not None,
-        has_byline=block.byline is not None,
+        # A name-only byline (`王某某`) reads like any short line: only a role confirms a start.
+        has_byline=block.byline is not None and bool(block.byline.roles),
         lead_looks_dated=bool(paragraphs)
         and dateline is None
         and might_open_with_dateline(block.paragraphs[0][:12]),
