@@ -92,3 +92,21 @@ def plan(ledger: Ledger, deliveries: Iterable[Delivery], size: int) -> Plan:
         members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
     result.editions = chunk(fresh, size)
     return result
+
+
+def in_flight(ledger: Ledger, key: str) -> dict[str, list[Member]]:
+    """Editions WeChat accepted and whose outcome is not recorded yet, by the id it gave them.
+
+    ``key`` is the delivery detail holding that id: ``publish_id`` (发布) or ``msg_id`` (群发).
+    """
+    editions: dict[str, list[Member]] = {}
+    for d in ledger.pending(CHANNEL):
+        remote = d.detail.get(key)
+        if d.state != DeliveryState.SENDING or not remote:
+            continue
+        article = ledger.get(d.article_id, d.version)
+        if article is not None:
+            editions.setdefault(remote, []).append(Member(d, article))
+    for members in editions.values():
+        members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
+    return editions

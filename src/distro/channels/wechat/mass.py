@@ -39,7 +39,14 @@ from distro.channels.wechat.client import (
     WeChatClient,
     next_midnight,
 )
-from distro.channels.wechat.editions import CHANNEL, Member, clientmsgid, edition_id, plan
+from distro.channels.wechat.editions import (
+    CHANNEL,
+    Member,
+    clientmsgid,
+    edition_id,
+    in_flight,
+    plan,
+)
 from distro.channels.wechat.publish import CLEARED, INVALID_MEDIA_ID, Publisher
 from distro.errors import (
     ChannelAuthError,
@@ -413,24 +420,9 @@ def apply_status(
     return 0
 
 
-def in_flight(ledger: Ledger) -> dict[str, list[Member]]:
-    """Mass editions WeChat accepted and whose outcome is not recorded yet, by msg_id."""
-    editions: dict[str, list[Member]] = {}
-    for d in ledger.pending(CHANNEL):
-        msg_id = d.detail.get("msg_id")
-        if d.state != DeliveryState.SENDING or not msg_id:
-            continue
-        article = ledger.get(d.article_id, d.version)
-        if article is not None:
-            editions.setdefault(msg_id, []).append(Member(d, article))
-    for members in editions.values():
-        members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
-    return editions
-
-
 def poll(publisher: MassPublisher) -> None:
     """One ``message/mass/get`` per mass edition still waiting for its outcome."""
-    for msg_id, members in in_flight(publisher.ledger).items():
+    for msg_id, members in in_flight(publisher.ledger, "msg_id").items():
         publisher.check_sent(members, msg_id)
 
 
@@ -447,7 +439,7 @@ def handle_event(ledger: Ledger, data: Mapping[str, Any]) -> PublishReport:
     report = PublishReport(channel=CHANNEL)
     msg_id = str(data.get("MsgID") or data.get("MsgId") or data.get("msg_id") or "")
     status = str(data.get("Status") or data.get("status") or "")
-    members = in_flight(ledger).get(msg_id)
+    members = in_flight(ledger, "msg_id").get(msg_id)
     if not msg_id or not members:
         report.messages.append(f"mass {msg_id}: nothing of ours is waiting")
         return report

@@ -37,7 +37,7 @@ from distro.channels import PublishReport
 from distro.channels.wechat import dryrun, render
 from distro.channels.wechat.client import WeChatClient
 from distro.channels.wechat.cover import default_cover
-from distro.channels.wechat.editions import CHANNEL, Member, edition_id, plan
+from distro.channels.wechat.editions import CHANNEL, Member, edition_id, in_flight, plan
 from distro.errors import (
     ChannelError,
     ChannelRejected,
@@ -516,26 +516,10 @@ def apply_status(
     return 0
 
 
-def _in_flight(ledger: Ledger) -> dict[str, list[Member]]:
-    """Submitted editions by publish_id."""
-    editions: dict[str, list[Member]] = {}
-    for d in ledger.pending(CHANNEL):
-        publish_id = d.detail.get("publish_id")
-        if d.state != DeliveryState.SENDING or not publish_id:
-            continue
-        article = ledger.get(d.article_id, d.version)
-        if article is not None:
-            editions.setdefault(publish_id, []).append(Member(d, article))
-    for members in editions.values():
-        members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
-    return editions
-
-
 def outstanding(ledger: Ledger) -> list[str]:
     """publish_ids and mass msg_ids not yet settled (what a deferrable wait waits for)."""
-    from distro.channels.wechat import mass  # mass builds on Publisher: imported late
 
-    return sorted(_in_flight(ledger)) + sorted(mass.in_flight(ledger))
+    return sorted(in_flight(ledger, "publish_id")) + sorted(in_flight(ledger, "msg_id"))
 
 
 def publish(
@@ -560,8 +544,8 @@ def poll(
     from distro.channels.wechat import mass  # mass builds on Publisher: imported late
 
     report = PublishReport(channel=CHANNEL)
-    editions = _in_flight(ledger)
-    if not editions and not mass.in_flight(ledger):
+    editions = in_flight(ledger, "publish_id")
+    if not editions and not in_flight(ledger, "msg_id"):
         return report
     client = client or client_for(settings, ledger)
     if client is None:
@@ -671,7 +655,7 @@ def handle_event(
         return mass.handle_event(ledger, data)
     status = parse_event(data)
     report = PublishReport(channel=CHANNEL)
-    members = _in_flight(ledger).get(status["publish_id"])
+    members = in_flight(ledger, "publish_id").get(status["publish_id"])
     if not members:
         report.messages.append(f"publish {status['publish_id']}: nothing of ours is waiting")
         return report
