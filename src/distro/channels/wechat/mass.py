@@ -45,7 +45,6 @@ from distro.channels.wechat.editions import (
     clientmsgid,
     edition_id,
     in_flight,
-    plan,
 )
 from distro.channels.wechat.publish import CLEARED, INVALID_MEDIA_ID, Publisher
 from distro.errors import (
@@ -53,7 +52,6 @@ from distro.errors import (
     ChannelError,
     ChannelRejected,
     ChannelUnavailable,
-    QuotaExhausted,
 )
 from distro.models import DeliveryState
 
@@ -346,29 +344,13 @@ class MassPublisher(Publisher):
 
     # -- the run ---------------------------------------------------------------------------
 
-    def _run(self) -> PublishReport:
-        planned = plan(self.ledger, self.ledger.pending(CHANNEL), self.cfg.edition_size)
-        for note in planned.notes:
-            self._note(note)
-        for d, why in planned.settle:
-            self.ledger.mark_failed(d, why, terminal=True)
-            self.report.skipped += 1
-        try:
-            for members in planned.in_flight.values():
-                self.resume(members)
-            for member in planned.kills:
-                self.withdraw(member)
-            for members in planned.editions:
-                # Refused before any call, draft/add included: the articles wait as they are.
-                refused = self.quota.refusal()
-                if refused is not None:
-                    self._refuse(members, refused)
-                    continue
-                self.draft(members)
-        except QuotaExhausted as exc:
-            hours = (exc.retry_after or 0) / 3600
-            self._note(f"stopped: {exc.message} (resets in {hours:.1f} h)")
-        return self.report
+    def edition(self, members: list[Member]) -> None:
+        # Refused before any call, draft/add included: the articles wait as they are.
+        refused = self.quota.refusal()
+        if refused is not None:
+            self._refuse(members, refused)
+            return
+        self.draft(members)
 
 
 def apply_status(

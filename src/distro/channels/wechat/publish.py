@@ -431,6 +431,10 @@ class Publisher:
         finally:
             self.close()
 
+    def edition(self, members: list[Member]) -> None:
+        """Send one planned edition (发布 drafts it, then submits it)."""
+        self.draft(members)
+
     def _run(self) -> PublishReport:
         planned = plan(self.ledger, self.ledger.pending(CHANNEL), self.cfg.edition_size)
         for note in planned.notes:
@@ -444,7 +448,7 @@ class Publisher:
             for member in planned.kills:
                 self.withdraw(member)
             for members in planned.editions:
-                self.draft(members)
+                self.edition(members)
         except QuotaExhausted as exc:
             # Stop for the day; whatever is pending waits for tomorrow's run.
             hours = (exc.retry_after or 0) / 3600
