@@ -163,7 +163,7 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
     )
     client.check(answer)
     page = site / f"{first}.html"
-    wait_for("the approved article on the web", page.exists, 90)
+    wait_for("the approved article on the web", page.exists, 180)
     assert not (site / f"{second}.html").exists()
 
     def sent() -> list[DeliveryState]:
