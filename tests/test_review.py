@@ -219,7 +219,7 @@ def test_an_embargo_keeps_every_output_empty_until_its_time(
         every_item = len(ledger.deliveries(channel="web"))  # the teaser waits too
         assert ledger.release_due(channel="web", at=soon + dt.timedelta(seconds=1)) == every_item
         assert ledger.release_due(channel="app", at=soon + dt.timedelta(seconds=1)) == 0
-        web = channels.load("web").publish(settings, ledger)
+        web = channels.get("web").publish(settings, ledger)
         assert web.sent == len(ids)
         site = "\n".join(p.read_text(encoding="utf-8") for p in settings.state.site.rglob("*.html"))
         assert all(i in site for i in ids)

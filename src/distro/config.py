@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -254,7 +254,14 @@ class WeChatChannelConfig(_Section):
 
 
 class ChannelsConfig(_Section):
-    """Every channel; each can be switched off."""
+    """Every channel; each can be switched off.
+
+    distro's own channels have typed sections here; a plugin channel's ``[channels.<name>]`` table
+    is kept as written and validated by the options model its ``ChannelSpec`` declares
+    (``distro.channels.registry.problems``), so installing a plugin needs no change here.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     web: WebChannelConfig = Field(default_factory=WebChannelConfig)
     app: AppChannelConfig = Field(default_factory=AppChannelConfig)
@@ -530,9 +537,22 @@ def parse(text: str, *, origin: str = "<config>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from exc
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
+    plugins = plugin_problems(cfg)
+    if plugins:
+        raise ConfigError(f"{origin}: " + "; ".join(p for lines in plugins.values() for p in lines))
+    return cfg
+
+
+def plugin_problems(cfg: Config) -> dict[str, list[str]]:
+    """``channels.<name> -> problems`` of plugin channel sections (unknown or invalid)."""
+    if not cfg.channels.model_extra:
+        return {}
+    from distro.channels import registry
+
+    return registry.problems(cfg)
 
 
 def _read(config: str | Path | None, state: str | Path | None) -> tuple[Path | None, Path, str]:
@@ -588,16 +608,19 @@ def load_lenient(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from exc
+    broken: dict[str, list[str]] = {}
     try:
-        return Settings(Config.model_validate(data), StatePaths(state_root), path), {}
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
-        broken: dict[str, list[str]] = {}
         for item in exc.errors():
             scope = _scope(tuple(item["loc"]))
             if scope is None:
                 raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
             where = ".".join(str(part) for part in item["loc"])
             broken.setdefault(scope, []).append(f"{where}: {item['msg']}")
+    else:
+        cfg, plugins = _set_plugins_aside(cfg, data)
+        return Settings(cfg, StatePaths(state_root), path), plugins
     kept = dict(data)
     named: dict[str, list[str]] = {}
     for scope, problems in broken.items():
@@ -624,7 +647,19 @@ def load_lenient(
         cfg = Config.model_validate(kept)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: " + "; ".join(describe(exc))) from exc
-    return Settings(cfg, StatePaths(state_root), path), named
+    cfg, plugins = _set_plugins_aside(cfg, kept)
+    return Settings(cfg, StatePaths(state_root), path), named | plugins
+
+
+def _set_plugins_aside(cfg: Config, data: dict[str, Any]) -> tuple[Config, dict[str, list[str]]]:
+    """The config without its broken plugin sections (each switches that channel off)."""
+    plugins = plugin_problems(cfg)
+    if not plugins:
+        return cfg, {}
+    table = dict(data.get("channels") or {})
+    for scope in plugins:
+        table.pop(scope.partition(".")[2], None)
+    return Config.model_validate({**data, "channels": table}), plugins
 
 
 def source_group(text_or_entry: object, default: str = "wire") -> str:

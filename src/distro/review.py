@@ -28,16 +28,10 @@ ALWAYS = "always"
 
 
 def policy(settings: Settings, channel: str, target: str) -> Policy:
-    """The review policy of one channel target."""
-    channels = settings.config.channels
-    if channel == "partners":
-        for partner in settings.config.partners:
-            if partner.name == target:
-                return partner.review
-        return AUTO
-    section = getattr(channels, channel, None)
-    found = getattr(section, "review", AUTO)
-    return found if isinstance(found, str | float) else AUTO
+    """The review policy of one channel target, as its channel declares it."""
+    from distro.channels import registry
+
+    return registry.policy(settings, registry.get(channel), target)
 
 
 def reasons(article: Article, rule: Policy) -> list[str]:
@@ -70,9 +64,13 @@ def gate(
 
 def gated(settings: Settings, channel: str) -> bool:
     """Whether any target of ``channel`` can hold an article (then it gets a review DAG)."""
-    if channel == "partners":
-        return any(p.review != AUTO for p in settings.config.partners)
-    return policy(settings, channel, "default") != AUTO
+    from distro.channels import registry
+
+    spec = registry.get(channel)
+    return any(
+        registry.policy(settings, spec, target) != AUTO
+        for target in registry.targets(settings, spec)
+    )
 
 
 @dataclass(frozen=True)
@@ -132,10 +130,7 @@ def _chosen(
     if unknown:
         raise InputError(f"no such article(s): {', '.join(unknown)}")
     held = [
-        d
-        for a in ids
-        for d in ledger.held(article_id=a)
-        if not channels or d.channel in channels
+        d for a in ids for d in ledger.held(article_id=a) if not channels or d.channel in channels
     ]
     if not held:
         where = f" on {', '.join(channels)}" if channels else ""
@@ -255,9 +250,7 @@ def apply_answer(
     if only:
         listed = {key for key in listed if key[0] in only}
     still = [
-        d
-        for d in ledger.held(channel=channel)
-        if (d.article_id, d.version, d.target) in listed
+        d for d in ledger.held(channel=channel) if (d.article_id, d.version, d.target) in listed
     ]
     approved: list[str] = []
     rejected: list[str] = []

@@ -133,14 +133,16 @@ def test_publish_wechat_without_an_account_is_a_dry_run_that_waits_for_nothing(
 
 
 def test_publish_wechat_waits_in_the_triggerer_until_the_edition_is_out(
-    airflow_db: Path, state: config.Settings, monkeypatch: pytest.MonkeyPatch
+    airflow_db: Path, state: config.Settings
 ) -> None:
     from distro.airflow import factory
 
     # The status probe stands in for freepublish/get: not done at first, done at the next poll.
-    monkeypatch.setattr(factory, "WECHAT_PROBE", "tests.airflow.test_runs.second_call_done")
     dag = factory.build(state)["publish_wechat"]
-    dag.get_task("await_published").interval = 0.05
+    wait_task = dag.get_task("await_published")
+    assert wait_task.probe == channels.get("wechat").probe  # the spec's probe, not a constant
+    wait_task.probe = "tests.airflow.test_runs.second_call_done"
+    wait_task.interval = 0.05
     dag_run = dag.test()
     assert states(dag_run) == {"publish": "success", "await_published": "success"}
     wait = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "await_published")

@@ -28,11 +28,11 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowSkipException
 
-from distro import channels, review
+from distro import channels, review, workflows
 from distro.airflow import tasks
 from distro.airflow.failures import DistroRetryPolicy, task_errors
 from distro.airflow.triggers import InboxTrigger
-from distro.airflow.waits import WECHAT_PROBE, AwaitStatus
+from distro.airflow.waits import AwaitStatus
 from distro.config import InboxSourceConfig, Settings
 from distro.errors import ConfigError
 
@@ -128,7 +128,7 @@ def ingest_dag(settings: Settings, group: str) -> DAG:
     assets = [inbox_asset(settings, source) for source in inboxes]
     names = ", ".join(source.name for source in sources)
     with DAG(
-        dag_id=f"ingest_{group}",
+        dag_id=workflows.ingest(group),
         description=f"Ingest source group {group} ({names}) and wake the channels.",
         schedule=schedule(assets, crons, settings.config.timezone),
         start_date=START,
@@ -152,21 +152,18 @@ def ingest_dag(settings: Settings, group: str) -> DAG:
     return dag
 
 
-def publish_dag(settings: Settings, channel: str) -> DAG:
-    cfg = settings.config.channels
+def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
+    """One lane of a channel: woken by its signal (event channels) or on its clock only."""
+    spec = channels.get(channel)
     pool: dict[str, Any] = {}
-    assets: list[Asset] = []
-    if channel == "wechat":
-        crons = list(cfg.wechat.schedules)
-        pool = {"pool": cfg.wechat.pool, "pool_slots": cfg.wechat.pool_slots}
-    else:
-        assets = [channel_asset(channel)]
-        sweep = {"web": cfg.web.schedule, "app": cfg.app.schedule}.get(channel, cfg.web.schedule)
-        crons = [sweep] if sweep else []
+    if lane.pool is not None:
+        pool = {"pool": lane.pool[0], "pool_slots": lane.pool[1]}
+    assets = [] if spec.on_clock else [channel_asset(channel)]
+    which = f" (target {lane.target})" if lane.target else ""
     with DAG(
-        dag_id=f"publish_{channel}",
-        description=f"Publish what the ledger holds pending for the {channel} channel.",
-        schedule=schedule(assets, crons, settings.config.timezone),
+        dag_id=workflows.publish(channel, lane.target),
+        description=f"Publish what the ledger holds pending for the {channel} channel{which}.",
+        schedule=schedule(assets, list(lane.crons), settings.config.timezone),
         start_date=START,
         catchup=False,
         max_active_runs=1,
@@ -177,17 +174,19 @@ def publish_dag(settings: Settings, channel: str) -> DAG:
         @task(task_id="publish", **pool)
         @task_errors
         def publish() -> dict[str, Any]:
-            return tasks.publish(channel)
+            return tasks.publish(channel, lane.target)
 
         published = publish()
-        if channel == "wechat":
-            # WeChat publishes asynchronously: wait in the triggerer, not in a worker slot.
-            where = {
+        if spec.probe is not None:
+            # Asynchronous publishing: wait in the triggerer, not in a worker slot.
+            where: dict[str, Any] = {
                 "config": str(settings.config_path.absolute()) if settings.config_path else None,
                 "state": str(settings.state.root),
             }
+            if lane.target is not None:
+                where["target"] = lane.target
             published >> AwaitStatus(
-                task_id="await_published", probe=WECHAT_PROBE, probe_kwargs=where, **pool
+                task_id="await_published", probe=spec.probe, probe_kwargs=where, **pool
             )
     return dag
 
@@ -242,7 +241,7 @@ def republish_dag(settings: Settings) -> DAG:
         ),
     }
     with editor_dag(
-        "republish",
+        workflows.REPUBLISH,
         "Make a new version of articles and redeliver it to the chosen channels.",
         params,
     ) as dag:
@@ -260,8 +259,7 @@ def republish_dag(settings: Settings) -> DAG:
                 push=given.get("push"),
                 key=context["run_id"],
             )
-            woken = [name for name in result["channels"] if name not in tasks.CLOCK_CHANNELS]
-            announce(woken, {"republish": result["key"]})
+            announce(tasks.woken(result["channels"]), {"republish": result["key"]})
             return result
 
         revise()
@@ -277,7 +275,7 @@ def review_dag(settings: Settings, channel: str) -> DAG:
     timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
     editors = [HITLUser(id=user, name=user) for user in cfg.editors]
     with DAG(
-        dag_id=f"review_{channel}",
+        dag_id=workflows.review(channel),
         description=f"Hold {channel} articles for an editor: approve sends, reject quarantines.",
         schedule=schedule([held_asset(channel)], [cfg.schedule], settings.config.timezone),
         start_date=START,
@@ -331,8 +329,8 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             asked = ti.xcom_pull(task_ids="collect")
             answer = ti.xcom_pull(task_ids="ask_editor")
             result = tasks.review_decide(channel, asked, answer)
-            if result["approved"] and channel not in tasks.CLOCK_CHANNELS:
-                announce([channel], {"review": result["by"]})
+            if result["approved"]:
+                announce(tasks.woken([channel]), {"review": result["by"]})
             return result
 
         batch >> ask >> decide()
@@ -358,7 +356,7 @@ def kill_dag(settings: Settings) -> DAG:
             description="Why it is withdrawn (legal, error, embargo broken …).",
         ),
     }
-    with editor_dag("kill", "Withdraw articles from every channel.", params) as dag:
+    with editor_dag(workflows.KILL, "Withdraw articles from every channel.", params) as dag:
 
         @task(task_id="withdraw", outlets=[SIGNALS])
         @task_errors
@@ -366,8 +364,7 @@ def kill_dag(settings: Settings) -> DAG:
             context = get_current_context()
             given = context["params"]
             result = tasks.kill(given["article_ids"], given["reason"], key=context["run_id"])
-            woken = [name for name in result["channels"] if name not in tasks.CLOCK_CHANNELS]
-            announce(woken, {"kill": result["key"]})
+            announce(tasks.woken(result["channels"]), {"kill": result["key"]})
             return result
 
         withdraw()
@@ -376,7 +373,7 @@ def kill_dag(settings: Settings) -> DAG:
 
 def sweep_dag(settings: Settings) -> DAG:
     with DAG(
-        dag_id="sweep",
+        dag_id=workflows.SWEEP,
         description="Wake channels that still have pending deliveries no event woke.",
         schedule=CronTriggerTimetable(SWEEP, timezone=settings.config.timezone),
         start_date=START,
@@ -426,19 +423,31 @@ def misconfigured(dag_id: str, problems: list[str]) -> DAG:
     return dag
 
 
+def channel_dags(settings: Settings, name: str) -> list[str]:
+    """Every DAG id of channel ``name``: its lanes, and its review gate when it has one."""
+    ids = [workflows.publish(name, lane.target) for lane in channels.lanes(settings, name)]
+    if review.gated(settings, name):
+        ids.append(workflows.review(name))
+    return ids
+
+
 def affected(settings: Settings, broken: dict[str, list[str]]) -> dict[str, list[str]]:
     """DAG id -> problems, for the config scopes ``config.load_lenient`` set aside."""
     dags: dict[str, list[str]] = {}
     for scope, problems in broken.items():
-        if scope.startswith("channels."):
-            name = scope.removeprefix("channels.")
-            ids = [f"publish_{name}"]
-            if name == "web" and settings.config.partners:
-                ids.append("publish_partners")  # partner feeds are made with the web's settings
-        elif scope.startswith("sources:"):
-            ids = [f"ingest_{scope.removeprefix('sources:')}"]
+        if scope.startswith("sources:"):
+            ids = [workflows.ingest(scope.removeprefix("sources:"))]
         else:
-            ids = ["publish_partners"]
+            ids = []
+            on = channels.enabled(settings)
+            for name in channels.names():
+                spec = channels.get(name)
+                if scope == f"channels.{name}" or (scope in spec.scopes and name in on):
+                    try:
+                        ids.extend(channel_dags(settings, name))
+                    except Exception:  # a section too broken to read still names its DAG
+                        ids.append(workflows.publish(name))
+            ids = list(dict.fromkeys(ids)) or [workflows.publish(scope.rpartition(".")[2])]
         for dag_id in ids:
             dags.setdefault(dag_id, []).extend(problems)
     return dags
@@ -452,16 +461,25 @@ def build(settings: Settings, broken: dict[str, list[str]] | None = None) -> dic
     """
     builders: dict[str, Callable[[], DAG]] = {}
     for group in tasks.groups(settings):
-        builders[f"ingest_{group}"] = partial(ingest_dag, settings, group)
+        builders[workflows.ingest(group)] = partial(ingest_dag, settings, group)
+    unreadable: dict[str, list[str]] = {}
     for name in channels.enabled(settings):
-        builders[f"publish_{name}"] = partial(publish_dag, settings, name)
-    for name in channels.enabled(settings):
-        if review.gated(settings, name):
-            builders[f"review_{name}"] = partial(review_dag, settings, name)
-    builders["republish"] = partial(republish_dag, settings)
-    builders["kill"] = partial(kill_dag, settings)
-    builders["sweep"] = partial(sweep_dag, settings)
-    failed = tasks.misconfigured(settings)
+        try:
+            lanes = channels.lanes(settings, name)
+            gated = review.gated(settings, name)
+        except Exception as exc:  # a channel whose options cannot be read stops only itself
+            unreadable[workflows.publish(name)] = [f"{type(exc).__name__}: {exc}"]
+            continue
+        for lane in lanes:
+            builders[workflows.publish(name, lane.target)] = partial(
+                publish_dag, settings, name, lane
+            )
+        if gated:
+            builders[workflows.review(name)] = partial(review_dag, settings, name)
+    builders[workflows.REPUBLISH] = partial(republish_dag, settings)
+    builders[workflows.KILL] = partial(kill_dag, settings)
+    builders[workflows.SWEEP] = partial(sweep_dag, settings)
+    failed = tasks.misconfigured(settings) | unreadable
     for dag_id, problems in affected(settings, broken or {}).items():
         failed.setdefault(dag_id, []).extend(problems)
     broken = failed

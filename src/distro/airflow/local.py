@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from distro import channels
+from distro import channels, workflows
 from distro.airflow import stack, tasks
 from distro.config import Settings
 from distro.errors import DistroError
@@ -77,8 +77,12 @@ def run(settings: Settings, dag_ids: list[str] | None = None) -> list[DagOutcome
 
     dags = factory.build(settings)
     order = dag_ids or [
-        *(f"ingest_{group}" for group in tasks.groups(settings)),
-        *(f"publish_{name}" for name in channels.enabled(settings)),
+        *(workflows.ingest(group) for group in tasks.groups(settings)),
+        *(
+            workflows.publish(name, lane.target)
+            for name in channels.enabled(settings)
+            for lane in channels.lanes(settings, name)
+        ),
     ]
     outcomes = []
     for dag_id in order:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from distro import channels
 from distro.airflow import tasks
 from distro.airflow.rest import AirflowClient
 from distro.config import Settings
@@ -254,22 +255,26 @@ def wait_dags(stack: Stack, client: AirflowClient, want: set[str], deadline: flo
 
 
 def ensure_pools(settings: Settings, client: AirflowClient) -> None:
-    """Pools for rate-limited APIs (WeChat), created or resized to the configured slots."""
-    wechat = settings.config.channels.wechat
-    if not wechat.enabled:
-        return
-    # Airflow 3 validates a PATCH against the whole pool: include_deferred must be sent too, or
-    # the second `distro up` on the same state fails with a 422.
-    body = {
-        "name": wechat.pool,
-        "slots": wechat.pool_slots,
-        "description": "WeChat API calls",
-        "include_deferred": False,
-    }
-    response = client.call("POST", "/api/v2/pools", json=body)
-    if response.status_code == 409:
-        response = client.call("PATCH", f"/api/v2/pools/{wechat.pool}", json=body)
-    client.check(response)
+    """Pools for rate-limited APIs (the channels' lanes), created or resized to their slots."""
+    pools: dict[str, tuple[int, str]] = {}
+    for name in channels.enabled(settings):
+        for lane in channels.lanes(settings, name):
+            if lane.pool is not None:
+                pool, slots = lane.pool
+                pools[pool] = (max(slots, pools.get(pool, (0, ""))[0]), f"{name} API calls")
+    for pool, (slots, description) in pools.items():
+        # Airflow 3 validates a PATCH against the whole pool: include_deferred must be sent too,
+        # or the second `distro up` on the same state fails with a 422.
+        body = {
+            "name": pool,
+            "slots": slots,
+            "description": description,
+            "include_deferred": False,
+        }
+        response = client.call("POST", "/api/v2/pools", json=body)
+        if response.status_code == 409:
+            response = client.call("PATCH", f"/api/v2/pools/{pool}", json=body)
+        client.check(response)
 
 
 def up(settings: Settings, *, timeout: float = 180.0) -> Stack:

@@ -8,13 +8,10 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from distro import channels, config, review, service
+from distro import channels, config, review, service, workflows
 from distro.config import Settings
 from distro.errors import ConfigError
 from distro.store.ledger import Ledger
-
-#: Channels that publish on a clock (editions), not on every new article.
-CLOCK_CHANNELS = frozenset({"wechat"})
 
 
 def settings_now(settings: Settings | None = None) -> Settings:
@@ -52,18 +49,18 @@ def schedule_paths(settings: Settings) -> dict[str, tuple[str, ...]]:
     """Each DAG id the config makes -> the config paths its schedule is read from."""
     paths: dict[str, tuple[str, ...]] = {}
     for group in groups(settings):
-        paths[f"ingest_{group}"] = tuple(
+        paths[workflows.ingest(group)] = tuple(
             f"sources.{n}"
             for n, source in enumerate(settings.config.sources)
             if source.group == group
         )
-    own = {"app": "channels.app.schedule", "wechat": "channels.wechat.schedules"}
     for name in channels.enabled(settings):
-        paths[f"publish_{name}"] = (own.get(name, "channels.web.schedule"),)
+        for lane in channels.lanes(settings, name):
+            paths[workflows.publish(name, lane.target)] = lane.schedule_paths
     for name in channels.enabled(settings):
         if review.gated(settings, name):
-            paths[f"review_{name}"] = ("review.schedule",)
-    return paths | {"republish": (), "kill": (), "sweep": ()}
+            paths[workflows.review(name)] = ("review.schedule",)
+    return paths | {workflows.REPUBLISH: (), workflows.KILL: (), workflows.SWEEP: ()}
 
 
 def misconfigured(settings: Settings) -> dict[str, list[str]]:
@@ -87,7 +84,12 @@ def for_group(settings: Settings, group: str) -> Settings:
 
 def signalled(settings: Settings) -> list[str]:
     """Channels that new or revised articles wake at once (the clock channels wait)."""
-    return [name for name in channels.enabled(settings) if name not in CLOCK_CHANNELS]
+    return [name for name in channels.enabled(settings) if not channels.on_clock(name)]
+
+
+def woken(names: Iterable[str]) -> list[str]:
+    """Of ``names``, the channels an event wakes (clock channels take it in their next edition)."""
+    return [name for name in names if not channels.on_clock(name)]
 
 
 def counts(report: object, fields: Iterable[str]) -> dict[str, int]:
@@ -113,16 +115,20 @@ def ingest(group: str, settings: Settings | None = None) -> dict[str, Any]:
     return result
 
 
-def publish(channel: str, settings: Settings | None = None) -> dict[str, Any]:
-    """Drain what is pending for ``channel``."""
+def publish(
+    channel: str, target: str | None = None, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Drain what is pending for ``channel`` (one lane's ``target``, or all of them)."""
     settings = settings_now(settings)
     ledger = open_ledger(settings)
     try:
-        report = channels.publish(channel, settings, ledger)
+        report = channels.publish(channel, settings, ledger, target)
     finally:
         ledger.close()
     result: dict[str, Any] = counts(report, ("sent", "skipped", "quarantined", "failed"))
     result["channel"] = channel
+    if target is not None:
+        result["target"] = target
     result["dry_run"] = report.dry_run
     result["summary"] = report.summary()
     return result

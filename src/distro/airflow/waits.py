@@ -1,4 +1,4 @@
-"""Deferrable waits: hold no worker slot while a remote system finishes (WeChat's publish)."""
+"""Deferrable waits: hold no worker slot while a remote system finishes (a channel's ``probe``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from airflow.sdk import BaseOperator
 
 from distro.airflow.triggers import StatusTrigger
 from distro.errors import ChannelUnavailable
-
-WECHAT_PROBE = "distro.channels.wechat.publish.probe"
 
 
 def call(probe: str, kwargs: dict[str, Any]) -> dict[str, Any]:

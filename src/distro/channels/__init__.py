@@ -1,29 +1,39 @@
-"""Channels: where articles go. Each has a pure ``render`` and an IO ``publish``.
+"""Channels: where articles go. Each is a plugin (``ChannelSpec``, found in the registry) with a
+pure ``render`` and an IO ``publish``.
 
-Every channel module exposes ``publish(settings, ledger) -> PublishReport``: it drains what the
-ledger holds pending for it, so a rerun after a crash or a retry never publishes twice.
+A channel's ``publish(settings, ledger, target)`` drains what the ledger holds pending for it, so a
+rerun after a crash or a retry never publishes twice. This module is the one door the rest of
+distro uses: names, targets and publishing, read from the registry only.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+
+from distro.channels import registry
+from distro.channels.spec import DEFAULT_TARGET, ChannelSpec, Lane
 
 if TYPE_CHECKING:
     from distro.config import Settings
     from distro.models import Article, Delivery
     from distro.store.ledger import Ledger
 
-#: Channel name -> module that implements it.
-MODULES: dict[str, str] = {
-    "web": "distro.channels.web",
-    "partners": "distro.channels.partners",
-    "app": "distro.channels.app",
-    "wechat": "distro.channels.wechat",
-}
+__all__ = [
+    "DEFAULT_TARGET",
+    "ChannelSpec",
+    "Lane",
+    "PublishReport",
+    "enabled",
+    "get",
+    "lanes",
+    "names",
+    "on_clock",
+    "publish",
+    "targets",
+]
 
 
 @dataclass
@@ -47,52 +57,47 @@ class PublishReport:
         )
 
 
-class ChannelModule(Protocol):
-    def publish(self, settings: Settings, ledger: Ledger) -> PublishReport: ...
+def names() -> list[str]:
+    """Every registered channel, enabled or not, in publishing order."""
+    return list(registry.specs())
+
+
+def get(name: str) -> ChannelSpec:
+    """The spec of channel ``name`` (ConfigError when no such channel is registered)."""
+    return registry.get(name)
 
 
 def enabled(settings: Settings) -> list[str]:
     """Names of the channels the config switches on, in publishing order."""
-    channels = settings.config.channels
-    names = []
-    if channels.web.enabled:
-        names.append("web")
-    if settings.config.partners:
-        names.append("partners")
-    if channels.app.enabled:
-        names.append("app")
-    if channels.wechat.enabled:
-        names.append("wechat")
-    return names
+    return [spec.name for spec in registry.enabled(settings)]
 
 
 def targets(settings: Settings) -> list[tuple[str, str]]:
     """Every (channel, target) a new article version is delivered to."""
-    pairs: list[tuple[str, str]] = []
-    for name in enabled(settings):
-        if name == "partners":
-            pairs.extend(("partners", partner.name) for partner in settings.config.partners)
-        else:
-            pairs.append((name, "default"))
-    return pairs
+    return [
+        (spec.name, target)
+        for spec in registry.enabled(settings)
+        for target in registry.targets(settings, spec)
+    ]
 
 
-def load(name: str) -> ChannelModule:
-    """The module implementing channel ``name``."""
-    try:
-        module_name = MODULES[name]
-    except KeyError:
-        from distro.errors import ConfigError
-
-        raise ConfigError(f"unknown channel {name!r}; known: {', '.join(MODULES)}") from None
-    module: ChannelModule = importlib.import_module(module_name)
-    return module
+def lanes(settings: Settings, name: str) -> list[Lane]:
+    """The publish DAGs of channel ``name``."""
+    return registry.lanes(settings, registry.get(name))
 
 
-def publish(name: str, settings: Settings, ledger: Ledger) -> PublishReport:
+def on_clock(name: str) -> bool:
+    """Whether ``name`` publishes editions on its own clock rather than on every new version."""
+    return registry.get(name).on_clock
+
+
+def publish(
+    name: str, settings: Settings, ledger: Ledger, target: str | None = None
+) -> PublishReport:
     """Publish what is pending for channel ``name`` (embargoes that have passed included)."""
+    spec = registry.get(name)
     ledger.release_due(channel=name)
-    return load(name).publish(settings, ledger)
+    return spec.publish(settings, ledger, target)
 
 
 def claim_by_article(

@@ -7,11 +7,8 @@ import argparse
 import json
 from typing import Any
 
-from distro import config
+from distro import config, workflows
 from distro.errors import InputError
-
-#: Channels that publish on a clock (editions), not on every new version.
-CLOCK_CHANNELS = frozenset({"wechat"})
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -107,7 +104,7 @@ def run_republish(args: argparse.Namespace) -> int:
             )
             for name in channels.enabled(settings):
                 # Clock channels (WeChat editions) take the new version in their next edition.
-                if name in chosen and name not in CLOCK_CHANNELS:
+                if name in chosen and not channels.on_clock(name):
                     published = channels.publish(name, settings, ledger)
                     result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
@@ -118,7 +115,7 @@ def run_republish(args: argparse.Namespace) -> int:
         "note": args.note,
         "push": args.push,
     }
-    return report(trigger(settings, "republish", conf), args.json)
+    return report(trigger(settings, workflows.REPUBLISH, conf), args.json)
 
 
 def trigger(settings: config.Settings, dag_id: str, conf: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +150,7 @@ def run_kill(args: argparse.Namespace) -> int:
                 result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
     conf = {"article_ids": args.ids, "reason": args.reason}
-    return report(trigger(settings, "kill", conf), args.json)
+    return report(trigger(settings, workflows.KILL, conf), args.json)
 
 
 def report(result: dict[str, Any], as_json: bool) -> int:

@@ -1,4 +1,4 @@
-"""`distro publish web|partners|app|wechat`: publish what the ledger holds pending for a channel."""
+"""`distro publish CHANNEL [--target T]`: publish what the ledger holds pending for a channel."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "publish", parents=[common], help="publish pending deliveries of one channel"
     )
-    parser.add_argument("channel", choices=sorted(channels.MODULES), help="the channel")
+    parser.add_argument("channel", choices=channels.names(), help="the channel")
+    parser.add_argument(
+        "--target", default=None, help="only this target (a WeChat account, a partner …)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -22,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config, args.state)
     ledger = Ledger.open(settings)
     try:
-        report = channels.publish(args.channel, settings, ledger)
+        report = channels.publish(args.channel, settings, ledger, args.target)
     finally:
         ledger.close()
     print(report.summary())

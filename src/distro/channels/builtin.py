@@ -1,0 +1,122 @@
+"""distro's own channels, declared as plugins are (registered in ``pyproject.toml``).
+
+Each publish function imports its channel late, so reading the registry (at DAG parse time, in
+the CLI) loads declarations only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from distro.channels.spec import DEFAULT_TARGET, ChannelSpec, Lane
+
+if TYPE_CHECKING:
+    from distro.channels import PublishReport
+    from distro.config import Settings
+    from distro.store.ledger import Ledger
+
+
+def _web(settings: Settings, ledger: Ledger, target: str | None = None) -> PublishReport:
+    from distro.channels.web import publish
+
+    return publish(settings, ledger)
+
+
+def _web_lanes(settings: Settings) -> list[Lane]:
+    cron = settings.config.channels.web.schedule
+    return [Lane(crons=(cron,) if cron else (), schedule_paths=("channels.web.schedule",))]
+
+
+WEB = ChannelSpec(
+    name="web",
+    publish=_web,
+    enabled=lambda settings: settings.config.channels.web.enabled,
+    lanes=_web_lanes,
+    review=lambda settings, target: settings.config.channels.web.review,
+    scopes=("channels.web",),
+    order=10,
+    description="A static site with RSS, Atom, JSON Feed and sitemaps.",
+)
+
+
+def _partners(settings: Settings, ledger: Ledger, target: str | None = None) -> PublishReport:
+    from distro.channels.partners import publish
+
+    return publish(settings, ledger)
+
+
+def _partner_review(settings: Settings, target: str) -> str | float:
+    for partner in settings.config.partners:
+        if partner.name == target:
+            return partner.review
+    return "auto"
+
+
+PARTNERS = ChannelSpec(
+    name="partners",
+    publish=_partners,
+    enabled=lambda settings: bool(settings.config.partners),
+    targets=lambda settings: [partner.name for partner in settings.config.partners],
+    # Partner feeds are made with the web's settings and on its clock.
+    lanes=_web_lanes,
+    review=_partner_review,
+    scopes=("channels.web", "partners"),
+    order=20,
+    description="Feeds and signed webhooks for channel partners, one target per partner.",
+)
+
+
+def _app(settings: Settings, ledger: Ledger, target: str | None = None) -> PublishReport:
+    from distro.channels.app import publish
+
+    return publish(settings, ledger)
+
+
+def _app_lanes(settings: Settings) -> list[Lane]:
+    cron = settings.config.channels.app.schedule
+    return [Lane(crons=(cron,) if cron else (), schedule_paths=("channels.app.schedule",))]
+
+
+APP = ChannelSpec(
+    name="app",
+    publish=_app,
+    enabled=lambda settings: settings.config.channels.app.enabled,
+    lanes=_app_lanes,
+    review=lambda settings, target: settings.config.channels.app.review,
+    scopes=("channels.app",),
+    order=30,
+    description="JSON feeds for the apps and push notifications.",
+)
+
+
+def _wechat(settings: Settings, ledger: Ledger, target: str | None = None) -> PublishReport:
+    from distro.channels.wechat import publish
+
+    return publish(settings, ledger)
+
+
+def _wechat_lanes(settings: Settings) -> list[Lane]:
+    cfg = settings.config.channels.wechat
+    return [
+        Lane(
+            crons=tuple(cfg.schedules),
+            schedule_paths=("channels.wechat.schedules",),
+            pool=(cfg.pool, cfg.pool_slots),
+        )
+    ]
+
+
+WECHAT = ChannelSpec(
+    name="wechat",
+    publish=_wechat,
+    enabled=lambda settings: settings.config.channels.wechat.enabled,
+    targets=lambda settings: [DEFAULT_TARGET],
+    lanes=_wechat_lanes,
+    trigger="clock",
+    review=lambda settings, target: settings.config.channels.wechat.review,
+    probe="distro.channels.wechat.publish.probe",
+    scopes=("channels.wechat",),
+    dry_run=True,
+    order=40,
+    description="WeChat Official Account editions (发布 or 群发).",
+)
