@@ -130,6 +130,20 @@ def test_switching_a_channel_off_removes_its_dag(tmp_path: Path) -> None:
     assert {"publish_web", "publish_app"} <= set(dags)
 
 
+def test_a_plugin_channel_gets_its_own_publish_and_review_dags(tmp_path: Path) -> None:
+    from distro.airflow import factory
+
+    text = f'[channels.example]\npath = "{tmp_path / "out"}"\nreview = "always"\n'
+    text += 'schedule = "*/7 * * * *"\n'
+    dags = factory.build(load(tmp_path, text))
+    publish = dags["publish_example"]
+    assert {"publish_example", "review_example"} <= set(dags)
+    assert [t.task_id for t in publish.tasks] == ["publish"]
+    assert publish.timetable.timetable.expression == "*/7 * * * *"  # its sweep, besides events
+    offered = dict(dags["republish"].params.items())["channels"].schema["examples"]
+    assert offered == ["web", "app", "wechat", "example"]
+
+
 def test_republish_form_offers_the_enabled_channels(tmp_path: Path) -> None:
     from distro.airflow import factory
 
@@ -209,6 +223,8 @@ def test_one_bad_schedule_is_one_import_error_and_the_other_dags_load(
             {"publish_partners"},
             "partners.0.name",
         ),
+        # a plugin channel's section, validated by the options model its package declares
+        ("[channels.example]\ntargets = []\n", {"publish_example"}, "channels.example.path"),
     ],
 )
 def test_one_bad_entry_of_any_kind_is_one_import_error_and_the_rest_loads(

@@ -157,3 +157,23 @@ def second_call_done(config: str | None, state: str) -> dict[str, Any]:
     counter.parent.mkdir(parents=True, exist_ok=True)
     counter.write_text(str(calls), encoding="utf-8")
     return {"done": calls >= 2, "calls": calls}
+
+
+def test_a_plugin_channel_dag_publishes_its_deliveries(
+    airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "example-out"
+    path = tmp_path / "distro.toml"
+    path.write_text(f'[channels.example]\npath = "{out}"\ntargets = ["desk"]\n', encoding="utf-8")
+    monkeypatch.setenv("DISTRO_CONFIG", str(path))
+    monkeypatch.setenv("DISTRO_STATE", str(tmp_path / "state"))
+    settings = config.load()
+    with Ledger.open(settings) as ledger:
+        _, stored = ledger.put(
+            article("插件频道", "本报讯 插件频道的一篇稿件。"), channels.targets(settings)
+        )
+    dag_run = run("publish_example", settings)
+    assert states(dag_run) == {"publish": "success"}
+    [published] = [ti.xcom_pull(task_ids="publish") for ti in dag_run.get_task_instances()]
+    assert published["sent"] == 1
+    assert (out / "desk" / f"{stored.id}.v1.json").exists()

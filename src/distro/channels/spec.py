@@ -5,7 +5,7 @@ A channel is a plugin. It declares one ``ChannelSpec`` and registers it in the `
 entry-point group (distro's own channels do the same in its ``pyproject.toml``)::
 
     [project.entry-points."distro.channels"]
-    example = "distro_example_channel:SPEC"
+    wordpress = "distro_wordpress:SPEC"
 
 Everything else (the DAG factory, the ingest pipeline, the services, ``distro up``, the in-process
 runner, the CLI) reads the registry (``distro.channels.registry``) and never a channel's name.
