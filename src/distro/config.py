@@ -172,6 +172,12 @@ class LimitsConfig(_Section):
     max_payload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     http_timeout_seconds: float = Field(default=20.0, gt=0)
     http_retries: int = Field(default=3, ge=0)
+    publish_parallelism: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Shards (e.g. partners) of one channel published at once.",
+    )
     user_agent: str = "distro/0.1 (+https://github.com/distro-news/distro)"
 
 

@@ -1,7 +1,8 @@
-"""Editorial actions on stored articles: republish, kill, and the checks before them.
+"""The application's services: which sources and channels run together, what waits, and the
+editorial actions on stored articles (republish, kill) with the checks before them.
 
-Called alike by the CLI (``distro republish|kill --local``) and by the Airflow tasks of the
-``republish`` and ``kill`` DAGs; each takes settings and a ledger and returns counts and ids,
+Called alike by the CLI (``distro republish|kill --local``) and by the Airflow tasks (which only
+add context, XCom and retries); each takes settings and a ledger and returns counts and ids,
 never article bodies. Each is idempotent under a request ``key`` (the DAG run id): a retried
 task reuses the versions it made instead of making more.
 """
@@ -19,6 +20,58 @@ from distro.errors import ConfigError, InputError
 if TYPE_CHECKING:
     from distro.config import Settings
     from distro.store.ledger import Ledger
+
+def groups(settings: Settings) -> dict[str, list[str]]:
+    """Source group -> names of its sources, in config order (one ingest DAG per group)."""
+    found: dict[str, list[str]] = {}
+    for source in settings.config.sources:
+        found.setdefault(source.group, []).append(source.name)
+    return found
+
+
+def for_group(settings: Settings, group: str) -> Settings:
+    """The settings with only the sources of ``group``."""
+    from distro.config import Settings as SettingsType
+
+    sources = [source for source in settings.config.sources if source.group == group]
+    if not sources:
+        raise ConfigError(f"no source group {group!r}; known: {', '.join(groups(settings))}")
+    narrowed = settings.config.model_copy(update={"sources": sources})
+    return SettingsType(narrowed, settings.state, settings.config_path)
+
+
+def woken(names: Sequence[str]) -> list[str]:
+    """Of ``names``, the channels an event wakes (clock channels take it in their next edition)."""
+    return [name for name in names if not channels.on_clock(name)]
+
+
+def signalled(settings: Settings) -> list[str]:
+    """Channels that new or revised articles wake at once (the clock channels wait)."""
+    return woken(channels.enabled(settings))
+
+
+def waiting_channels(settings: Settings, ledger: Ledger) -> list[str]:
+    """Signalled channels with deliveries pending (embargoes that have passed released first)."""
+    ledger.release_due()
+    return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
+
+
+def shards(settings: Settings, ledger: Ledger, channel: str) -> list[str]:
+    """The targets of ``channel`` with work pending: one publish task each, in parallel.
+
+    The ledger's claims keep every (article version, channel, target) exactly-once across
+    shards; a retried shard only ever drains its own target.
+    """
+    from distro.channels import registry
+
+    spec = registry.get(channel)
+    ledger.release_due(channel=channel)
+    return [
+        target
+        for target in registry.targets(settings, spec)
+        if ledger.pending(channel, target=target, limit=1)
+    ]
+
 
 #: The republish form's default push choice: let the config's push rules decide.
 PUSH_BY_RULES = "auto"

@@ -177,3 +177,39 @@ def test_a_plugin_channel_dag_publishes_its_deliveries(
     [published] = [ti.xcom_pull(task_ids="publish") for ti in dag_run.get_task_instances()]
     assert published["sent"] == 1
     assert (out / "desk" / f"{stored.id}.v1.json").exists()
+
+
+def test_partners_publish_as_one_mapped_task_per_partner_with_work(
+    airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.channels.test_partners import TOKENS, config_text, seed_articles
+
+    for name, value in TOKENS.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "distro.toml"
+    path.write_text(config_text(), encoding="utf-8")
+    monkeypatch.setenv("DISTRO_CONFIG", str(path))
+    monkeypatch.setenv("DISTRO_STATE", str(tmp_path / "state"))
+    settings = config.load()
+    with Ledger.open(settings) as ledger:
+        seed_articles(ledger)
+        # one partner's work is already done: it gets no shard
+        for delivery in ledger.pending("partners", target="archive"):
+            ledger.mark_sent(ledger.mark_sending(delivery))
+    dag_run = run("publish_partners", settings)
+    tis = dag_run.get_task_instances()
+    plan = next(ti for ti in tis if ti.task_id == "plan").xcom_pull(task_ids="plan")
+    assert sorted(plan) == ["apps", "portal", "xinhua"]
+    shards = [ti for ti in tis if ti.task_id == "publish"]
+    assert sorted(ti.map_index for ti in shards) == [0, 1, 2]
+    assert {str(ti.state) for ti in shards} == {"success"}
+    with Ledger.open(settings) as ledger:
+        assert ledger.pending("partners") == []
+    # nothing left: the next run plans no shard and publishes nothing twice
+    again = run("publish_partners", settings)
+    assert (
+        next(ti for ti in again.get_task_instances() if ti.task_id == "plan").xcom_pull(
+            task_ids="plan"
+        )
+        == []
+    )

@@ -171,12 +171,33 @@ def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
         tags=["distro", "publish", channel],
     ) as dag:
 
-        @task(task_id="publish", **pool)
-        @task_errors
-        def publish() -> dict[str, Any]:
-            return tasks.publish(channel, lane.target)
+        published: Any
+        if spec.shards and lane.target is None:
+            # One mapped task per target with pending work: tasks grow with targets, never
+            # with articles, and a retried shard redoes only its own target.
+            @task(task_id="plan")
+            @task_errors
+            def plan() -> list[str]:
+                return tasks.shards(channel)
 
-        published = publish()
+            @task(
+                task_id="publish",
+                max_active_tis_per_dagrun=settings.config.limits.publish_parallelism,
+                **pool,
+            )
+            @task_errors
+            def publish_shard(target: str) -> dict[str, Any]:
+                return tasks.publish(channel, target)
+
+            published = publish_shard.expand(target=plan())
+        else:
+
+            @task(task_id="publish", **pool)
+            @task_errors
+            def publish() -> dict[str, Any]:
+                return tasks.publish(channel, lane.target)
+
+            published = publish()
         if spec.probe is not None:
             # Asynchronous publishing: wait in the triggerer, not in a worker slot.
             where: dict[str, Any] = {

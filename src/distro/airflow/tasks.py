@@ -10,7 +10,6 @@ from typing import Any
 
 from distro import channels, config, review, service, workflows
 from distro.config import Settings
-from distro.errors import ConfigError
 from distro.store.ledger import Ledger
 
 
@@ -37,12 +36,10 @@ def open_ledger(settings: Settings) -> Ledger:
     return Ledger.open(settings)
 
 
-def groups(settings: Settings) -> dict[str, list[str]]:
-    """Source group -> names of its sources, in config order."""
-    found: dict[str, list[str]] = {}
-    for source in settings.config.sources:
-        found.setdefault(source.group, []).append(source.name)
-    return found
+groups = service.groups
+for_group = service.for_group
+signalled = service.signalled
+woken = service.woken
 
 
 def schedule_paths(settings: Settings) -> dict[str, tuple[str, ...]]:
@@ -71,25 +68,6 @@ def misconfigured(settings: Settings) -> dict[str, list[str]]:
         if problems:
             broken[dag_id] = problems
     return broken
-
-
-def for_group(settings: Settings, group: str) -> Settings:
-    """The settings with only the sources of ``group``."""
-    sources = [source for source in settings.config.sources if source.group == group]
-    if not sources:
-        raise ConfigError(f"no source group {group!r}; known: {', '.join(groups(settings))}")
-    narrowed = settings.config.model_copy(update={"sources": sources})
-    return Settings(narrowed, settings.state, settings.config_path)
-
-
-def signalled(settings: Settings) -> list[str]:
-    """Channels that new or revised articles wake at once (the clock channels wait)."""
-    return [name for name in channels.enabled(settings) if not channels.on_clock(name)]
-
-
-def woken(names: Iterable[str]) -> list[str]:
-    """Of ``names``, the channels an event wakes (clock channels take it in their next edition)."""
-    return [name for name in names if not channels.on_clock(name)]
 
 
 def counts(report: object, fields: Iterable[str]) -> dict[str, int]:
@@ -132,6 +110,16 @@ def publish(
     result["dry_run"] = report.dry_run
     result["summary"] = report.summary()
     return result
+
+
+def shards(channel: str, settings: Settings | None = None) -> list[str]:
+    """The targets of ``channel`` with pending work (the publish DAG maps one task over each)."""
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    try:
+        return service.shards(settings, ledger, channel)
+    finally:
+        ledger.close()
 
 
 PUSH_BY_RULES = service.PUSH_BY_RULES
@@ -181,8 +169,7 @@ def pending(settings: Settings | None = None) -> list[str]:
     settings = settings_now(settings)
     ledger = open_ledger(settings)
     try:
-        ledger.release_due()
-        return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
+        return service.waiting_channels(settings, ledger)
     finally:
         ledger.close()
 

@@ -41,7 +41,13 @@ WEB = ChannelSpec(
 
 def _partners(settings: Settings, ledger: Ledger, target: str | None = None) -> PublishReport:
     from distro.channels.partners import publish
+    from distro.config import Settings as SettingsType
 
+    if target is not None:
+        # One shard: the partner publisher drains the partners its settings name.
+        only = [p for p in settings.config.partners if p.name == target]
+        narrowed = settings.config.model_copy(update={"partners": only})
+        settings = SettingsType(narrowed, settings.state, settings.config_path)
     return publish(settings, ledger)
 
 
@@ -61,6 +67,7 @@ PARTNERS = ChannelSpec(
     lanes=_web_lanes,
     review=_partner_review,
     scopes=("channels.web", "partners"),
+    shards=True,
     order=20,
     description="Feeds and signed webhooks for channel partners, one target per partner.",
 )

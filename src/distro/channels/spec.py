@@ -72,6 +72,7 @@ class ChannelSpec:
       the triggerer asks it until the remote system is done); it takes ``config``, ``state`` and
       ``target`` keywords and returns ``{"done": bool, ...}``.
     - ``scopes``: config sections whose mistakes take this channel's DAGs offline.
+    - ``shards``: whether its targets may be published in parallel, one mapped task each.
     - ``kills``: whether it withdraws killed articles (a tombstone, a deletion); ``dry_run``:
       whether it runs dry when its connection is missing.
     """
@@ -88,6 +89,9 @@ class ChannelSpec:
     scopes: tuple[str, ...] = ()
     kills: bool = True
     dry_run: bool = False
+    #: Whether ``publish`` can drain one target alone: then a lane that covers every target is
+    #: published as one mapped task per target with pending work (shards), in parallel.
+    shards: bool = False
     #: Publishing order among channels (lower first); ties by name.
     order: int = 100
     description: str = ""
