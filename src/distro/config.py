@@ -529,10 +529,15 @@ class Settings:
 
 def describe(error: ValidationError) -> list[str]:
     """One line per error, each with its dotted path in the file."""
+    from distro import configdoc
+
     lines = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(root)"
-        lines.append(f"{path}: {item['msg']}")
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = configdoc.suggest(tuple(item["loc"]))
+        lines.append(f"{path}: {message}")
     return lines
 
 

@@ -16,6 +16,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     check = actions.add_parser("check", parents=[common], help="report every error with its path")
     check.set_defaults(handler=run_check)
     show = actions.add_parser("show", parents=[common], help="print the resolved config as JSON")
+    show.add_argument(
+        "--toml", action="store_true", help="as a TOML config file, each field described"
+    )
     show.set_defaults(handler=run_show)
 
 
@@ -39,5 +42,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     settings = config.load(args.config, args.state)
+    if args.toml:
+        from distro import configdoc
+
+        print(configdoc.dumps(settings.config), end="")
+        return 0
     print(json.dumps(settings.config.model_dump(mode="json"), ensure_ascii=False, indent=2))
     return 0
