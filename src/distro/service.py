@@ -73,6 +73,37 @@ def shards(settings: Settings, ledger: Ledger, channel: str) -> list[str]:
     ]
 
 
+def delivery_status(
+    ledger: Ledger, article_ids: Sequence[str], chosen: Sequence[str]
+) -> list[dict[str, Any]]:
+    """How the latest version of each article went on each chosen channel target."""
+    from distro.models import DeliveryState
+
+    # Held and scheduled deliveries wait for an editor or a time, not for a publisher.
+    moving = (DeliveryState.PENDING, DeliveryState.SENDING)
+    found = []
+    for article_id in article_ids:
+        latest = ledger.get(article_id)
+        if latest is None:
+            continue
+        for d in ledger.deliveries(article_id=article_id):
+            if d.version != latest.version or d.channel not in chosen:
+                continue
+            found.append(
+                {
+                    "article_id": article_id,
+                    "version": d.version,
+                    "channel": d.channel,
+                    "target": d.target,
+                    "state": d.state.value,
+                    "open": d.state in moving,
+                    "on_clock": channels.on_clock(d.channel),
+                    "error": d.last_error,
+                }
+            )
+    return found
+
+
 #: The republish form's default push choice: let the config's push rules decide.
 PUSH_BY_RULES = "auto"
 

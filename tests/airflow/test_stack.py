@@ -3,7 +3,10 @@ web output, then a republish through the REST API delivers version 2."""
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,6 +119,36 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     with Ledger.open(settings) as ledger:
         others = {d.channel for d in ledger.deliveries(article_id=article_id) if d.version == 2}
     assert others == {"web"}
+
+    # An editor's republish from the command line that waits and says how each channel went.
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("distro")),
+            "republish",
+            article_id,
+            "--channel",
+            "web",
+            "--reason",
+            "再次更正",
+            "--wait",
+            "150",
+            "--json",
+            "--config",
+            str(settings.config_path),
+            "--state",
+            str(settings.state.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome = json.loads(done.stdout)
+    assert outcome["state"] == "success"
+    assert [(d["channel"], d["version"], d["state"]) for d in outcome["deliveries"]] == [
+        ("web", 3, "sent")
+    ]
 
 
 @pytest.mark.parametrize("extra", ['\n[channels.web]\nreview = "always"\n'])

@@ -44,6 +44,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--local", action="store_true", help="run in this process instead of through Airflow"
     )
     again.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    again.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the run and each event channel's delivery; say how each went",
+    )
     again.set_defaults(handler=run_republish)
     kill = subparsers.add_parser(
         "kill",
@@ -56,6 +63,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--local", action="store_true", help="run in this process instead of through Airflow"
     )
     kill.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    kill.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the run and each event channel's delivery; say how each went",
+    )
     kill.set_defaults(handler=run_kill)
 
 
@@ -115,7 +129,10 @@ def run_republish(args: argparse.Namespace) -> int:
         "note": args.note,
         "push": args.push,
     }
-    return report(trigger(settings, workflows.REPUBLISH, conf), args.json)
+    triggered = trigger(settings, workflows.REPUBLISH, conf)
+    if args.wait is not None:
+        triggered |= settle(settings, triggered, args.ids, chosen, args.wait)
+    return report(triggered, args.json) if triggered.get("state", "success") == "success" else 1
 
 
 def trigger(settings: config.Settings, dag_id: str, conf: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +167,51 @@ def run_kill(args: argparse.Namespace) -> int:
                 result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
     conf = {"article_ids": args.ids, "reason": args.reason}
-    return report(trigger(settings, workflows.KILL, conf), args.json)
+    triggered = trigger(settings, workflows.KILL, conf)
+    if args.wait is not None:
+        triggered |= settle(settings, triggered, args.ids, channels.enabled(settings), args.wait)
+    return report(triggered, args.json) if triggered.get("state", "success") == "success" else 1
+
+
+def settle(
+    settings: config.Settings,
+    triggered: dict[str, Any],
+    ids: list[str],
+    chosen: list[str],
+    seconds: float,
+) -> dict[str, Any]:
+    """Wait for the run, then for the new versions' deliveries on the event channels: the run's
+    state and, per article, each delivery's state (clock channels wait for their edition)."""
+    import time
+
+    from distro import service
+    from distro.airflow.stack import Stack
+    from distro.store.ledger import Ledger
+
+    client = Stack(settings).client()
+    deadline = time.monotonic() + seconds
+    state = "queued"
+    while time.monotonic() < deadline:
+        state = str(client.dag_run(triggered["dag_id"], triggered["dag_run_id"])["state"])
+        if state in ("success", "failed"):
+            break
+        time.sleep(1.0)
+    result: dict[str, Any] = {"state": state}
+    if state != "success":
+        result["error"] = f"the run is {state} after {seconds:g} s: see {triggered['url']}"
+        return result
+    while True:
+        with Ledger.open(settings) as ledger:
+            status = service.delivery_status(ledger, ids, chosen)
+        waiting = [d for d in status if d["open"] and not d["on_clock"]]
+        if not waiting or time.monotonic() >= deadline:
+            break
+        time.sleep(1.0)
+    result["deliveries"] = status
+    if waiting:
+        result["state"] = "waiting"
+        result["error"] = f"{len(waiting)} deliveries still open after {seconds:g} s"
+    return result
 
 
 def report(result: dict[str, Any], as_json: bool) -> int:
