@@ -9,6 +9,7 @@ task reuses the versions it made instead of making more.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -38,6 +39,42 @@ def for_group(settings: Settings, group: str) -> Settings:
         raise ConfigError(f"no source group {group!r}; known: {', '.join(groups(settings))}")
     narrowed = settings.config.model_copy(update={"sources": sources})
     return SettingsType(narrowed, settings.state, settings.config_path)
+
+
+#: Set by `distro up --catch-up`: scheduled editions due before this time may still go out late.
+CATCH_UP_UNTIL = "DISTRO_CATCH_UP_UNTIL"
+
+
+def missed_edition(
+    due: dt.datetime | None,
+    now: dt.datetime,
+    late_minutes: float | None,
+    *,
+    catch_up_until: str | None = None,
+) -> str | None:
+    """Why a scheduled clock run must not publish now (None: it may).
+
+    Airflow starts the latest missed cron time at once when the scheduler comes back or a
+    schedule is edited; an edition is news of its hour, so one that is late by more than
+    ``late_minutes`` is skipped unless an operator asked to catch up on it.
+    """
+    if due is None or late_minutes is None:
+        return None
+    late = now - due
+    if late <= dt.timedelta(minutes=late_minutes):
+        return None
+    if catch_up_until:
+        try:
+            until = dt.datetime.fromisoformat(catch_up_until)
+        except ValueError:
+            until = None
+        if until is not None and due <= until and now <= until + dt.timedelta(hours=1):
+            return None
+    minutes = int(late.total_seconds() // 60)
+    return (
+        f"missed edition due {due.isoformat()} ({minutes} min ago): not sent late; "
+        "`distro up --catch-up` sends missed editions"
+    )
 
 
 def woken(names: Sequence[str]) -> list[str]:

@@ -195,6 +195,10 @@ def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
             @task(task_id="publish", **pool)
             @task_errors
             def publish() -> dict[str, Any]:
+                if lane.late_minutes is not None:
+                    late = tasks.missed(get_current_context()["dag_run"], lane.late_minutes)
+                    if late:
+                        raise AirflowSkipException(late)
                 return tasks.publish(channel, lane.target)
 
             published = publish()

@@ -7,6 +7,7 @@ with its own pid file under ``<state>/airflow``; SQLite metadata, LocalExecutor,
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import secrets
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from distro import channels
+from distro import channels, service
 from distro.airflow import tasks
 from distro.airflow.rest import AirflowClient
 from distro.config import Settings
@@ -277,9 +278,10 @@ def ensure_pools(settings: Settings, client: AirflowClient) -> None:
         client.check(response)
 
 
-def up(settings: Settings, *, timeout: float = 180.0) -> Stack:
+def up(settings: Settings, *, timeout: float = 180.0, catch_up: bool = False) -> Stack:
     """Start the local Airflow (no-op for parts already running); returns when it is healthy and
-    distro's DAGs are loaded."""
+    distro's DAGs are loaded. Editions missed while it was down are skipped unless ``catch_up``
+    (then those due before now go out once, late)."""
     stack = Stack(settings)
     stack.home.mkdir(parents=True, exist_ok=True)
     (stack.home / "logs").mkdir(exist_ok=True)
@@ -288,6 +290,8 @@ def up(settings: Settings, *, timeout: float = 180.0) -> Stack:
     Ledger.open(settings).close()
     env = stack.environment()
     env[tasks.LEDGER_READY] = settings.store_url
+    if catch_up:
+        env[service.CATCH_UP_UNTIL] = dt.datetime.now(dt.UTC).isoformat()
     deadline = time.monotonic() + timeout
     if not stack.running():
         if reachable(stack.url):

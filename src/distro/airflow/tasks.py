@@ -112,6 +112,22 @@ def publish(
     return result
 
 
+def missed(dag_run: Any, late_minutes: float) -> str | None:
+    """Why this scheduled run of a clock lane must not publish (manual runs always may)."""
+    import datetime as dt
+
+    run_type = getattr(dag_run, "run_type", None)
+    if getattr(run_type, "value", run_type) != "scheduled":
+        return None
+    due = getattr(dag_run, "data_interval_end", None) or getattr(dag_run, "run_after", None)
+    return service.missed_edition(
+        due,
+        dt.datetime.now(dt.UTC),
+        late_minutes,
+        catch_up_until=os.environ.get(service.CATCH_UP_UNTIL),
+    )
+
+
 def shards(channel: str, settings: Settings | None = None) -> list[str]:
     """The targets of ``channel`` with pending work (the publish DAG maps one task over each)."""
     settings = settings_now(settings)

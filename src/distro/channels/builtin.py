@@ -102,6 +102,11 @@ def _wechat(settings: Settings, ledger: Ledger, target: str | None = None) -> Pu
     return publish(settings, ledger)
 
 
+#: A WeChat edition that would go out later than this after its time is skipped (`distro up
+#: --catch-up` sends the missed one).
+LATE_EDITION_MINUTES = 30.0
+
+
 def _wechat_lanes(settings: Settings) -> list[Lane]:
     cfg = settings.config.channels.wechat
     return [
@@ -109,6 +114,7 @@ def _wechat_lanes(settings: Settings) -> list[Lane]:
             crons=tuple(cfg.schedules),
             schedule_paths=("channels.wechat.schedules",),
             pool=(cfg.pool, cfg.pool_slots),
+            late_minutes=LATE_EDITION_MINUTES,
         )
     ]
 

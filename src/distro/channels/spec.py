@@ -54,6 +54,9 @@ class Lane:
     schedule_paths: tuple[str, ...] = ()
     #: Airflow pool (name, slots) for rate-limited APIs.
     pool: tuple[str, int] | None = None
+    #: Clock lanes: a scheduled run starting more than this many minutes after its time (the
+    #: stack was down, the schedule was just edited) is skipped, not sent late. None: no limit.
+    late_minutes: float | None = None
 
 
 @dataclass(frozen=True)

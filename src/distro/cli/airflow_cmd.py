@@ -16,6 +16,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "up", parents=[common], help="start a local Airflow (127.0.0.1) with distro's DAGs"
     )
     up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health")
+    up.add_argument(
+        "--catch-up",
+        action="store_true",
+        help="send the editions missed while it was down (default: skip them, say so in the run)",
+    )
     up.set_defaults(handler=run_up)
     down = subparsers.add_parser("down", parents=[common], help="stop the local Airflow")
     down.set_defaults(handler=run_down)
@@ -77,7 +82,7 @@ def run_up(args: argparse.Namespace) -> int:
     from distro.airflow import stack
 
     settings = config.load(args.config, args.state)
-    started = stack.up(settings, timeout=args.timeout)
+    started = stack.up(settings, timeout=args.timeout, catch_up=args.catch_up)
     print(
         f"Airflow: {started.url}  (login {settings.config.airflow.username} / {started.password()})"
     )
