@@ -264,3 +264,14 @@ class FirstH1(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.depth:
             self.text += data
+
+
+def test_the_front_page_falls_back_to_the_newest_on_a_quiet_day(
+    desk: str, newsroom: Newsroom, ledger: Ledger
+) -> None:
+    today = queries.Clock.of(newsroom.settings).today()
+    assert not queries.find(newsroom.settings, ledger, day=today)  # the seed page is from 2021
+    html = requests.get(f"{desk}/", timeout=30).text
+    assert f"Nothing on {today.isoformat()}: the newest articles." in html
+    for stored in ledger.articles(include_killed=True):
+        assert f'id="{stored.id}"' in html

@@ -30,6 +30,8 @@ PREFIX = "/desk"
 #: A query parameter that may repeat (``?ids=a-…&ids=a-…``).
 Listed = Annotated[list[str] | None, Query()]
 EDITOR_DAGS = (queries.REPUBLISH, queries.KILL)
+#: How many articles the front page shows when today has none.
+NEWEST = 50
 
 
 class Desk:
@@ -211,9 +213,17 @@ def create_app(
     def articles_page(request: Request, date: str | None = None, q: str = "") -> HTMLResponse:
         settings, ledger = desk.open()
         day = parse_day(date)
+        note = ""
         if day is None and not q:
-            day = queries.Clock.of(settings).today()
-        found = queries.find(settings, ledger, day=day, query=q)
+            # Today's by default; on a quiet day (or an archive of old pages) the newest instead.
+            today = queries.Clock.of(settings).today()
+            found = queries.find(settings, ledger, day=today)
+            day = today
+            if not found:
+                found = queries.find(settings, ledger, limit=NEWEST)
+                day, note = None, f"Nothing on {today.isoformat()}: the newest articles."
+        else:
+            found = queries.find(settings, ledger, day=day, query=q)
         docs = [queries.article_doc(settings, ledger, a) for a in found]
         return page(
             request,
@@ -221,6 +231,7 @@ def create_app(
             title="Articles",
             day=day.isoformat() if day else "",
             q=q,
+            note=note,
             articles=docs,
         )
 
