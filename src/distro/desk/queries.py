@@ -88,8 +88,17 @@ def find(
     """
     clock = Clock.of(settings)
     terms = query.split()
+    named = [found for term in terms if (found := ARTICLE_ID.findall(term))]
+    if named:
+        # An id (or a URL holding one) names the article: read it, not the whole archive.
+        candidates = [a for ids in named[:1] for i in ids if (a := ledger.get(i)) is not None]
+    elif day is None and not terms:
+        candidates = ledger.articles(include_killed=True, limit=limit)
+    else:
+        # The ledger has no index by day or by headline yet: the latest versions are scanned.
+        candidates = ledger.articles(include_killed=True)
     found = []
-    for article in ledger.articles(include_killed=True):
+    for article in candidates:
         if day is not None and clock.day(article) != day:
             continue
         if not all(matches(article, term) for term in terms):
