@@ -275,3 +275,9 @@ def test_the_front_page_falls_back_to_the_newest_on_a_quiet_day(
     assert f"Nothing on {today.isoformat()}: the newest articles." in html
     for stored in ledger.articles(include_killed=True):
         assert f'id="{stored.id}"' in html
+
+
+def test_a_teaser_is_marked_and_links_to_no_page_of_its_own(desk: str, newsroom: Newsroom) -> None:
+    doc = get(f"{desk}/api/articles/{newsroom.teaser}")
+    web = next(d for d in doc["channels"] if d["channel"] == "web")
+    assert doc["kind"] == "teaser" and web["state"] == "sent" and web["link"] is None

@@ -153,6 +153,20 @@ def test_republish_opens_the_dag_form_prefilled_and_triggers_it(
     browser.screenshot(ARTIFACTS / "republish-triggered.png")
 
 
+def test_ticked_articles_open_one_form_with_every_id(
+    site: str, browser: Browser, newsroom: Newsroom
+) -> None:
+    browser.open(f"{site}{PREFIX}/?date={DAY}")
+    for article_id in (newsroom.lead, newsroom.second):
+        browser.click(f"input[name=ids][value='{article_id}']")
+    browser.click("#republish-chosen")
+    browser.wait("return location.pathname.endsWith('/trigger/republish')")
+    ticked = browser.value("#article_ids").split()
+    assert sorted(ticked) == sorted([newsroom.lead, newsroom.second])
+    assert json.loads(browser.text("#conf"))["article_ids"] == ticked
+    browser.screenshot(ARTIFACTS / "republish-ticked.png")
+
+
 def test_kill_opens_its_own_form_prefilled(site: str, browser: Browser, newsroom: Newsroom) -> None:
     browser.open(f"{site}{PREFIX}/articles/{newsroom.second}")
     browser.click("#kill")

@@ -71,7 +71,15 @@ def environment() -> Environment:
         undefined=StrictUndefined,
     )
     env.filters["tojson_text"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
+    env.filters["when"] = shown_time
     return env
+
+
+def shown_time(value: str | None) -> str:
+    """An ISO time already in the desk's zone, as people read it: ``2021-07-05 08:30:00``."""
+    if not value:
+        return ""
+    return value[:19].replace("T", " ")
 
 
 def parse_day(value: str | None) -> dt.date | None:

@@ -111,8 +111,8 @@ def find(
 
 def delivery_link(settings: Settings, d: Delivery) -> str | None:
     """Where a made delivery can be seen: the page, the app document, the WeChat article."""
-    if d.state is not DeliveryState.SENT:
-        return None
+    if d.state is not DeliveryState.SENT or d.detail.get("outcome") == "teaser":
+        return None  # not made yet; a teaser gets no page of its own
     url = d.detail.get("url")
     if url:
         return url
