@@ -13,7 +13,7 @@ import requests
 from fastapi import FastAPI, Header, HTTPException
 from fastapi.params import Depends
 
-from distro import review
+from distro import config, review
 from distro.channels.app import feeds
 from distro.channels.web.render import article_key
 from distro.desk import queries
@@ -281,3 +281,14 @@ def test_a_teaser_is_marked_and_links_to_no_page_of_its_own(desk: str, newsroom:
     doc = get(f"{desk}/api/articles/{newsroom.teaser}")
     web = next(d for d in doc["channels"] if d["channel"] == "web")
     assert doc["kind"] == "teaser" and web["state"] == "sent" and web["link"] is None
+
+
+def test_a_ledger_that_cannot_be_reached_is_a_503_with_why(tmp_path: Path) -> None:
+    path = tmp_path / "distro.toml"
+    path.write_text('[store]\nurl = "postgresql://desk@127.0.0.1:9/ledger"\n', encoding="utf-8")
+    unreachable = config.load(path, tmp_path / "state")
+    with serve(root_app(unreachable)) as base:
+        for url in (f"{base}{PREFIX}/", f"{base}{PREFIX}/api/quarantine"):
+            response = requests.get(url, timeout=60)
+            assert response.status_code == 503, response.text
+            assert "ledger" in response.json()["detail"]

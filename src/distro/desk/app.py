@@ -114,6 +114,11 @@ def create_app(
     )
     app.state.desk = desk
 
+    @app.exception_handler(DistroError)
+    def unavailable(_request: Request, exc: DistroError) -> UTF8JSON:
+        # The config or the ledger cannot be read: say which, on every page, and retry next time.
+        return UTF8JSON({"detail": exc.message}, status_code=503)
+
     def roots(request: Request) -> tuple[str, str]:
         """The desk's own root path and Airflow UI's, as the browser sees them."""
         own = str(request.scope.get("root_path", "")).rstrip("/")
