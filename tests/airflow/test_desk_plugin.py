@@ -13,8 +13,7 @@ import requests
 from airflow.sdk.exceptions import ParamValidationError
 
 from distro.airflow import factory
-from distro.desk import queries
-from distro.desk.app import PREFIX
+from distro.desk import PREFIX, queries
 from distro.desk.timezone import snippet
 from tests.desk.newsroom import seed, serve
 

@@ -13,7 +13,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from distro import channels, config, pipeline, service
-from distro.desk.app import PREFIX, create_app
+from distro.desk import PREFIX
+from distro.desk.app import create_app
 from distro.models import DeliveryState, Kind
 from distro.store.ledger import Ledger
 from tests.conftest import SEED

@@ -16,8 +16,8 @@ from fastapi.params import Depends
 from distro import config, review
 from distro.channels.app import feeds
 from distro.channels.web.render import article_key
-from distro.desk import queries
-from distro.desk.app import PREFIX, create_app
+from distro.desk import PREFIX, queries
+from distro.desk.app import create_app
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
 from tests.channels.web.stories import article

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi import Body
 
-from distro.desk.app import PREFIX
+from distro.desk import PREFIX
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
 from tests.conftest import REPO

@@ -5,18 +5,21 @@ needs an Airflow login (the UI's ``_token`` cookie, or a Bearer token), which a 
 would not otherwise inherit. The nav entry opens it in the UI's iframe (a relative href, so
 it is same-origin and the cookie goes along). A root middleware makes the UI show times in
 the configured zone (Asia/Shanghai by default) until an editor picks another.
+
+Every Airflow process loads plugins (each task process too, for listeners and macros), so this
+module stays light: the desk app, FastAPI and Airflow's API security are imported on the
+desk's first request, in the api-server only.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends
-from fastapi.params import Depends as Dependency
 
 from distro import config
-from distro.desk.app import PREFIX, create_app
+from distro.desk import PREFIX
 from distro.desk.timezone import UiTimezone
 from distro.errors import DistroError
 
@@ -24,11 +27,32 @@ NAME = "distro"
 URL_ROUTE = "distro-desk"
 
 
-def guard() -> list[Dependency]:
-    """Airflow's own authentication check, as its core routes use it."""
+def build() -> Any:
+    """The desk app behind Airflow's own authentication check, as its core routes use it."""
     from airflow.api_fastapi.core_api.security import requires_authenticated
+    from fastapi import Depends
 
-    return [Depends(requires_authenticated())]
+    from distro.desk.app import create_app
+
+    return create_app(config.load, dependencies=[Depends(requires_authenticated())], prefix=PREFIX)
+
+
+class DeskApp:
+    """An ASGI app that builds the desk on its first request."""
+
+    def __init__(self) -> None:
+        self._app: Any = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "distro.desk.app:create_app"
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            with self._lock:
+                if self._app is None:
+                    self._app = build()
+        await self._app(scope, receive, send)
 
 
 def zone() -> str:
@@ -40,8 +64,7 @@ def zone() -> str:
 
 
 def fastapi_apps() -> list[dict[str, Any]]:
-    app = create_app(config.load, dependencies=guard(), prefix=PREFIX)
-    return [{"app": app, "url_prefix": PREFIX, "name": "distro desk"}]
+    return [{"app": DeskApp(), "url_prefix": PREFIX, "name": "distro desk"}]
 
 
 def external_views() -> list[dict[str, Any]]:

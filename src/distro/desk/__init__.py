@@ -4,3 +4,6 @@
 ``app`` serves them as a FastAPI app (HTML pages and a JSON API) that Airflow's api-server
 mounts through ``distro.airflow.plugin``. Nothing here imports Airflow.
 """
+
+#: Where Airflow's api-server mounts the desk.
+PREFIX = "/desk"

@@ -22,11 +22,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from distro import channels
 from distro.config import Settings
-from distro.desk import previews, queries
+from distro.desk import PREFIX, previews, queries
 from distro.errors import DistroError, InputError
 from distro.store.ledger import Ledger
 
-PREFIX = "/desk"
 #: A query parameter that may repeat (``?ids=a-…&ids=a-…``).
 Listed = Annotated[list[str] | None, Query()]
 EDITOR_DAGS = (queries.REPUBLISH, queries.KILL)
