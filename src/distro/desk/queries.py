@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from distro import review
+from distro import review, workflows
 from distro.channels import jsonfeed
 from distro.channels.app import feeds
 from distro.channels.web.render import Site, article_key
@@ -25,7 +25,7 @@ ARTICLE_ID = re.compile(r"\ba-[0-9a-f]{20}\b")
 #: How many articles one listing shows at most.
 LIMIT = 200
 #: The editors' DAGs (``distro.airflow.factory``) and the form fields each takes.
-REPUBLISH, KILL = "republish", "kill"
+REPUBLISH, KILL = workflows.REPUBLISH, workflows.KILL
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def waiting(settings: Settings, ledger: Ledger) -> list[dict[str, Any]]:
     for item in review.waiting(ledger):
         doc = item.as_json()
         doc["held_since"] = clock.show(item.delivery.created_at)
-        doc["dag_id"] = f"review_{item.delivery.channel}"
+        doc["dag_id"] = workflows.review(item.delivery.channel)
         found.append(doc)
     return found
 
