@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "distro.cli.demo_cmd",
     "distro.cli.partners_cmd",
     "distro.cli.review_cmd",
+    "distro.cli.find_cmd",
 )
 
 Handler = Callable[[argparse.Namespace], int]
