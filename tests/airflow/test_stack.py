@@ -62,7 +62,11 @@ def running(
         encoding="utf-8",
     )
     settings = config.load(path, tmp_path / "state")
-    stack.up(settings, timeout=150)
+    told: list[str] = []
+    stack.up(settings, timeout=150, progress=told.append)
+    # `distro up` says what it is doing while the minute passes
+    assert any(line.startswith("started scheduler") for line in told), told
+    assert "Airflow is healthy" in told and any(line.startswith("DAGs loaded:") for line in told)
     try:
         yield settings
     finally:

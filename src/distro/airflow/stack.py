@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,8 @@ from distro.errors import ConfigError, DistroError
 from distro.store.ledger import Ledger
 
 USER = "admin"
+#: Where `distro up` tells what it is doing (one line each).
+Progress = Callable[[str], None]
 PARTS: dict[str, list[str]] = {
     "api-server": ["api-server"],
     "scheduler": ["scheduler", "--skip-serve-logs"],
@@ -223,8 +226,15 @@ def expected_dags(settings: Settings) -> set[str]:
     return set(tasks.schedule_paths(settings)) - set(tasks.misconfigured(settings))
 
 
-def wait_healthy(stack: Stack, client: AirflowClient, deadline: float) -> None:
+def _quiet(line: str) -> None:
+    pass
+
+
+def wait_healthy(
+    stack: Stack, client: AirflowClient, deadline: float, progress: Progress = _quiet
+) -> None:
     last = "no answer"
+    told = ""
     while time.monotonic() < deadline:
         dead = [part for part in PARTS if stack.alive(part) is None]
         if dead:
@@ -237,18 +247,34 @@ def wait_healthy(stack: Stack, client: AirflowClient, deadline: float) -> None:
         else:
             states = {name: info.get("status") for name, info in health.items()}
             if all(status == "healthy" for status in states.values()) and len(states) >= 4:
+                progress("Airflow is healthy")
                 return
             last = json.dumps(states)
+            shown = ", ".join(f"{name} {status}" for name, status in sorted(states.items()))
+            if shown != told:
+                progress(f"health: {shown}")
+                told = shown
         time.sleep(1.0)
     raise StackError(f"Airflow not healthy at {stack.url} in time; last: {last}")
 
 
-def wait_dags(stack: Stack, client: AirflowClient, want: set[str], deadline: float) -> None:
+def wait_dags(
+    stack: Stack,
+    client: AirflowClient,
+    want: set[str],
+    deadline: float,
+    progress: Progress = _quiet,
+) -> None:
     seen: set[str] = set()
+    told = -1
     while time.monotonic() < deadline:
         response = client.call("GET", "/api/v2/dags", params={"tags": "distro", "limit": 100})
         if response.ok:
             seen = {dag["dag_id"] for dag in response.json()["dags"]}
+            loaded = len(want & seen)
+            if loaded != told:
+                progress(f"DAGs loaded: {loaded} of {len(want)}")
+                told = loaded
             if want <= seen:
                 return
         time.sleep(1.0)
@@ -278,7 +304,13 @@ def ensure_pools(settings: Settings, client: AirflowClient) -> None:
         client.check(response)
 
 
-def up(settings: Settings, *, timeout: float = 180.0, catch_up: bool = False) -> Stack:
+def up(
+    settings: Settings,
+    *,
+    timeout: float = 180.0,
+    catch_up: bool = False,
+    progress: Progress = _quiet,
+) -> Stack:
     """Start the local Airflow (no-op for parts already running); returns when it is healthy and
     distro's DAGs are loaded. Editions missed while it was down are skipped unless ``catch_up``
     (then those due before now go out once, late)."""
@@ -296,9 +328,11 @@ def up(settings: Settings, *, timeout: float = 180.0, catch_up: bool = False) ->
     if not stack.running():
         if reachable(stack.url):
             raise StackError(f"something else already answers at {stack.url}")
+        progress("migrating Airflow's database (the first start takes a minute)")
         migrate(env)
     for part, args in PARTS.items():
         if stack.alive(part) is not None:
+            progress(f"{part} already running")
             continue
         with stack.log_file(part).open("ab") as log:
             process = subprocess.Popen(
@@ -312,10 +346,11 @@ def up(settings: Settings, *, timeout: float = 180.0, catch_up: bool = False) ->
             )
         _children[process.pid] = process
         stack.pid_file(part).write_text(str(process.pid), encoding="utf-8")
+        progress(f"started {part} (log {stack.log_file(part)})")
     client = stack.client()
     try:
-        wait_healthy(stack, client, deadline)
-        wait_dags(stack, client, expected_dags(settings), deadline)
+        wait_healthy(stack, client, deadline, progress)
+        wait_dags(stack, client, expected_dags(settings), deadline, progress)
         ensure_pools(settings, client)
     except BaseException:
         down(settings)

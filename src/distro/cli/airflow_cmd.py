@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from distro import config, workflows
@@ -82,7 +83,12 @@ def run_up(args: argparse.Namespace) -> int:
     from distro.airflow import stack
 
     settings = config.load(args.config, args.state)
-    started = stack.up(settings, timeout=args.timeout, catch_up=args.catch_up)
+    started = stack.up(
+        settings,
+        timeout=args.timeout,
+        catch_up=args.catch_up,
+        progress=lambda line: print(f"… {line}", file=sys.stderr, flush=True),
+    )
     print(
         f"Airflow: {started.url}  (login {settings.config.airflow.username} / {started.password()})"
     )
