@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
@@ -289,7 +289,13 @@ class Article(_Model):
         # A retrained parser model moves confidence and flags, not the copy: no new version.
         doc = self.model_dump_json(
             exclude={
-                "id", "version", "provenance", "correction", "pub_status", "confidence", "flags"
+                "id",
+                "version",
+                "provenance",
+                "correction",
+                "pub_status",
+                "confidence",
+                "flags",
             }
         )
         return hashlib.sha256(doc.encode()).hexdigest()
@@ -325,6 +331,9 @@ class DeliveryState(StrEnum):
     SCHEDULED = "scheduled"  # waits for its embargo time (``detail["not_before"]``)
 
 
+DetailT = TypeVar("DetailT", bound=BaseModel)
+
+
 class Delivery(_Model):
     """One article version to one channel target, as the ledger records it."""
 
@@ -341,6 +350,15 @@ class Delivery(_Model):
     )
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+
+    def detail_int(self, key: str, default: int = 0) -> int:
+        """A number kept in ``detail`` (``idx``); ``default`` when absent or empty."""
+        value = self.detail.get(key)
+        return int(value) if value else default
+
+    def detail_as(self, model: type[DetailT]) -> DetailT:
+        """``detail`` read into a typed model (``distro.store.details``); empty values default."""
+        return model.model_validate({k: v for k, v in self.detail.items() if v != ""})
 
 
 class QuarantineEntry(_Model):

@@ -225,11 +225,11 @@ def republish(
     pairs = [pair for pair in channels.targets(settings) if pair[0] in chosen]
     made = []
     for article_id in ids:
-        memo = f"republish:{key}:{article_id}"
-        remembered = ledger.get_value(memo)
+        memos, memo = ledger.kv("republish"), f"{key}:{article_id}"
+        remembered = memos.get(memo)
         if remembered is None:
             version = ledger.revise(article_id, correction=note or None, reason=reason).version
-            ledger.set_value(memo, str(version))
+            memos.set(memo, str(version))
         else:
             version = int(remembered)
         if choice is not None and "app" in chosen:
@@ -263,11 +263,11 @@ def kill(
     pairs = channels.targets(settings)
     made = []
     for article_id in ids:
-        memo = f"kill:{key}:{article_id}"
-        remembered = ledger.get_value(memo)
+        memos, memo = ledger.kv("kill"), f"{key}:{article_id}"
+        remembered = memos.get(memo)
         if remembered is None:
             version = ledger.kill(article_id, reason.strip()).version
-            ledger.set_value(memo, str(version))
+            memos.set(memo, str(version))
         else:
             version = int(remembered)
         queued = ledger.enqueue_many(article_id, version, pairs)

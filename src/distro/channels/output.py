@@ -132,13 +132,15 @@ class Output:
     def __init__(self, objects: ObjectStore, ledger: Ledger) -> None:
         self.objects = objects
         self.ledger = ledger
+        self.book = ledger.kv("out")
 
     def _book_key(self, key: str) -> str:
-        return "out:" + hashlib.sha256(self.objects.uri(key).encode()).hexdigest()[:40]
+        """The bookkeeping key (in the ledger's ``out`` namespace) of one object."""
+        return hashlib.sha256(self.objects.uri(key).encode()).hexdigest()[:40]
 
     def unchanged(self, item: OutputFile) -> bool:
         """Whether the store already holds exactly these bytes and headers under the key."""
-        known = self.ledger.get_value(self._book_key(item.key))
+        known = self.book.get(self._book_key(item.key))
         return known == item.digest() and self.objects.exists(item.key)
 
     def write(self, files: Iterable[OutputFile], *, delete: Iterable[str] = ()) -> WriteReport:
@@ -157,12 +159,12 @@ class Output:
                 content_type=item.content_type,
                 cache_control=item.cache_control,
             )
-            self.ledger.set_value(self._book_key(item.key), item.digest())
+            self.book.set(self._book_key(item.key), item.digest())
             report.written.append(item.key)
         for key in delete:
             if key in latest:
                 continue
             self.objects.delete(key)
-            self.ledger.delete_value(self._book_key(key))
+            self.book.delete(self._book_key(key))
             report.deleted.append(key)
         return report

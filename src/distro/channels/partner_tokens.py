@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from distro.config import PartnerConfig
     from distro.store.ledger import Ledger
 
-KEY_PREFIX = "partners:tokens:"
+NAMESPACE = "partners:tokens"
+KEY_PREFIX = NAMESPACE + ":"  # the full ledger key is KEY_PREFIX + partner name
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
@@ -57,14 +58,14 @@ def configured(partner: PartnerConfig) -> str:
 
 
 def _load(ledger: Ledger, name: str) -> list[TokenRecord]:
-    text = ledger.get_value(KEY_PREFIX + name)
+    text = ledger.kv(NAMESPACE).get(name)
     if not text:
         return []
     return [TokenRecord(**item) for item in json.loads(text)]
 
 
 def _save(ledger: Ledger, name: str, records: list[TokenRecord]) -> None:
-    ledger.set_value(KEY_PREFIX + name, json.dumps([asdict(r) for r in records]))
+    ledger.kv(NAMESPACE).set(name, json.dumps([asdict(r) for r in records]))
 
 
 def records(

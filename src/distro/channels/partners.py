@@ -65,10 +65,11 @@ REPLAY_WINDOW = 300
 RETRIES = 4
 BACKOFF = 0.5
 FEED_NAMES = {"rss": "feed.xml", "atom": "atom.xml", "jsonfeed": "feed.json", "ninjs": "ninjs.json"}
-KEY_PREFIX = "partners:catalog:"
+NAMESPACE = "partners"
+KEY_PREFIX = NAMESPACE + ":catalog:"  # the full ledger key is KEY_PREFIX + partner name
 #: Where releases before 0.2 wrote partner feeds: inside the public site, listable.
 LEGACY_PREFIX = "partners/"
-LEGACY_CLEARED = "partners:legacy-cleared"
+LEGACY_CLEARED = "legacy-cleared"  # in NAMESPACE
 NINJS_FEED_VERSION = "distro-ninjs-feed/1"
 
 
@@ -207,7 +208,7 @@ def push(
 
 
 def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
-    text = ledger.get_value(KEY_PREFIX + partner.name)
+    text = ledger.kv(NAMESPACE).child("catalog").get(partner.name)
     if text is not None:
         return Shelf.load(text), False
     # No list yet (first run, or a new partner): one full read of the ledger builds it.
@@ -307,7 +308,7 @@ def publish_partner(
         self_url = feed_url(settings, partner.name, partner.format)
         data = render_feed(stories, partner, site, self_url)
         written = output.write([make_file(feed_key(partner.name, partner.format), data, tier=ROOT)])
-        ledger.set_value(KEY_PREFIX + partner.name, shelf.dump())
+        ledger.kv(NAMESPACE).child("catalog").set(partner.name, shelf.dump())
         report.outputs.extend(output.objects.uri(k) for k in written.written)
     fault("publish.written", CHANNEL)
     for d, outcome in done:
@@ -321,13 +322,13 @@ def publish_partner(
 
 def clear_legacy_feeds(settings: Settings, ledger: Ledger) -> list[str]:
     """Delete partner feeds an older release left inside the public site (once per ledger)."""
-    if ledger.get_value(LEGACY_CLEARED):
+    if ledger.kv(NAMESPACE).get(LEGACY_CLEARED):
         return []
     site = objects_of(settings)
     gone = list(site.keys(LEGACY_PREFIX))
     for key in gone:
         site.delete(key)
-    ledger.set_value(LEGACY_CLEARED, "1")
+    ledger.kv(NAMESPACE).set(LEGACY_CLEARED, "1")
     return gone
 
 

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from distro.store.ledger import Ledger
 
 
-def validators_key(url: str) -> str:
-    return f"feed-validators:{url}"
+#: Each feed's last ETag and Last-Modified, by URL: ledger keys ``feed-validators:<url>``.
+NAMESPACE = "feed-validators"
 
 
 class FeedSource:
@@ -45,7 +45,7 @@ class FeedSource:
         yield self.fetch(ledger)
 
     def fetch(self, ledger: Ledger) -> Item:
-        stored = ledger.get_value(validators_key(self.url))
+        stored = ledger.kv(NAMESPACE).get(self.url)
         known: dict[str, str] = json.loads(stored) if stored else {}
         try:
             response = self.transport.get(
@@ -68,9 +68,9 @@ class FeedSource:
 
         def done() -> None:
             if fresh:
-                ledger.set_value(validators_key(self.url), json.dumps(fresh))
+                ledger.kv(NAMESPACE).set(self.url, json.dumps(fresh))
             elif stored:
-                ledger.delete_value(validators_key(self.url))
+                ledger.kv(NAMESPACE).delete(self.url)
 
         return Item(
             uri=self.url,
