@@ -38,17 +38,13 @@ class NotifiedBucket:
         bucket = server.bucket()
         queue_url = sqs.create_queue(QueueName=f"distro-inbox-{next(_names)}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
-        rules = [{"Name": "prefix", "Value": prefix}] if prefix else []
+        queue: dict[str, Any] = {"Events": ["s3:ObjectCreated:*"]}
+        if prefix:
+            queue["Filter"] = {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}}
         s3.put_bucket_notification_configuration(
             Bucket=bucket,
             NotificationConfiguration={
-                "QueueConfigurations": [
-                    {
-                        "QueueArn": arn["Attributes"]["QueueArn"],
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {"Key": {"FilterRules": rules}},
-                    }
-                ]
+                "QueueConfigurations": [{"QueueArn": arn["Attributes"]["QueueArn"], **queue}]
             },
         )
         return cls(server, bucket, prefix, queue_url, s3, sqs)
