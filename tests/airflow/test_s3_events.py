@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,21 @@ def test_a_drop_fires_the_trigger_and_the_ingest_dag_takes_its_key_once(
     with Ledger.open(settings) as ledger:
         assert len(ledger.articles()) == articles
     print(f"drop -> trigger event(s) with all 4 messages: {fired:.2f} s")
+
+
+def test_parsing_the_dags_does_not_import_the_queue_provider(settings: config.Settings) -> None:
+    """Each task parses the DAG file: the watcher must not make every task load the amazon
+    provider (seconds here); only serializing or running it does."""
+    probe = (
+        "import sys\n"
+        "from distro import config\n"
+        "from distro.airflow import factory\n"
+        "dags = factory.build(config.load())\n"
+        "assert 'ingest_wire' in dags, sorted(dags)\n"
+        f"print({SQS_TRIGGER.rpartition('.')[0]!r} in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"

@@ -17,11 +17,13 @@ quarantined (stage ``claim``, ref ``sqs:<queue>#<message id>``) with the start o
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from airflow.sdk import Asset, AssetWatcher
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from distro.config import S3SourceConfig, Settings, SourceConfig
 from distro.sources import s3_events
@@ -41,18 +43,43 @@ def watched(sources: Iterable[SourceConfig]) -> list[S3SourceConfig]:
     return [s for s in sources if isinstance(s, S3SourceConfig) and s.queue_url]
 
 
+class QueueTrigger(BaseEventTrigger):
+    """``MessageQueueTrigger(scheme="sqs", **kwargs)``, built only when serialized or run.
+
+    Importing the message-queue trigger loads the amazon provider and every provider's queue
+    classes: seconds on a busy 2-core machine, which every task would pay, since each task parses
+    the DAG file. Tasks never serialize or run the watcher, so this stand-in defers the import to
+    the dag-processor (serialize) and the triggerer. It serializes as the message-queue trigger
+    does (to the provider's ``SqsSensorTrigger``), so the triggerer runs the provider's code.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.kwargs = kwargs
+
+    @cached_property
+    def queue_trigger(self) -> BaseEventTrigger:
+        from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+
+        return MessageQueueTrigger(scheme="sqs", **self.kwargs)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return self.queue_trigger.serialize()
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        async for event in self.queue_trigger.run():
+            yield event
+
+
 def queue_asset(source: S3SourceConfig) -> Asset:
     """The queue of ``source`` as an asset, watched by the message-queue trigger.
 
     Named after the queue, not the source: sources sharing a queue (one bucket, two prefixes, even
     in two groups) share one watcher, so they never compete for its messages.
     """
-    from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
-
     assert source.queue_url is not None
     path = urlsplit(source.queue_url).path.strip("/")  # <account>/<queue name>
-    trigger = MessageQueueTrigger(
-        scheme="sqs",
+    trigger = QueueTrigger(
         sqs_queue=source.queue_url,
         aws_conn_id=source.conn_id,
         region_name=source.region,
