@@ -215,3 +215,17 @@ def test_an_announced_key_deleted_before_the_run_is_dropped(
         assert run(settings, ledger, source) == []
         assert source.queued(ledger) == []
         assert ledger.get_value(source.seen_key("wire/gone.txt")) is None
+
+
+def test_the_config_in_deploy_aws_loads_with_a_queue() -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "deploy" / "aws" / "README.md").read_text(encoding="utf-8")
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    [cfg] = config.parse(block, origin="deploy/aws/README.md").sources
+    assert isinstance(cfg, S3SourceConfig)
+    assert cfg.queue_url and cfg.queue_url.endswith("/distro-inbox")
+    assert (cfg.queue_wait_seconds, cfg.sweep_seconds, cfg.schedule) == (20, 300, "*/5 * * * *")
+    tf = (REPO / "deploy" / "aws" / "s3-events.tf").read_text(encoding="utf-8")
+    # The notification sends what the source takes: new objects under its prefix.
+    assert 'events        = ["s3:ObjectCreated:*"]' in tf and "filter_prefix = var.prefix" in tf
