@@ -147,6 +147,20 @@ class S3SourceConfig(_Section):
     conn_id: str | None = None
     publication: Label = "本报"
     schedule: Cron | None = "*/5 * * * *"
+    queue_url: str | None = Field(
+        default=None,
+        description="SQS queue that receives the bucket's s3:ObjectCreated:* notifications: the "
+        "triggerer long-polls it, a drop starts the group's ingest within seconds and its keys "
+        "come from the message; the schedule stays as the sweep.",
+    )
+    queue_wait_seconds: int = Field(
+        default=20, ge=1, le=20, description="Long-poll time of each SQS receive."
+    )
+    sweep_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="An event run also lists after the cursor when the last listing is this old.",
+    )
 
 
 class FeedSourceConfig(_Section):

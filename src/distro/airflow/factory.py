@@ -29,7 +29,7 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowSkipException
 
 from distro import channels, review, workflows
-from distro.airflow import tasks
+from distro.airflow import queues, tasks
 from distro.airflow.failures import DistroRetryPolicy, task_errors
 from distro.airflow.triggers import InboxTrigger
 from distro.airflow.waits import AwaitStatus
@@ -125,7 +125,7 @@ def ingest_dag(settings: Settings, group: str) -> DAG:
     crons = [source.schedule for source in sources if source.schedule]
     if inboxes and not crons:
         crons = [INBOX_SWEEP]
-    assets = [inbox_asset(settings, source) for source in inboxes]
+    assets = [inbox_asset(settings, source) for source in inboxes] + queues.event_assets(sources)
     names = ", ".join(source.name for source in sources)
     with DAG(
         dag_id=workflows.ingest(group),
@@ -141,7 +141,7 @@ def ingest_dag(settings: Settings, group: str) -> DAG:
         @task(task_id="ingest", outlets=[SIGNALS])
         @task_errors
         def ingest() -> dict[str, Any]:
-            result = tasks.ingest(group)
+            result = queues.ingest(group)  # S3 event keys first, then tasks.ingest
             if result["accepted"] or result["new_versions"]:
                 current = tasks.settings_now()
                 gates = [name for name in channels.enabled(current) if review.gated(current, name)]
