@@ -64,7 +64,6 @@ A2 要闻
 """
 
 
-@MISSED
 def test_wire_page_items_stack_byline_dateline() -> None:
     first, second = parse(WIRE_PAGE, issue_date=ISSUE)
     assert first.kicker == "习近平在北京考察时强调"

@@ -29,6 +29,7 @@ import math
 import operator
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -354,7 +355,7 @@ def open_body(text: str) -> bool:
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
-def _grams(text: str) -> frozenset[str]:
+def grams(text: str) -> frozenset[str]:
     """The Han character bigrams of a line: the words a topic repeats."""
     out: set[str] = set()
     for run in _HAN_RUN.findall(text):
@@ -376,17 +377,23 @@ class _Grams:
     def __getitem__(self, index: int) -> frozenset[str]:
         found = self.read.get(index)
         if found is None:
-            found = self.read[index] = _grams(self.lines[index])
+            found = self.read[index] = grams(self.lines[index])
         return found
 
 
-def _body_window(lines: Sequence[str], grams: _Grams, start: int, step: int) -> set[str]:
-    """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters."""
+def _body_window(
+    lines: Sequence[str], grams: _Grams, start: int, step: int, repeated: frozenset[str]
+) -> set[str]:
+    """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters.
+
+    Lines the page prints more than once (`repeated`: boilerplate, a disclaimer under every
+    web story) say nothing about the topic and are skipped.
+    """
     out: set[str] = set()
     read = 0
     j = start
     while 0 <= j < len(lines) and read < _WINDOW:
-        if not is_heading(lines[j]):
+        if not is_heading(lines[j]) and lines[j] not in repeated:
             out |= grams[j]
             read += len(lines[j])
         j += step
@@ -409,13 +416,14 @@ def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
     only. Each side reads a bounded window, so the cost stays linear in the page.
     """
     grams = _Grams(lines)
+    repeated = frozenset(line for line, n in Counter(lines).items() if n > 1)
     out: list[tuple[str, ...]] = []
     for i, line in enumerate(lines):
         if i == 0 or not is_heading(line):
             out.append(())
             continue
-        before = _body_window(lines, grams, i - 1, -1)
-        after = _body_window(lines, grams, i + 1, 1)
+        before = _body_window(lines, grams, i - 1, -1, repeated)
+        after = _body_window(lines, grams, i + 1, 1, repeated)
         own = grams[i]
         shared = len(before & after)
         out.append(

@@ -26,7 +26,7 @@ from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, clean_text, make_id
 from distro.parse.confidence import assess
 from distro.parse.encoding import decode
-from distro.parse.layout import Block, Layout, might_open_with_dateline, segment
+from distro.parse.layout import PARAGRAPH_ENDS, Block, Layout, might_open_with_dateline, segment
 from distro.parse.model import LineModel
 from distro.parse.typography import ideograph_share
 
@@ -174,14 +174,31 @@ def _doubt_open_ends(articles: list[Article]) -> list[Article]:
     When neither dateline nor byline confirms the next story's start (`unconfirmed_start`),
     its headline may be a crosshead of this story, whose tail then went to the next one: the
     story is flagged `next_start_unconfirmed` and held like its successor.
+
+    A story whose last paragraph stops open (no `。！？…；：”）` at its end: a crosshead, a
+    subheadline or a broken line) was probably cut short where the next one was taken to start:
+    both are flagged, `open_end` and `after_open_end`, and held alike.
     """
     out = list(articles)
     for index in range(len(out) - 1):
         current, following = out[index], out[index + 1]
-        if "unconfirmed_start" in following.flags and current.kind is Kind.ARTICLE:
+        if current.kind is not Kind.ARTICLE:
+            continue
+        flags: list[str] = []
+        if "unconfirmed_start" in following.flags:
+            flags.append("next_start_unconfirmed")
+        if current.paragraphs and current.paragraphs[-1][-1] not in PARAGRAPH_ENDS:
+            flags.append("open_end")
+            out[index + 1] = following.model_copy(
+                update={
+                    "flags": [*following.flags, "after_open_end"],
+                    "confidence": min(following.confidence, _OPEN_END_CAP),
+                }
+            )
+        if flags:
             out[index] = current.model_copy(
                 update={
-                    "flags": [*current.flags, "next_start_unconfirmed"],
+                    "flags": [*current.flags, *flags],
                     "confidence": min(current.confidence, _OPEN_END_CAP),
                 }
             )

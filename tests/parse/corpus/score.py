@@ -128,6 +128,8 @@ class Result:
     by_fold: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     #: (confidence, fully right) of every parsed article matched to a truth story or not.
     calibration: list[tuple[float, bool]] = field(default_factory=list)
+    #: Per flag: [articles held below the threshold carrying it, of which fully right].
+    held_flags: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -198,6 +200,15 @@ def score(
                 tally.missing += match is None
         for index, article in enumerate(articles):
             result.calibration.append((article.confidence, index in right_ids))
+            if article.confidence < THRESHOLD:
+                for flag in article.flags:
+                    result.held_flags[flag][0] += 1
+                    result.held_flags[flag][1] += index in right_ids
+            if article.confidence >= THRESHOLD and index not in right_ids:
+                result.failures.append(
+                    f"{page.name} {article.headline[:16]}: wrong at confidence "
+                    f"{article.confidence} {article.flags}"
+                )
     return result
 
 
@@ -235,10 +246,15 @@ def calibration_lines(result: Result, threshold: float = THRESHOLD) -> list[str]
     above = [ok for conf, ok in result.calibration if conf >= threshold]
     below = [ok for conf, ok in result.calibration if conf < threshold]
     total = len(result.calibration)
+    flags = ", ".join(
+        f"{flag} {held}/{right}"
+        for flag, (held, right) in sorted(result.held_flags.items(), key=lambda kv: -kv[1][0])
+    )
     return [
         f"confidence ≥ {threshold}: {sum(above)}/{len(above)} fully right "
         f"({_pct(sum(above), len(above))}); held below: {len(below)}/{total} "
-        f"({_pct(len(below), total)}), of which {sum(below)} were right"
+        f"({_pct(len(below), total)}), of which {sum(below)} were right",
+        f"flags of the held (held/right): {flags}",
     ]
 
 
