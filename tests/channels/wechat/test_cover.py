@@ -143,3 +143,11 @@ def test_a_configured_image_url_is_fetched(image_server: str) -> None:
     image = decode(square_cover(image=image_server))
     assert image.size == (SQUARE, SQUARE)
     assert image.getpixel((SQUARE // 2, SQUARE // 2))[1] > 150  # type: ignore[index]
+
+
+def test_the_account_cover_without_a_headline_is_the_house_colour_and_rule() -> None:
+    image = decode(default_cover())
+    assert image.size == (WIDTH, HEIGHT)
+    assert text_pixels(image, (0, 0, WIDTH, HEIGHT * 2 // 3), "distro") == 0
+    named = decode(default_cover(paper=PAPER))
+    assert text_pixels(named, (0, 0, WIDTH, HEIGHT * 2 // 3), "distro") > 500

@@ -322,12 +322,13 @@ def default_cover(
 ) -> bytes:
     """The cover's JPEG bytes: ``image`` (a path or URL) if given, else one drawn for ``headline``.
 
-    With no headline (the account-wide cover the publisher uploads once), the paper's name, or
-    else the seed, is the text drawn. The same arguments give the same bytes.
+    With no headline (the account-wide cover the publisher uploads once), the paper's name is
+    the text drawn, and with neither the banner is the house colour and its rule only. The same
+    arguments give the same bytes.
     """
     if image is not None:
         return fit_image(load_image(image), width=width, height=height).data
-    text = headline or paper or seed
+    text = headline or paper
     return draw_cover(
         text,
         paper=paper if headline else None,
