@@ -29,7 +29,21 @@ PUBLISH_POINTS = (
     "publish.sent",  # a delivery is marked sent
 )
 
+#: ``DISTRO_BREAK=point:key,…`` makes ``broken(point, key)`` raise: a renderer fault for one item.
+BREAK = "DISTRO_BREAK"
+
 _passes: Counter[str] = Counter()
+
+
+class InjectedFault(RuntimeError):
+    """Raised where ``DISTRO_BREAK`` asks: a stand-in for a renderer bug on one item."""
+
+
+def broken(point: str, key: str) -> None:
+    """Raise InjectedFault when ``DISTRO_BREAK`` names ``point:key`` (e.g. ``render.app:a-12``)."""
+    spec = os.environ.get(BREAK)
+    if spec and f"{point}:{key}" in {part.strip() for part in spec.split(",")}:
+        raise InjectedFault(f"fault injected at {point} for {key}")
 
 
 def fault(point: str, channel: str | None = None) -> None:

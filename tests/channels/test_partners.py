@@ -394,3 +394,121 @@ def test_a_receiver_echoing_the_secret_gets_it_masked() -> None:
         "webhook: POST https://partner.test/hook: HTTP 400: "
         "bad signature, expected one made with ***"
     )
+
+
+POISON_CONFIG = """
+[channels.web]
+base_url = "https://news.example.cn/"
+title = "西海岸新闻"
+
+[[partners]]
+name = "xinhua"
+token = "env:DISTRO_TOKEN_XINHUA"
+format = "rss"
+{hook}
+[[partners]]
+name = "portal"
+token = "env:DISTRO_TOKEN_PORTAL"
+format = "atom"
+
+[[partners]]
+name = "apps"
+token = "env:DISTRO_TOKEN_APPS"
+format = "jsonfeed"
+
+[[partners]]
+name = "archive"
+token = "env:DISTRO_TOKEN_ARCHIVE"
+format = "ninjs"
+"""
+
+
+def poison_row(ledger: Ledger, article_id: str, change: dict[str, Any]) -> None:
+    """Rewrite an article's stored JSON past every validator, as an old or buggy row would be."""
+    from sqlalchemy import update
+
+    from distro.store import tables
+
+    stored = ledger.get(article_id)
+    assert stored is not None
+    document = json.loads(stored.model_dump_json())
+    document.update(change)
+    with ledger.engine.begin() as conn:
+        conn.execute(
+            update(tables.articles)
+            .where(tables.articles.c.id == article_id)
+            .values(document=json.dumps(document))
+        )
+
+
+def partner_feeds(root: Path) -> dict[str, str]:
+    names = dict(xinhua="feed.xml", portal="atom.xml", apps="feed.json", archive="ninjs.json")
+    return {name: (root / name / file).read_text(encoding="utf-8") for name, file in names.items()}
+
+
+def test_poisoned_articles_are_quarantined_per_partner_and_the_feeds_still_written(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = f'[partners.webhook]\nurl = "{receiver.url}"\nsecret = "env:DISTRO_HOOK_SECRET"\n'
+    cfg = settings(tmp_path / "state", POISON_CONFIG.format(hook=hook))
+    names = [p.name for p in cfg.config.partners]
+    good, bad = [], {}
+    poisons = {
+        "year one": ({"published_at": "0001-01-01T00:00:00+08:00"}, "OverflowError"),
+        "year 10000": ({"published_at": "9999-12-31T23:59:59-08:00"}, "OverflowError"),
+    }
+    for n, (change, expected) in enumerate(poisons.values()):
+        poisoned = ledger.put(article(10 + n, NOW - dt.timedelta(minutes=n)))[1]
+        poison_row(ledger, poisoned.id, change)
+        bad[poisoned.id] = expected
+        good.append(ledger.put(article(20 + n, NOW - dt.timedelta(minutes=n)))[1].id)
+    noisy = ledger.put(article(30, NOW))[1]
+    poison_row(ledger, noisy.id, {"headline": "控制\x01字符", "paragraphs": ["正\x0b文。"]})
+    good.append(noisy.id)  # control characters are cleaned, not refused
+    faulty = ledger.put(article(31, NOW))[1]
+    bad[faulty.id] = "InjectedFault"
+    for article_id in [*good, *bad]:
+        for name in names:
+            ledger.enqueue(article_id, 1, "partners", name)
+    monkeypatch.setenv("DISTRO_BREAK", f"render.partners:{faulty.id}")
+
+    report = partners.publish(cfg, ledger)
+
+    assert report.quarantined == len(bad) * len(names), report.messages
+    assert report.failed == 0 and report.sent == len(good) * len(names)
+    for article_id, expected in bad.items():
+        ds = ledger.deliveries(article_id=article_id, channel="partners")
+        assert {d.state for d in ds} == {DeliveryState.QUARANTINED}
+        assert all(expected in (d.last_error or "") and d.target in (d.last_error or "")
+                   for d in ds)  # fmt: skip
+    feeds = partner_feeds(cfg.state.partners)
+    for name, text in feeds.items():
+        assert all(article_id in text for article_id in good), name
+        assert not any(article_id in text for article_id in bad), name
+        assert "\x01" not in text and "\x0b" not in text
+    check_rss(feeds["xinhua"].encode())
+    check_atom(feeds["portal"].encode())
+    pushed = {r["body"]["id"] for r in receiver.accepted}
+    assert pushed == set(good)
+
+
+def test_a_listed_article_that_stops_rendering_leaves_the_feed_not_the_rest(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    cfg = settings(tmp_path / "state", POISON_CONFIG.format(hook=""))
+    names = [p.name for p in cfg.config.partners]
+    first = [ledger.put(article(40 + n, NOW - dt.timedelta(minutes=n)))[1] for n in range(3)]
+    for item in first:
+        for name in names:
+            ledger.enqueue(item.id, 1, "partners", name)
+    assert partners.publish(cfg, ledger).sent == 3 * len(names)
+    poison_row(ledger, first[1].id, {"published_at": "0001-01-01T00:00:00+08:00"})
+    later = ledger.put(article(50, NOW))[1]
+    for name in names:
+        ledger.enqueue(later.id, 1, "partners", name)
+    report = partners.publish(cfg, ledger)
+    assert report.sent == len(names) and report.failed == 0
+    assert sum("cannot render" in m and first[1].id in m for m in report.messages) == len(names)
+    for name, text in partner_feeds(cfg.state.partners).items():
+        assert later.id in text and first[0].id in text and first[2].id in text, name
+        assert first[1].id not in text, name

@@ -42,7 +42,7 @@ from distro.channels.web.render import (
     publishable,
 )
 from distro.errors import ChannelRejected, ChannelUnavailable
-from distro.faults import fault
+from distro.faults import broken, fault
 from distro.html import body_text
 from distro.models import Article, Delivery, Kind
 from distro.net import CHANNEL as HTTP_ERRORS
@@ -213,15 +213,49 @@ def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
         return Shelf.load(text), False
     # No list yet (first run, or a new partner): one full read of the ledger builds it.
     withheld = ledger.withheld(CHANNEL, partner.name)
-    entries = [
-        Entry.of(Story(article, updated_time(article)))
-        for article in ledger.articles()
-        if is_page(article)
-        and matches(article, partner.filters)
-        and article.id not in withheld
-    ]
+    entries = []
+    for article in ledger.articles():
+        if article.id in withheld:
+            continue
+        try:
+            if is_page(article) and matches(article, partner.filters):
+                entries.append(Entry.of(Story(article, updated_time(article))))
+        except Exception:  # what cannot be listed is met again when it is rendered
+            continue
     entries.sort(key=Entry.order, reverse=True)
     return Shelf(entries[:CAPACITY], truncated=len(entries) > CAPACITY), True
+
+
+def refusal(article_id: str, partner: str, exc: BaseException) -> str:
+    """The quarantine reason for an article that cannot be rendered for a partner."""
+    return (
+        f"cannot render {article_id} for partner {partner}: {type(exc).__name__}: {str(exc)[:300]}"
+    )
+
+
+def render_guarded(
+    stories: list[Story], partner: PartnerConfig, site: Site, self_url: str
+) -> tuple[bytes, dict[str, str]]:
+    """The partner's feed, leaving out each story that cannot be rendered: (bytes, id -> why).
+
+    The whole feed is rendered first; only when that fails is each story tried alone, so one
+    poisoned item costs one extra pass, not a feed that is never written again.
+    """
+    try:
+        return render_feed(stories, partner, site, self_url), {}
+    except Exception:  # found below, story by story
+        pass
+    refused: dict[str, str] = {}
+    kept = []
+    for story in stories:
+        try:
+            broken("render.partners", story.article.id)
+            render_feed([story], partner, site, self_url)
+        except Exception as exc:
+            refused[story.article.id] = refusal(story.article.id, partner.name, exc)
+            continue
+        kept.append(story)
+    return render_feed(kept, partner, site, self_url), refused
 
 
 def was_fed(ledger: Ledger, article_id: str, partner: str) -> bool:
@@ -247,6 +281,7 @@ def publish_partner(
     partner_tokens.configured(partner)  # refuse a guessable token before anything is fed
     hook_secret = secrets.resolve(partner.webhook.secret) if partner.webhook else None
     when = dt.datetime.now(dt.UTC)
+    self_url = feed_url(settings, partner.name, partner.format)
     shelf, changed = load_shelf(ledger, partner)
     done: list[tuple[Delivery, str]] = []
     for article_id, mine in claim_by_article(ledger, pending):
@@ -256,30 +291,47 @@ def publish_partner(
                 ledger.mark_failed(d, f"no article {article_id}", terminal=True)
                 report.failed += 1
             continue
-        article = publishable(found)
         latest = mine[-1]
-        if article.kind is Kind.TEASER:
-            event = None
-        elif is_page(article) and matches(article, partner.filters):
-            shelf.upsert(Entry.of(Story(article, version_time(article, mine, when))), CAPACITY)
-            changed = True
-            event = "published" if article.version == 1 else "updated"
-        else:
-            dropped = shelf.remove(article_id)
-            changed = changed or dropped
-            fed = dropped or was_fed(ledger, article_id, partner.name)
-            event = "canceled" if fed and not is_page(article) else None
         webhook = partner.webhook
-        pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
-        if event is not None and webhook is not None and hook_secret and not pushed:
+        try:  # one article whose data cannot be rendered must not stop the partner's feed
+            article = publishable(found)
+            entry = None
+            if article.kind is Kind.TEASER:
+                event = None
+            elif is_page(article) and matches(article, partner.filters):
+                story = Story(article, version_time(article, mine, when))
+                broken("render.partners", article_id)
+                render_feed([story], partner, site, self_url)  # the item alone renders
+                entry = Entry.of(story)
+                event = "published" if article.version == 1 else "updated"
+            else:
+                listed = any(e.id == article_id for e in shelf.entries)
+                fed = listed or was_fed(ledger, article_id, partner.name)
+                event = "canceled" if fed and not is_page(article) else None
             payload: dict[str, Any] = {
                 "event": event,
                 "partner": partner.name,
                 "id": article.id,
                 "version": article.version,
             }
-            if event != "canceled":
+            if event not in {None, "canceled"} and webhook is not None:
                 payload["item"] = render_item(article, partner, site)
+                json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except Exception as exc:
+            reason = refusal(article_id, partner.name, exc)
+            changed = shelf.remove(article_id) or changed
+            for d in mine:
+                ledger.mark_quarantined(d, reason)
+            report.quarantined += len(mine)
+            report.messages.append(reason)
+            continue
+        if entry is not None:
+            shelf.upsert(entry, CAPACITY)
+            changed = True
+        elif article.kind is not Kind.TEASER:
+            changed = shelf.remove(article_id) or changed
+        pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
+        if event is not None and webhook is not None and hook_secret and not pushed:
             try:
                 status = push(
                     http,
@@ -301,12 +353,19 @@ def publish_partner(
         done.extend((d, outcome) for d in mine)
     if changed:
         stories = []
-        for entry in shelf.entries[:INDEX_SIZE]:
-            stored = ledger.get(entry.id, entry.version)
+        for shown in shelf.entries[:INDEX_SIZE]:
+            stored = ledger.get(shown.id, shown.version)
             if stored is not None:
-                stories.append(Story(publishable(stored), entry.updated_at))
-        self_url = feed_url(settings, partner.name, partner.format)
-        data = render_feed(stories, partner, site, self_url)
+                stories.append(Story(publishable(stored), shown.updated_at))
+        data, refused = render_guarded(stories, partner, site, self_url)
+        for article_id, reason in refused.items():
+            shelf.remove(article_id)  # out of the list until a new version renders
+            for d, _outcome in done:
+                if d.article_id == article_id:
+                    ledger.mark_quarantined(d, reason)
+                    report.quarantined += 1
+            done = [(d, outcome) for d, outcome in done if d.article_id != article_id]
+            report.messages.append(reason)
         written = output.write([make_file(feed_key(partner.name, partner.format), data, tier=ROOT)])
         ledger.kv(NAMESPACE).child("catalog").set(partner.name, shelf.dump())
         report.outputs.extend(output.objects.uri(k) for k in written.written)

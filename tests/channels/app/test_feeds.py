@@ -77,7 +77,14 @@ def test_global_feed_pages_chain_with_next_url() -> None:
     articles = [make_article(section="要闻" if n % 2 else "体育") for n in range(7)]
     files = render(articles, title="西海岸新闻", base_url=BASE, page_size=3)
     pages = walk(files, "feed.json")
-    assert [len(p["items"]) for p in pages] == [3, 3, 1]
+    # The head holds page_size to 2 × page_size - 1 items; archive pages, from the oldest, hold
+    # page_size each: feed.json (4) -> feed-3.json (3) -> feed-2.json (3).
+    assert [len(p["items"]) for p in pages] == [4, 3]
+    assert [key_of(p["feed_url"]) for p in pages] == ["feed.json", "feed-2.json"]
+    more = [make_article() for _ in range(10)]
+    laid = walk(render(more, title="t", base_url=BASE, page_size=3), "feed.json")
+    assert [len(p["items"]) for p in laid] == [4, 3, 3]
+    assert [key_of(p["feed_url"]) for p in laid] == ["feed.json", "feed-3.json", "feed-2.json"]
     ids = [item["id"] for page in pages for item in page["items"]]
     assert sorted(ids) == sorted(a.id for a in articles) and len(set(ids)) == 7
     published = [item["date_published"] for page in pages for item in page["items"]]

@@ -2,7 +2,9 @@
 
 Layout under the app output (``<state>/app/`` or a bucket), URLs under ``channels.app.base_url``:
 
-- ``feed.json``, ``feed-2.json`` …: every live article, newest first, chained by ``next_url``;
+- ``feed.json`` (the newest articles), then ``feed-<n>.json`` archive pages chained by
+  ``next_url``: every live article, newest first, laid out by ``distro.channels.app.pages`` so
+  that a new article rewrites the head page and not the archive;
 - ``sections/<section>/feed.json`` …: the same per section;
 - ``sections.json``: the section names with their feed URLs (what an app's menu needs);
 - ``articles/<id>.json``: the latest version as ninjs 3.1; a correction replaces the document
@@ -15,15 +17,15 @@ into the bytes, so unchanged content keeps its ETag and is not rewritten.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from distro.channels import jsonfeed
+from distro.channels.app import pages
 from distro.channels.output import PAGE, ROOT, SECTION, safe_segment
 from distro.models import Article, Kind, PubStatus
 from distro.ninjs import to_ninjs
@@ -33,6 +35,8 @@ DOCUMENT_CACHE = "public, max-age=300"
 FEED_TYPE = "application/feed+json; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 _UNSAFE = re.compile(r"[\s/\\?#%]+")
+#: Largest item plus document one article may make: a field this big is a fault, not news.
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class AppFiles:
 
     objects: dict[str, AppObject] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def section_slug(section: str) -> str:
@@ -79,85 +84,83 @@ def document(article: Article) -> dict[str, Any]:
     return doc
 
 
-def _ordered(articles: Iterable[Article]) -> list[Article]:
-    def key(article: Article) -> tuple[dt.datetime, str]:
-        when = jsonfeed.published(article)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=jsonfeed.SHANGHAI)
-        return when, article.id
-
-    return sorted(articles, key=key, reverse=True)
+def published_key(article: Article) -> str:
+    """The article's place in every feed: newest first by publication time, then id."""
+    return pages.sort_key(jsonfeed.published(article), article.id)
 
 
-def _feed_objects(
-    key: str,
-    articles: Sequence[Article],
-    *,
-    title: str,
-    base_url: str,
-    page_size: int,
-    tier: int,
-) -> dict[str, AppObject]:
-    feed_url = url(base_url, key)
-    pages = jsonfeed.paginate(
-        articles,
-        title=title,
-        home_url=base_url,
-        feed_url=feed_url,
-        page_size=page_size,
-        url_for=lambda article: url(base_url, document_key(article.id)),
-    )
-    objects = {}
-    for number, page in enumerate(pages, start=1):
-        page_key = jsonfeed.page_url(key, number)
-        objects[page_key] = AppObject(jsonfeed.encode(page), FEED_TYPE, FEED_CACHE, tier)
-    return objects
+def section_feed(section: str) -> str:
+    return f"sections/{section_slug(section)}/feed.json"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One live article rendered once: its feed item (as a page member), its document, and the
+    feeds it belongs on (feed key -> section name, None for the global feed)."""
+
+    member: pages.Member
+    document: bytes
+    feeds: dict[str, str | None]
+
+
+def render_article(article: Article, *, base_url: str) -> Rendered:
+    """The article's item and ninjs document; raises on data that cannot be rendered (a time
+    that cannot be put in UTC, text that is not UTF-8, a document over ``MAX_DOCUMENT_BYTES``),
+    for the caller to quarantine that article alone."""
+    sort = published_key(article)
+    item = jsonfeed.render_item(article, url=url(base_url, document_key(article.id)))
+    size = len(jsonfeed.encode(item))  # also proves the item encodes (no lone surrogates)
+    data = json.dumps(document(article), ensure_ascii=False, separators=(",", ":"))
+    doc = data.encode("utf-8")
+    if size + len(doc) > MAX_DOCUMENT_BYTES:
+        raise ValueError(
+            f"item and document are {size + len(doc):,} bytes, over the app's limit of "
+            f"{MAX_DOCUMENT_BYTES:,}"
+        )
+    feeds: dict[str, str | None] = {pages.GLOBAL: None}
+    if article.section:
+        feeds[section_feed(article.section)] = article.section
+    return Rendered(pages.Member(article.id, sort, item), doc, feeds)
+
+
+def refusal(article_id: str, exc: BaseException) -> str:
+    """The quarantine reason for an article that cannot be rendered."""
+    return f"cannot render {article_id} for the app: {type(exc).__name__}: {str(exc)[:300]}"
+
+
+def document_object(rendered: Rendered) -> AppObject:
+    return AppObject(rendered.document, JSON_TYPE, DOCUMENT_CACHE, PAGE)
+
+
+def feed_object(key: str, data: bytes) -> AppObject:
+    """A feed page: the global feed's pages go out last (ROOT), section pages before (SECTION)."""
+    tier = ROOT if key.startswith("feed") else SECTION
+    return AppObject(data, FEED_TYPE, FEED_CACHE, tier)
 
 
 def render(articles: Iterable[Article], *, title: str, base_url: str, page_size: int) -> AppFiles:
-    """The app's files for the latest version of each article (killed ones included)."""
+    """The app's files for the latest version of each article (killed ones included), laid out
+    as ``pages`` lays them out from scratch; an article that cannot be rendered is left out and
+    named in ``refused``."""
     files = AppFiles()
-    live: list[Article] = []
+    laid: list[tuple[pages.Member, dict[str, str | None]]] = []
     for article in articles:
         if article.pub_status is PubStatus.CANCELED:
             files.removed.append(document_key(article.id))
-        elif article.kind is Kind.ARTICLE:
-            live.append(article)
-    live = _ordered(live)
-    files.objects.update(
-        _feed_objects(
-            "feed.json", live, title=title, base_url=base_url, page_size=page_size, tier=ROOT
-        )
-    )
-    sections: dict[str, list[Article]] = {}
-    for article in live:
-        if article.section:
-            sections.setdefault(article.section, []).append(article)
-    index = []
-    for name, members in sections.items():
-        key = f"sections/{section_slug(name)}/feed.json"
-        files.objects.update(
-            _feed_objects(
-                key,
-                members,
-                title=f"{title} · {name}",
-                base_url=base_url,
-                page_size=page_size,
-                tier=SECTION,
-            )
-        )
-        index.append({"name": name, "feed_url": url(base_url, key), "count": len(members)})
-    index.sort(key=lambda entry: str(entry["name"]))
-    listing = {"feed_url": url(base_url, "feed.json"), "sections": index}
-    files.objects["sections.json"] = AppObject(
-        json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-        JSON_TYPE,
-        FEED_CACHE,
-        ROOT,
-    )
-    for article in live:
-        doc = json.dumps(document(article), ensure_ascii=False, separators=(",", ":"))
-        files.objects[document_key(article.id)] = AppObject(
-            doc.encode("utf-8"), JSON_TYPE, DOCUMENT_CACHE, PAGE
-        )
+            continue
+        if article.kind is not Kind.ARTICLE:
+            continue
+        try:
+            rendered = render_article(article, base_url=base_url)
+        except Exception as exc:  # one article that cannot render must not stop the feeds
+            files.refused[article.id] = refusal(article.id, exc)
+            continue
+        files.objects[document_key(article.id)] = document_object(rendered)
+        laid.append((rendered.member, rendered.feeds))
+    book = pages.Pages(None, title=title, base_url=base_url, page_size=page_size)
+    book.build(laid)
+    written, _gone = book.files()
+    for key, data in written.items():
+        files.objects[key] = feed_object(key, data)
+    files.objects["sections.json"] = AppObject(book.index(), JSON_TYPE, FEED_CACHE, ROOT)
     return files

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from distro.channels import PublishReport
-from distro.channels.app import feeds, rules
+from distro.channels.app import feeds, pages, rules
 from distro.channels.app.push import (
     Notification,
     OutboxProvider,
@@ -37,7 +38,7 @@ from distro.channels.app.push import (
     provider_name,
 )
 from distro.channels.jsonfeed import summarize
-from distro.channels.output import Output, OutputFile
+from distro.channels.output import ROOT, Output, OutputFile
 from distro.errors import (
     ChannelAuthError,
     ChannelError,
@@ -45,8 +46,8 @@ from distro.errors import (
     ChannelUnavailable,
     ConfigError,
 )
-from distro.faults import fault
-from distro.models import Article, Delivery, DeliveryState, PubStatus
+from distro.faults import broken, fault
+from distro.models import Article, Delivery, DeliveryState, Kind, PubStatus
 from distro.store.ledger import DeliveryConflict
 from distro.store.objects import open_objects
 
@@ -132,36 +133,102 @@ def _audiences(settings: Settings) -> list[str]:
     return [provider_name(p) for p in settings.config.channels.app.providers] or [OUTBOX]
 
 
-def _write_files(settings: Settings, ledger: Ledger, report: PublishReport) -> None:
+def _file(key: str, obj: feeds.AppObject) -> OutputFile:
+    return OutputFile(key, obj.data, obj.content_type, obj.cache_control, obj.tier)
+
+
+def _refuse(
+    ledger: Ledger, article_id: str, reason: str, versions: list[Delivery], report: PublishReport
+) -> None:
+    """Quarantine the article's pending deliveries: it stays out of the feeds, the rest go on."""
+    mine = [d for d in versions if d.article_id == article_id]
+    for delivery in mine:
+        ledger.mark_quarantined(delivery, reason)
+        report.quarantined += 1
+    if not mine:  # met in a rebuild with nothing pending: left out again until it is fixed
+        report.skipped += 1
+    report.messages.append(reason)
+
+
+def _write_files(
+    settings: Settings, ledger: Ledger, report: PublishReport, versions: list[Delivery]
+) -> set[str]:
+    """Apply the pending versions to the feeds and documents; the ids refused (quarantined).
+
+    Only the pages an article sits on are rendered and written (``pages``); a first run, a
+    changed title, base URL or page size, or a save cut short rebuilds them from the archive.
+    """
     cfg = settings.config.channels.app
-    withheld = ledger.withheld(CHANNEL)
-    files = feeds.render(
-        [a for a in ledger.articles(include_killed=True) if a.id not in withheld],
-        title=settings.config.channels.web.title,
-        base_url=cfg.base_url,
-        page_size=cfg.page_size,
-    )
     objects = open_objects(cfg.output, settings.state.app)
-    stale = sorted(
-        {
-            key
-            for prefix in OWNED_PREFIXES
-            for key in objects.keys(prefix)
-            if key not in files.objects
-        }
-    )
-    written = Output(objects, ledger).write(
-        [
-            OutputFile(key, obj.data, obj.content_type, obj.cache_control, obj.tier)
-            for key, obj in files.objects.items()
-        ],
-        delete=stale,
-    )
+    book = pages.Pages(
+        ledger, title=settings.config.channels.web.title, base_url=cfg.base_url,
+        page_size=cfg.page_size,
+    )  # fmt: skip
+    withheld = ledger.withheld(CHANNEL)
+    if not versions and (book.fresh or withheld == book.known_withheld()):
+        return set()  # nothing new, and nothing newly held back
+    files: list[OutputFile] = []
+    delete: list[str] = []
+    refused: set[str] = set()
+    if book.fresh:
+        laid = []
+        for article in ledger.articles(include_killed=True):
+            if article.id in withheld:
+                continue
+            if article.pub_status is PubStatus.CANCELED or article.kind is not Kind.ARTICLE:
+                continue
+            try:
+                broken("render.app", article.id)
+                rendered = feeds.render_article(article, base_url=cfg.base_url)
+            except Exception as exc:  # one article that cannot render must not stop the feeds
+                refused.add(article.id)
+                _refuse(ledger, article.id, feeds.refusal(article.id, exc), versions, report)
+                continue
+            files.append(_file(feeds.document_key(article.id), feeds.document_object(rendered)))
+            laid.append((rendered.member, rendered.feeds))
+        book.build(laid)
+    else:
+        for article_id in sorted(withheld - book.known_withheld()):
+            if book.remove(article_id):
+                delete.append(feeds.document_key(article_id))
+        for article_id in sorted({d.article_id for d in versions} - withheld):
+            try:
+                found = ledger.get(article_id)
+                if found is None:
+                    continue  # _decide fails its deliveries
+                if found.pub_status is PubStatus.CANCELED or found.kind is not Kind.ARTICLE:
+                    book.remove(article_id)
+                    delete.append(feeds.document_key(article_id))
+                    continue
+                broken("render.app", article_id)
+                rendered = feeds.render_article(found, base_url=cfg.base_url)
+            except Exception as exc:  # one article that cannot render must not stop the feeds
+                refused.add(article_id)
+                book.remove(article_id)
+                delete.append(feeds.document_key(article_id))
+                _refuse(ledger, article_id, feeds.refusal(article_id, exc), versions, report)
+                continue
+            book.place(rendered.member, rendered.feeds)
+            files.append(_file(feeds.document_key(article_id), feeds.document_object(rendered)))
+    book.settle()
+    written_pages, gone = book.files()
+    files.extend(_file(key, feeds.feed_object(key, data)) for key, data in written_pages.items())
+    if book.sections_changed:
+        index = feeds.AppObject(book.index(), feeds.JSON_TYPE, feeds.FEED_CACHE, ROOT)
+        files.append(_file("sections.json", index))
+    delete.extend(gone)
+    if book.fresh:  # whatever an older layout left: the rebuild names everything it keeps
+        keep = {f.key for f in files}
+        delete.extend(sorted({k for p in OWNED_PREFIXES for k in objects.keys(p) if k not in keep}))
+    keys = {f.key for f in files}
+    written = Output(objects, ledger).write(files, delete=[k for k in delete if k not in keys])
+    book.save(withheld)
     report.outputs.extend(objects.uri(key) for key in written.written)
     report.messages.append(
         f"app files: {len(written.written)} written, {len(written.unchanged)} unchanged, "
-        f"{len(written.deleted)} removed"
+        f"{len(written.deleted)} removed" + (" (rebuilt from the archive)" if book.fresh else "")
     )
+    return refused
 
 
 def _decide(
@@ -176,13 +243,20 @@ def _decide(
     latest = ledger.get(delivery.article_id)
     if latest is not None and latest.pub_status is PubStatus.CANCELED:
         article = article.model_copy(update={"pub_status": PubStatus.CANCELED})
-    decision = rules.decide(
-        article,
-        settings.config.channels.app,
-        now=now,
-        choice=ledger.get_value(rules.choice_key(article.id, article.version)),
-        notified_before=_notified_before(ledger, article.id, article.version),
-    )
+    try:
+        decision = rules.decide(
+            article,
+            settings.config.channels.app,
+            now=now,
+            choice=ledger.get_value(rules.choice_key(article.id, article.version)),
+            notified_before=_notified_before(ledger, article.id, article.version),
+        )
+    except Exception as exc:  # data the push rules cannot judge: this version only
+        reason = f"cannot decide the push for {article.id}: {type(exc).__name__}: {exc}"[:400]
+        ledger.mark_quarantined(delivery, reason)
+        report.quarantined += 1
+        report.messages.append(reason)
+        return
     if decision.notify:
         for audience in _audiences(settings):
             ledger.enqueue(article.id, article.version, CHANNEL, target=PUSH_PREFIX + audience)
@@ -266,11 +340,21 @@ def _push(
         report.failed += 1
         report.messages.append(f"push to {name}: {exc.message}")
         return
-    message = notification(
-        article,
-        collapse_key=rules.collapse_key(article),
-        base_url=settings.config.channels.app.base_url,
-    )
+    try:
+        broken("render.push", article.id)
+        message = notification(
+            article,
+            collapse_key=rules.collapse_key(article),
+            base_url=settings.config.channels.app.base_url,
+        )
+        # What every provider sends is JSON in UTF-8: prove it encodes before claiming.
+        json.dumps([message.title, message.body, message.data()], ensure_ascii=False).encode()
+    except Exception as exc:  # one notification that cannot render must not stop the others
+        reason = f"cannot render the push for {article.id}: {type(exc).__name__}: {exc}"[:400]
+        ledger.mark_quarantined(delivery, reason)
+        report.quarantined += 1
+        report.messages.append(reason)
+        return
     try:
         claimed = ledger.mark_sending(
             delivery, collapse_key=message.collapse_key, audience=provider.audience
@@ -328,11 +412,13 @@ def publish(
     report = PublishReport(channel=CHANNEL)
     pending = ledger.pending(CHANNEL)
     versions = [d for d in pending if not d.target.startswith(PUSH_PREFIX)]
+    # Files also change with nothing pending when a shown article is newly held back.
+    refused = _write_files(settings, ledger, report, versions)
     if versions:
-        _write_files(settings, ledger, report)
         fault("publish.written", CHANNEL)
         for delivery in versions:
-            _decide(settings, ledger, delivery, moment, report)
+            if delivery.article_id not in refused:
+                _decide(settings, ledger, delivery, moment, report)
     opened = _Providers(settings, ledger, policy, providers)
     for delivery in ledger.pending(CHANNEL):
         if delivery.target.startswith(PUSH_PREFIX):
