@@ -185,6 +185,7 @@ def paginate(
     full_text: bool = True,
     description: str | None = None,
     url_for: UrlFor | None = None,
+    item_id: ItemId | None = None,
 ) -> list[dict[str, Any]]:
     """The feed split into pages of ``page_size`` items chained by ``next_url``.
 
@@ -207,6 +208,7 @@ def paginate(
                 full_text=full_text,
                 description=description,
                 url_for=url_for,
+                item_id=item_id,
             )
         )
     return pages

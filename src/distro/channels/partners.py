@@ -215,9 +215,7 @@ def load_shelf(ledger: Ledger, partner: PartnerConfig) -> tuple[Shelf, bool]:
     entries = [
         Entry.of(Story(article, updated_time(article)))
         for article in ledger.articles()
-        if is_page(article)
-        and matches(article, partner.filters)
-        and article.id not in withheld
+        if is_page(article) and matches(article, partner.filters) and article.id not in withheld
     ]
     entries.sort(key=Entry.order, reverse=True)
     return Shelf(entries[:CAPACITY], truncated=len(entries) > CAPACITY), True

@@ -187,6 +187,7 @@ def environment() -> Environment:
     )
     env.filters["iso"] = iso_when
     env.filters["cn"] = chinese_time
+    env.filters["clock"] = lambda value: f"{local(value):%H:%M}"
     return env
 
 
