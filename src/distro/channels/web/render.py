@@ -273,6 +273,7 @@ def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) ->
             robots=None,
             summary=story.summary,
             published=story.published,
+            issued=story.issued,
             timed=story.timed,
             updated=story.updated,
             ld=script_json(news_article(story, site, site.url(key))),
