@@ -14,6 +14,7 @@ import pytest
 
 from distro.channels import web
 from distro.channels.web.catalog import CALENDAR, DAY_PREFIX, KEY_PREFIX
+from distro.channels.web.render import ARCHIVE_PAGE
 from distro.store.ledger import Ledger
 from tests.channels.web.stories import (
     article,
@@ -242,3 +243,39 @@ def test_a_site_from_before_the_archive_builds_it_once(tmp_path: Path, ledger: L
     web.publish(cfg, ledger)
     changed = {k for k, v in site_files(site).items() if before.get(k) != v}
     assert not any(day_of(NOW - dt.timedelta(days=n)) in k for k in changed for n in (1, 2, 3))
+
+
+def test_a_busy_day_is_paged_and_a_new_story_rewrites_only_the_last_page(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    cfg = settings(tmp_path / "state", CONFIG)
+    morning = dt.datetime(2026, 11, 20, 6, 0, tzinfo=SHANGHAI)
+    total = ARCHIVE_PAGE + 5
+    for n in range(1, total + 1):
+        store(ledger, article(n, morning + dt.timedelta(minutes=n)))
+    web.publish(cfg, ledger)
+    site = tmp_path / "state" / "site"
+    folder = site / "archive" / "2026-11-20"
+    first, second = (folder / "index.html").read_text(), (folder / "2.html").read_text()
+    assert "第1条" in first and f"第{ARCHIVE_PAGE}条" in first and f"第{total}条" not in first
+    assert f"第{ARCHIVE_PAGE + 1}条" in second and not (folder / "3.html").exists()
+    urls = all_sitemap_urls(site)
+    assert f"{BASE}archive/2026-11-20/2.html" in urls and len(article_urls(urls)) == total
+
+    before = site_files(site)
+    store(ledger, article(total + 1, morning + dt.timedelta(hours=5)))
+    web.publish(cfg, ledger)
+    changed = {k for k, v in site_files(site).items() if before.get(k) != v}
+    assert "archive/2026-11-20/2.html" in changed
+    assert "archive/2026-11-20/index.html" not in changed
+    assert f"第{total + 1}条" in (folder / "2.html").read_text()
+
+    for n in range(1, 7):  # six kills take the day back to one page
+        killed = ledger.kill(f"a-{n:020x}", "test")
+        ledger.enqueue(killed.id, killed.version, "web")
+    web.publish(cfg, ledger)
+    assert not (folder / "2.html").exists()
+    page = (folder / "index.html").read_text()
+    assert "第1条" not in page and f"第{total + 1}条" in page and 'class="pager"' not in page
+    assert f"{BASE}archive/2026-11-20/2.html" not in all_sitemap_urls(site)
+    assert_links_resolve(site)

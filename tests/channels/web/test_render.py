@@ -238,21 +238,29 @@ def test_index_has_an_h1_a_description_and_an_icon_and_the_css_is_valid() -> Non
 
 def test_day_and_calendar_pages_match_golden() -> None:
     listings = [
-        Listing(f"a-{n:020x}", f"第{n}条 新区观摩会举行", s, WHEN - dt.timedelta(hours=n), n != 3)
+        Listing(f"a-{n:020x}", f"第{n}条 新区观摩会举行", s, WHEN + dt.timedelta(hours=n), n != 3)
         for n, s in [(1, "要闻"), (2, "经济"), (3, "要闻"), (4, None)]
     ]
     day = render_day("2021-07-05", listings, SITE, sections=["经济", "要闻"])
     assert_golden("day.html", day)
     assert meta_of(day).links["canonical"] == "https://news.example.cn/archive/2021-07-05/"
     assert "<h1>2021年7月5日</h1>" in day
-    assert day.index("<h2>经济</h2>") < day.index("<h2>要闻</h2>") < day.index("<h2>其他</h2>")
+    assert day.index("第1条") < day.index("第2条") < day.index("第3条") < day.index("第4条")
+    assert '<span class="section-tag">经济</span>' in day and 'class="pager"' not in day
     # each story shows its time of day (the heading names the day); n=3 has none to show
-    assert '<time datetime="2021-07-05T07:30:00+08:00">07:30</time>' in day
+    assert '<time datetime="2021-07-05T09:30:00+08:00">09:30</time>' in day
     assert "第3条 新区观摩会举行</a></li>" in day
-    one = render_day("2021-07-05", listings, SITE, section="要闻", sections=["经济", "要闻"])
-    assert "第2条" not in one and "第1条" in one and "<h1>要闻 · 2021年7月5日</h1>" in one
+    mine = [item for item in listings if item.section == "要闻"]
+    one = render_day("2021-07-05", mine, SITE, section="要闻", page=2, pages=3)
+    assert "<h1>要闻 · 2021年7月5日（第2页）</h1>" in one
+    assert '<span class="section-tag">' not in one
     canonical = meta_of(one).links["canonical"]
-    assert canonical.endswith("/sections/%E8%A6%81%E9%97%BB/archive/2021-07-05/")
+    assert canonical.endswith("/sections/%E8%A6%81%E9%97%BB/archive/2021-07-05/2.html")
+    assert '<span aria-current="page">2</span>' in one
+    assert (
+        'href="https://news.example.cn/sections/%E8%A6%81%E9%97%BB/archive/2021-07-05/3.html"'
+        in one
+    )
     calendar = render_calendar(["2021-06-30", "2021-07-05", "2021-07-04"], SITE)
     assert_golden("calendar.html", calendar)
     assert calendar.index("2021年7月") < calendar.index("2021年6月")

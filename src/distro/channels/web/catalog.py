@@ -169,6 +169,8 @@ class Catalog:
             self.sections = json.loads(known)
         #: The archive: each day's entries (loaded when a run needs them) and the calendar.
         self.days: dict[str, Shelf] = {}
+        #: Each day's entries as this run found them: which archive pages changed follows.
+        self.days_before: dict[str, list[Entry]] = {}
         self.dirty_days: set[str] = set()
         self.calendar: dict[str, Day] = {}
         stored = ledger.get_value(KEY_PREFIX + CALENDAR)
@@ -199,6 +201,7 @@ class Catalog:
         if day not in self.days:
             text = self.ledger.get_value(KEY_PREFIX + DAY_PREFIX + day)
             self.days[day] = Shelf.load(text) if text else Shelf()
+            self.days_before[day] = list(self.days[day].entries)
         return self.days[day]
 
     @staticmethod

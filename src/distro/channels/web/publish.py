@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
 from distro.channels.web import feeds, sitemaps
-from distro.channels.web.catalog import HOME, NEWS, Catalog, article_day, updated_time
+from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
 from distro.channels.web.render import (
+    ARCHIVE_PAGE,
     FAVICON,
     INDEX_SIZE,
     Site,
@@ -134,23 +135,54 @@ def list_files(
     ]
 
 
-def archive_files(catalog: Catalog, site: Site) -> list[OutputFile]:
-    """The archive pages and sitemaps of the days this run changed, and what lists the days."""
-    files = []
+def changed_pages(before: Sequence[Entry], after: Sequence[Entry]) -> tuple[range, range]:
+    """Which pages of a chronological list to write, and which no longer exist.
+
+    Pages hold ``ARCHIVE_PAGE`` stories, oldest first, so a new story lands on the last page:
+    the pages before the first difference stay as they are, unless the number of pages (which
+    every page's pager shows) changed.
+    """
+    size = ARCHIVE_PAGE
+    old_pages = -(-len(before) // size)
+    new_pages = max(1, -(-len(after) // size))
+    first = next(
+        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+        min(len(before), len(after)),
+    )
+    start = 1 if old_pages != new_pages or not before else first // size + 1
+    return range(start, new_pages + 1), range(new_pages + 1, old_pages + 1)
+
+
+def archive_files(catalog: Catalog, site: Site) -> tuple[list[OutputFile], list[str]]:
+    """The archive pages and sitemaps of the days this run changed, and what lists the days;
+    and the keys of archive pages that no longer exist."""
+    files: list[OutputFile] = []
+    gone: list[str] = []
     for day in sorted(catalog.day_sections):
         entries = catalog.day(day).entries
-        listings = [e.listing() for e in entries]
-        files.append(
-            make_file(
-                day_page_key(day),
-                render_day(day, listings, site, sections=catalog.sections),
-                tier=SECTION,
-            )
-        )
-        for section in sorted(catalog.day_sections[day]):
-            page = render_day(day, listings, site, section=section, sections=catalog.sections)
-            files.append(make_file(day_page_key(day, section), page, tier=SECTION))
-        urls = [sitemaps.Location(site.url(day_page_key(day)))]
+        after = entries[::-1]
+        before = catalog.days_before.get(day, [])[::-1]
+        for section in [None, *sorted(catalog.day_sections[day])]:
+            mine = after if section is None else [e for e in after if e.section == section]
+            was = before if section is None else [e for e in before if e.section == section]
+            write, drop = changed_pages(was, mine)
+            pages = write.stop - 1
+            for number in write:
+                chunk = mine[(number - 1) * ARCHIVE_PAGE : number * ARCHIVE_PAGE]
+                page = render_day(
+                    day,
+                    [e.listing() for e in chunk],
+                    site,
+                    section=section,
+                    page=number,
+                    pages=pages,
+                    sections=catalog.sections,
+                )
+                files.append(make_file(day_page_key(day, section, number), page, tier=SECTION))
+            gone += [day_page_key(day, section, number) for number in drop]
+        pages = max(1, -(-len(after) // ARCHIVE_PAGE))
+        numbers = range(1, pages + 1)
+        urls = [sitemaps.Location(site.url(day_page_key(day, None, n))) for n in numbers]
         urls += [sitemaps.Location(site.url(article_key(e.id)), e.updated_at) for e in entries]
         files.append(make_file(sitemaps.day_key(day), sitemaps.urlset(urls), tier=SECTION))
     if catalog.day_sections:
@@ -168,7 +200,7 @@ def archive_files(catalog: Catalog, site: Site) -> list[OutputFile]:
         days_of = [d for d, c in catalog.calendar.items() if section in c.sections]
         page = render_calendar(days_of, site, section=section, sections=catalog.sections)
         files.append(make_file(archive_key(section), page, tier=SECTION))
-    return files
+    return files, gone
 
 
 def site_files(catalog: Catalog, site: Site) -> list[OutputFile]:
@@ -269,9 +301,10 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 story = Story(publishable(stored), entry.updated_at)
                 page = render_article(story, site, sections=catalog.sections)
                 files.append(make_file(article_key(entry.id), page, tier=PAGE))
-    files += archive_files(catalog, site)
+    archive, gone = archive_files(catalog, site)
+    files += archive
     files += site_files(catalog, site)
-    written = output.write(files)
+    written = output.write(files, delete=gone)
     catalog.save()
     fault("publish.written", CHANNEL)
     for d, outcome in claimed:

@@ -22,9 +22,12 @@ from distro.channels.output import safe_segment
 from distro.models import Article, Kind, PubStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9._/-]*")
 #: How many of the newest stories an index page or a feed lists.
 INDEX_SIZE = 50
 FAVICON = "favicon.svg"
+#: Stories per archive page: a day's pages cost the same however busy the day was.
+ARCHIVE_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class Site:
             return self.home_url
         if key.endswith("/index.html"):
             key = key[: -len("index.html")]
-        return self.home_url + quote(key)
+        # Most keys (articles/a-….html) need no quoting: skip it, a sitemap names thousands.
+        return self.home_url + (key if _PLAIN_KEY.fullmatch(key) else quote(key))
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,10 @@ def archive_key(section: str | None = None) -> str:
     return (section_prefix(section) if section else "") + "archive/index.html"
 
 
-def day_page_key(day: str, section: str | None = None) -> str:
-    """The archive page of one day (``2021-07-05``): every section's stories, or one section's."""
-    return (section_prefix(section) if section else "") + f"archive/{day}/index.html"
+def day_page_key(day: str, section: str | None = None, page: int = 1) -> str:
+    """Page ``page`` of one day's archive (``2021-07-05``): every section's, or one section's."""
+    name = "index.html" if page == 1 else f"{page}.html"
+    return (section_prefix(section) if section else "") + f"archive/{day}/{name}"
 
 
 @dataclass(frozen=True)
@@ -361,35 +366,43 @@ def render_day(
     site: Site,
     *,
     section: str | None = None,
+    page: int = 1,
+    pages: int = 1,
     sections: Sequence[str] = (),
 ) -> str:
-    """A day's archive page: its stories by section (or one section's), in the order given."""
+    """One page of a day's archive: its stories in the order given (the day's, oldest first)."""
     moment = dt.date.fromisoformat(day)
     label = f"{moment.year}年{moment.month}月{moment.day}日"
-    groups: dict[str, list[dict[str, object]]] = {}
-    for item in listings:
-        if section is not None and item.section != section:
-            continue
-        groups.setdefault(item.section or "其他", []).append(
-            {
-                "href": site.url(article_key(item.id)),
-                "headline": item.headline,
-                "published": item.published,
-                "timed": item.timed,
-            }
-        )
+    items = [
+        {
+            "href": site.url(article_key(item.id)),
+            "headline": item.headline,
+            "section": item.section if section is None else None,
+            "published": item.published,
+            "timed": item.timed,
+        }
+        for item in listings
+    ]
     heading = f"{section} · {label}" if section else label
     scope = f"“{section}”" if section else ""
+    title = heading if page == 1 else f"{heading}（第{page}页）"
+
+    def link(number: int) -> str:
+        return site.url(day_page_key(day, section, number))
+
     return (
         environment()
         .get_template("day.html")
         .render(
             site=site,
             heading=heading,
+            title=title,
             description=f"{site.publisher}{label}{scope}的稿件。",
-            canonical=site.url(day_page_key(day, section)),
+            canonical=link(page),
             robots=None,
-            groups=sorted(groups.items(), key=lambda g: (g[0] == "其他", g[0])),
+            items=items,
+            pager=[{"number": n, "href": link(n)} for n in range(1, pages + 1) if pages > 1],
+            page=page,
             calendar=site.url(archive_key(section)),
             nav=navigation(site, sections),
             feeds=[],
