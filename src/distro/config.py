@@ -201,6 +201,14 @@ class WebChannelConfig(_Section):
     enabled: bool = True
     base_url: str = "http://127.0.0.1:8000/"
     title: Label = "distro"
+    publication: Label | None = Field(
+        default=None,
+        description="The publication's name: news:name in the news sitemap, the publisher in "
+        "the pages' JSON-LD; the title when unset.",
+    )
+    description: Label | None = Field(
+        default=None, description="The home page's meta description; from the name when unset."
+    )
     output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
     schedule: Cron | None = Field(default="*/15 * * * *", description="Sweep besides events.")
     review: Review = "auto"

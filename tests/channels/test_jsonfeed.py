@@ -6,14 +6,16 @@ import datetime as dt
 import json
 
 from distro.channels.jsonfeed import (
+    SUMMARY_CHARS,
     VERSION_URL,
     encode,
     etag,
     page_url,
     paginate,
     render_jsonfeed,
+    summarize,
 )
-from distro.models import Article, Byline, Kind, Provenance
+from distro.models import Article, Byline, Dateline, Kind, Provenance
 
 UTC = dt.UTC
 RFC3339_SHANGHAI = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$"
@@ -166,3 +168,47 @@ def test_encoding_is_deterministic_utf8() -> None:
     assert etag(data) != etag(
         encode(render_jsonfeed([make(9)], title="要闻", home_url="h", feed_url="f"))
     )
+
+
+def test_item_id_gives_every_item_the_id_the_caller_names() -> None:
+    articles = [make(10), make(11, version=3)]
+    urn = "urn:distro:article:"
+    feed = render_jsonfeed(
+        articles, title="t", home_url="h", feed_url="f", item_id=lambda a: urn + a.id
+    )
+    assert [i["id"] for i in feed["items"]] == [urn + a.id for a in articles]
+    pages = paginate(
+        articles, title="t", home_url="h", feed_url="https://x.test/feed.json", page_size=1,
+        item_id=lambda a: urn + a.id,
+    )  # fmt: skip
+    assert [p["items"][0]["id"] for p in pages] == [urn + a.id for a in articles]
+
+
+def test_content_opens_with_kicker_and_subheadline_and_dateline() -> None:
+    item = make(
+        12,
+        kicker="2021年全区<攻坚突破年>现场观摩会举行",
+        subheadline="孙永红出席并讲话 周安主持",
+        dateline=Dateline(raw="本报7月5日讯", span=(0, 7)),
+    )
+    html = render_jsonfeed([item], title="t", home_url="h", feed_url="f")["items"][0][
+        "content_html"
+    ]
+    assert html.startswith(
+        "<p><small>2021年全区&lt;攻坚突破年&gt;现场观摩会举行</small></p>"
+        "<p><strong>——孙永红出席并讲话 周安主持</strong></p>"
+        "<p><strong>本报7月5日讯</strong> 孙永红出席观摩会并讲话。</p>"
+    )
+    teaser = make(13, kind=Kind.TEASER, paragraphs=[], page_ref="3", kicker="引题")
+    assert (
+        "content_html"
+        not in render_jsonfeed([teaser], title="t", home_url="h", feed_url="f")["items"][0]
+    )
+
+
+def test_a_cut_summary_ends_with_a_chinese_ellipsis() -> None:
+    long = make(14, paragraphs=["观摩" * 100])
+    summary = summarize(long)
+    assert summary.endswith("……") and not summary.endswith("………")
+    assert len(summary) == SUMMARY_CHARS
+    assert summarize(make(15)) == "孙永红出席观摩会并讲话。 各有关部门<单位>参加。"

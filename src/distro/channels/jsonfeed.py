@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -21,6 +22,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_CHARS = 120
 
 UrlFor = Callable[[Article], str | None]
+#: An item's id from its article; by default the bare article id.
+ItemId = Callable[[Article], str]
 
 
 def timestamp(value: dt.datetime) -> str:
@@ -42,7 +45,25 @@ def summarize(article: Article) -> str:
     text = " ".join(body_text(article).split())
     if not text:
         return article.headline
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+    # A Chinese ellipsis is two 省略号 (……), never one, never three dots.
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 2] + "……"
+
+
+def content_html(article: Article) -> str:
+    """The body HTML a feed carries: kicker and subheadline first, then the body with its dateline.
+
+    A reader shows the item's title above its content, so the lines printed around the headline
+    (引题 above, 副题 below with its dash) open the content; without a body there is no content.
+    """
+    body = render_html(article) if article.kind is Kind.ARTICLE else ""
+    if not body:
+        return ""
+    head = ""
+    if article.kicker:
+        head += f"<p><small>{escape(article.kicker, quote=False)}</small></p>"
+    if article.subheadline:
+        head += f"<p><strong>——{escape(article.subheadline, quote=False)}</strong></p>"
+    return head + body
 
 
 def authors(article: Article) -> list[dict[str, str]]:
@@ -65,17 +86,21 @@ def tags(article: Article) -> list[str]:
 
 
 def render_item(
-    article: Article, *, url: str | None = None, full_text: bool = True
+    article: Article,
+    *,
+    url: str | None = None,
+    full_text: bool = True,
+    item_id: ItemId | None = None,
 ) -> dict[str, Any]:
-    """One article as a JSON Feed item; the id is the article id, stable across versions."""
-    item: dict[str, Any] = {"id": article.id}
+    """One article as a JSON Feed item; the id (``item_id``, else the article id) is stable."""
+    item: dict[str, Any] = {"id": item_id(article) if item_id else article.id}
     if url:
         item["url"] = url
     if article.link and article.link != url:
         item["external_url"] = article.link
     item["title"] = article.headline
     summary = summarize(article)
-    html = render_html(article) if article.kind is Kind.ARTICLE else ""
+    html = content_html(article)
     if full_text and html:
         item["content_html"] = html
     else:
@@ -117,10 +142,12 @@ def render_jsonfeed(
     full_text: bool = True,
     description: str | None = None,
     url_for: UrlFor | None = None,
+    item_id: ItemId | None = None,
 ) -> dict[str, Any]:
     """A JSON Feed 1.1 document of ``articles`` in the order given.
 
     ``url_for`` maps an article to its page; by default an item links to ``article.link``.
+    ``item_id`` gives each item's id (the web passes the URN its RSS and Atom use).
     Nothing time-dependent is added, so the same articles always give the same bytes (and ETag).
     """
     link = url_for or (lambda article: article.link)
@@ -131,7 +158,9 @@ def render_jsonfeed(
     if next_url:
         feed["next_url"] = next_url
     feed["language"] = "zh-CN"
-    feed["items"] = [render_item(a, url=link(a), full_text=full_text) for a in articles]
+    feed["items"] = [
+        render_item(a, url=link(a), full_text=full_text, item_id=item_id) for a in articles
+    ]
     return feed
 
 
@@ -156,6 +185,7 @@ def paginate(
     full_text: bool = True,
     description: str | None = None,
     url_for: UrlFor | None = None,
+    item_id: ItemId | None = None,
 ) -> list[dict[str, Any]]:
     """The feed split into pages of ``page_size`` items chained by ``next_url``.
 
@@ -178,6 +208,7 @@ def paginate(
                 full_text=full_text,
                 description=description,
                 url_for=url_for,
+                item_id=item_id,
             )
         )
     return pages

@@ -192,3 +192,40 @@ def check_sitemap(data: bytes) -> list[str]:
         assert url.findtext("n:news/n:publication_date", namespaces=ns)
         assert url.findtext("n:news/n:title", namespaces=ns)
     return [u.findtext("s:loc", namespaces=ns) or "" for u in urls]
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+#: W3C Datetime, as sitemaps.org allows it for <lastmod>: a date, or a time with its offset.
+W3C_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z))?$")
+
+
+def _locations(data: bytes, root_tag: str, item_tag: str) -> list[tuple[str, str | None]]:
+    """The (loc, lastmod) pairs of a sitemap or index, checking its structure on the way."""
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(data)
+    assert root.tag == SITEMAP + root_tag, root.tag
+    pairs = []
+    for child in root:
+        assert child.tag == SITEMAP + item_tag, child.tag
+        allowed = {"loc", "lastmod"} | ({"changefreq", "priority"} if item_tag == "url" else set())
+        names = [c.tag.removeprefix(SITEMAP) for c in child]
+        assert set(names) <= allowed and names.count("loc") == 1, names
+        assert names.count("lastmod") <= 1, names
+        loc = child.findtext(SITEMAP + "loc") or ""
+        assert loc.startswith(("http://", "https://")) and len(loc) <= 2048, loc
+        lastmod = child.findtext(SITEMAP + "lastmod")
+        assert lastmod is None or W3C_DATETIME.match(lastmod), lastmod
+        pairs.append((loc, lastmod))
+    assert len(pairs) <= 50_000
+    assert len({loc for loc, _ in pairs}) == len(pairs), "a URL twice"
+    return pairs
+
+
+def check_urlset(data: bytes) -> list[tuple[str, str | None]]:
+    """A sitemaps.org urlset: one <loc> per <url>, absolute, W3C lastmods; the pairs."""
+    return _locations(data, "urlset", "url")
+
+
+def check_sitemap_index(data: bytes) -> list[tuple[str, str | None]]:
+    """A sitemaps.org sitemap index: one <loc> per <sitemap>; the pairs."""
+    return _locations(data, "sitemapindex", "sitemap")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -129,6 +130,14 @@ def test_article_page_renders_in_chromium(tmp_path: Path, served: tuple[str, Pat
     home = Text()
     home.feed(chromium(tmp_path, "--dump-dom", base_url).stdout)
     assert home.links == [story.headline, "第2条 新区观摩会举行"]
+    assert home.h1 == "西海岸新闻 · 最新稿件"
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = now.astimezone(shanghai).date().isoformat()
+    archive = chromium(tmp_path, "--dump-dom", f"{base_url}archive/{day}/").stdout
+    assert story.headline in archive and f'href="{page_url}"' in archive
+    earlier = (now - dt.timedelta(hours=1)).astimezone(shanghai).date().isoformat()
+    assert ("第2条 新区观摩会举行" in archive) is (earlier == day)  # same Shanghai day or not
 
     ARTIFACTS.mkdir(exist_ok=True)
     for name, size in [

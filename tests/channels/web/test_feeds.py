@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+import feedparser
+
 from distro.channels.web import feeds
 from distro.channels.web.render import Site, Story
 from distro.models import Byline
@@ -155,3 +157,50 @@ def test_rss_channel_and_item_titles_are_escaped_alike() -> None:
         feeds.atom([Story(item, WHEN)], channel("atom.xml"), feeds.page_url(SITE))
     )
     assert atom_root.findtext(f"{ATOM}entry/{ATOM}title") == odd
+
+
+def test_an_article_has_one_id_in_rss_atom_and_json_feed() -> None:
+    url_for = feeds.page_url(SITE)
+    rss = check_rss(feeds.rss(stories(), channel("feed.xml"), url_for))
+    atom = check_atom(feeds.atom(stories(), channel("atom.xml"), url_for))
+    doc = check_json_feed(feeds.json_feed(stories(), channel("feed.json"), url_for))
+    ids = [e.id for e in rss.entries]
+    assert ids == [e.id for e in atom.entries] == [i["id"] for i in doc["items"]]
+    assert ids == [f"urn:distro:article:{s.article.id}" for s in stories()]
+
+
+def test_rss_names_its_authors_in_dc_creator() -> None:
+    data = feeds.rss(stories(), channel("feed.xml"), feeds.page_url(SITE))
+    parsed = check_rss(data)
+    # feedparser (and newsboat) read the author of an RSS item from dc:creator
+    assert [e.author for e in parsed.entries] == ["宋迎迎", "宋迎迎", "西海岸新闻", "本报评论员"]
+    two = article(8, WHEN, byline=Byline(raw="□记者 宋迎迎 王伟", names=["宋迎迎", "王伟"]))
+    root = ET.fromstring(feeds.rss([Story(two, WHEN)], channel("feed.xml"), feeds.page_url(SITE)))
+    creators = root.findall("channel/item/{http://purl.org/dc/elements/1.1/}creator")
+    assert [c.text for c in creators] == ["宋迎迎", "王伟"]
+    assert root.find("channel/item/author") is None  # RSS <author> would want an e-mail
+
+
+def test_feed_content_opens_with_kicker_subheadline_and_dateline() -> None:
+    seed = seed_article(WHEN)
+    for data in (
+        feeds.rss([Story(seed, WHEN)], channel("feed.xml"), feeds.page_url(SITE)),
+        feeds.atom([Story(seed, WHEN)], channel("atom.xml"), feeds.page_url(SITE)),
+    ):
+        content = feedparser.parse(data).entries[0].content[0].value
+        assert content.index(seed.kicker or "") < content.index(seed.subheadline or "")
+        dateline = content.index("<strong>本报7月5日讯</strong>")
+        assert content.index(seed.subheadline or "") < dateline
+    doc = check_json_feed(feeds.json_feed([Story(seed, WHEN)], channel("f"), feeds.page_url(SITE)))
+    assert doc["items"][0]["content_html"].startswith(f"<p><small>{seed.kicker}</small></p>")
+
+
+def test_news_sitemap_names_the_publication_and_the_real_time() -> None:
+    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    went_out = dt.datetime(2026, 11, 27, 5, 42, 10, tzinfo=dt.UTC)
+    entry = feeds.NewsEntry("https://news.example.cn/articles/a-1.html", "标题", went_out)
+    data = feeds.news_sitemap([entry], publication="西海岸报", now=now)
+    root = ET.fromstring(data)
+    ns = {"n": "http://www.google.com/schemas/sitemap-news/0.9"}
+    assert root.findtext(".//n:publication/n:name", namespaces=ns) == "西海岸报"
+    assert root.findtext(".//n:publication_date", namespaces=ns) == "2026-11-27T13:42:10+08:00"

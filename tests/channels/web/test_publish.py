@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,6 +29,7 @@ from tests.channels.web.stories import (
 from tests.servers.s3 import S3Server
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FEEDS = ("feed.xml", "atom.xml", "feed.json", "sitemap-news.xml")
 
 
@@ -111,10 +113,17 @@ def test_one_new_article_rewrites_only_what_it_touches(tmp_path: Path, ledger: L
     report = web.publish(cfg, ledger)
     after = site_files(site)
     changed = {k for k in after if before.get(k) != after[k]}
-    allowed = {f"articles/a-{4:020x}.html"}
+    day = NOW.astimezone(SHANGHAI).date().isoformat()
+    archive = {f"archive/{day}/index.html", f"sections/经济/archive/{day}/index.html"}
+    archive |= {f"sitemaps/{day}.xml", "sitemap.xml"}
+    allowed = {f"articles/a-{4:020x}.html", *archive}
     allowed |= {name for name in ("index.html", *FEEDS)}
     allowed |= {f"sections/经济/{name}" for name in ("index.html", *FEEDS)}
+    if (NOW - dt.timedelta(hours=3)).astimezone(SHANGHAI).date().isoformat() != day:
+        # just after midnight in Shanghai the new article opens a day: the calendars list it
+        allowed |= {"archive/index.html", "sections/经济/archive/index.html"}
     assert f"articles/a-{4:020x}.html" in changed
+    assert archive <= changed, archive - changed
     assert changed <= allowed, changed - allowed
     assert "index.html" in changed and "sections/经济/feed.xml" in changed
     assert not any(k.startswith("sections/要闻/") for k in changed)

@@ -57,7 +57,8 @@ def test_no_vector_survives_into_any_page_or_feed(tmp_path: Path) -> None:
             continue
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".html":
-            assert executable(text, style_blocks=1) == [], path
+            ld = 1 if path.parent.name == "articles" and "本文已撤回" not in text else 0
+            assert executable(text, style_blocks=1, data_blocks=ld) == [], path
             checked += 1
         elif path.name in {"feed.xml", "atom.xml"}:
             root = ET.fromstring(text)

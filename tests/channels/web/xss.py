@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -49,15 +50,24 @@ BAD_STYLE = re.compile(r"expression\s*\(|javascript:|behavior\s*:|url\s*\(", re.
 class Finder(HTMLParser):
     """Records every executable thing an HTML document holds."""
 
-    def __init__(self, *, style_blocks: int) -> None:
+    def __init__(self, *, style_blocks: int, data_blocks: int = 0) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.style_blocks = style_blocks
+        self.data_blocks = data_blocks
         self.in_style = False
+        self.in_data = False
         self.style_text: list[str] = []
+        self.data_text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in DANGEROUS_TAGS:
+        kind = dict(attrs).get("type")
+        if tag == "script" and kind == "application/ld+json" and self.data_blocks > 0:
+            # Our own JSON-LD: data a browser never runs; its text is checked in executable().
+            self.data_blocks -= 1
+            self.in_data = True
+            self.data_text.append("")
+        elif tag in DANGEROUS_TAGS:
             self.found.append(f"<{tag}>")
         if tag == "style":
             self.style_blocks -= 1
@@ -82,17 +92,32 @@ class Finder(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self.in_style = False
+        if tag == "script":
+            self.in_data = False
 
     def handle_data(self, data: str) -> None:
         if self.in_style:
             self.style_text.append(data)
+        if self.in_data:
+            self.data_text[-1] += data
 
 
-def executable(html: str, *, style_blocks: int = 0) -> list[str]:
-    """Everything executable in ``html``; ``style_blocks`` of our own page CSS are allowed."""
-    finder = Finder(style_blocks=style_blocks)
+def executable(html: str, *, style_blocks: int = 0, data_blocks: int = 0) -> list[str]:
+    """Everything executable in ``html``.
+
+    ``style_blocks`` of our own page CSS and ``data_blocks`` of our own JSON-LD are allowed; a
+    JSON-LD block must parse as JSON and hold no ``<`` (which could close the element early).
+    """
+    finder = Finder(style_blocks=style_blocks, data_blocks=data_blocks)
     finder.feed(html)
     finder.close()
+    for text in finder.data_text:
+        if "<" in text:
+            finder.found.append("'<' in JSON-LD")
+        try:
+            json.loads(text)
+        except ValueError:
+            finder.found.append("JSON-LD that is not JSON")
     css = "".join(finder.style_text)
     if BAD_STYLE.search(css.replace("url(", "")) or "@import" in css:
         finder.found.append("dangerous CSS in <style>")

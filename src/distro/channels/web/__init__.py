@@ -1,4 +1,4 @@
-"""The web channel: a static site with RSS, Atom, JSON Feed and a news sitemap."""
+"""The web channel: a static site with an archive, RSS, Atom, JSON Feed, sitemaps and robots.txt."""
 
 from distro.channels.web.publish import publish
 

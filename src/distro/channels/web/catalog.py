@@ -5,17 +5,30 @@ home page, each section and the news sitemap keep a short list of their newest e
 more than a page shows, so a kill rarely needs a refill) instead of asking the ledger for all
 articles. A list is rebuilt from the ledger only when it is missing, or when kills emptied it
 below a page while older entries had been cut off.
+
+The archive is kept by day: each day's entries (every section) in one list of its own, and a
+calendar of the days with their sections and last change. A publish reads and rewrites only the
+days its articles belong to, so the archive pages and sitemaps of other days stay as they are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from distro.channels.web.render import INDEX_SIZE, Story, is_page, section_slug
-from distro.models import Article
+from distro.channels.jsonfeed import published
+from distro.channels.web.render import (
+    INDEX_SIZE,
+    Listing,
+    Story,
+    is_page,
+    local,
+    section_slug,
+)
+from distro.models import Article, DeliveryState
 
 if TYPE_CHECKING:
     from distro.store.ledger import Ledger
@@ -28,6 +41,8 @@ NEWS_WINDOW = dt.timedelta(days=2)
 HOME = "home"
 NEWS = "news"
 KEY_PREFIX = "web:catalog:"
+DAY_PREFIX = "day:"
+CALENDAR = "calendar"
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,10 @@ class Entry:
     updated: str
     section: str | None
     headline: str
+    #: Whether ``published`` is a time, not only an issue date (lists written before: yes).
+    timed: bool = True
+    #: When the story really went out (``Story.issued``); empty in lists written before.
+    issued: str = ""
 
     @classmethod
     def of(cls, story: Story) -> Entry:
@@ -50,7 +69,21 @@ class Entry:
             updated=story.updated.astimezone(dt.UTC).isoformat(),
             section=story.article.section,
             headline=story.article.headline,
+            timed=story.timed,
+            issued=story.issued.astimezone(dt.UTC).isoformat(),
         )
+
+    @property
+    def issued_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.issued or self.published)
+
+    @property
+    def day(self) -> str:
+        """The Shanghai day it was published on, the archive's unit."""
+        return local(self.published_at).date().isoformat()
+
+    def listing(self) -> Listing:
+        return Listing(self.id, self.headline, self.section, self.published_at, self.timed)
 
     @property
     def published_at(self) -> dt.datetime:
@@ -72,11 +105,15 @@ class Shelf:
     entries: list[Entry] = field(default_factory=list)
     truncated: bool = False
 
-    def upsert(self, entry: Entry, capacity: int) -> None:
+    def upsert(self, entry: Entry, capacity: int | None) -> None:
+        before = next((e for e in self.entries if e.id == entry.id), None)
+        if before is not None and before.issued and before.issued < entry.issued:
+            # A new version is not a new story: it went out when its first version did.
+            entry = replace(entry, issued=before.issued)
         self.entries = [e for e in self.entries if e.id != entry.id]
         self.entries.append(entry)
         self.entries.sort(key=Entry.order, reverse=True)
-        if len(self.entries) > capacity:
+        if capacity is not None and len(self.entries) > capacity:
             del self.entries[capacity:]
             self.truncated = True
 
@@ -92,7 +129,8 @@ class Shelf:
     def dump(self) -> str:
         # Rows, not objects: the news list holds up to 1,000 entries and is saved every run.
         rows = [
-            [e.id, e.version, e.published, e.updated, e.section, e.headline] for e in self.entries
+            [e.id, e.version, e.published, e.updated, e.section, e.headline, e.timed, e.issued]
+            for e in self.entries
         ]
         return json.dumps({"truncated": self.truncated, "rows": rows}, ensure_ascii=False)
 
@@ -100,6 +138,19 @@ class Shelf:
     def load(cls, text: str) -> Shelf:
         doc = json.loads(text)
         return cls([Entry(*row) for row in doc["rows"]], bool(doc["truncated"]))
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day of the archive: the sections it has stories in, and when one last changed."""
+
+    sections: tuple[str, ...]
+    lastmod: str
+
+
+def article_day(article: Article) -> str:
+    """The archive day of an article: the Shanghai date it was published on."""
+    return local(published(article)).date().isoformat()
 
 
 class Catalog:
@@ -116,6 +167,24 @@ class Catalog:
         self.fresh = known is None
         if known is not None:
             self.sections = json.loads(known)
+        #: The archive: each day's entries (loaded when a run needs them) and the calendar.
+        self.days: dict[str, Shelf] = {}
+        #: Each day's entries as this run found them: which archive pages changed follows.
+        self.days_before: dict[str, list[Entry]] = {}
+        self.dirty_days: set[str] = set()
+        self.calendar: dict[str, Day] = {}
+        stored = ledger.get_value(KEY_PREFIX + CALENDAR)
+        #: No calendar yet (a new site, or one from before the archive): build it once.
+        self.calendar_missing = stored is None
+        if stored is not None:
+            self.calendar = {d: Day(tuple(s), m) for d, (s, m) in json.loads(stored).items()}
+        #: What the last ``settle_calendar`` changed: days added or removed, sections whose
+        #: list of days changed.
+        self.days_changed = False
+        self.section_days_changed: set[str] = set()
+        #: For each day changed in this run, every section it had stories in before or after.
+        self.day_sections: dict[str, set[str]] = {}
+        self.calendar_dirty = False
 
     @staticmethod
     def section_key(section: str) -> str:
@@ -127,6 +196,14 @@ class Catalog:
             self.shelves[name] = Shelf.load(text) if text else Shelf()
         return self.shelves[name]
 
+    def day(self, day: str) -> Shelf:
+        """A day's entries, newest first."""
+        if day not in self.days:
+            text = self.ledger.get_value(KEY_PREFIX + DAY_PREFIX + day)
+            self.days[day] = Shelf.load(text) if text else Shelf()
+            self.days_before[day] = list(self.days[day].entries)
+        return self.days[day]
+
     @staticmethod
     def capacity(name: str) -> int:
         return NEWS_CAPACITY if name == NEWS else CAPACITY
@@ -135,10 +212,52 @@ class Catalog:
         """The lists an article of ``section`` belongs on."""
         return {HOME, NEWS, self.section_key(section)} if section else {HOME, NEWS}
 
+    def live(self) -> list[Article]:
+        """Every article the site may show, latest versions: the one full read there is."""
+        withheld = self.ledger.withheld("web")
+        return [a for a in self.ledger.articles() if is_page(a) and a.id not in withheld]
+
+    def rebuild_days(self, live: list[Article] | None = None) -> None:
+        """Build the archive from the ledger: every live article whose page the site holds.
+
+        That is one the web channel sent, or one on a list rebuilt in this run (whose page this
+        run writes); the others were never on the site (the channel was off), and an archive
+        page must not link to a page that is not there.
+        """
+        sent = {
+            d.article_id
+            for d in self.ledger.deliveries(channel="web")
+            if d.state is DeliveryState.SENT
+        }
+        # Pages this run writes: those a rebuilt list shows, and every one the news sitemap names.
+        listed = {
+            e.id
+            for name in self.rebuilt
+            for e in self.shelf(name).entries[: None if name == NEWS else INDEX_SIZE]
+        }
+        buckets: dict[str, list[Entry]] = {}
+        for article in self.live() if live is None else live:
+            if article.id in sent or article.id in listed:
+                entry = Entry.of(Story(article, updated_time(article)))
+                buckets.setdefault(entry.day, []).append(entry)
+        for day, entries in buckets.items():
+            entries.sort(key=Entry.order, reverse=True)
+            self.days[day] = Shelf(entries)
+        self.dirty_days |= set(buckets)
+        self.calendar_missing = False
+        self.settle_calendar(rebuilt=True)
+
     def rebuild(self, names: set[str] | None = None) -> None:
         """Refill lists (all of them by default) from the ledger: the one full read there is."""
-        withheld = self.ledger.withheld("web")
-        live = [a for a in self.ledger.articles() if is_page(a) and a.id not in withheld]
+        live = self.live()
+        if names is None and self.calendar_missing:
+            # The same full read fills the archive, once the lists it links to are known.
+            self._rebuild_lists(live, names)
+            self.rebuild_days(live)
+            return
+        self._rebuild_lists(live, names)
+
+    def _rebuild_lists(self, live: list[Article], names: set[str] | None) -> None:
         if names is None:
             self.sections = sorted(set(self.sections) | {a.section for a in live if a.section})
             names = {HOME, NEWS} | {self.section_key(s) for s in self.sections}
@@ -166,14 +285,39 @@ class Catalog:
         for name in names:
             self.shelf(name).upsert(entry, self.capacity(name))
         self.dirty |= names
+        self.day(entry.day).upsert(entry, None)
+        self.dirty_days.add(entry.day)
         return names
 
-    def drop(self, article_id: str, sections: set[str]) -> set[str]:
-        """Take an article off every list it may be on; the names of the lists it left."""
+    def drop(self, article_id: str, sections: set[str], days: Collection[str] = ()) -> set[str]:
+        """Take an article off every list (and archive day) it may be on; the lists it left."""
         names = {HOME, NEWS} | {self.section_key(s) for s in sections}
         changed = {name for name in names if self.shelf(name).remove(article_id)}
         self.dirty |= changed
+        for day in days:
+            known = day in self.calendar or day in self.days
+            if known and self.day(day).remove(article_id):
+                self.dirty_days.add(day)
         return changed
+
+    def settle_calendar(self, *, rebuilt: bool = False) -> None:
+        """Bring the calendar in line with the days changed in this run."""
+        before = dict(self.calendar)
+        for day in self.dirty_days:
+            entries = self.day(day).entries
+            if entries:
+                sections = tuple(sorted({e.section for e in entries if e.section}))
+                self.calendar[day] = Day(sections, max(e.updated for e in entries))
+            else:
+                self.calendar.pop(day, None)
+        self.days_changed |= rebuilt or set(before) != set(self.calendar)
+        for day in set(before) | set(self.calendar):
+            old = set(before[day].sections) if day in before else set()
+            new = set(self.calendar[day].sections) if day in self.calendar else set()
+            self.section_days_changed |= new if rebuilt else old ^ new
+            if day in self.dirty_days:
+                self.day_sections.setdefault(day, set()).update(old | new)
+        self.calendar_dirty = True
 
     def prune_news(self, now: dt.datetime) -> None:
         shelf = self.shelf(NEWS)
@@ -194,7 +338,17 @@ class Catalog:
             self.ledger.set_value(
                 KEY_PREFIX + "sections", json.dumps(self.sections, ensure_ascii=False)
             )
+        for day in sorted(self.dirty_days):
+            if self.days[day].entries:
+                self.ledger.set_value(KEY_PREFIX + DAY_PREFIX + day, self.days[day].dump())
+            else:
+                self.ledger.delete_value(KEY_PREFIX + DAY_PREFIX + day)
+        if self.calendar_dirty:
+            calendar = {d: [list(c.sections), c.lastmod] for d, c in sorted(self.calendar.items())}
+            self.ledger.set_value(KEY_PREFIX + CALENDAR, json.dumps(calendar, ensure_ascii=False))
         self.dirty.clear()
+        self.dirty_days.clear()
+        self.calendar_dirty = False
         self.fresh = False
 
 

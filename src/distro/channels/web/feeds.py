@@ -1,4 +1,9 @@
-"""Feeds of the site (pure): RSS 2.0 and Atom via feedgen, JSON Feed 1.1, Google News sitemap."""
+"""Feeds of the site (pure): RSS 2.0 and Atom via feedgen, JSON Feed 1.1, Google News sitemap.
+
+Every format gives an article the same id, its URN (``urn:distro:article:a-…``, an RSS guid that
+is not a permalink, an Atom IRI, the JSON Feed id), so a reader that follows two of the feeds
+sees one story; it stays the same across versions.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from xml.sax.saxutils import escape as xml_escape
 from feedgen.feed import FeedGenerator
 
 from distro.channels import jsonfeed
-from distro.channels.body import render_html
 from distro.channels.web.render import Site, Story, article_key, local
 from distro.models import Article
 from distro.ninjs import uri
@@ -40,6 +44,7 @@ class NewsEntry:
 
     url: str
     title: str
+    #: When the story went out (``Story.issued``): a time, never an issue date's midnight.
     published: dt.datetime
 
 
@@ -52,8 +57,16 @@ def authors(article: Article, fallback: str) -> list[str]:
     return [person["name"] for person in jsonfeed.authors(article)] or [fallback]
 
 
+def item_id(article: Article) -> str:
+    """The one id of an article in every feed: its URN, stable across versions."""
+    return uri(article.id)
+
+
 def _generator(channel: Channel, stories: Sequence[Story], *, atom: bool) -> FeedGenerator:
     fg = FeedGenerator()
+    if not atom:
+        # dc:creator carries the byline's names: RSS <author> wants an e-mail address.
+        fg.load_extension("dc", atom=False, rss=True)
     fg.id(channel.home_url if not atom else channel.self_url)
     # RSS titles may be read as HTML: the channel's are escaped once more, like its items'.
     fg.title(channel.title if atom else escape(channel.title, quote=False))
@@ -87,18 +100,21 @@ def _entries(
     for story in reversed(stories):
         article = story.article
         fe = fg.add_entry()
-        fe.id(uri(article.id))
-        fe.guid(uri(article.id), permalink=False)
+        fe.id(item_id(article))
+        fe.guid(item_id(article), permalink=False)
         # RSS titles may be read as HTML: escape once more so markup in a headline stays text.
         fe.title(escape(article.headline, quote=False) if rss else article.headline)
         fe.link(href=url_for(article), rel="alternate")
-        for name in authors(article, channel.title):
-            # RSS <author> wants an e-mail address; names go to dc:creator-like Atom authors only.
-            fe.author({"name": name})
+        names = authors(article, channel.title)
+        if rss:
+            fe.dc.dc_creator(names)
+        else:
+            for name in names:
+                fe.author({"name": name})
         fe.published(local(story.published))
         fe.updated(local(story.updated))
         summary = story.summary
-        html = render_html(article)
+        html = jsonfeed.content_html(article)
         if rss:
             fe.description(escape(summary, quote=False))
             if full_text and html:
@@ -143,6 +159,7 @@ def json_feed(
         full_text=full_text,
         description=channel.description,
         url_for=url_for,
+        item_id=item_id,
     )
     return jsonfeed.encode(feed)
 

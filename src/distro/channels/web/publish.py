@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
-from distro.channels.web import feeds
-from distro.channels.web.catalog import HOME, NEWS, Catalog, updated_time
+from distro.channels.web import feeds, sitemaps
+from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
 from distro.channels.web.render import (
+    ARCHIVE_PAGE,
+    FAVICON,
     INDEX_SIZE,
     Site,
     Story,
+    archive_key,
     article_key,
+    day_page_key,
+    favicon,
     is_page,
     publishable,
     render_article,
+    render_calendar,
+    render_day,
     render_index,
     render_tombstone,
     section_prefix,
@@ -36,7 +43,7 @@ CHANNEL = "web"
 
 def site_of(settings: Settings) -> Site:
     cfg = settings.config.channels.web
-    return Site(cfg.base_url, cfg.title)
+    return Site(cfg.base_url, cfg.title, cfg.publication or "", cfg.description or "")
 
 
 def objects_of(settings: Settings) -> ObjectStore:
@@ -122,8 +129,95 @@ def list_files(
         ),
         make_file(
             prefix + "sitemap-news.xml",
-            feeds.news_sitemap(news, publication=site.title, now=when),
+            feeds.news_sitemap(news, publication=site.publisher, now=when),
             tier=tier,
+        ),
+    ]
+
+
+def changed_pages(before: Sequence[Entry], after: Sequence[Entry]) -> tuple[range, range]:
+    """Which pages of a chronological list to write, and which no longer exist.
+
+    Pages hold ``ARCHIVE_PAGE`` stories, oldest first, so a new story lands on the last page:
+    the pages before the first difference stay as they are, unless the number of pages (which
+    every page's pager shows) changed.
+    """
+    size = ARCHIVE_PAGE
+    old_pages = -(-len(before) // size)
+    new_pages = max(1, -(-len(after) // size))
+    first = next(
+        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+        min(len(before), len(after)),
+    )
+    start = 1 if old_pages != new_pages or not before else first // size + 1
+    return range(start, new_pages + 1), range(new_pages + 1, old_pages + 1)
+
+
+def archive_files(catalog: Catalog, site: Site) -> tuple[list[OutputFile], list[str]]:
+    """The archive pages and sitemaps of the days this run changed, and what lists the days;
+    and the keys of archive pages that no longer exist."""
+    files: list[OutputFile] = []
+    gone: list[str] = []
+    for day in sorted(catalog.day_sections):
+        entries = catalog.day(day).entries
+        after = entries[::-1]
+        before = catalog.days_before.get(day, [])[::-1]
+        for section in [None, *sorted(catalog.day_sections[day])]:
+            mine = after if section is None else [e for e in after if e.section == section]
+            was = before if section is None else [e for e in before if e.section == section]
+            write, drop = changed_pages(was, mine)
+            pages = write.stop - 1
+            for number in write:
+                chunk = mine[(number - 1) * ARCHIVE_PAGE : number * ARCHIVE_PAGE]
+                page = render_day(
+                    day,
+                    [e.listing() for e in chunk],
+                    site,
+                    section=section,
+                    page=number,
+                    pages=pages,
+                    sections=catalog.sections,
+                )
+                files.append(make_file(day_page_key(day, section, number), page, tier=SECTION))
+            gone += [day_page_key(day, section, number) for number in drop]
+        pages = max(1, -(-len(after) // ARCHIVE_PAGE))
+        numbers = range(1, pages + 1)
+        urls = [sitemaps.Location(site.url(day_page_key(day, None, n))) for n in numbers]
+        urls += [sitemaps.Location(site.url(article_key(e.id)), e.updated_at) for e in entries]
+        files.append(make_file(sitemaps.day_key(day), sitemaps.urlset(urls), tier=SECTION))
+    if catalog.day_sections:
+        days = sorted(catalog.calendar.items(), reverse=True)
+        index = [sitemaps.Location(site.url(sitemaps.PAGES_KEY))]
+        index += [
+            sitemaps.Location(site.url(sitemaps.day_key(d)), dt.datetime.fromisoformat(c.lastmod))
+            for d, c in days
+        ]
+        files.append(make_file(sitemaps.INDEX_KEY, sitemaps.sitemap_index(index), tier=ROOT))
+    if catalog.days_changed:
+        page = render_calendar(list(catalog.calendar), site, sections=catalog.sections)
+        files.append(make_file(archive_key(), page, tier=ROOT))
+    for section in sorted(catalog.section_days_changed):
+        days_of = [d for d, c in catalog.calendar.items() if section in c.sections]
+        page = render_calendar(days_of, site, section=section, sections=catalog.sections)
+        files.append(make_file(archive_key(section), page, tier=SECTION))
+    return files, gone
+
+
+def site_files(catalog: Catalog, site: Site) -> list[OutputFile]:
+    """What every run offers (unchanged bytes are not rewritten): robots, icon, page sitemap."""
+    pages = [site.url("index.html"), site.url(archive_key())]
+    for section in catalog.sections:
+        pages += [
+            site.url(section_prefix(section) + "index.html"),
+            site.url(archive_key(section)),
+        ]
+    return [
+        make_file("robots.txt", sitemaps.robots(site), tier=ROOT),
+        make_file(FAVICON, favicon(site), tier=ROOT, media_type="image/svg+xml"),
+        make_file(
+            sitemaps.PAGES_KEY,
+            sitemaps.urlset([sitemaps.Location(url) for url in pages]),
+            tier=ROOT,
         ),
     ]
 
@@ -142,6 +236,8 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     if catalog.fresh:
         catalog.rebuild()
         touched |= set(catalog.shelves)
+    elif catalog.calendar_missing:
+        catalog.rebuild_days()  # a site from before the archive: its one full read
     files: list[OutputFile] = []
     claimed: list[tuple[Delivery, str]] = []
     for article_id, mine in claim_by_article(ledger, pending):
@@ -152,7 +248,9 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 report.failed += 1
             continue
         article = publishable(found)
-        sections = {v.section for v in ledger.versions(article_id) if v.section}
+        versions = ledger.versions(article_id)
+        sections = {v.section for v in versions if v.section}
+        days = {article_day(v) for v in versions}
         key = article_key(article_id)
         if article.kind is Kind.TEASER:
             outcome = "teaser"  # a teaser points to another page and never gets one
@@ -167,12 +265,14 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                     ledger.mark_quarantined(d, reason)
                     report.quarantined += 1
                 continue
-            touched |= catalog.drop(article_id, sections - {article.section or ""})
+            touched |= catalog.drop(
+                article_id, sections - {article.section or ""}, days - {article_day(article)}
+            )
             touched |= catalog.add(story)
             files.append(make_file(key, page, tier=PAGE))
             outcome = "page"
         else:
-            touched |= catalog.drop(article_id, sections)
+            touched |= catalog.drop(article_id, sections, days)
             killed = version_time(article, mine, when)
             tombstone = render_tombstone(article_id, killed, site, sections=catalog.sections)
             files.append(make_file(key, tombstone, tier=WITHDRAWN))
@@ -180,13 +280,15 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         claimed.extend((d, outcome) for d in mine)
     catalog.prune_news(when)
     catalog.refill_starved()
+    if catalog.dirty_days:
+        catalog.settle_calendar()
     touched |= catalog.dirty & set(catalog.shelves)
     cache: dict[tuple[str, int], Article | None] = {}
     lists = {HOME} | {n for n in touched if n not in {HOME, NEWS}}
     if NEWS in touched:
         lists.add(HOME)
     recent = [
-        (feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.published_at), e.section)
+        (feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.issued_at), e.section)
         for e in catalog.shelf(NEWS).entries
     ]
     for name in sorted(lists):
@@ -199,7 +301,10 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
                 story = Story(publishable(stored), entry.updated_at)
                 page = render_article(story, site, sections=catalog.sections)
                 files.append(make_file(article_key(entry.id), page, tier=PAGE))
-    written = output.write(files)
+    archive, gone = archive_files(catalog, site)
+    files += archive
+    files += site_files(catalog, site)
+    written = output.write(files, delete=gone)
     catalog.save()
     fault("publish.written", CHANNEL)
     for d, outcome in claimed:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -15,21 +17,37 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from distro.channels.body import render_html
-from distro.channels.jsonfeed import published, summarize
+from distro.channels.jsonfeed import authors, published, summarize
 from distro.channels.output import safe_segment
 from distro.models import Article, Kind, PubStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9._/-]*")
 #: How many of the newest stories an index page or a feed lists.
 INDEX_SIZE = 50
+FAVICON = "favicon.svg"
+#: Stories per archive page: a day's pages cost the same however busy the day was.
+ARCHIVE_PAGE = 100
 
 
 @dataclass(frozen=True)
 class Site:
-    """Where the site lives and what it is called."""
+    """Where the site lives, what it is called, and whose it is."""
 
     base_url: str
     title: str
+    #: The publication's name (news:name, the JSON-LD publisher); the title when empty.
+    publication: str = ""
+    #: What the home page's meta description says; a sentence from the title when empty.
+    description: str = ""
+
+    @property
+    def publisher(self) -> str:
+        return self.publication or self.title
+
+    @property
+    def tagline(self) -> str:
+        return self.description or f"{self.publisher}：最新稿件"
 
     @property
     def home_url(self) -> str:
@@ -41,7 +59,8 @@ class Site:
             return self.home_url
         if key.endswith("/index.html"):
             key = key[: -len("index.html")]
-        return self.home_url + quote(key)
+        # Most keys (articles/a-….html) need no quoting: skip it, a sitemap names thousands.
+        return self.home_url + (key if _PLAIN_KEY.fullmatch(key) else quote(key))
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,34 @@ class Story:
     @property
     def summary(self) -> str:
         return summarize(self.article)
+
+    @property
+    def timed(self) -> bool:
+        return time_known(self.article)
+
+    @property
+    def issued(self) -> dt.datetime:
+        """When the story really went out: its stated time, else when it reached the site.
+
+        A printed page only knows its issue date (published_at is that midnight); the time a
+        news sitemap wants is when the copy arrived on that day. Copy that arrived on a later
+        day (an old issue loaded now) keeps its issue date: it was published then, not now.
+        """
+        if self.timed:
+            return self.published
+        arrived = local(self.article.provenance.received_at)
+        if arrived.date() == local(self.published).date() and arrived > self.published:
+            return arrived
+        return self.published
+
+
+def time_known(article: Article) -> bool:
+    """Whether the article's publication time is a time, not just its issue date at midnight."""
+    if article.published_at is None:
+        return True  # the receipt time stands in, and that is a real moment
+    moment = local(article.published_at)
+    midnight = moment.hour == moment.minute == moment.second == moment.microsecond == 0
+    return not (midnight and moment.date() == article.issue_date)
 
 
 def section_slug(name: str) -> str:
@@ -76,6 +123,28 @@ def article_key(article_id: str) -> str:
 def section_prefix(section: str) -> str:
     """The folder of a section's index and feeds."""
     return f"sections/{section_slug(section)}/"
+
+
+def archive_key(section: str | None = None) -> str:
+    """The archive's calendar page: the whole site's, or one section's."""
+    return (section_prefix(section) if section else "") + "archive/index.html"
+
+
+def day_page_key(day: str, section: str | None = None, page: int = 1) -> str:
+    """Page ``page`` of one day's archive (``2021-07-05``): every section's, or one section's."""
+    name = "index.html" if page == 1 else f"{page}.html"
+    return (section_prefix(section) if section else "") + f"archive/{day}/{name}"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A story as an archive page lists it: no body, so no article is read to list it."""
+
+    id: str
+    headline: str
+    section: str | None
+    published: dt.datetime
+    timed: bool
 
 
 def publishable(article: Article) -> Article:
@@ -100,9 +169,16 @@ def iso(value: dt.datetime) -> str:
     return local(value).isoformat(timespec="seconds")
 
 
-def chinese_time(value: dt.datetime) -> str:
+def iso_when(value: dt.datetime, timed: bool = True) -> str:
+    """A `<time datetime>` value: the moment with its offset, or the date alone when untimed."""
+    return iso(value) if timed else local(value).date().isoformat()
+
+
+def chinese_time(value: dt.datetime, timed: bool = True) -> str:
+    """`2021年7月5日 08:30`, or only `2021年7月5日` when no time is known."""
     moment = local(value)
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    day = f"{moment.year}年{moment.month}月{moment.day}日"
+    return f"{day} {moment:%H:%M}" if timed else day
 
 
 @cache
@@ -114,8 +190,9 @@ def environment() -> Environment:
         trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.filters["iso"] = iso
+    env.filters["iso"] = iso_when
     env.filters["cn"] = chinese_time
+    env.filters["clock"] = lambda value: f"{local(value):%H:%M}"
     return env
 
 
@@ -143,6 +220,47 @@ def printed_byline(article: Article) -> str:
     return article.byline.raw.strip("□■ \u3000") if article.byline else ""
 
 
+#: Google shows at most 110 characters of a NewsArticle headline.
+LD_HEADLINE_CHARS = 110
+
+
+def script_json(doc: dict[str, object]) -> Markup:
+    """JSON for a `<script>` element: real Chinese, and no `<`, `>` or `&` to end the element."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # escaped for the script element just above
+
+
+def news_article(story: Story, site: Site, url: str) -> dict[str, object]:
+    """schema.org NewsArticle of a page: headline, dates with their offset, authors, publisher."""
+    article = story.article
+    # Named people are Persons; an unsigned byline (本报评论员) speaks for the paper.
+    kind = "Person" if article.byline and article.byline.names else "Organization"
+    credited = [{"@type": kind, "name": person["name"]} for person in authors(article)]
+    publisher = {"@type": "Organization", "name": site.publisher, "url": site.home_url}
+    doc: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": article.headline[:LD_HEADLINE_CHARS],
+    }
+    if article.subheadline:
+        doc["alternativeHeadline"] = article.subheadline
+    doc["description"] = story.summary
+    doc["datePublished"] = iso(story.issued)
+    doc["dateModified"] = iso(max(story.updated, story.issued))
+    doc["author"] = credited or [publisher]
+    doc["publisher"] = publisher
+    if article.section:
+        doc["articleSection"] = article.section
+    if article.keywords:
+        doc["keywords"] = list(article.keywords)
+    doc["inLanguage"] = article.language
+    doc["isAccessibleForFree"] = True
+    return doc
+
+
 def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) -> str:
     """An article's page."""
     article = story.article
@@ -160,7 +278,10 @@ def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) ->
             robots=None,
             summary=story.summary,
             published=story.published,
+            issued=story.issued,
+            timed=story.timed,
             updated=story.updated,
+            ld=script_json(news_article(story, site, site.url(key))),
             body=marked_body(article),
             byline=printed_byline(article),
             section_url=section_url,
@@ -168,6 +289,16 @@ def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) ->
             feeds=feed_links(site, "", site.title),
         )
     )
+
+
+def index_item(story: Story, site: Site) -> dict[str, object]:
+    return {
+        "article": story.article,
+        "href": site.url(article_key(story.article.id)),
+        "summary": story.summary,
+        "published": story.published,
+        "timed": story.timed,
+    }
 
 
 def render_index(
@@ -179,24 +310,18 @@ def render_index(
 ) -> str:
     """The home page (``section=None``) or a section's index, newest first."""
     prefix = section_prefix(section) if section else ""
-    items = [
-        {
-            "article": s.article,
-            "href": site.url(article_key(s.article.id)),
-            "summary": s.summary,
-            "published": s.published,
-        }
-        for s in stories
-    ]
+    description = f"{site.publisher}“{section}”栏目的最新稿件。" if section else site.tagline
     return (
         environment()
         .get_template("index.html")
         .render(
             site=site,
             heading=section,
+            description=description,
             canonical=site.url(prefix + "index.html"),
+            archive=site.url(prefix + "archive/index.html"),
             robots=None,
-            stories=items,
+            stories=[index_item(s, site) for s in stories],
             show_sections=section is None,
             nav=navigation(site, sections),
             feeds=feed_links(site, prefix, section or site.title),
@@ -217,6 +342,96 @@ def render_tombstone(
             killed=killed,
             canonical=site.url(article_key(article_id)),
             robots="noindex",
+            nav=navigation(site, sections),
+            feeds=[],
+        )
+    )
+
+
+def favicon(site: Site) -> bytes:
+    """The site's icon: the publication's first character on its accent colour (SVG)."""
+    mark = escape(site.publisher.strip()[:1] or "D", quote=True)
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        '<rect width="64" height="64" rx="12" fill="#b3121f"/>'
+        '<text x="32" y="46" font-size="40" text-anchor="middle" fill="#fff" '
+        'font-family="Noto Serif CJK SC, Songti SC, serif" font-weight="900">'
+        f"{mark}</text></svg>\n"
+    ).encode()
+
+
+def render_day(
+    day: str,
+    listings: Sequence[Listing],
+    site: Site,
+    *,
+    section: str | None = None,
+    page: int = 1,
+    pages: int = 1,
+    sections: Sequence[str] = (),
+) -> str:
+    """One page of a day's archive: its stories in the order given (the day's, oldest first)."""
+    moment = dt.date.fromisoformat(day)
+    label = f"{moment.year}年{moment.month}月{moment.day}日"
+    items = [
+        {
+            "href": site.url(article_key(item.id)),
+            "headline": item.headline,
+            "section": item.section if section is None else None,
+            "published": item.published,
+            "timed": item.timed,
+        }
+        for item in listings
+    ]
+    heading = f"{section} · {label}" if section else label
+    scope = f"“{section}”" if section else ""
+    title = heading if page == 1 else f"{heading}（第{page}页）"
+
+    def link(number: int) -> str:
+        return site.url(day_page_key(day, section, number))
+
+    return (
+        environment()
+        .get_template("day.html")
+        .render(
+            site=site,
+            heading=heading,
+            title=title,
+            description=f"{site.publisher}{label}{scope}的稿件。",
+            canonical=link(page),
+            robots=None,
+            items=items,
+            pager=[{"number": n, "href": link(n)} for n in range(1, pages + 1) if pages > 1],
+            page=page,
+            calendar=site.url(archive_key(section)),
+            nav=navigation(site, sections),
+            feeds=[],
+        )
+    )
+
+
+def render_calendar(
+    days: Sequence[str], site: Site, *, section: str | None = None, sections: Sequence[str] = ()
+) -> str:
+    """The archive's calendar: every day with stories, by month, newest first."""
+    months: dict[str, list[dict[str, str]]] = {}
+    for day in sorted(days, reverse=True):
+        moment = dt.date.fromisoformat(day)
+        months.setdefault(f"{moment.year}年{moment.month}月", []).append(
+            {"href": site.url(day_page_key(day, section)), "label": f"{moment.day}日", "day": day}
+        )
+    heading = f"{section} · 往期" if section else "往期"
+    scope = f"“{section}”栏目" if section else ""
+    return (
+        environment()
+        .get_template("calendar.html")
+        .render(
+            site=site,
+            heading=heading,
+            description=f"{site.publisher}{scope}按日期的稿件存档。",
+            canonical=site.url(archive_key(section)),
+            robots=None,
+            months=list(months.items()),
             nav=navigation(site, sections),
             feeds=[],
         )
