@@ -15,6 +15,7 @@ from distro.channels.output import (
     Output,
     content_type,
     make_file,
+    section_slug,
 )
 from distro.store.ledger import Ledger
 from distro.store.objects import LocalObjectStore, S3ObjectStore
@@ -123,3 +124,14 @@ def test_s3_objects_get_the_headers(ledger: Ledger, s3_env: S3Server) -> None:
     head = client.head_object(Bucket=bucket, Key="www/a/b.html")
     assert head["ContentType"] == "text/html; charset=utf-8"
     assert head["CacheControl"] == "public, max-age=300"
+
+
+@pytest.mark.parametrize("section", ["要闻", "World News", "国内/国际 新闻", "../..", "A" * 300])
+def test_a_section_has_one_folder_name_on_every_channel(section: str) -> None:
+    from distro.channels.app.feeds import section_feed
+    from distro.channels.web.render import section_prefix
+
+    slug = section_slug(section)
+    assert section_prefix(section) == f"sections/{slug}/"
+    assert section_feed(section) == f"sections/{slug}/feed.json"
+    assert slug not in ("", ".", "..") and len(slug.encode()) <= 64

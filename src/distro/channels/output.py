@@ -15,6 +15,7 @@ Three rules hold for every write:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -50,6 +51,18 @@ def safe_segment(slug: str, name: str) -> str:
         return slug
     head = slug.encode()[: MAX_SEGMENT_BYTES - len(digest) - 1].decode(errors="ignore")
     return f"{head.rstrip('-.')}-{digest}"
+
+
+_NOT_SLUG = re.compile(r"[^\w-]+")
+
+
+def section_slug(name: str) -> str:
+    """The one folder name of a section on every channel (web, app, partners): stable, URL- and
+    key-safe; Chinese names stay Chinese, Latin ones are lower-cased."""
+    slug = _NOT_SLUG.sub("-", name.strip().lower()).strip("-_")
+    if not slug:
+        slug = "s-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return safe_segment(slug, name)
 
 
 CONTENT_TYPES: dict[str, str] = {

@@ -11,8 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from distro.channels.app.feeds import AppFiles, render, section_slug
+from distro.channels.app.feeds import AppFiles, render
 from distro.channels.jsonfeed import VERSION_URL
+from distro.channels.output import section_slug
 from distro.models import Kind, PubStatus
 from tests.channels.app.conftest import make_article
 

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
+from distro.channels.output import section_slug
 from distro.channels.web.render import (
     Listing,
     Site,
@@ -21,7 +22,6 @@ from distro.channels.web.render import (
     render_day,
     render_index,
     render_tombstone,
-    section_slug,
 )
 from distro.models import Kind, PubStatus
 from tests.channels.web.golden import assert_golden

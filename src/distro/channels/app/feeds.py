@@ -18,7 +18,6 @@ into the bytes, so unchanged content keeps its ETag and is not rewritten.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,7 @@ from urllib.parse import quote
 
 from distro.channels import jsonfeed
 from distro.channels.app import pages
-from distro.channels.output import PAGE, ROOT, SECTION, safe_segment
+from distro.channels.output import PAGE, ROOT, SECTION, section_slug
 from distro.models import Article, Kind, PubStatus
 from distro.ninjs import to_ninjs
 
@@ -34,7 +33,6 @@ FEED_CACHE = "public, max-age=60"
 DOCUMENT_CACHE = "public, max-age=300"
 FEED_TYPE = "application/feed+json; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
-_UNSAFE = re.compile(r"[\s/\\?#%]+")
 #: Largest item plus document one article may make: a field this big is a fault, not news.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
@@ -60,11 +58,6 @@ class AppFiles:
     objects: dict[str, AppObject] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
-
-
-def section_slug(section: str) -> str:
-    """A path segment for a section: its own (Chinese) name, separators and spaces dashed."""
-    return safe_segment(_UNSAFE.sub("-", section.strip()).strip("-"), section)
 
 
 def document_key(article_id: str) -> str:

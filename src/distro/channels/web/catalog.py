@@ -20,13 +20,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from distro.channels.jsonfeed import published
+from distro.channels.output import section_slug
 from distro.channels.web.render import (
     INDEX_SIZE,
     Listing,
     Story,
     is_page,
     local,
-    section_slug,
 )
 from distro.models import Article, DeliveryState
 

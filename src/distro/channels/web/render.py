@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from markupsafe import Markup
 
 from distro.channels.body import render_html
 from distro.channels.jsonfeed import authors, published, summarize
-from distro.channels.output import safe_segment
+from distro.channels.output import section_slug
 from distro.models import Article, Kind, PubStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -105,14 +104,6 @@ def time_known(article: Article) -> bool:
     moment = local(article.published_at)
     midnight = moment.hour == moment.minute == moment.second == moment.microsecond == 0
     return not (midnight and moment.date() == article.issue_date)
-
-
-def section_slug(name: str) -> str:
-    """A stable, URL- and key-safe folder name for a section; Chinese names stay Chinese."""
-    slug = re.sub(r"[^\w-]+", "-", name.strip().lower()).strip("-_")
-    if not slug:
-        slug = "s-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    return safe_segment(slug, name)
 
 
 def article_key(article_id: str) -> str:
