@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from distro.config import Settings
+from distro.parse.meta import is_sidecar
 
 SAMPLE_PACKAGE = "distro.samples"
 
@@ -23,7 +24,7 @@ def samples() -> list[tuple[str, bytes]]:
 def drop_samples(inbox: Path) -> list[str]:
     """Write the samples the way producers must: sidecars first, each written then renamed."""
     inbox.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(samples(), key=lambda item: not item[0].endswith(".meta.json"))
+    ordered = sorted(samples(), key=lambda item: not is_sidecar(item[0]))
     names = []
     for name, data in ordered:
         partial = inbox / f".{name}.part"

@@ -21,6 +21,7 @@ from distro import channels, embargo, review
 from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
 from distro.faults import fault
 from distro.models import Article, QuarantineEntry
+from distro.parse.meta import SIDECAR_SUFFIX
 from distro.sources.base import Item, Outcome, PayloadKind, Source, open_sources
 from distro.sources.feed import FeedSource
 from distro.sources.inbox import InboxSource
@@ -174,7 +175,7 @@ class Ingestor:
             headers[FILENAME_HEADER] = item.filename
         if item.sidecar is not None:
             sidecar = self.archive.put(
-                item.sidecar, origin=item.uri + ".meta.json", source=item.source
+                item.sidecar, origin=item.uri + SIDECAR_SUFFIX, source=item.source
             )
             headers[SIDECAR_HEADER] = sidecar.sha256
         raw = self.archive.put(

@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from distro.parse.meta import SIDECAR_SUFFIX, sidecar_name
 from distro.sources.base import Item
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 CLAIMED = ".claimed"
 DONE = ".done"
 REFUSED = ".refused"
-SIDECAR_SUFFIX = ".meta.json"
 IGNORED_SUFFIXES = (".part", ".tmp", SIDECAR_SUFFIX)
 #: Longest page file name taken, in bytes of UTF-8: `<stem>.meta.json` and `<name>.part` must
 #: still fit the 255 bytes of a file name.
@@ -101,8 +101,8 @@ def read_regular(path: Path) -> bytes:
 
 
 def sidecar_of(path: Path) -> Path:
-    """``x.txt`` -> ``x.meta.json``."""
-    return path.with_name(path.stem + SIDECAR_SUFFIX)
+    """``x.txt`` -> ``x.meta.json`` (the one naming rule: ``parse.meta.sidecar_name``)."""
+    return path.with_name(sidecar_name(path.name))
 
 
 def move(source: Path, target: Path) -> bool:

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from distro.errors import SourceUnavailable
+from distro.parse.meta import sidecar_name
 from distro.sources.base import Item
-from distro.sources.inbox import IGNORED_SUFFIXES, SIDECAR_SUFFIX
+from distro.sources.inbox import IGNORED_SUFFIXES
 from distro.store.objects import s3_client
 
 if TYPE_CHECKING:
@@ -182,8 +183,7 @@ class S3Source:
             else:
                 self._unqueue(ledger, key)
 
-        stem = name.rsplit(".", 1)[0]
-        sidecar_key = key[: len(key) - len(name)] + stem + SIDECAR_SUFFIX
+        sidecar_key = key[: len(key) - len(name)] + sidecar_name(name)
         try:
             data, headers = self._get(key)
         except ClientError as exc:
