@@ -313,6 +313,24 @@ class WeChatChannelConfig(_Section):
             raise ValueError(f"each account needs its own conn_id: {', '.join(shared)} is shared")
         return self
 
+    def account_schedules(self) -> list[tuple[str, str]]:
+        """(dotted path, cron) of the extra accounts' own schedules, for ``config check``."""
+        return [
+            (f"channels.wechat.accounts.{n}.schedules.{i}", expression)
+            for n, entry in enumerate(self.accounts)
+            for i, expression in enumerate(entry.schedules or ())
+        ]
+
+    def account_conn_ids(self) -> list[tuple[str, str]]:
+        """(dotted path, conn_id) of the extra accounts that publish, for ``config check``."""
+        if not self.enabled:
+            return []
+        return [
+            (f"channels.wechat.accounts.{n}.conn_id", entry.conn_id)
+            for n, entry in enumerate(self.accounts)
+            if entry.enabled
+        ]
+
 
 class ChannelsConfig(_Section):
     """Every channel; each can be switched off."""

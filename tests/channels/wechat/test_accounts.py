@@ -101,6 +101,15 @@ def test_an_account_inherits_what_it_does_not_set(tmp_path: Path) -> None:
         account(settings, "town")
 
 
+def test_config_check_can_find_each_accounts_crons_and_connection(tmp_path: Path) -> None:
+    text = TWO.replace('account_type = "service"', 'schedules = ["0 25 * * *"]')
+    cfg = settings_of(tmp_path, text).config.channels.wechat
+    assert cfg.account_schedules() == [("channels.wechat.accounts.0.schedules.0", "0 25 * * *")]
+    assert cfg.account_conn_ids() == [
+        ("channels.wechat.accounts.0.conn_id", cfg.accounts[0].conn_id)
+    ]
+
+
 def test_a_switched_off_account_or_channel_has_no_targets(tmp_path: Path) -> None:
     off = TWO.replace('account_type = "service"', "enabled = false")
     assert targets(settings_of(tmp_path, off)) == ["default"]

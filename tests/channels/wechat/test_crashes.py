@@ -22,6 +22,7 @@ import pytest
 from distro import config
 from distro.channels.wechat import targets
 from distro.channels.wechat.accounts import DEFAULT
+from distro.channels.wechat.publish import FAULT_POINTS
 from distro.faults import FAULT
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
@@ -178,6 +179,11 @@ def mass_sent(server: WeChatServer) -> Counter[str]:
     """Each headline, counted once per 群发 that went to the followers."""
     jobs = server.state.mass_jobs.values()
     return Counter(a["title"] for job in jobs for a in job.articles)
+
+
+def test_every_wechat_fault_point_is_crash_tested() -> None:
+    tested = {p.partition("@")[0] for p in POINTS} | {"wechat.deleted"}  # withdrawal: below
+    assert tested == set(FAULT_POINTS)
 
 
 @pytest.mark.parametrize("point", POINTS)

@@ -56,6 +56,15 @@ INVALID_MEDIA_ID = 40007
 REJECTED = frozenset({2, 4})  # originality check failed, refused by review: fail_idx says which
 GONE = {5: "deleted by the account after publishing", 6: "banned by WeChat after publishing"}
 CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_id": ""}
+#: The WeChat fault points (``DISTRO_FAULT``, see ``distro.faults``), in the order a run passes.
+FAULT_POINTS = (
+    "wechat.claimed",  # an edition's intent is recorded; draft/add not called
+    "wechat.drafted",  # draft/add answered; its media_id not recorded
+    "wechat.submitted",  # freepublish/submit answered (发布); the publish_id not recorded
+    "wechat.mass_sent",  # message/mass/sendall answered (群发); the msg_id not recorded
+    "wechat.published",  # the outcome says published or sent; no delivery marked sent yet
+    "wechat.deleted",  # a withdrawal's delete answered; not recorded
+)
 
 
 def _errcode(exc: ChannelError) -> int | None:
