@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -231,3 +232,28 @@ def test_an_account_without_a_connection_runs_dry_beside_one_that_publishes(
         assert document["account"] == "district"
         states = {d.target: d.state for d in ledger.deliveries(channel="wechat")}
         assert states == {"default": DeliveryState.SENDING, "district": DeliveryState.PENDING}
+
+
+def test_a_single_account_ledger_keeps_its_token_and_editions(
+    tmp_path: Path, server: WeChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger written before accounts existed: same edition names, same token key, resumed."""
+    monkeypatch.setenv("AIRFLOW_CONN_DISTRO_WECHAT", conn(server))
+    settings = settings_of(tmp_path, TWO)
+    settings.state.root.mkdir(parents=True)
+    with Ledger.open(settings) as ledger:
+        _, one = ledger.put(article(1), [("wechat", "default")])
+        token = server.state.stable_token(
+            {"grant_type": "client_credential", "appid": server.state.appid,
+             "secret": server.state.secret}
+        )["access_token"]  # fmt: skip
+        ledger.set_value(f"wechat:token:{server.state.appid}", token)
+        # Interrupted by an earlier release between draft/add and its answer being recorded.
+        [pending] = ledger.pending("wechat")
+        old_name = "ed-" + hashlib.sha256(f"{one.id}/1".encode()).hexdigest()[:16]
+        ledger.mark_sending(pending, step="draft", edition=old_name, idx=1, title="x")
+        report = publish(settings, ledger)
+        assert any(f"edition {old_name}: no draft was made" in m for m in report.messages)
+        assert server.state.calls_of("stable_token") == []  # the stored token was used
+        [d] = ledger.deliveries(channel="wechat")
+        assert d.detail["edition"] == old_name  # same name for the same deliveries
