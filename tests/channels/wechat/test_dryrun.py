@@ -16,6 +16,7 @@ from distro.channels.wechat.dryrun import BOUNDARY, DRAFT, THUMB
 from distro.config import Settings
 from distro.models import Article, DeliveryState
 from distro.store.ledger import Ledger
+from tests.channels.wechat.conftest import article, tiny_png
 from tests.channels.wechat.server import WeChatServer
 
 Enqueue = Callable[..., list[Article]]
@@ -104,3 +105,26 @@ def test_a_rerun_writes_the_same_files_and_the_ledger_keeps_nothing(
         (DeliveryState.PENDING, 0, "{}")
     }
     assert ledger.get_value("wechat:token:APPID") is None  # no token, quota or cover kept
+
+
+def test_body_images_are_fetched_and_their_uploads_recorded_with_the_bytes(
+    settings: Settings,
+    ledger: Ledger,
+    enqueue: Enqueue,
+    image_host: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_DISTRO_WECHAT", raising=False)
+    body = f'<p>现场图片</p><img src="{image_host}/photo.png" alt="现场">'
+    enqueue(article(1, paragraphs=[], body_html=body))
+    recorded = dry(settings, ledger)
+    assert [api_of(r) for r in recorded] == [
+        "material/add_material",
+        "media/uploadimg",
+        "draft/add",
+        "freepublish/submit",
+    ]
+    upload = (settings.state.outbox / "wechat" / recorded[1]["body_file"]).read_bytes()
+    assert tiny_png() in upload and b'filename="image.png"' in upload
+    [content] = [a["content"] for a in recorded[2]["json"]["articles"]]
+    assert image_host not in content and 'src="http://mmbiz.qpic.cn/mmbiz_jpg/DRY-RUN-' in content
