@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from distro import cron
 from distro.errors import ConfigError
@@ -248,6 +256,41 @@ class AppChannelConfig(_Section):
     review: Review = "auto"
 
 
+class WeChatAccountConfig(_Section):
+    """One more WeChat Official Account; an unset field takes the top-level account's value.
+
+    Not inherited: the connection (another account), ``account_type`` (a property of the account)
+    and ``preview_to`` (editors follow the account that previews to them).
+    """
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="The account's id (URL-safe): the deliveries' target, part of its DAG id.",
+    )
+    enabled: bool = True
+    conn_id: str = Field(
+        min_length=1, max_length=250, description="login=AppID, password=AppSecret."
+    )
+    schedules: list[Cron] | None = None
+    edition_size: int | None = Field(default=None, ge=1, le=8)
+    pool: str | None = None
+    pool_slots: int | None = Field(default=None, ge=1)
+    review: Review | None = None
+    mode: Literal["publish", "mass"] | None = None
+    account_type: Literal["subscription", "service"] = "subscription"
+    preview_to: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list
+    )
+    send_ignore_reprint: bool | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name == "default":
+            raise ValueError('"default" is the top-level [channels.wechat] account')
+        return name
+
+
 class WeChatChannelConfig(_Section):
     """A WeChat Official Account: drafts, then free publish or mass send, in editions."""
 
@@ -279,6 +322,42 @@ class WeChatChannelConfig(_Section):
         default=False,
         description="Mass send: go on when an article is judged a reprint the original allows.",
     )
+    accounts: list[WeChatAccountConfig] = Field(
+        default_factory=list,
+        description="More Official Accounts (a district's, a magazine's): each its own"
+        " connection, token, quotas and editions. The fields above are the default account.",
+    )
+
+    @model_validator(mode="after")
+    def _distinct_accounts(self) -> WeChatChannelConfig:
+        names = [a.name for a in self.accounts]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"account names must be unique: {', '.join(twice)} given twice")
+        conns = [self.conn_id, *(a.conn_id for a in self.accounts)]
+        shared = sorted({c for c in conns if conns.count(c) > 1})
+        if shared:
+            # Two entries on one connection are one account: every edition would go out twice.
+            raise ValueError(f"each account needs its own conn_id: {', '.join(shared)} is shared")
+        return self
+
+    def account_schedules(self) -> list[tuple[str, str]]:
+        """(dotted path, cron) of the extra accounts' own schedules, for ``config check``."""
+        return [
+            (f"channels.wechat.accounts.{n}.schedules.{i}", expression)
+            for n, entry in enumerate(self.accounts)
+            for i, expression in enumerate(entry.schedules or ())
+        ]
+
+    def account_conn_ids(self) -> list[tuple[str, str]]:
+        """(dotted path, conn_id) of the extra accounts that publish, for ``config check``."""
+        if not self.enabled:
+            return []
+        return [
+            (f"channels.wechat.accounts.{n}.conn_id", entry.conn_id)
+            for n, entry in enumerate(self.accounts)
+            if entry.enabled
+        ]
 
 
 class ChannelsConfig(_Section):

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import struct
+import threading
+import zlib
 from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +128,37 @@ def enqueue(ledger: Ledger) -> Callable[..., list[Article]]:
         return stored
 
     return put
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def image_host(tmp_path: Path) -> Iterator[str]:
+    """A local web server with one photo (and nothing else)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "photo.png").write_bytes(tiny_png())
+    (root / "note.txt").write_text("不是图片", encoding="utf-8")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

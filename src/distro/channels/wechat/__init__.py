@@ -1,14 +1,30 @@
-"""The WeChat Official Account channel: editions drafted, then free-published or mass-sent, once."""
+"""The WeChat Official Account channel: editions drafted, then free-published or mass-sent, once.
+
+One channel, several accounts: ``targets(settings)`` names them (``default`` is the top-level
+``[channels.wechat]``), and ``publish``, ``poll`` and ``probe`` take an optional ``target``
+(None: every enabled account).
+"""
 
 from __future__ import annotations
 
-from distro.channels.wechat.publish import (
+from distro.channels.wechat.publish import handle_event
+from distro.channels.wechat.runs import (
     check_status,
-    handle_event,
+    client_for,
     outstanding,
     poll,
     probe,
     publish,
+    targets,
 )
 
-__all__ = ["check_status", "handle_event", "outstanding", "poll", "probe", "publish"]
+__all__ = [
+    "check_status",
+    "client_for",
+    "handle_event",
+    "outstanding",
+    "poll",
+    "probe",
+    "publish",
+    "targets",
+]

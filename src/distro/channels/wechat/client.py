@@ -145,8 +145,11 @@ class WeChatClient:
         quotas: Mapping[str, int] | None = None,
         transport: BaseAdapter | None = None,
         user_agent: str = "distro",
+        namespace: str = "wechat",
     ) -> None:
         self.appid = appid
+        #: Prefix of this account's ledger keys (``wechat`` for the default account).
+        self.namespace = namespace
         self._secret = secret
         self.store = store
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/") + "/"
@@ -173,12 +176,13 @@ class WeChatClient:
     # -- tokens ----------------------------------------------------------------------------
 
     @property
-    def _token_key(self) -> str:
-        return f"wechat:token:{self.appid}"
+    def token_key(self) -> str:
+        """The ledger key of the account's cached access token."""
+        return f"{self.namespace}:token:{self.appid}"
 
     def token(self) -> str:
         """The shared access token: from the store while valid, else from ``stable_token``."""
-        cached = self.store.get_value(self._token_key)
+        cached = self.store.get_value(self.token_key)
         if cached:
             self.http.add_secret(cached)
             return cached
@@ -209,7 +213,7 @@ class WeChatClient:
         # Short-lived answers are still usable once; never cache past WeChat's own expiry.
         margin = min(TOKEN_MARGIN, expires_in / 2)
         expires_at = self.now() + dt.timedelta(seconds=max(expires_in - margin, 1.0))
-        self.store.set_value(self._token_key, token, expires_at=expires_at)
+        self.store.set_value(self.token_key, token, expires_at=expires_at)
         return token
 
     def _refresh(self, rejected: str) -> str:
@@ -222,7 +226,7 @@ class WeChatClient:
     # -- quotas ----------------------------------------------------------------------------
 
     def _exhausted_key(self, api: str) -> str:
-        return f"wechat:exhausted:{self.appid}:{api}"
+        return f"{self.namespace}:exhausted:{self.appid}:{api}"
 
     def _until_midnight(self) -> float:
         now = self.now()
@@ -238,7 +242,7 @@ class WeChatClient:
             )
         elif (limit := self.quotas.get(api)) is not None:
             day = self.now().astimezone(WECHAT_TZ).date()
-            used = self.store.count(f"wechat:calls:{self.appid}:{api}", day=day)
+            used = self.store.count(f"{self.namespace}:calls:{self.appid}:{api}", day=day)
             if used > limit:
                 refusal = QuotaExhausted(
                     f"{api}: {limit} calls a day, all used", retry_after=self._until_midnight()
@@ -256,7 +260,7 @@ class WeChatClient:
         if self.store.get_value(self._exhausted_key(api)):
             return 0
         day = self.now().astimezone(WECHAT_TZ).date()
-        used = self.store.count(f"wechat:calls:{self.appid}:{api}", day=day, increment=0)
+        used = self.store.count(f"{self.namespace}:calls:{self.appid}:{api}", day=day, increment=0)
         return max(limit - used, 0)
 
     # -- transport -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from distro.store.ledger import Ledger
 
 CHANNEL = "wechat"
+DEFAULT = "default"
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,12 @@ class Plan:
 
 
 def edition_id(deliveries: Iterable[Delivery]) -> str:
-    """A stable name for a group of deliveries."""
-    key = "\n".join(f"{d.article_id}/{d.version}" for d in deliveries)
+    """A stable name for a group of deliveries, distinct per account (the default account's
+    names are those of a single-account ledger)."""
+    key = "\n".join(
+        f"{d.article_id}/{d.version}" + ("" if d.target == DEFAULT else f"@{d.target}")
+        for d in deliveries
+    )
     return "ed-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -94,13 +99,14 @@ def plan(ledger: Ledger, deliveries: Iterable[Delivery], size: int) -> Plan:
     return result
 
 
-def in_flight(ledger: Ledger, key: str) -> dict[str, list[Member]]:
+def in_flight(ledger: Ledger, key: str, target: str | None = None) -> dict[str, list[Member]]:
     """Editions WeChat accepted and whose outcome is not recorded yet, by the id it gave them.
 
-    ``key`` is the delivery detail holding that id: ``publish_id`` (发布) or ``msg_id`` (群发).
+    ``key`` is the delivery detail holding that id: ``publish_id`` (发布) or ``msg_id`` (群发);
+    ``target`` the account (None: every account; WeChat's ids are unique across accounts).
     """
     editions: dict[str, list[Member]] = {}
-    for d in ledger.pending(CHANNEL):
+    for d in ledger.pending(CHANNEL, target=target):
         remote = d.detail.get(key)
         if d.state != DeliveryState.SENDING or not remote:
             continue

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from distro.channels import PublishReport
+from distro.channels.wechat.accounts import WeChatAccount
 from distro.channels.wechat.client import (
     NO_MASS_QUOTA,
     RETRIED_TOO_FAST,
@@ -53,6 +54,7 @@ from distro.errors import (
     ChannelRejected,
     ChannelUnavailable,
 )
+from distro.faults import fault
 from distro.models import DeliveryState
 
 if TYPE_CHECKING:
@@ -94,6 +96,7 @@ class MassQuota:
     appid: str
     account_type: str
     now: dt.datetime
+    namespace: str = "wechat"
 
     @property
     def _day(self) -> dt.date:
@@ -102,8 +105,8 @@ class MassQuota:
     def _keys(self) -> tuple[tuple[str, dt.date], tuple[str, dt.date]]:
         day = self._day
         return (
-            (f"wechat:mass:day:{self.appid}", day),
-            (f"wechat:mass:month:{self.appid}", day.replace(day=1)),
+            (f"{self.namespace}:mass:day:{self.appid}", day),
+            (f"{self.namespace}:mass:month:{self.appid}", day.replace(day=1)),
         )
 
     def used(self) -> tuple[int, int]:
@@ -117,7 +120,8 @@ class MassQuota:
         """Why a send now would be past the quota; None when one is left."""
         per_day, per_month = LIMITS[self.account_type]
         today, this_month = self.used()
-        if self.ledger.get_value(f"wechat:mass:exhausted:{self.appid}") == self._day.isoformat():
+        exhausted = self.ledger.get_value(f"{self.namespace}:mass:exhausted:{self.appid}")
+        if exhausted == self._day.isoformat():
             return f"WeChat said {NO_MASS_QUOTA} (no 群发 quota left) earlier today"
         if today >= per_day:
             return f"{self.account_type} account: {per_day} 群发 a day, used {today} today"
@@ -141,7 +145,7 @@ class MassQuota:
     def exhaust(self) -> None:
         """WeChat's own count says no: believe it until its day turns (the value is that day)."""
         self.ledger.set_value(
-            f"wechat:mass:exhausted:{self.appid}",
+            f"{self.namespace}:mass:exhausted:{self.appid}",
             self._day.isoformat(),
             expires_at=next_midnight(self.now),
         )
@@ -150,9 +154,17 @@ class MassQuota:
 class MassPublisher(Publisher):
     """One run over the pending WeChat deliveries of an account in ``mass`` mode."""
 
-    def __init__(self, settings: Settings, ledger: Ledger, client: WeChatClient) -> None:
-        super().__init__(settings, ledger, client)
-        self.quota = MassQuota(ledger, client.appid, self.cfg.account_type, client.now())
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        client: WeChatClient,
+        account: WeChatAccount | None = None,
+    ) -> None:
+        super().__init__(settings, ledger, client, account)
+        self.quota = MassQuota(
+            ledger, client.appid, self.cfg.account_type, client.now(), client.namespace
+        )
 
     def _refuse(self, members: Sequence[Member], why: str) -> None:
         name = members[0].delivery.detail.get("edition") or edition_id(m.delivery for m in members)
@@ -187,7 +199,7 @@ class MassPublisher(Publisher):
         intents = self._revert(members, "preview")
         for recipient in self.cfg.preview_to:
             tag = hashlib.sha256(recipient.encode()).hexdigest()[:16]
-            key = f"wechat:previewed:{self.client.appid}:{media_id}:{tag}"
+            key = f"{self.client.namespace}:previewed:{self.client.appid}:{media_id}:{tag}"
             if self.ledger.get_value(key):
                 continue
             try:
@@ -212,7 +224,7 @@ class MassPublisher(Publisher):
     def send(self, members: Sequence[Member], media_id: str) -> None:
         """Record the intent with its clientmsgid, count the quota, then ``sendall``."""
         name = members[0].delivery.detail.get("edition", "")
-        round_key = f"wechat:mass:round:{self.client.appid}:{name}"
+        round_key = f"{self.client.namespace}:mass:round:{self.client.appid}:{name}"
         msgid = clientmsgid(self.client.appid, name, int(self.ledger.get_value(round_key) or 0))
         stamp = self.client.now().isoformat()
         intents = [
@@ -261,6 +273,7 @@ class MassPublisher(Publisher):
                 self._refuse(members, f"WeChat: {exc.message}")
                 return
             raise
+        fault("wechat.mass_sent")  # sent to every follower; the msg_id is not recorded
         for member in members:
             self.ledger.update_detail(
                 member.delivery, step="mass_sent", msg_id=msg_id, msg_data_id=msg_data_id
@@ -313,7 +326,8 @@ class MassPublisher(Publisher):
         sent = [
             d
             for d in self.ledger.deliveries(article_id=member.article.id, channel=CHANNEL)
-            if d.state == DeliveryState.SENT
+            if d.target == member.delivery.target
+            and d.state == DeliveryState.SENT
             and d.detail.get("msg_id")
             and d.version < member.article.version
             and not d.detail.get("deleted")
@@ -332,6 +346,7 @@ class MassPublisher(Publisher):
                 if getattr(exc, "errcode", None) != UNKNOWN_MSG_ID:
                     raise
                 self._note(f"{member.article.id}: mass {msg_id}#{index} was already gone")
+            fault("wechat.deleted")  # invalidated at WeChat; not recorded
             self.ledger.update_detail(old, deleted="1")
         self.ledger.mark_sent(
             d, remote_id=sent[-1].detail["msg_id"], action="deleted", step="deleted"
@@ -353,6 +368,15 @@ class MassPublisher(Publisher):
         self.draft(members)
 
 
+def publisher(
+    settings: Settings, ledger: Ledger, client: WeChatClient, account: WeChatAccount
+) -> Publisher:
+    """The account's publisher: 发布 (``Publisher``) or 群发 (``MassPublisher``) by its mode."""
+    if account.mode == "mass":
+        return MassPublisher(settings, ledger, client, account)
+    return Publisher(settings, ledger, client, account)
+
+
 def apply_status(
     ledger: Ledger,
     members: Sequence[Member],
@@ -368,6 +392,7 @@ def apply_status(
         report.messages.append(f"mass {msg_id}: still sending")
         return 0
     if normal == SUCCESS:
+        fault("wechat.published")  # WeChat says sent; no delivery marked sent yet
         for member in members:
             idx = int(member.delivery.detail.get("idx", "0") or 0)
             ledger.mark_sent(
@@ -403,8 +428,8 @@ def apply_status(
 
 
 def poll(publisher: MassPublisher) -> None:
-    """One ``message/mass/get`` per mass edition still waiting for its outcome."""
-    for msg_id, members in in_flight(publisher.ledger, "msg_id").items():
+    """One ``message/mass/get`` per mass edition of the account still waiting for its outcome."""
+    for msg_id, members in in_flight(publisher.ledger, "msg_id", publisher.cfg.name).items():
         publisher.check_sent(members, msg_id)
 
 
@@ -416,12 +441,14 @@ def _items(value: Any) -> list[dict[str, Any]]:
     return [i for i in found or [] if isinstance(i, dict)]
 
 
-def handle_event(ledger: Ledger, data: Mapping[str, Any]) -> PublishReport:
+def handle_event(
+    ledger: Ledger, data: Mapping[str, Any], target: str | None = None
+) -> PublishReport:
     """Record the outcome a ``MASSSENDJOBFINISH`` push reports (as parsed from XML or JSON)."""
     report = PublishReport(channel=CHANNEL)
     msg_id = str(data.get("MsgID") or data.get("MsgId") or data.get("msg_id") or "")
     status = str(data.get("Status") or data.get("status") or "")
-    members = in_flight(ledger, "msg_id").get(msg_id)
+    members = in_flight(ledger, "msg_id", target).get(msg_id)
     if not msg_id or not members:
         report.messages.append(f"mass {msg_id}: nothing of ours is waiting")
         return report

@@ -32,18 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 from defusedxml import ElementTree  # type: ignore[import-untyped]  # ships no stubs
 
-from distro import secrets
 from distro.channels import PublishReport
-from distro.channels.wechat import dryrun, render
+from distro.channels.wechat import render
+from distro.channels.wechat.accounts import WeChatAccount, default_account
 from distro.channels.wechat.client import WeChatClient
 from distro.channels.wechat.cover import default_cover
 from distro.channels.wechat.editions import CHANNEL, Member, edition_id, in_flight, plan
-from distro.errors import (
-    ChannelError,
-    ChannelRejected,
-    ConfigError,
-    QuotaExhausted,
-)
+from distro.errors import ChannelError, ChannelRejected, QuotaExhausted
+from distro.faults import fault
 from distro.models import DeliveryState
 from distro.net import CHANNEL as HTTP_ERRORS
 from distro.net import HttpClient, Limits, RetryPolicy
@@ -60,36 +56,15 @@ INVALID_MEDIA_ID = 40007
 REJECTED = frozenset({2, 4})  # originality check failed, refused by review: fail_idx says which
 GONE = {5: "deleted by the account after publishing", 6: "banned by WeChat after publishing"}
 CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_id": ""}
-
-
-def client_for(settings: Settings, ledger: Ledger) -> WeChatClient | None:
-    """A client from the Airflow Connection (login = AppID, password = AppSecret), or None.
-
-    None only when the connection truly does not exist; a failing secrets backend raises
-    ``SecretsUnavailable`` (transient) instead of turning the run into a silent dry run.
-    """
-    cfg = settings.config.channels.wechat
-    conn = secrets.connection(cfg.conn_id)
-    if conn is None:
-        log.warning(
-            "wechat: no connection %r in any secrets backend: dry run, nothing is sent to "
-            "WeChat (the requests go to the outbox)",
-            cfg.conn_id,
-        )
-        return None
-    if not conn.login or not conn.password:
-        raise ConfigError(
-            f"connection {cfg.conn_id!r} needs login (AppID) and password (AppSecret)"
-        )
-    limits = settings.config.limits
-    return WeChatClient(
-        conn.login,
-        conn.password,
-        ledger,
-        base_url=conn.base_url,
-        timeout=limits.http_timeout_seconds,
-        user_agent=limits.user_agent,
-    )
+#: The WeChat fault points (``DISTRO_FAULT``, see ``distro.faults``), in the order a run passes.
+FAULT_POINTS = (
+    "wechat.claimed",  # an edition's intent is recorded; draft/add not called
+    "wechat.drafted",  # draft/add answered; its media_id not recorded
+    "wechat.submitted",  # freepublish/submit answered (发布); the publish_id not recorded
+    "wechat.mass_sent",  # message/mass/sendall answered (群发); the msg_id not recorded
+    "wechat.published",  # the outcome says published or sent; no delivery marked sent yet
+    "wechat.deleted",  # a withdrawal's delete answered; not recorded
+)
 
 
 def _errcode(exc: ChannelError) -> int | None:
@@ -103,13 +78,19 @@ def _answered(exc: ChannelError) -> bool:
 
 
 class Publisher:
-    """One run over the pending WeChat deliveries."""
+    """One run over the pending WeChat deliveries of one account (the default one unless said)."""
 
-    def __init__(self, settings: Settings, ledger: Ledger, client: WeChatClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        client: WeChatClient,
+        account: WeChatAccount | None = None,
+    ) -> None:
         self.settings = settings
         self.ledger = ledger
         self.client = client
-        self.cfg = settings.config.channels.wechat
+        self.cfg = account or default_account(settings.config.channels.wechat)
         self.report = PublishReport(channel=CHANNEL)
         self._images: HttpClient | None = None
 
@@ -136,6 +117,7 @@ class Publisher:
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _note(self, message: str) -> None:
+        message = self.cfg.label + message
         log.info("wechat: %s", message)
         self.report.messages.append(message)
 
@@ -157,7 +139,8 @@ class Publisher:
     def thumb(self, *, fresh: bool = False) -> str:
         """The permanent media_id of the default cover, uploaded once per account."""
         data = default_cover()
-        key = f"wechat:thumb:{self.client.appid}:{hashlib.sha256(data).hexdigest()[:16]}"
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        key = f"{self.client.namespace}:thumb:{self.client.appid}:{digest}"
         cached = None if fresh else self.ledger.get_value(key)
         if cached:
             return cached
@@ -172,7 +155,8 @@ class Publisher:
             if src.startswith(("https://mmbiz.qpic.cn/", "http://mmbiz.qpic.cn/")):
                 mapping[src] = src
                 continue
-            key = f"wechat:img:{self.client.appid}:{hashlib.sha256(src.encode()).hexdigest()}"
+            digest = hashlib.sha256(src.encode()).hexdigest()
+            key = f"{self.client.namespace}:img:{self.client.appid}:{digest}"
             cached = self.ledger.get_value(key)
             if cached:
                 mapping[src] = cached
@@ -249,6 +233,7 @@ class Publisher:
             )
             for i, m in enumerate(kept, 1)
         ]
+        fault("wechat.claimed")  # the intent is recorded; draft/add not called
         try:
             media_id = self.client.add_draft(articles)
         except ChannelRejected as exc:
@@ -268,6 +253,7 @@ class Publisher:
             if _answered(exc):
                 self._requeue(recorded, exc.message)
             raise
+        fault("wechat.drafted")  # the draft exists at WeChat; its media_id is not recorded
         drafted = [
             Member(
                 self.ledger.update_detail(m.delivery, step="drafted", draft_media_id=media_id),
@@ -297,6 +283,7 @@ class Publisher:
                 for member in intents:
                     self.ledger.update_detail(member.delivery, step="drafted")
             raise
+        fault("wechat.submitted")  # WeChat accepted the job; its publish_id is not recorded
         for member in intents:
             self.ledger.update_detail(member.delivery, step="submitted", publish_id=publish_id)
         self._note(f"edition {name}: {len(members)} article(s) submitted as {publish_id}")
@@ -396,7 +383,8 @@ class Publisher:
         published = [
             d
             for d in self.ledger.deliveries(article_id=member.article.id, channel=CHANNEL)
-            if d.state == DeliveryState.SENT
+            if d.target == member.delivery.target
+            and d.state == DeliveryState.SENT
             and d.detail.get("wechat_article_id")
             and d.version < member.article.version
             and not d.detail.get("deleted")
@@ -416,6 +404,7 @@ class Publisher:
                 if _errcode(exc) != INVALID_MEDIA_ID:
                     raise
                 self._note(f"{member.article.id}: {article_id}#{index} was already gone")
+            fault("wechat.deleted")  # deleted at WeChat; not recorded
             self.ledger.update_detail(old, deleted="1")
         self.ledger.mark_sent(
             d, remote_id=published[-1].detail["wechat_article_id"], action="deleted", step="deleted"
@@ -436,7 +425,8 @@ class Publisher:
         self.draft(members)
 
     def _run(self) -> PublishReport:
-        planned = plan(self.ledger, self.ledger.pending(CHANNEL), self.cfg.edition_size)
+        pending = self.ledger.pending(CHANNEL, target=self.cfg.name)
+        planned = plan(self.ledger, pending, self.cfg.edition_size)
         for note in planned.notes:
             self._note(note)
         for d, why in planned.settle:
@@ -467,6 +457,7 @@ def apply_status(
         report.messages.append(f"publish {publish_id}: still publishing")
         return 0
     if code == PUBLISHED:
+        fault("wechat.published")  # WeChat says published; no delivery marked sent yet
         article_id = str(status.get("article_id", ""))
         detail = status.get("article_detail") or {}
         items = detail.get("item") if isinstance(detail, dict) else None
@@ -520,74 +511,13 @@ def apply_status(
     return 0
 
 
-def outstanding(ledger: Ledger) -> list[str]:
-    """publish_ids and mass msg_ids not yet settled (what a deferrable wait waits for)."""
+def probe(
+    config: str | None = None, state: str | None = None, target: str | None = None
+) -> dict[str, Any]:
+    """The deferrable wait's probe, under the name the DAGs know (see ``runs.probe``)."""
+    from distro.channels.wechat import runs  # runs builds on Publisher: imported late
 
-    return sorted(in_flight(ledger, "publish_id")) + sorted(in_flight(ledger, "msg_id"))
-
-
-def publish(
-    settings: Settings, ledger: Ledger, *, client: WeChatClient | None = None
-) -> PublishReport:
-    """Publish what is pending for WeChat; with no connection configured, a dry run."""
-    client = client or client_for(settings, ledger)
-    if client is None:
-        return dryrun.publish(settings, ledger)
-    if settings.config.channels.wechat.mode == "mass":
-        from distro.channels.wechat.mass import MassPublisher
-
-        return MassPublisher(settings, ledger, client).run()
-    return Publisher(settings, ledger, client).run()
-
-
-def poll(
-    settings: Settings, ledger: Ledger, *, client: WeChatClient | None = None
-) -> PublishReport:
-    """Ask ``freepublish/get`` (sparingly: 100 calls a day) or ``message/mass/get`` once per
-    edition WeChat accepted and whose outcome is not recorded yet."""
-    from distro.channels.wechat import mass  # mass builds on Publisher: imported late
-
-    report = PublishReport(channel=CHANNEL)
-    editions = in_flight(ledger, "publish_id")
-    if not editions and not in_flight(ledger, "msg_id"):
-        return report
-    client = client or client_for(settings, ledger)
-    if client is None:
-        report.dry_run = True
-        return report
-    # One report for both kinds: an account switched from publish to mass may have both.
-    publisher = mass.MassPublisher(settings, ledger, client)
-    try:
-        for publish_id, members in editions.items():
-            publisher.check(members, publish_id)
-        mass.poll(publisher)
-    except QuotaExhausted as exc:
-        publisher.report.messages.append(f"stopped: {exc.message}")
-    return publisher.report
-
-
-check_status = poll
-
-
-def probe(config: str | None = None, state: str | None = None) -> dict[str, Any]:
-    """One poll for a deferrable wait (JSON in, JSON out): ``done`` once nothing is waiting."""
-    from distro import config as config_module
-    from distro.store.ledger import Ledger
-
-    settings = config_module.load(config, state)
-    ledger = Ledger.open(settings)
-    try:
-        report = poll(settings, ledger)
-        waiting = outstanding(ledger)
-    finally:
-        ledger.close()
-    return {
-        "done": not waiting,
-        "waiting": waiting,
-        "sent": report.sent,
-        "quarantined": report.quarantined,
-        "messages": report.messages,
-    }
+    return runs.probe(config, state, target)
 
 
 def event_data(payload: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
@@ -649,17 +579,21 @@ def _xml_to_dict(element: Any) -> dict[str, Any]:
 
 
 def handle_event(
-    settings: Settings, ledger: Ledger, payload: str | bytes | Mapping[str, Any]
+    settings: Settings,
+    ledger: Ledger,
+    payload: str | bytes | Mapping[str, Any],
+    target: str | None = None,
 ) -> PublishReport:
-    """Record the outcome a ``PUBLISHJOBFINISH`` or ``MASSSENDJOBFINISH`` push reports."""
+    """Record the outcome a ``PUBLISHJOBFINISH`` or ``MASSSENDJOBFINISH`` push reports
+    (to ``target``'s callback; None: whichever account is waiting for that id)."""
     data = event_data(payload)
     if event_name(data) == "MASSSENDJOBFINISH":
         from distro.channels.wechat import mass  # mass builds on Publisher: imported late
 
-        return mass.handle_event(ledger, data)
+        return mass.handle_event(ledger, data, target)
     status = parse_event(data)
     report = PublishReport(channel=CHANNEL)
-    members = in_flight(ledger, "publish_id").get(status["publish_id"])
+    members = in_flight(ledger, "publish_id", target).get(status["publish_id"])
     if not members:
         report.messages.append(f"publish {status['publish_id']}: nothing of ours is waiting")
         return report
