@@ -494,6 +494,7 @@ def schedules(cfg: Config) -> list[tuple[str, str]]:
         (f"channels.wechat.schedules.{n}", expression)
         for n, expression in enumerate(cfg.channels.wechat.schedules)
     )
+    found.extend(cfg.channels.wechat.account_schedules())
     return found
 
 
@@ -524,6 +525,7 @@ def conn_ids(cfg: Config) -> list[tuple[str, str]]:
     found = []
     if cfg.channels.wechat.enabled:
         found.append(("channels.wechat.conn_id", cfg.channels.wechat.conn_id))
+        found.extend(cfg.channels.wechat.account_conn_ids())
     if cfg.channels.app.enabled:
         found.extend(
             (f"channels.app.providers.{n}.conn_id", p.conn_id)

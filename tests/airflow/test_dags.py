@@ -118,6 +118,7 @@ def test_the_config_file_decides_the_dags(tmp_path: Path) -> None:
     assert wait.probe_kwargs == {
         "config": str(settings.config_path),
         "state": str(settings.state.root),
+        "target": "default",
     }
     assert isinstance(dags["publish_web"].timetable, AssetOrTimeSchedule)
 
@@ -128,6 +129,37 @@ def test_switching_a_channel_off_removes_its_dag(tmp_path: Path) -> None:
     dags = factory.build(load(tmp_path, "[channels.wechat]\nenabled = false\n"))
     assert "publish_wechat" not in dags
     assert {"publish_web", "publish_app"} <= set(dags)
+
+
+def test_a_second_wechat_account_is_one_more_config_entry_and_one_more_dag(
+    tmp_path: Path,
+) -> None:
+    from distro import channels
+    from distro.airflow import factory
+
+    text = WIRE_AND_FEEDS + (
+        '\n[[channels.wechat.accounts]]\nname = "district"\nconn_id = "wx_district"\n'
+        'schedules = ["0 8 * * *"]\npool = "wx_district"\nreview = "always"\n'
+    )
+    settings = load(tmp_path, text)
+    assert [t for c, t in channels.targets(settings) if c == "wechat"] == ["default", "district"]
+    dags = factory.build(settings)
+    paper, district = dags["publish_wechat"], dags["publish_wechat__district"]
+    assert district.timetable.expression == "0 8 * * *"
+    assert len(paper.timetable.timetables) == 3  # the paper's own three editions
+    assert district.get_task("publish").pool == "wx_district"
+    assert district.get_task("await_published").probe_kwargs["target"] == "district"
+    # the district's gate holds its articles; the paper's account is not gated
+    assert "review_wechat" in dags
+    from distro import review
+
+    assert review.policy(settings, "wechat", "district") == "always"
+    assert review.policy(settings, "wechat", "default") == "auto"
+    # a bad cron of the district account takes only its DAG down
+    broken = load(tmp_path, text.replace('"0 8 * * *"', '"0 25 * * *"'))
+    rebuilt = factory.build(broken)
+    assert isinstance(rebuilt["publish_wechat__district"], factory.MisconfiguredDAG)
+    assert not isinstance(rebuilt["publish_wechat"], factory.MisconfiguredDAG)
 
 
 def test_a_plugin_channel_gets_its_own_publish_and_review_dags(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ def test_publish_wechat_waits_in_the_triggerer_until_the_edition_is_out(
     assert wait.xcom_pull(task_ids="await_published") == {"done": True, "calls": 2}
 
 
-def second_call_done(config: str | None, state: str) -> dict[str, Any]:
+def second_call_done(config: str | None, state: str, target: str | None = None) -> dict[str, Any]:
     """A status probe that says done on its second call (counted in the state folder)."""
     counter = Path(state) / "probe-calls"
     calls = int(counter.read_text(encoding="utf-8")) + 1 if counter.exists() else 1

@@ -99,7 +99,7 @@ APP = ChannelSpec(
 def _wechat(settings: Settings, ledger: Ledger, target: str | None = None) -> PublishReport:
     from distro.channels.wechat import publish
 
-    return publish(settings, ledger)
+    return publish(settings, ledger, target)
 
 
 #: A WeChat edition that would go out later than this after its time is skipped (`distro up
@@ -107,27 +107,57 @@ def _wechat(settings: Settings, ledger: Ledger, target: str | None = None) -> Pu
 LATE_EDITION_MINUTES = 30.0
 
 
+def _wechat_targets(settings: Settings) -> list[str]:
+    from distro.channels.wechat.accounts import targets
+
+    return targets(settings)
+
+
 def _wechat_lanes(settings: Settings) -> list[Lane]:
+    """One publish DAG per account, on its own edition times and pool."""
+    from distro.channels.wechat.accounts import enabled
+
     cfg = settings.config.channels.wechat
-    return [
-        Lane(
-            crons=tuple(cfg.schedules),
-            schedule_paths=("channels.wechat.schedules",),
-            pool=(cfg.pool, cfg.pool_slots),
-            late_minutes=LATE_EDITION_MINUTES,
+    entries = {entry.name: n for n, entry in enumerate(cfg.accounts)}
+    lanes = []
+    for account in enabled(settings):
+        if account.name == DEFAULT_TARGET:
+            paths: tuple[str, ...] = ("channels.wechat.schedules",)
+        else:
+            n = entries[account.name]
+            own = cfg.accounts[n].schedules is not None
+            paths = (f"channels.wechat.accounts.{n}.schedules",) if own else ()
+            paths = paths or ("channels.wechat.schedules",)
+        lanes.append(
+            Lane(
+                target=account.name,
+                crons=account.schedules,
+                schedule_paths=paths,
+                pool=(account.pool, account.pool_slots),
+                late_minutes=LATE_EDITION_MINUTES,
+            )
         )
-    ]
+    return lanes
+
+
+def _wechat_review(settings: Settings, target: str) -> str | float:
+    from distro.channels.wechat.accounts import accounts
+
+    for account in accounts(settings):
+        if account.name == target:
+            return account.review
+    return "auto"
 
 
 WECHAT = ChannelSpec(
     name="wechat",
     publish=_wechat,
     enabled=lambda settings: settings.config.channels.wechat.enabled,
-    targets=lambda settings: [DEFAULT_TARGET],
+    targets=_wechat_targets,
     lanes=_wechat_lanes,
     trigger="clock",
-    review=lambda settings, target: settings.config.channels.wechat.review,
-    probe="distro.channels.wechat.publish.probe",
+    review=_wechat_review,
+    probe="distro.channels.wechat.runs.probe",
     scopes=("channels.wechat",),
     dry_run=True,
     order=40,
