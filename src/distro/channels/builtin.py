@@ -6,6 +6,7 @@ the CLI) loads declarations only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from distro.channels.spec import DEFAULT_TARGET, ChannelSpec, Lane
@@ -22,9 +23,18 @@ def _web(settings: Settings, ledger: Ledger, target: str | None = None) -> Publi
     return publish(settings, ledger)
 
 
-def _web_lanes(settings: Settings) -> list[Lane]:
-    cron = settings.config.channels.web.schedule
-    return [Lane(crons=(cron,) if cron else (), schedule_paths=("channels.web.schedule",))]
+def _sweep(section: str) -> Callable[[Settings], list[Lane]]:
+    """One lane woken by events, with the section's ``schedule`` as its sweep."""
+
+    def lanes(settings: Settings) -> list[Lane]:
+        cron = getattr(settings.config.channels, section).schedule
+        path = f"channels.{section}.schedule"
+        return [Lane(crons=(cron,) if cron else (), schedule_paths=(path,))]
+
+    return lanes
+
+
+_web_lanes = _sweep("web")
 
 
 WEB = ChannelSpec(
@@ -79,16 +89,11 @@ def _app(settings: Settings, ledger: Ledger, target: str | None = None) -> Publi
     return publish(settings, ledger)
 
 
-def _app_lanes(settings: Settings) -> list[Lane]:
-    cron = settings.config.channels.app.schedule
-    return [Lane(crons=(cron,) if cron else (), schedule_paths=("channels.app.schedule",))]
-
-
 APP = ChannelSpec(
     name="app",
     publish=_app,
     enabled=lambda settings: settings.config.channels.app.enabled,
-    lanes=_app_lanes,
+    lanes=_sweep("app"),
     review=lambda settings, target: settings.config.channels.app.review,
     scopes=("channels.app",),
     order=30,
