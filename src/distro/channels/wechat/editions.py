@@ -94,7 +94,7 @@ def plan(ledger: Ledger, deliveries: Iterable[Delivery], size: int) -> Plan:
             continue
         fresh.append(member)
     for members in result.in_flight.values():
-        members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
+        members.sort(key=lambda m: m.delivery.detail_int("idx"))
     result.editions = chunk(fresh, size)
     return result
 
@@ -114,5 +114,5 @@ def in_flight(ledger: Ledger, key: str, target: str | None = None) -> dict[str, 
         if article is not None:
             editions.setdefault(remote, []).append(Member(d, article))
     for members in editions.values():
-        members.sort(key=lambda m: int(m.delivery.detail.get("idx", "0") or 0))
+        members.sort(key=lambda m: m.delivery.detail_int("idx"))
     return editions

@@ -338,7 +338,7 @@ class MassPublisher(Publisher):
         d = member.delivery
         for old in sent:
             msg_id = old.detail["msg_id"]
-            index = int(old.detail.get("idx", "0") or 0)
+            index = old.detail_int("idx")
             d = self.ledger.mark_sending(d, step="delete", target_msg=msg_id, index=index)
             try:
                 self.client.mass_delete(msg_id, index)
@@ -394,7 +394,7 @@ def apply_status(
     if normal == SUCCESS:
         fault("wechat.published")  # WeChat says sent; no delivery marked sent yet
         for member in members:
-            idx = int(member.delivery.detail.get("idx", "0") or 0)
+            idx = member.delivery.detail_int("idx")
             ledger.mark_sent(
                 member.delivery, remote_id=msg_id, url=(urls or {}).get(idx, ""), step="sent"
             )

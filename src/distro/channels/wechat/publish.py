@@ -396,7 +396,7 @@ class Publisher:
             return
         for old in published:
             article_id = old.detail["wechat_article_id"]
-            index = int(old.detail.get("idx", "0") or 0)
+            index = old.detail_int("idx")
             d = self.ledger.mark_sending(d, step="delete", target_article=article_id, index=index)
             try:
                 self.client.delete(article_id, index)
@@ -467,7 +467,7 @@ def apply_status(
             if isinstance(i, dict)
         }
         for member in members:
-            idx = int(member.delivery.detail.get("idx", "0") or 0)
+            idx = member.delivery.detail_int("idx")
             ledger.mark_sent(
                 member.delivery,
                 remote_id=article_id,
@@ -482,7 +482,7 @@ def apply_status(
         why = "originality check failed" if code == 2 else "rejected by review"
         clean = []
         for member in members:
-            idx = int(member.delivery.detail.get("idx", "0") or 0)
+            idx = member.delivery.detail_int("idx")
             if not failed or idx in failed:
                 ledger.mark_quarantined(member.delivery, f"WeChat: {why} (publish_status {code})")
                 report.quarantined += 1
