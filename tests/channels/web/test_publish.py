@@ -153,6 +153,26 @@ def test_new_version_keeps_the_id_shows_the_note_and_moves_updated(
     assert check_json_feed((site / "feed.json").read_bytes())["items"][0]["_distro"]["version"] == 2
 
 
+def test_a_third_correction_keeps_the_second_with_its_time(tmp_path: Path, ledger: Ledger) -> None:
+    cfg = settings(tmp_path / "state")
+    first = store(ledger, article(1, NOW - dt.timedelta(hours=1)))
+    web.publish(cfg, ledger)
+    notes = ["第一次更正：人名有误。", "第二次更正：日期有误。", "第三次更正：地名有误。"]
+    for note in notes:
+        revised = ledger.revise(first.id, correction=note, reason="desk")
+        ledger.enqueue(revised.id, revised.version, "web")
+        web.publish(cfg, ledger)
+    page = (tmp_path / "state" / "site" / "articles" / f"{first.id}.html").read_text("utf-8")
+    assert all(note in page for note in notes)
+    history = page[page.index('<ol class="history">') :]
+    items = re.findall(
+        r'<li><time datetime="([^"]+)">[^<]+</time>（第(\d)版）：([^<]+)</li>', history
+    )
+    assert [(v, n) for _t, v, n in items] == [("2", notes[0]), ("3", notes[1])]
+    assert all(dt.datetime.fromisoformat(t).tzinfo is not None for t, _v, _n in items)
+    assert page.index(notes[2]) < page.index('<ol class="history">')  # the latest note leads
+
+
 def test_moving_section_leaves_the_old_section(tmp_path: Path, ledger: Ledger) -> None:
     cfg = settings(tmp_path / "state")
     item = store(ledger, article(1, NOW, section="要闻"))

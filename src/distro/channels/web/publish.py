@@ -15,6 +15,7 @@ from distro.channels.web.render import (
     ARCHIVE_PAGE,
     FAVICON,
     INDEX_SIZE,
+    Correction,
     Site,
     Story,
     archive_key,
@@ -67,6 +68,33 @@ def version_time(
     return when
 
 
+def history(
+    article: Article, versions: Iterable[Article], deliveries: Iterable[Delivery]
+) -> tuple[Correction, ...]:
+    """The corrections of the versions before ``article``, oldest first, each with its time."""
+    appeared: dict[int, dt.datetime] = {}
+    for d in deliveries:
+        if d.created_at is not None and (
+            d.version not in appeared or d.created_at < appeared[d.version]
+        ):
+            appeared[d.version] = d.created_at
+    return tuple(
+        Correction(v.version, v.correction, appeared[v.version])
+        for v in sorted(versions, key=lambda v: v.version)
+        if 1 < v.version < article.version and v.correction and v.version in appeared
+    )
+
+
+def with_history(ledger: Ledger, story: Story) -> Story:
+    """``story`` with the corrections of its earlier versions (read only when there are some)."""
+    article = story.article
+    if article.version <= 2:
+        return story
+    versions = ledger.versions(article.id)
+    earlier = history(article, versions, ledger.deliveries(article_id=article.id))
+    return Story(article, story.updated, earlier)
+
+
 def list_files(
     name: str,
     catalog: Catalog,
@@ -96,7 +124,7 @@ def list_files(
         files = [
             make_file(
                 article_key(s.article.id),
-                render_article(s, site, sections=catalog.sections),
+                render_article(with_history(ledger, s), site, sections=catalog.sections),
                 tier=PAGE,
             )
             for s in stories
@@ -257,6 +285,9 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
             report.skipped += len(mine)
         elif is_page(article):
             story = Story(article, version_time(article, mine, when))
+            if article.version > 2:
+                found_history = history(article, versions, ledger.deliveries(article_id=article_id))
+                story = Story(article, story.updated, found_history)
             try:
                 page = render_article(story, site, sections=catalog.sections)
             except Exception as exc:  # one article that cannot render must not stop the site
@@ -298,7 +329,7 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         for entry in catalog.shelf(NEWS).entries:
             stored = cache.get((entry.id, entry.version)) or ledger.get(entry.id, entry.version)
             if stored is not None:
-                story = Story(publishable(stored), entry.updated_at)
+                story = with_history(ledger, Story(publishable(stored), entry.updated_at))
                 page = render_article(story, site, sections=catalog.sections)
                 files.append(make_file(article_key(entry.id), page, tier=PAGE))
     archive, gone = archive_files(catalog, site)

@@ -63,11 +63,22 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """One earlier correction of an article: its version, note and when it appeared."""
+
+    version: int
+    note: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Story:
-    """An article version as the site shows it, with the time this version appeared."""
+    """An article version as the site shows it, with the time this version appeared (and the
+    corrections before it, oldest first: a new note never erases an older one)."""
 
     article: Article
     updated: dt.datetime
+    history: tuple[Correction, ...] = ()
 
     @property
     def published(self) -> dt.datetime:
@@ -272,6 +283,7 @@ def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) ->
             issued=story.issued,
             timed=story.timed,
             updated=story.updated,
+            history=story.history,
             ld=script_json(news_article(story, site, site.url(key))),
             body=marked_body(article),
             byline=printed_byline(article),
