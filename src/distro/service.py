@@ -180,6 +180,27 @@ def choose(settings: Settings, requested: Sequence[str] | None) -> list[str]:
     return [name for name in enabled if name in requested]
 
 
+def embargo_time(settings: Settings, given: str | dt.datetime | None) -> dt.datetime | None:
+    """The editor's embargo as an aware time: ISO 8601; without an offset it is read in the
+    config's time zone (the newsroom's clock), never in the server's."""
+    from zoneinfo import ZoneInfo
+
+    if given is None or given == "":
+        return None
+    if isinstance(given, dt.datetime):
+        moment = given
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(given.strip())
+        except ValueError:
+            raise InputError(f"embargo must be an ISO 8601 time, not {given!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(settings.config.timezone))
+    if not 1900 <= moment.year <= 2100:
+        raise InputError(f"embargo {given!r} is outside 1900-2100")
+    return moment
+
+
 def article_ids(ledger: Ledger, given: Sequence[str]) -> list[str]:
     """The ids asked for, deduplicated and checked: an unknown one is a one-line InputError."""
     ids = list(dict.fromkeys(a.strip() for a in given if a and a.strip()))
@@ -201,6 +222,7 @@ def republish(
     *,
     push: str | None = None,
     key: str | None = None,
+    embargo_until: str | dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Make a new version of each article and enqueue it for the chosen channels only.
 
@@ -221,14 +243,19 @@ def republish(
         raise InputError("republish needs a reason")
     ids = article_ids(ledger, given)
     chosen = choose(settings, requested)
+    until = embargo_time(settings, embargo_until)
     key = key or request_key(ids, chosen, reason, note, push)
+    if until is not None:
+        key = f"{key}-e{int(until.timestamp())}"
     pairs = [pair for pair in channels.targets(settings) if pair[0] in chosen]
     made = []
     for article_id in ids:
         memos, memo = ledger.kv("republish"), f"{key}:{article_id}"
         remembered = memos.get(memo)
         if remembered is None:
-            version = ledger.revise(article_id, correction=note or None, reason=reason).version
+            version = ledger.revise(
+                article_id, correction=note or None, reason=reason, embargo_until=until
+            ).version
             memos.set(memo, str(version))
         else:
             version = int(remembered)
@@ -239,7 +266,10 @@ def republish(
         waits = embargo.not_before(revised, pairs) if revised is not None else {}
         queued = ledger.enqueue_many(article_id, version, pairs, held, waits)
         made.append({"id": article_id, "version": version, "queued": queued, "held": len(held)})
-    return {"key": key, "channels": chosen, "articles": made}
+    result: dict[str, Any] = {"key": key, "channels": chosen, "articles": made}
+    if until is not None:
+        result["embargo_until"] = until.isoformat()
+    return result
 
 
 def kill(

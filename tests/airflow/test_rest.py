@@ -198,3 +198,31 @@ def test_republish_records_the_editors_push_choice_for_the_app(tmp_path: Path) -
         assert ledger.get_value(choice_key(stored.id, 2)) == "notify"
     with pytest.raises(InputError, match="push must be"):
         tasks.republish([stored.id], ["app"], "重要更正", push="loud", settings=settings)
+
+
+def test_an_editor_embargo_holds_the_new_version_until_its_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    settings = config.load(None, tmp_path / "state")
+    with Ledger.open(settings) as ledger:
+        _, stored = ledger.put(article("全区观摩会举行", "本报讯 全区现场观摩会举行。"))
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).astimezone(
+        dt.timezone(dt.timedelta(hours=8))
+    )
+    local = tomorrow.replace(tzinfo=None).isoformat(timespec="minutes")  # the newsroom's clock
+    argv = ["republish", stored.id, "--channel", "web", "--reason", "定时发布", "--local"]
+    argv += ["--embargo-until", local, "--state", str(tmp_path / "state"), "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["embargo_until"] == tomorrow.replace(second=0, microsecond=0).isoformat()
+    with Ledger.open(settings) as ledger:
+        (waiting,) = [d for d in ledger.deliveries(article_id=stored.id) if d.version == 2]
+        assert waiting.state.value == "scheduled"
+        # the time passes: the web takes it
+        due = tomorrow + dt.timedelta(minutes=1)
+        assert ledger.release_due(channel="web", at=due) == 1
+    bad = ["republish", stored.id, "--reason", "x", "--local", "--embargo-until", "明天早上"]
+    assert main([*bad, "--state", str(tmp_path / "state")]) == 1
+    assert "embargo must be an ISO 8601 time" in capsys.readouterr().err

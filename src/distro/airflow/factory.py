@@ -257,6 +257,13 @@ def republish_dag(settings: Settings) -> DAG:
             title="Correction note",
             description="Shown with the article (optional).",
         ),
+        "embargo_until": Param(
+            None,
+            type=["string", "null"],
+            title="Embargo until",
+            description="Hold the new version on every channel until this time (ISO 8601, "
+            "e.g. 2026-12-02T06:00; without an offset it is the newsroom's time zone).",
+        ),
         "push": Param(
             tasks.PUSH_BY_RULES,
             type="string",
@@ -282,6 +289,7 @@ def republish_dag(settings: Settings) -> DAG:
                 given["reason"],
                 given.get("note"),
                 push=given.get("push"),
+                embargo_until=given.get("embargo_until"),
                 key=context["run_id"],
             )
             announce(tasks.woken(result["channels"]), {"republish": result["key"]})

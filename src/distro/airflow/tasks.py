@@ -152,13 +152,22 @@ def republish(
     push: str | None = None,
     key: str | None = None,
     settings: Settings | None = None,
+    embargo_until: str | None = None,
 ) -> dict[str, Any]:
     """The republish DAG's task: ``service.republish`` with the task's settings and ledger."""
     settings = settings_now(settings)
     ledger = open_ledger(settings)
     try:
         return service.republish(
-            settings, ledger, article_ids, requested, reason, note, push=push, key=key
+            settings,
+            ledger,
+            article_ids,
+            requested,
+            reason,
+            note,
+            push=push,
+            key=key,
+            embargo_until=embargo_until,
         )
     finally:
         ledger.close()

@@ -41,6 +41,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     again.add_argument("--reason", required=True, help="why it is republished")
     again.add_argument("--note", default=None, help="correction note shown with the article")
     again.add_argument(
+        "--embargo-until",
+        default=None,
+        metavar="TIME",
+        help="hold the new version until TIME (ISO 8601; no offset: the config's time zone)",
+    )
+    again.add_argument(
         "--push",
         choices=("auto", "notify", "silent"),
         default="auto",
@@ -125,7 +131,14 @@ def run_republish(args: argparse.Namespace) -> int:
         # In this process, without Airflow: the same service the DAG's task calls.
         with Ledger.open(settings) as ledger:
             result = service.republish(
-                settings, ledger, args.ids, chosen, args.reason, args.note, push=args.push
+                settings,
+                ledger,
+                args.ids,
+                chosen,
+                args.reason,
+                args.note,
+                push=args.push,
+                embargo_until=args.embargo_until,
             )
             for name in channels.enabled(settings):
                 # Clock channels (WeChat editions) take the new version in their next edition.
@@ -140,6 +153,9 @@ def run_republish(args: argparse.Namespace) -> int:
         "note": args.note,
         "push": args.push,
     }
+    if args.embargo_until:
+        service.embargo_time(settings, args.embargo_until)  # a bad time fails here, in one line
+        conf["embargo_until"] = args.embargo_until
     triggered = trigger(settings, workflows.REPUBLISH, conf)
     if args.wait is not None:
         triggered |= settle(settings, triggered, args.ids, chosen, args.wait)

@@ -182,9 +182,20 @@ class ArticleStore:
                 continue
         raise StoreError(f"could not change {article_id}: too many concurrent writers")
 
-    def revise(self, article_id: str, *, correction: str | None, reason: str) -> Article:
-        """A new version of the latest text with a correction note, for republishing."""
-        return self._new_version(article_id, reason, correction=correction)
+    def revise(
+        self,
+        article_id: str,
+        *,
+        correction: str | None,
+        reason: str,
+        embargo_until: dt.datetime | None = None,
+    ) -> Article:
+        """A new version of the latest text with a correction note, for republishing (held back
+        until ``embargo_until`` on every channel when the editor sets one)."""
+        changes: dict[str, Any] = {"correction": correction}
+        if embargo_until is not None:
+            changes["embargo_until"] = embargo_until
+        return self._new_version(article_id, reason, **changes)
 
     def kill(self, article_id: str, reason: str) -> Article:
         """A new version marked canceled: channels withdraw it."""

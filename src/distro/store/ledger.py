@@ -130,9 +130,18 @@ class Ledger:
         """How many articles (or stored versions) the ledger holds."""
         return self.article_store.count(versions=versions)
 
-    def revise(self, article_id: str, *, correction: str | None, reason: str) -> Article:
+    def revise(
+        self,
+        article_id: str,
+        *,
+        correction: str | None,
+        reason: str,
+        embargo_until: dt.datetime | None = None,
+    ) -> Article:
         """A new version of the latest text with a correction note, for republishing."""
-        return self.article_store.revise(article_id, correction=correction, reason=reason)
+        return self.article_store.revise(
+            article_id, correction=correction, reason=reason, embargo_until=embargo_until
+        )
 
     def kill(self, article_id: str, reason: str) -> Article:
         """A new version marked canceled: channels withdraw it."""
