@@ -141,6 +141,7 @@ def test_republish_opens_the_dag_form_prefilled_and_triggers_it(
         "channels": ["web"],
         "reason": "标题错字",
         "note": "更正：标题中的错字已改正",
+        "embargo_until": None,
         "push": "auto",
     }
     browser.screenshot(ARTIFACTS / "republish-form.png")

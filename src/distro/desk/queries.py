@@ -251,6 +251,7 @@ def trigger_conf(
             "channels": channels or None,
             "reason": "",
             "note": None,
+            "embargo_until": None,
             "push": "auto",
         }
     if dag_id == KILL:
