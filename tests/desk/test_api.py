@@ -185,6 +185,7 @@ def test_editor_forms_get_the_run_conf_and_airflow_links(desk: str, newsroom: Ne
         "channels": None,
         "reason": "",
         "note": None,
+        "embargo_until": None,
         "push": "auto",
     }
     assert body["links"]["trigger_api"] == "/api/v2/dags/republish/dagRuns"
