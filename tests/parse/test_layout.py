@@ -132,6 +132,18 @@ def test_headline_after_open_paragraph_is_not_swallowed() -> None:
     assert second.genre == "commentary"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="line model: a headline holding a digit reads as body, and its story (byline and "
+    "all) is merged into the one above; found by the 2,000-file soak (issue 13)",
+)
+@pytest.mark.parametrize("mark", ["0", "7", "123"])
+def test_a_digit_in_a_headline_keeps_its_story(seed_bytes: bytes, mark: str) -> None:
+    text = seed_bytes.decode("utf-8").replace("坚定", f"坚定{mark}", 1)
+    headlines = [a.headline for a in parse(text, issue_date=ISSUE) if a.kind is Kind.ARTICLE]
+    assert f"坚定{mark}不移抓牢抓实项目建设" in headlines
+
+
 def test_real_paragraph_ends_are_never_joined() -> None:
     page = "标题\n\n□记者 宋迎迎 报道\n\n" + "\n\n".join(
         ["第一段结束了。", "他说：“第二段也结束了。”", "第三段问道？", "第四段；", "第五段"]
