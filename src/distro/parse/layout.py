@@ -23,7 +23,7 @@ from itertools import pairwise
 from distro.dates import find_dateline
 from distro.dates.numerals import to_int
 from distro.models import Byline
-from distro.parse.byline import credit_byline, merge_bylines, parse_byline
+from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_byline
 from distro.parse.model import (
     MAX_HEADING,
     PARAGRAPH_ENDS,
@@ -229,13 +229,22 @@ def _join(pieces: list[str]) -> str:
     return "".join(out)
 
 
+def opens_story_byline(line: str) -> bool:
+    """A marked byline line of writers (`□本报评论员`, `◎记者 某某 报道`): printed under a
+    headline only. Photo credits (`□记者 某某 摄`) close a caption instead, so they do not count."""
+    if line[:1] not in MARKS or line.rstrip().endswith("摄"):
+        return False
+    return parse_byline(line) is not None
+
+
 def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     """Headline-shaped lines the model read as body, where the page itself says a story starts.
 
-    Two kinds of evidence the line model can miss on layouts it has not seen: the next line
+    Three kinds of evidence the line model can miss on layouts it has not seen: the next line
     opens with a dateline (`本报讯 …`, `新华社北京7月5日电 …`), which only a story's lead does;
-    and a page on which the model found no headline at all, whose first line is shaped like one
-    and is followed by body text (a page holding a single story).
+    the next line is a marked byline of writers (`□本报评论员`) with body under it; and a page
+    on which the model found no headline at all, whose first line is shaped like one and is
+    followed by body text (a page holding a single story).
     """
     fixed = list(labels)
     for i, (line, following) in enumerate(pairwise(lines)):
@@ -247,6 +256,16 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
             and opens_with_dateline(following)
         ):
             fixed[i], fixed[i + 1] = "G", "P"
+    for i in range(len(lines) - 2):
+        if (
+            fixed[i] in "PC"
+            and fixed[i + 1] in "PC"
+            and fixed[i + 2] in "PC"
+            and is_heading(lines[i])
+            and (i == 0 or fixed[i - 1] not in "G")
+            and opens_story_byline(lines[i + 1])
+        ):
+            fixed[i], fixed[i + 1], fixed[i + 2] = "G", "B", "P"
     if "G" not in fixed:
         body = [i for i, label in enumerate(fixed) if label in "PC"]
         if len(body) >= 2 and is_heading(lines[body[0]]):
