@@ -39,6 +39,16 @@ def test_a_namespace_reads_and_writes_the_keys_spelled_by_hand(ledger: Ledger) -
     assert partners.get("token") == "新"
 
 
+def test_expiry_is_judged_on_the_callers_clock_when_it_gives_one(ledger: Ledger) -> None:
+    wechat = ledger.kv("wechat")
+    march = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    wechat.set("exhausted:wx1", "2026-03-02", expires_at=march + dt.timedelta(hours=15))
+    assert wechat.get("exhausted:wx1") is None  # long past by the wall clock
+    assert wechat.get("exhausted:wx1", at=march) == "2026-03-02"
+    assert wechat.get("exhausted:wx1", at=march + dt.timedelta(hours=15)) is None
+    assert ledger.get_value("wechat:exhausted:wx1", at=march) == "2026-03-02"
+
+
 def test_counters_are_namespaced_the_same_way(ledger: Ledger) -> None:
     day = dt.date(2026, 3, 4)
     wechat = ledger.kv("wechat")

@@ -39,13 +39,17 @@ class KeyValue:
         """The key ``name`` is stored under."""
         return name if self.namespace is None else f"{self.namespace}{SEPARATOR}{name}"
 
-    def get(self, name: str) -> str | None:
-        """The value under ``name``; None when absent or expired."""
+    def get(self, name: str, *, at: dt.datetime | None = None) -> str | None:
+        """The value under ``name``; None when absent or expired at ``at`` (default: now).
+
+        A caller that computed ``expires_at`` from its own clock passes that clock here, so that
+        expiry is judged on one clock, not on two that can sit on either side of a midnight.
+        """
         with self.db.tx() as conn:
             row = conn.execute(
                 select(t.kv.c.value, t.kv.c.expires_at).where(t.kv.c.key == self.key(name))
             ).first()
-        if row is None or (row.expires_at is not None and row.expires_at <= now()):
+        if row is None or (row.expires_at is not None and row.expires_at <= (at or now())):
             return None
         return str(row.value)
 

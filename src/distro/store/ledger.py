@@ -250,9 +250,9 @@ class Ledger:
 
     # Key/values, counters and cursors under their full keys (KeyValue, Cursors)
 
-    def get_value(self, key: str) -> str | None:
-        """The value under the full ``key``; None when absent or expired."""
-        return self._root.get(key)
+    def get_value(self, key: str, *, at: dt.datetime | None = None) -> str | None:
+        """The value under the full ``key``; None when absent or expired at ``at``."""
+        return self._root.get(key, at=at)
 
     def set_value(self, key: str, value: str, *, expires_at: dt.datetime | None = None) -> None:
         self._root.set(key, value, expires_at=expires_at)

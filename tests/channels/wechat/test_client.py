@@ -110,7 +110,7 @@ def test_per_minute_limit_asks_to_wait_a_minute(
 def test_daily_quota_stops_until_beijing_midnight(
     make_client: Callable[..., WeChatClient], api: WeChatState
 ) -> None:
-    clock = dt.datetime.now(dt.UTC)  # the ledger's expiries run on the real clock
+    clock = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # the client's clock, not the wall's
     client = make_client(now=lambda: clock)
     thumb = client.add_thumb(default_cover())
     api.daily["draft/add"] = 1

@@ -26,10 +26,9 @@ from tests.channels.wechat.server import WeChatState
 Enqueue = Callable[..., list[Article]]
 OPENID = "o" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n"  # 28 characters, as OpenIDs are
 EDITORS = ["editor-wang", OPENID]
-#: Near the wall clock, which the ledger compares cached tokens' expiry with; early in a month,
-#: so that a test's few days stay in one calendar month.
-_NOW = dt.datetime.now(WECHAT_TZ)
-MORNING = _NOW - dt.timedelta(days=max(_NOW.day - 20, 0))
+#: A fixed morning, early in a month so that a test's few days stay in one calendar month. Not
+#: the wall clock: a run that crossed Beijing's midnight once saw the quota's day turn mid-test.
+MORNING = dt.datetime(2026, 3, 2, 9, 0, tzinfo=WECHAT_TZ)
 
 
 class Crash(Exception):

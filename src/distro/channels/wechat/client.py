@@ -104,7 +104,7 @@ def redact(text: str) -> str:
 class KeyValue(Protocol):
     """What the client needs of the ledger: an expiring key/value and daily counters."""
 
-    def get_value(self, key: str) -> str | None: ...
+    def get_value(self, key: str, *, at: dt.datetime | None = None) -> str | None: ...
 
     def set_value(
         self, key: str, value: str, *, expires_at: dt.datetime | None = None
@@ -182,7 +182,7 @@ class WeChatClient:
 
     def token(self) -> str:
         """The shared access token: from the store while valid, else from ``stable_token``."""
-        cached = self.store.get_value(self.token_key)
+        cached = self.store.get_value(self.token_key, at=self.now())
         if cached:
             self.http.add_secret(cached)
             return cached
@@ -235,7 +235,7 @@ class WeChatClient:
     def _spend(self, api: str) -> None:
         """Count one call against today's quota; refuse it when the day's quota is used up."""
         refusal: QuotaExhausted | None = None
-        if self.store.get_value(self._exhausted_key(api)):
+        if self.store.get_value(self._exhausted_key(api), at=self.now()):
             refusal = QuotaExhausted(
                 f"{api}: daily quota reached (WeChat said 45009)",
                 retry_after=self._until_midnight(),
@@ -257,7 +257,7 @@ class WeChatClient:
         limit = self.quotas.get(api)
         if limit is None:
             return None
-        if self.store.get_value(self._exhausted_key(api)):
+        if self.store.get_value(self._exhausted_key(api), at=self.now()):
             return 0
         day = self.now().astimezone(WECHAT_TZ).date()
         used = self.store.count(f"{self.namespace}:calls:{self.appid}:{api}", day=day, increment=0)

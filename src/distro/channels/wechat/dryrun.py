@@ -195,12 +195,12 @@ class DryLedger(Ledger):
         self.quarantined_reasons.append(reason)
         return self._write(d, {}, state=DeliveryState.QUARANTINED, last_error=reason)
 
-    def get_value(self, key: str) -> str | None:
+    def get_value(self, key: str, *, at: dt.datetime | None = None) -> str | None:
         found = self.values.get(key)
         if found is None:
             return None
         value, expires_at = found
-        if expires_at is not None and expires_at <= dt.datetime.now(dt.UTC):
+        if expires_at is not None and expires_at <= (at or dt.datetime.now(dt.UTC)):
             return None
         return value
 

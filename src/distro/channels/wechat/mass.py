@@ -120,7 +120,9 @@ class MassQuota:
         """Why a send now would be past the quota; None when one is left."""
         per_day, per_month = LIMITS[self.account_type]
         today, this_month = self.used()
-        exhausted = self.ledger.get_value(f"{self.namespace}:mass:exhausted:{self.appid}")
+        exhausted = self.ledger.get_value(
+            f"{self.namespace}:mass:exhausted:{self.appid}", at=self.now
+        )
         if exhausted == self._day.isoformat():
             return f"WeChat said {NO_MASS_QUOTA} (no 群发 quota left) earlier today"
         if today >= per_day:
