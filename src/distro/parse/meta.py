@@ -26,7 +26,7 @@ from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from distro.errors import ParseError
-from distro.models import MAX_YEAR, MIN_YEAR
+from distro.models import MAX_YEAR, MIN_YEAR, clean_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -130,7 +130,10 @@ def from_sidecar(filename: str, sidecar: bytes) -> PageMeta:
         value = doc.get(key)
         if value is not None and not isinstance(value, str | int):
             raise ParseError(f"{name}: {key} must be a string")
-        values[key] = str(value).strip() or None if value is not None else None
+        # Cleaned as the models clean every text field (a lone surrogate from a JSON escape
+        # would otherwise break the first encode, the article id's among them).
+        text = clean_text(str(value)).strip() if value is not None else ""
+        values[key] = text or None
     issue_date = None
     if values["issue_date"] is not None:
         try:
