@@ -43,8 +43,8 @@ def test_bad_items_are_quarantined_and_the_rest_is_published(
     drop(inbox, "control.txt", poisoned, sidecar(issue_date="2021-07-06", section="要\x01闻"))
     drop(inbox, "00010101_x.txt", seed_bytes)
     # JSON escapes of lone surrogates: cleaned like control characters, never a crash.
-    drop(inbox, "surrogate.txt", seed_bytes,  # \\ud800 escapes in the JSON
-         sidecar(issue_date="2021-07-07", section="\ud800要闻", publication="\udfff本报"))  # fmt: skip
+    lone = sidecar(issue_date="2021-07-07", section="\ud800要闻", publication="\udfff本报")
+    drop(inbox, "surrogate.txt", seed_bytes, lone)  # \\ud800 escapes in the JSON
     drop(inbox, "year1.txt", seed_bytes, sidecar(issue_date="0001-01-01"))
     drop(inbox, "year9999.txt", seed_bytes, sidecar(issue_date="9999-12-31"))
     drop(inbox, "dots.txt", seed_bytes, sidecar(section=".."))
@@ -106,6 +106,30 @@ def test_undated_pages_with_one_headline_stay_apart(settings: Settings) -> None:
         assert all(a.version == 1 for a in ledger.articles())
         drop(inbox, "weather-again.txt", today.encode())
         assert ingest(settings, ledger=ledger).duplicates == 1
+
+
+@pytest.mark.parametrize(
+    "ref", ["&#xD800;", "&#56319;", "&#x1;", "&#0;", "&#xFFFE;", "&#x110000;", "&#9999999999;"]
+)
+def test_a_reference_to_a_character_no_text_may_hold_costs_no_entry(ref: str) -> None:
+    from distro.parse.feed import parse_feed
+
+    bad = (
+        f"<item><title>标题{ref}一</title><guid>g{ref}1</guid><link>https://e.org/{ref}</link>"
+        f"<description>正文{ref}。</description><author>记者{ref}</author>"
+        f"<category>要{ref}闻</category></item>"
+    )
+    data = (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t{ref}</title>"
+        f"{bad}<item><title>第二条</title><guid>g2</guid><description>好</description></item>"
+        "</channel></rss>"
+    ).encode()
+    result = parse_feed(data, origin="https://example.org/f.xml")
+    assert [a.headline for a in result.articles] == ["标题一", "第二条"], result.problems
+    assert result.articles[0].keywords == ["要闻"]
+    for article in result.articles:
+        assert not CONTROL.search(article.model_dump_json())
+        article.model_dump_json().encode("utf-8")  # strict: no lone surrogate anywhere
 
 
 def test_feed_entries_without_guid_link_or_date_are_told_apart_by_text() -> None:

@@ -35,6 +35,33 @@ HEADLINE_FALLBACK_CHARS = 60
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 SPACE = re.compile(r"\s+")
 HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
+#: A numeric character reference, decimal or hex, in any ASCII-compatible encoding.
+CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,24}));")
+
+
+def _unusable(codepoint: int) -> bool:
+    """Whether no text may hold the character (what ``models.CONTROL`` cleans, C1 aside)."""
+    return (
+        codepoint in (0xFFFE, 0xFFFF)
+        or codepoint > 0x10FFFF
+        or 0xD800 <= codepoint <= 0xDFFF
+        or (codepoint < 0x20 and codepoint not in (0x09, 0x0A, 0x0D))
+    )
+
+
+def drop_unusable_charrefs(data: bytes) -> bytes:
+    """``data`` without references to characters no text may hold (``&#xD800;``, ``&#1;``).
+
+    feedparser's lenient parser raises on a lone surrogate's reference, which would fail the
+    whole feed for one bad item; the models clean such characters anyway, so they go first.
+    """
+
+    def keep(match: re.Match[bytes]) -> bytes:
+        hex_digits, digits = match.groups()
+        codepoint = int(hex_digits, 16) if hex_digits else int(digits)
+        return b"" if _unusable(codepoint) else match.group()
+
+    return CHARREF.sub(keep, data) if b"&#" in data else data
 
 
 @dataclass
@@ -188,7 +215,9 @@ def parse_feed(
         k.lower(): v for k, v in (headers or {}).items() if k.lower() != "content-location"
     }
     refuse_hostile(data, origin, response_headers)
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers)
+    parsed = feedparser.parse(
+        io.BytesIO(drop_unusable_charrefs(data)), response_headers=response_headers
+    )
     result = FeedResult(encoding=parsed.get("encoding"), version=parsed.get("version") or None)
     error = parsed.get("bozo_exception")
     # A missing or non-XML Content-Type says nothing about the document itself.
