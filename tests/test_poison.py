@@ -4,6 +4,7 @@ found it, while the rest of the batch is stored and published (issue 14, items 1
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,35 @@ def test_bad_items_are_quarantined_and_the_rest_is_published(
     )
     for feed in site.rglob("*.xml"):
         assert not CONTROL.search(feed.read_text(encoding="utf-8")), feed
+
+
+def test_names_that_are_not_utf8_are_taken_and_shown_with_a_replacement_character(
+    settings: Settings, seed_bytes: bytes, tmp_path: Path
+) -> None:
+    inbox = settings.state.inbox
+    inbox.mkdir(parents=True)
+    # Linux names are bytes: Python keeps the ones that are not UTF-8 as lone surrogates.
+    (inbox / os.fsdecode(b"\xff\xfe_x.txt")).write_bytes(seed_bytes)
+    (inbox / os.fsdecode(b"20210705_01_\xe8\xa6.txt")).write_bytes(seed_bytes.replace(
+        "。".encode(), "；".encode(), 1))  # fmt: skip
+    (inbox / os.fsdecode(b"\xfe.rss")).write_bytes(b"<rss/>")
+    (inbox / os.fsdecode(b"\xfd.txt")).symlink_to(tmp_path)
+    good = seed_bytes.replace("。".encode(), "，".encode(), 1)
+    drop(inbox, "2021-07-06_01_要闻.txt", good)
+    with Ledger.open(settings) as ledger:
+        report = ingest(settings, ledger=ledger)
+        outcomes = sorted(r.outcome for r in report.sources)
+        assert outcomes == ["ok", "ok", "ok", "quarantined", "quarantined"], report.sources
+        reasons = sorted(e.reason for e in ledger.quarantined())
+        assert reasons[0].startswith("\ufffd.rss: not taken"), reasons
+        assert reasons[1].startswith("\ufffd.txt: a symbolic link"), reasons
+        stored = ledger.articles()
+        assert {a.issue_date.isoformat() for a in stored if a.issue_date} == {
+            "2021-07-05", "2021-07-06"}  # fmt: skip
+        assert not any(CONTROL.search(a.model_dump_json()) for a in stored)
+        assert ingest(settings, ledger=ledger).sources == []  # nothing left to block a run
+        for name in channels.enabled(settings):
+            assert channels.publish(name, settings, ledger).failed == 0, name
 
 
 def test_undated_pages_with_one_headline_stay_apart(settings: Settings) -> None:

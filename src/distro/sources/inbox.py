@@ -71,6 +71,15 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+def readable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as lone surrogates) as U+FFFD.
+
+    Every name that reaches a reason, a header or a model goes through here: a lone surrogate
+    cannot be encoded, and one such name would otherwise stop every run at the first write.
+    """
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
 def refusal(path: Path, pattern: str) -> str | None:
     """Why the inbox refuses ``path`` (never following a link), or None when it may take it."""
     try:
@@ -81,13 +90,14 @@ def refusal(path: Path, pattern: str) -> str | None:
         what = kind_of(mode)
         if stat.S_ISLNK(mode):
             with contextlib.suppress(OSError):
-                what += f" (to {path.readlink()})"
-        return f"{path.name}: {what}; the inbox takes regular files only"
+                what += f" (to {readable(str(path.readlink()))})"
+        return f"{readable(path.name)}: {what}; the inbox takes regular files only"
     size = len(os.fsencode(path.name))
     if size > MAX_NAME_BYTES:
         return f"file name of {size} bytes; the inbox takes names of up to {MAX_NAME_BYTES} bytes"
     if not fnmatch.fnmatchcase(path.name, pattern):
-        return f"{path.name}: not taken, the inbox takes {pattern} (feeds are feed sources)"
+        name = readable(path.name)
+        return f"{name}: not taken, the inbox takes {pattern} (feeds are feed sources)"
     return None
 
 
@@ -292,7 +302,7 @@ class InboxSource:
             try:
                 claimed = self.claim(path)
             except OSError as exc:  # the claim must never stop the run
-                refused = self.refuse(path, f"{path.name}: cannot claim ({exc.strerror})")
+                refused = self.refuse(path, f"{readable(path.name)}: cannot claim ({exc.strerror})")
                 if refused is not None:
                     yield refused
                 continue
@@ -329,7 +339,8 @@ class InboxSource:
             if exc.errno in {errno.ELOOP, errno.EINVAL, errno.ENXIO}:  # swapped for a link
                 return Item(
                     origin, self.name, "page", outcome="quarantined", stage="claim",
-                    reason=f"{claimed.name}: not a regular file ({exc.strerror})", done=refused,
+                    reason=f"{readable(claimed.name)}: not a regular file ({exc.strerror})",
+                    done=refused,
                 )  # fmt: skip
             return Item(
                 origin, self.name, "page", outcome="error",
@@ -342,7 +353,7 @@ class InboxSource:
             except OSError as exc:
                 return Item(
                     origin, self.name, "page", outcome="quarantined", stage="claim",
-                    reason=f"{sidecar_path.name}: not a regular file ({exc.strerror})",
+                    reason=f"{readable(sidecar_path.name)}: not a regular file ({exc.strerror})",
                     done=refused,
                 )  # fmt: skip
         return Item(
@@ -350,7 +361,7 @@ class InboxSource:
             source=self.name,
             kind="page",
             data=data,
-            filename=claimed.name,
+            filename=readable(claimed.name),
             sidecar=sidecar,
             publication=self.publication,
             media_type="text/plain",

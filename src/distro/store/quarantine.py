@@ -17,6 +17,15 @@ def quarantine_id(raw_ref: str, stage: str, reason: str) -> str:
     return f"q-{digest[:20]}"
 
 
+def storable(text: str) -> str:
+    """``text`` as it can be stored: a lone surrogate shown as ``\\udcff``, never a failed write.
+
+    The quarantine is where what went wrong is written down: it must take any reason, even one
+    quoting the bad input that caused it.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def as_entry(row: RowMapping) -> QuarantineEntry:
     return QuarantineEntry(
         id=row["id"],
@@ -38,6 +47,8 @@ class QuarantineStore:
         self, conn: Connection, *, raw_ref: str, stage: str, reason: str, origin: str | None
     ) -> QuarantineEntry:
         """`add` inside the caller's transaction (a delivery refused and its entry, together)."""
+        raw_ref, stage, reason = storable(raw_ref), storable(stage), storable(reason)
+        origin = None if origin is None else storable(origin)
         q = t.quarantine
         statement = (
             self.db.insert(q)
