@@ -76,9 +76,9 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
-def _in_range(day: dt.date, where: str) -> dt.date:
+def _in_range(day: dt.date, where: str, what: str = "issue date") -> dt.date:
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ParseError(f"{where}: issue date {day.isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise ParseError(f"{where}: {what} {day.isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}")
     return day
 
 
@@ -160,7 +160,7 @@ def _moment(text: object, where: str) -> dt.datetime:
     if when.tzinfo is None:
         # A newsroom's wall clock: the paper's own zone, as the docs of the sidecar say.
         when = when.replace(tzinfo=SHANGHAI)
-    _in_range(when.date(), where)
+    _in_range(when.date(), where, "embargo_until")
     return when
 
 
