@@ -147,7 +147,7 @@ class Byline(_Model):
     raw: Annotated[str, *bounded(500)] = Field(
         description="The byline exactly as printed (after whitespace trimming)."
     )
-    role: str | None = Field(
+    role: Text | None = Field(
         default=None, description="The first role printed (记者, 评论员 …), or null."
     )
     roles: list[Name] = Field(default_factory=list, description="Every role printed, in order.")
@@ -170,12 +170,12 @@ class Dateline(_Model):
         description="The date the dateline states (ISO 8601), year from the issue date; "
         "null when the dateline carries no date.",
     )
-    date_reason: str | None = Field(
+    date_reason: Text | None = Field(
         default=None, description="Why `date` is null, when it is (never guessed)."
     )
-    outlet: str | None = Field(default=None, description="Agency or paper (新华社, 本报 …).")
-    location: str | None = Field(default=None, description="Place, without a qualifier.")
-    location_qualifier: str | None = Field(
+    outlet: Text | None = Field(default=None, description="Agency or paper (新华社, 本报 …).")
+    location: Text | None = Field(default=None, description="Place, without a qualifier.")
+    location_qualifier: Text | None = Field(
         default=None, description="Country or region qualifying the place (委内瑞拉)."
     )
     reporters: list[Name] = Field(
@@ -189,15 +189,15 @@ class Dateline(_Model):
 class Provenance(_Model):
     """Where an article came from, down to the raw bytes."""
 
-    origin: str = Field(description="URI of the raw payload (file://, s3://, https://).")
+    origin: Text = Field(description="URI of the raw payload (file://, s3://, https://).")
     sha256: str = Field(
         pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the raw bytes as received."
     )
     received_at: Annotated[dt.datetime, AfterValidator(_moment)] = Field(
         description="When the payload was received (timezone-aware)."
     )
-    source: str = Field(default="inbox", description="Name of the configured source.")
-    encoding: str | None = Field(default=None, description="Encoding the bytes were decoded as.")
+    source: Text = Field(default="inbox", description="Name of the configured source.")
+    encoding: Text | None = Field(default=None, description="Encoding the bytes were decoded as.")
 
 
 class Article(_Model):
@@ -211,7 +211,7 @@ class Article(_Model):
         default=1, description="1 for the first text; +1 each time the text changes."
     )
     kind: Kind = Field(default=Kind.ARTICLE, description="`article` or `teaser`.")
-    genre: str = Field(
+    genre: Text = Field(
         default="news", description="news, commentary (本报评论员), feature (侧记), brief …"
     )
     section: Section = Field(
@@ -234,10 +234,10 @@ class Article(_Model):
     )
     summary: Text | None = Field(default=None, description="A short plain-text summary.")
     link: Text | None = Field(default=None, description="Original URL, for feed items.")
-    continued_on_page: str | None = Field(
+    continued_on_page: Text | None = Field(
         default=None, description="Page the body continues on (`(下转第二版)` → `2`)."
     )
-    page_ref: str | None = Field(
+    page_ref: Text | None = Field(
         default=None, description="For a teaser: the page it points to (`3版` → `3`)."
     )
     page: Page | None = Field(
@@ -263,7 +263,7 @@ class Article(_Model):
         description="Per-channel embargo times (web at 06:00, the WeChat edition at 07:00);"
         " a channel not named here uses embargo_until.",
     )
-    language: str = Field(default="zh-CN", description="BCP 47 language tag.")
+    language: Text = Field(default="zh-CN", description="BCP 47 language tag.")
     keywords: list[Keyword] = Field(default_factory=list, description="Keywords and tags.")
     urgency: Annotated[int, Field(ge=1, le=9)] = Field(
         default=5, description="IPTC urgency, 1 (flash) to 9 (low)."
@@ -278,7 +278,7 @@ class Article(_Model):
         description="How sure the parser is that every field is right, 0-1; below the "
         "parser's threshold (distro.parse.confidence.THRESHOLD) an editor should look.",
     )
-    flags: list[str] = Field(
+    flags: list[Text] = Field(
         default_factory=list,
         description="What looked wrong: headline_like_credit, unjoined_fragment, "
         "missing_dateline, short_body, low_margin …",
