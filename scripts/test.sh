@@ -3,12 +3,15 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian packages the tests start for real: PostgreSQL, Redis, headless Chromium; docker-compose
-# only parses deploy/compose (no daemon).
+# only parses deploy/compose (no daemon); Java and npm for the web audits (the W3C Nu checker,
+# Lighthouse), whose versions tests/audit/package-lock.json pins.
 need=()
 command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver fonts-noto-cjk)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test: installing ${need[*]}" >&2
@@ -20,6 +23,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 source "$ROOT/scripts/bootstrap.sh"
+echo "== audit tools (tests/audit)"
+npm ci --prefix "$ROOT/tests/audit" --silent --no-audit --no-fund >/dev/null
 echo "== ruff" && uv run ruff check src tests dags benchmarks
 echo "== mypy" && uv run mypy
 echo "== pytest" && uv run pytest "$@"
