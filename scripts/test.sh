@@ -4,7 +4,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian packages the tests start for real: PostgreSQL, Redis, headless Chromium; docker-compose
 # only parses deploy/compose (no daemon); Java and npm for the web audits (the W3C Nu checker,
-# Lighthouse), whose versions tests/audit/package-lock.json pins.
+# Lighthouse), whose versions tests/audit/package-lock.json pins; newsboat reads the feeds.
 need=()
 command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver fonts-noto-cjk)
@@ -12,6 +12,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v newsboat >/dev/null 2>&1 || need+=(newsboat)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test: installing ${need[*]}" >&2

@@ -1,9 +1,10 @@
-"""The published site audited as its readers' tools see it: the W3C Nu checker and Lighthouse.
+"""The published site as readers' tools see it: the W3C Nu checker, Lighthouse and newsboat.
 
-Both run for real, from ``tests/audit`` (``npm ci`` there; scripts/test.sh does it and installs
+Nu and Lighthouse run for real, from ``tests/audit`` (``npm ci`` there; scripts/test.sh does it and installs
 Java for the checker): the Nu checker over every page of a site with sections, archives and a
 correction, Lighthouse in headless Chromium over the index, an article and a section page served
-on 127.0.0.1 at the site's own base URL (so its absolute links resolve).
+on 127.0.0.1 at the site's own base URL (so its absolute links resolve). newsboat (Debian's)
+reads the RSS and Atom feeds into its cache, where each item's author is looked up.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import functools
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -160,3 +162,30 @@ def test_lighthouse_scores_the_index_an_article_and_a_section_at_95(
     ]
     low = [a for a in audits if any(a.scores.get(c, 0) < BAR for c in CATEGORIES)]
     assert low == [], low
+
+
+@pytest.mark.parametrize("feed", ["feed.xml", "atom.xml"])
+def test_newsboat_reads_every_item_with_its_author(
+    site: tuple[str, Path], feed: str, tmp_path: Path
+) -> None:
+    base_url, folder = site
+    newsboat = shutil.which("newsboat")
+    if newsboat is None:
+        pytest.fail("newsboat is missing: scripts/test.sh installs it (apt newsboat)")
+    urls = tmp_path / "urls"
+    urls.write_text(base_url + feed + "\n", encoding="utf-8")
+    cache = tmp_path / "cache.db"
+    subprocess.run(
+        [newsboat, "-u", str(urls), "-c", str(cache), "-C", os.devnull, "-x", "reload"],
+        env={**os.environ, "HOME": str(tmp_path)},
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    with sqlite3.connect(cache) as db:
+        items = db.execute("SELECT title, author FROM rss_item").fetchall()
+    published = len(list((folder / "articles").glob("*.html")))
+    assert len(items) == published, items
+    # Every story of the fixture is credited to 宋迎迎, the corrected lead story included.
+    assert {author for _, author in items} == {"宋迎迎"}, items
+    assert sum("（更正）" in title for title, _ in items) == 1, items
