@@ -1,10 +1,11 @@
 """The published site as readers' tools see it: the W3C Nu checker, Lighthouse and newsboat.
 
-Nu and Lighthouse run for real, from ``tests/audit`` (``npm ci`` there; scripts/test.sh does it and installs
-Java for the checker): the Nu checker over every page of a site with sections, archives and a
-correction, Lighthouse in headless Chromium over the index, an article and a section page served
-on 127.0.0.1 at the site's own base URL (so its absolute links resolve). newsboat (Debian's)
-reads the RSS and Atom feeds into its cache, where each item's author is looked up.
+Nu and Lighthouse run for real from ``tests/audit`` (``npm ci`` there; scripts/test.sh does it
+and installs Java for the checker): the Nu checker over every page of a site with sections,
+archives and a correction; Lighthouse in headless Chromium over the index, an article and a
+section page served on 127.0.0.1 at the site's own base URL (so its absolute links resolve).
+newsboat (Debian's) reads the RSS and Atom feeds into its cache, where each item's author is
+looked up.
 """
 
 from __future__ import annotations
