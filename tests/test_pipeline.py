@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,25 @@ def test_inbox_page_to_articles_and_deliveries(
     assert (again.accepted, again.new_versions, again.duplicates) == (0, 0, report.accepted)
     assert snapshot(ledger) == before
     assert ingest(settings, ledger=ledger).sources == []
+
+
+def test_the_logs_say_which_file_article_and_headline_each_step_handled(
+    settings: Settings, ledger: Ledger, seed_bytes: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = settings.state.inbox
+    drop(inbox, "page.txt", seed_bytes)
+    drop(inbox, "empty.txt", b"")
+    with caplog.at_level(logging.INFO, logger="distro"):
+        ingest(settings, ledger=ledger)
+        channels.publish("web", settings, ledger)
+    lines = [r.getMessage() for r in caplog.records]
+    page = (inbox / "page.txt").as_uri()
+    for article in ledger.articles():
+        assert f"{page}: accepted {article.id} v1 《{article.headline}》" in lines, lines
+        assert any(line.startswith(f"web/default: {article.id} v1 sent") for line in lines)
+    assert any(
+        line.startswith(f"{(inbox / 'empty.txt').as_uri()}: quarantined at ") for line in lines
+    ), lines
 
 
 def test_same_page_in_three_encodings_is_one_set_of_articles(

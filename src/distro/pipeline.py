@@ -9,6 +9,7 @@ deliveries are keyed by article, version, channel and target.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ from distro.store.objects import open_objects
 
 if TYPE_CHECKING:
     from distro.config import Settings
+
+#: The task logs: which file, article id and headline each step handled.
+log = logging.getLogger(__name__)
 
 #: Archived headers that keep what retrying a payload needs (its kind, its sidecar).
 KIND_HEADER = "x-distro-kind"
@@ -155,6 +159,7 @@ class Ingestor:
         entry = self.ledger.quarantine(
             raw_ref=raw_ref, stage=stage, reason=reason, origin=report.uri
         )
+        log.warning("%s: quarantined at %s: %s", report.uri, stage, reason)
         report.quarantined += 1
         report.entries.append(entry.id)
         return entry
@@ -262,11 +267,16 @@ class Ingestor:
         try:
             held = review.gate(self.settings, checked, self.targets)
             waits = embargo.not_before(checked, self.targets)
-            outcome, _stored = self.ledger.put(checked, self.targets, held, waits)
+            outcome, stored = self.ledger.put(checked, self.targets, held, waits)
         except RecordRejected as exc:
             self._quarantine(report, raw_ref=sha256, stage="store", reason=f"{article.id}: {exc}")
             return
         fault("ingest.stored")
+        gates = ", ".join(f"{channel}/{target}" for channel, target in held or {})
+        log.info(
+            "%s: %s %s v%d 《%s》%s", report.uri, outcome.replace("_", " "), stored.id,
+            stored.version, stored.headline, f", held for review at {gates}" if gates else "",
+        )  # fmt: skip
         report.articles += 1
         if outcome == "duplicate":
             report.duplicates += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,9 @@ from distro.models import Delivery, DeliveryState
 from distro.store import tables as t
 from distro.store.engine import Database, now
 from distro.store.quarantine import QuarantineStore
+
+#: One line per delivery that reaches an end (sent, failed, quarantined): the task logs.
+log = logging.getLogger(__name__)
 
 OPEN_STATES = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
 WAITING_STATES = (DeliveryState.HELD.value, DeliveryState.SCHEDULED.value)
@@ -281,16 +285,28 @@ class DeliveryStore:
         values: dict[str, Any] = {"state": DeliveryState.SENT.value}
         if remote_id is not None:
             values["remote_id"] = remote_id
-        return self.change(d, detail=detail, **values)
+        changed = self.change(d, detail=detail, **values)
+        outcome = detail.get("outcome")
+        log.info(
+            "%s/%s: %s v%d sent%s%s", d.channel, d.target, d.article_id, d.version,
+            f" ({outcome})" if outcome else "", f" as {remote_id}" if remote_id else "",
+        )  # fmt: skip
+        return changed
 
     def mark_failed(self, d: Delivery, error: str, *, terminal: bool) -> Delivery:
         """Terminal failures stay failed; others go back to pending for the next run."""
         state = DeliveryState.FAILED if terminal else DeliveryState.PENDING
-        return self.change(d, state=state.value, last_error=error)
+        changed = self.change(d, state=state.value, last_error=error)
+        then = "failed for good" if terminal else "failed, pending again"
+        log.warning("%s/%s: %s v%d %s: %s", d.channel, d.target, d.article_id, d.version, then,
+                    error)  # fmt: skip
+        return changed
 
     def mark_quarantined(self, d: Delivery, reason: str) -> Delivery:
         """The channel refused the item; a quarantine entry (stage ``deliver``) records why, in
         the same transaction."""
+        log.warning("%s/%s: %s v%d quarantined: %s", d.channel, d.target, d.article_id, d.version,
+                    reason)  # fmt: skip
         with self.db.tx() as conn:
             changed = self.change_in(
                 conn, d, state=DeliveryState.QUARANTINED.value, last_error=reason
