@@ -203,3 +203,21 @@ def test_the_migrated_schema_is_the_schema_the_stores_use(store_url: str) -> Non
     with Ledger(store_url) as ledger, ledger.engine.connect() as conn:
         context = MigrationContext.configure(conn)
         assert compare_metadata(context, tables.metadata) == []
+
+
+def test_head_names_the_newest_migration_and_a_ledger_there_opens_without_alembic(
+    store_url: str,
+) -> None:
+    from distro.store import engine as engines
+    from distro.store.migrations import HEAD
+
+    assert revisions()[-1] == HEAD  # bump HEAD with every new migration
+    fresh = create(store_url)
+    assert not engines.at_head(fresh)  # nothing there yet: Alembic builds it
+    with Ledger(store_url):
+        pass
+    assert engines.at_head(fresh)
+    with fresh.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    assert not engines.at_head(fresh)  # a ledger from another release goes through Alembic
+    fresh.dispose()

@@ -91,8 +91,23 @@ def create(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True)
 
 
+def at_head(engine: Engine) -> bool:
+    """Whether the ledger's schema is already at ``HEAD``: one query, no Alembic import."""
+    from distro.store.migrations import HEAD
+
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:
+        return False  # a new ledger, or one the migration must look at
+    return found == [HEAD]
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (head by default), one process at a time."""
+    # Every task opens the ledger: importing Alembic costs more than the task's own work.
+    if revision == "head" and at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
