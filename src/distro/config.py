@@ -220,6 +220,10 @@ class WebChannelConfig(_Section):
     output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
     schedule: Cron | None = Field(default="*/15 * * * *", description="Sweep besides events.")
     review: Review = "auto"
+    hubs: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(
+        default_factory=list,
+        description="WebSub hubs: named in the feeds, told (hub.mode=publish) when a feed changes.",
+    )
 
 
 class PushProviderConfig(_Section):

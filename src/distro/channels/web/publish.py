@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
-from distro.channels.web import feeds, sitemaps
+from distro.channels.web import feeds, sitemaps, websub
 from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
 from distro.channels.web.render import (
     ARCHIVE_PAGE,
@@ -103,6 +103,7 @@ def list_files(
     cache: dict[tuple[str, int], Article | None],
     recent: list[tuple[feeds.NewsEntry, str | None]],
     when: dt.datetime,
+    hubs: tuple[str, ...] = (),
 ) -> list[OutputFile]:
     """The index page, the three feeds and the news sitemap of one list (home or a section)."""
     section = None
@@ -141,6 +142,7 @@ def list_files(
             home_url=site.url(prefix + "index.html"),
             self_url=base + path,
             description=f"{title}：最新稿件",
+            hubs=hubs,
         )
 
     news = [entry for entry, of in recent if section is None or of == section]
@@ -255,6 +257,7 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     report = PublishReport(CHANNEL)
     pending = ledger.pending(CHANNEL)
     if not pending:
+        websub.announce(settings, ledger, [], report)  # what a hub missed last time
         return report
     when = now()
     site = site_of(settings)
@@ -322,8 +325,9 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         (feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.issued_at), e.section)
         for e in catalog.shelf(NEWS).entries
     ]
+    hubs = tuple(settings.config.channels.web.hubs)
     for name in sorted(lists):
-        files.extend(list_files(name, catalog, ledger, site, cache, recent, when))
+        files.extend(list_files(name, catalog, ledger, site, cache, recent, when, hubs))
     if NEWS in catalog.rebuilt:
         # The sitemap names up to 1,000 pages: after a rebuild, make sure each one exists.
         for entry in catalog.shelf(NEWS).entries:
@@ -348,4 +352,6 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     report.messages.append(
         f"{len(written.written)} files written, {len(written.unchanged)} unchanged"
     )
+    changed = [site.url(key) for key in written.written if websub.is_feed(key)]
+    websub.announce(settings, ledger, changed, report)
     return report
