@@ -203,6 +203,18 @@ class LimitsConfig(_Section):
     user_agent: str = "distro/0.1 (+https://github.com/distro-news/distro)"
 
 
+class BaiduPushConfig(_Section):
+    """百度普通收录: new and changed article URLs pushed to Baidu after a web publish."""
+
+    site: str = Field(description="The site as verified on 百度搜索资源平台 (https://www.….cn).")
+    token: SecretRef = Field(
+        default="conn:distro_baidu", description="The push token: env:VAR or conn:ID (password)."
+    )
+    endpoint_url: str = Field(
+        default="http://data.zz.baidu.com/urls", description="The push API (or a proxy of it)."
+    )
+
+
 class WebChannelConfig(_Section):
     """Static site and feeds."""
 
@@ -223,6 +235,9 @@ class WebChannelConfig(_Section):
     hubs: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(
         default_factory=list,
         description="WebSub hubs: named in the feeds, told (hub.mode=publish) when a feed changes.",
+    )
+    baidu: BaiduPushConfig | None = Field(
+        default=None, description="百度普通收录 push: a [channels.web.baidu] table (site, token)."
     )
 
 

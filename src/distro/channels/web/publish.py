@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
-from distro.channels.web import feeds, sitemaps, websub
+from distro.channels.web import baidu, feeds, sitemaps, websub
 from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
 from distro.channels.web.render import (
     ARCHIVE_PAGE,
@@ -258,6 +258,7 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     pending = ledger.pending(CHANNEL)
     if not pending:
         websub.announce(settings, ledger, [], report)  # what a hub missed last time
+        baidu.drain(settings, ledger, report)  # what waited for the quota or for Baidu
         return report
     when = now()
     site = site_of(settings)
@@ -341,6 +342,16 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     files += site_files(catalog, site)
     written = output.write(files, delete=gone)
     catalog.save()
+    # Queued before the deliveries close: a crash after this still pushes them next run.
+    baidu.enqueue(
+        settings,
+        ledger,
+        (
+            baidu.Page(site.url(article_key(d.article_id)), d.article_id, d.version)
+            for d, outcome in claimed
+            if outcome == "page"
+        ),
+    )
     fault("publish.written", CHANNEL)
     for d, outcome in claimed:
         url = site.url(article_key(d.article_id))
@@ -354,4 +365,5 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     )
     changed = [site.url(key) for key in written.written if websub.is_feed(key)]
     websub.announce(settings, ledger, changed, report)
+    baidu.drain(settings, ledger, report)
     return report
