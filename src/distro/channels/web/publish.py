@@ -11,6 +11,7 @@ from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
 from distro.channels.web import baidu, feeds, sitemaps, websub
 from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
+from distro.channels.web.icon import FAVICON_ICO, favicon_ico
 from distro.channels.web.render import (
     ARCHIVE_PAGE,
     FAVICON,
@@ -234,7 +235,7 @@ def archive_files(catalog: Catalog, site: Site) -> tuple[list[OutputFile], list[
 
 
 def site_files(catalog: Catalog, site: Site) -> list[OutputFile]:
-    """What every run offers (unchanged bytes are not rewritten): robots, icon, page sitemap."""
+    """What every run offers (unchanged bytes are not rewritten): robots, icons, page sitemap."""
     pages = [site.url("index.html"), site.url(archive_key())]
     for section in catalog.sections:
         pages += [
@@ -244,6 +245,7 @@ def site_files(catalog: Catalog, site: Site) -> list[OutputFile]:
     return [
         make_file("robots.txt", sitemaps.robots(site), tier=ROOT),
         make_file(FAVICON, favicon(site), tier=ROOT, media_type="image/svg+xml"),
+        make_file(FAVICON_ICO, favicon_ico(site), tier=ROOT, media_type="image/x-icon"),
         make_file(
             sitemaps.PAGES_KEY,
             sitemaps.urlset([sitemaps.Location(url) for url in pages]),
