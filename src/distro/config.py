@@ -536,6 +536,8 @@ def secret_refs(cfg: Config) -> list[tuple[str, str]]:
         refs.append((f"partners.{n}.token", partner.token))
         if partner.webhook is not None:
             refs.append((f"partners.{n}.webhook.secret", partner.webhook.secret))
+    if cfg.channels.web.baidu is not None:
+        refs.append(("channels.web.baidu.token", cfg.channels.web.baidu.token))
     return refs
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from distro.channels import PublishReport, web
 from distro.channels.web import baidu
+from distro.cli import main
 from distro.config import Settings
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
@@ -219,3 +220,19 @@ def test_no_baidu_section_queues_nothing(tmp_path: Path, ledger: Ledger) -> None
     assert report.sent == 1
     assert baidu.queued(ledger) == {}
     assert not any("Baidu" in m for m in report.messages)
+
+
+def test_config_check_names_an_unset_token_and_warns_of_a_missing_connection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISTRO_TEST_UNSET_BAIDU", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_DISTRO_BAIDU", raising=False)
+    path = tmp_path / "distro.toml"
+    table = f'[channels.web.baidu]\nsite = "{SITE}"\n'
+    path.write_text(table + 'token = "env:DISTRO_TEST_UNSET_BAIDU"\n', encoding="utf-8")
+    assert main(["config", "check", "--config", str(path), "--state", str(tmp_path)]) == 2
+    said = capsys.readouterr().err
+    assert "channels.web.baidu.token: env:DISTRO_TEST_UNSET_BAIDU is not set" in said
+    path.write_text(table, encoding="utf-8")  # the default, conn:distro_baidu
+    assert main(["config", "check", "--config", str(path), "--state", str(tmp_path)]) == 0
+    assert "channels.web.baidu.token: connection 'distro_baidu'" in capsys.readouterr().err
