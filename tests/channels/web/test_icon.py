@@ -66,6 +66,34 @@ def test_publish_puts_favicon_ico_at_the_site_root(tmp_path: Path, ledger: Ledge
     assert (site / "favicon.ico").stat().st_mtime_ns == before
 
 
+def test_the_icon_is_drawn_again_only_when_its_mark_changes_or_it_is_gone(
+    tmp_path: Path, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = settings(tmp_path / "state")
+    store(ledger, article(1, NOW))
+    web.publish(cfg, ledger)
+    drawn: list[str] = []
+    draw = icon.favicon_ico
+
+    def counted(site: Site) -> bytes:
+        drawn.append(site.publisher)
+        return draw(site)
+
+    monkeypatch.setattr(icon, "favicon_ico", counted)
+    store(ledger, article(2, NOW))
+    web.publish(cfg, ledger)
+    assert drawn == []  # same mark, file in place: not drawn (a fresh process would pay for it)
+    (cfg.state.site / "favicon.ico").unlink()
+    store(ledger, article(3, NOW))
+    web.publish(cfg, ledger)
+    assert drawn == ["西海岸新闻"] and (cfg.state.site / "favicon.ico").is_file()
+    text = '[channels.web]\nbase_url = "http://127.0.0.1:8000/"\ntitle = "黄岛日报"\n'
+    renamed = settings(tmp_path / "state", text)
+    store(ledger, article(4, NOW))
+    web.publish(renamed, ledger)
+    assert drawn == ["西海岸新闻", "黄岛日报"]
+
+
 @pytest.fixture
 def only_configured_fonts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No system font: the icon sees only the font $DISTRO_ICON_FONT names."""

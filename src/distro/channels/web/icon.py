@@ -5,22 +5,32 @@ browsers ask for ``/favicon.ico`` whatever a page says, and log a 404 every time
 The mark is the SVG's: the publication's first character in white on the accent colour. Its glyph
 needs a font that has it: ``$DISTRO_ICON_FONT`` (``path`` or ``path:index``), else fontconfig's
 Noto Serif CJK SC, else known Noto CJK paths; with none (or a font without the character) the
-icon is the accent square alone, never a box for a missing glyph. Same font, same bytes, so an
-unchanged icon is not rewritten.
+icon is the accent square alone, never a box for a missing glyph.
+
+Drawing costs a few hundred milliseconds in a fresh process (Pillow's plugins, the font, the
+PNG frames), and a publish task is a fresh process: so the icon is drawn only when what it is
+drawn from (the mark, ``$DISTRO_ICON_FONT``) differs from what the ledger remembers
+(``ledger.kv("web")``, key ``icon``) or the site has no ``favicon.ico``.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
 from distro.channels.web.render import Site
+
+if TYPE_CHECKING:
+    from distro.store.ledger import Ledger
+    from distro.store.objects import ObjectStore
 
 FAVICON_ICO = "favicon.ico"
 SIZES = ((16, 16), (32, 32), (48, 48))
@@ -39,6 +49,8 @@ KNOWN_FONTS: tuple[tuple[str, int], ...] = (
 )
 #: A code point no font draws: what a font shows for a character it lacks.
 MISSING = "\U000f0000"
+NAMESPACE = "web"
+MARKER = "icon"  # in NAMESPACE: what the site's favicon.ico was drawn from
 
 
 def _fc_match() -> tuple[str, int] | None:
@@ -108,3 +120,17 @@ def _icon(mark: str, configured: str | None) -> bytes:
     out = io.BytesIO()
     image.save(out, format="ICO", sizes=list(SIZES))
     return out.getvalue()
+
+
+def _marker(site: Site) -> str:
+    return json.dumps([site.publisher.strip()[:1], os.environ.get(FONT_ENV)], ensure_ascii=False)
+
+
+def stale(ledger: Ledger, objects: ObjectStore, site: Site) -> bool:
+    """Whether the site's favicon.ico is missing or was drawn from another mark or font."""
+    return ledger.kv(NAMESPACE).get(MARKER) != _marker(site) or not objects.exists(FAVICON_ICO)
+
+
+def drawn(ledger: Ledger, site: Site) -> None:
+    """Remember what the favicon.ico just written was drawn from."""
+    ledger.kv(NAMESPACE).set(MARKER, _marker(site))

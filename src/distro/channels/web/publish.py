@@ -9,9 +9,8 @@ from urllib.parse import quote
 
 from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
-from distro.channels.web import baidu, feeds, sitemaps, websub
+from distro.channels.web import baidu, feeds, icon, sitemaps, websub
 from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
-from distro.channels.web.icon import FAVICON_ICO, favicon_ico
 from distro.channels.web.render import (
     ARCHIVE_PAGE,
     FAVICON,
@@ -245,7 +244,6 @@ def site_files(catalog: Catalog, site: Site) -> list[OutputFile]:
     return [
         make_file("robots.txt", sitemaps.robots(site), tier=ROOT),
         make_file(FAVICON, favicon(site), tier=ROOT, media_type="image/svg+xml"),
-        make_file(FAVICON_ICO, favicon_ico(site), tier=ROOT, media_type="image/x-icon"),
         make_file(
             sitemaps.PAGES_KEY,
             sitemaps.urlset([sitemaps.Location(url) for url in pages]),
@@ -342,8 +340,14 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     archive, gone = archive_files(catalog, site)
     files += archive
     files += site_files(catalog, site)
+    drawing = icon.stale(ledger, output.objects, site)
+    if drawing:
+        ico = icon.favicon_ico(site)
+        files.append(make_file(icon.FAVICON_ICO, ico, tier=ROOT, media_type="image/x-icon"))
     written = output.write(files, delete=gone)
     catalog.save()
+    if drawing:
+        icon.drawn(ledger, site)
     # Queued before the deliveries close: a crash after this still pushes them next run.
     baidu.enqueue(
         settings,
