@@ -182,3 +182,27 @@ def test_a_hub_that_is_not_listening_does_not_stop_the_publish(
     store(ledger, article(2, NOW))
     web.publish(configured(tmp_path, "http://127.0.0.1:9/never"), ledger)
     assert url not in websub.pending(ledger)
+
+
+def test_a_crash_between_writing_the_feeds_and_the_ping_pings_on_the_next_run(
+    tmp_path: Path, ledger: Ledger, hubs: tuple[Hub, Hub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub, _other = hubs
+    cfg = configured(tmp_path, hub.url)
+    store(ledger, article(1, NOW, section="要闻"))
+
+    class Died(Exception):
+        pass
+
+    def die(*args: object, **kwargs: object) -> int:
+        raise Died
+
+    monkeypatch.setattr(websub, "announce", die)
+    with pytest.raises(Died):
+        web.publish(cfg, ledger)  # the feeds are written, then the process "dies"
+    assert hub.pings == []
+    monkeypatch.undo()
+    monkeypatch.setattr(websub, "BACKOFF", 0.01)
+    # The rerun has nothing to publish and the feeds are as written, yet the hub hears of them.
+    web.publish(cfg, ledger)
+    assert sorted(hub.announced) == sorted(HOME_FEEDS | section_feeds("要闻"))

@@ -257,7 +257,7 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     report = PublishReport(CHANNEL)
     pending = ledger.pending(CHANNEL)
     if not pending:
-        websub.announce(settings, ledger, [], report)  # what a hub missed last time
+        websub.announce(settings, ledger, report)  # what a hub missed last time
         baidu.drain(settings, ledger, report)  # what waited for the quota or for Baidu
         return report
     when = now()
@@ -344,6 +344,9 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     if drawing:
         ico = icon.favicon_ico(site)
         files.append(make_file(icon.FAVICON_ICO, ico, tier=ROOT, media_type="image/x-icon"))
+    if settings.config.channels.web.hubs:
+        feeds_changing = [f for f in files if websub.is_feed(f.key) and not output.unchanged(f)]
+        websub.remember(settings, ledger, [site.url(f.key) for f in feeds_changing])
     written = output.write(files, delete=gone)
     catalog.save()
     if drawing:
@@ -369,7 +372,6 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     report.messages.append(
         f"{len(written.written)} files written, {len(written.unchanged)} unchanged"
     )
-    changed = [site.url(key) for key in written.written if websub.is_feed(key)]
-    websub.announce(settings, ledger, changed, report)
+    websub.announce(settings, ledger, report)
     baidu.drain(settings, ledger, report)
     return report

@@ -7,10 +7,10 @@ here: a form-encoded ``POST hub.mode=publish&hub.url=<feed URL>`` answered with 
 changed feed.
 
 Only feeds the run rewrote are announced (unchanged bytes are not rewritten, so a rerun pings
-nothing). A hub that fails does not fail the publish: the run report carries a warning and the
-hub's feeds stay pending in the ledger (``ledger.kv("web")``, key ``websub:pending``) until a
-later run gets through; the pending set is saved before the first ping, so a crash in between
-announces again rather than never.
+nothing). The feeds about to change are noted as pending for every hub before they are written
+(``ledger.kv("web")``, key ``websub:pending``), so a crash between the write and the ping
+announces them on the next run rather than never. A hub that fails does not fail the publish:
+the run report carries a warning and its feeds stay pending until a later run gets through.
 """
 
 from __future__ import annotations
@@ -83,41 +83,46 @@ def _save(ledger: Ledger, todo: Pending) -> None:
         store.delete(PENDING)
 
 
+def remember(settings: Settings, ledger: Ledger, changed: Iterable[str]) -> None:
+    """Note that every hub is to hear of ``changed`` (feed URLs), before they are written: a
+    crash between the write and the ping then still pings on the next run."""
+    hubs = settings.config.channels.web.hubs
+    fresh = set(changed)
+    if not hubs or not fresh:
+        return
+    before = pending(ledger)
+    todo = {hub: sorted(fresh | set(before.get(hub, []))) for hub in hubs}
+    if todo != before:
+        _save(ledger, todo)
+
+
 def announce(
-    settings: Settings,
-    ledger: Ledger,
-    changed: Iterable[str],
-    report: PublishReport,
-    *,
-    http: HttpClient | None = None,
+    settings: Settings, ledger: Ledger, report: PublishReport, *, http: HttpClient | None = None
 ) -> int:
-    """Ping every hub for the feed URLs in ``changed`` and those it missed before; the number
-    of pings that went through. A failing hub is a warning in ``report``, never an error."""
+    """Ping every hub for the feeds it has not heard of; the number of pings that went through.
+    A failing hub is a warning in ``report``, never an error; its feeds stay pending."""
     hubs = settings.config.channels.web.hubs
     if not hubs:
         return 0
-    fresh = set(changed)
     before = pending(ledger)
-    todo = {hub: sorted(fresh | set(before.get(hub, []))) for hub in hubs}
-    todo = {hub: urls for hub, urls in todo.items() if urls}
+    todo = {hub: before[hub] for hub in hubs if before.get(hub)}
     if todo != before:
         _save(ledger, todo)  # a hub dropped from the config takes its backlog with it
     if not todo:
         return 0
     done = 0
     left: Pending = {}
-    own = http is None
-    http = http or client(settings)
+    agent = http or client(settings)
     try:
         for hub, urls in todo.items():
             for n, url in enumerate(urls):
                 try:
-                    ping(http, hub, url)
+                    ping(agent, hub, url)
                 except (ChannelUnavailable, ChannelRejected) as exc:
                     # One failure and the hub is left for this run: a dead hub costs one wait.
                     left[hub] = urls[n:]
                     warning = (
-                        f"warning: WebSub hub {http.redact(hub)} not told: {exc.message}; "
+                        f"warning: WebSub hub {agent.redact(hub)} not told: {exc.message}; "
                         f"{len(urls) - n} feed(s) announced on a later run"
                     )
                     log.warning("%s", warning)
@@ -125,8 +130,8 @@ def announce(
                     break
                 done += 1
     finally:
-        if own:
-            http.close()
+        if http is None:
+            agent.close()
     _save(ledger, left)
     if done:
         report.messages.append(f"WebSub: {done} ping(s) to {len(todo)} hub(s)")
