@@ -203,6 +203,18 @@ class LimitsConfig(_Section):
     user_agent: str = "distro/0.1 (+https://github.com/distro-news/distro)"
 
 
+class BaiduPushConfig(_Section):
+    """百度普通收录: new and changed article URLs pushed to Baidu after a web publish."""
+
+    site: str = Field(description="The site as verified on 百度搜索资源平台 (https://www.….cn).")
+    token: SecretRef = Field(
+        default="conn:distro_baidu", description="The push token: env:VAR or conn:ID (password)."
+    )
+    endpoint_url: str = Field(
+        default="http://data.zz.baidu.com/urls", description="The push API (or a proxy of it)."
+    )
+
+
 class WebChannelConfig(_Section):
     """Static site and feeds."""
 
@@ -220,6 +232,13 @@ class WebChannelConfig(_Section):
     output: ObjectStoreConfig = Field(default_factory=ObjectStoreConfig)
     schedule: Cron | None = Field(default="*/15 * * * *", description="Sweep besides events.")
     review: Review = "auto"
+    hubs: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(
+        default_factory=list,
+        description="WebSub hubs: named in the feeds, told (hub.mode=publish) when a feed changes.",
+    )
+    baidu: BaiduPushConfig | None = Field(
+        default=None, description="百度普通收录 push: a [channels.web.baidu] table (site, token)."
+    )
 
 
 class PushProviderConfig(_Section):
@@ -517,6 +536,8 @@ def secret_refs(cfg: Config) -> list[tuple[str, str]]:
         refs.append((f"partners.{n}.token", partner.token))
         if partner.webhook is not None:
             refs.append((f"partners.{n}.webhook.secret", partner.webhook.secret))
+    if cfg.channels.web.baidu is not None:
+        refs.append(("channels.web.baidu.token", cfg.channels.web.baidu.token))
     return refs
 
 

@@ -285,7 +285,8 @@ def test_webhook_is_signed_retried_and_sees_each_item_once(
     report = partners.publish(cfg, ledger)
     assert report.failed == 0
     assert [r["status"] for r in receiver.requests] == [500, 200, 200]
-    seen = [r["body"]["id"] for r in receiver.accepted]
+    seen = [r["body"]["article_id"] for r in receiver.accepted]
+    assert [r["body"]["id"] for r in receiver.accepted] == [f"urn:distro:article:{s}" for s in seen]
     assert sorted(seen) == [f"a-{1:020x}", f"a-{4:020x}"]  # xinhua's filter: 要闻 only
     first = receiver.accepted[0]
     assert first["headers"]["x-distro-event"] == "published"
@@ -317,7 +318,8 @@ def test_webhook_is_signed_retried_and_sees_each_item_once(
     assert receiver.accepted[-1]["body"] == {
         "event": "canceled",
         "partner": "xinhua",
-        "id": f"a-{1:020x}",
+        "id": f"urn:distro:article:a-{1:020x}",
+        "article_id": f"a-{1:020x}",
         "version": 2,
     }
     feed = tmp_path / "state" / "partners" / "xinhua" / "feed.xml"
@@ -378,7 +380,7 @@ def test_a_push_recorded_before_a_crash_is_not_repeated(
     ledger.mark_sending(second)  # this one died before its push
     report = partners.publish(cfg, ledger)
     assert report.sent == 2
-    assert [r["body"]["id"] for r in receiver.accepted] == [second.article_id]
+    assert [r["body"]["article_id"] for r in receiver.accepted] == [second.article_id]
     assert ledger.pending("partners") == []
 
 
@@ -488,7 +490,7 @@ def test_poisoned_articles_are_quarantined_per_partner_and_the_feeds_still_writt
         assert "\x01" not in text and "\x0b" not in text
     check_rss(feeds["xinhua"].encode())
     check_atom(feeds["portal"].encode())
-    pushed = {r["body"]["id"] for r in receiver.accepted}
+    pushed = {r["body"]["article_id"] for r in receiver.accepted}
     assert pushed == set(good)
 
 

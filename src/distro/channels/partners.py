@@ -4,7 +4,8 @@ A partner's feed (``<name>/feed.xml``, ``atom.xml``, ``feed.json`` or ``ninjs.js
 is written to a private store (``[partner_feeds] output``, by default ``<state>/partners``), never
 into the public site: partners fetch it from the authenticated endpoint (``partner_gateway``, with
 a bearer token or HTTP basic) or, from S3, by a presigned URL. With a webhook, each new, updated or
-withdrawn item is POSTed as JSON with these headers:
+withdrawn item is POSTed as JSON (``id`` is the article's URN, the id its items carry in every
+feed; ``article_id`` the bare ``a-…`` id) with these headers:
 
 - ``X-Distro-Timestamp``: Unix seconds when the push was made;
 - ``X-Distro-Signature``: ``sha256=`` + hex HMAC-SHA256 of ``<timestamp>.<body>`` with the secret;
@@ -132,7 +133,9 @@ def render_item(article: Article, partner: PartnerConfig, site: Site) -> dict[st
             doc.pop("bodies", None)
         return doc
     url = site.url(article_key(article.id))
-    return jsonfeed.render_item(article, url=url, full_text=partner.full_text)
+    return jsonfeed.render_item(
+        article, url=url, full_text=partner.full_text, item_id=feeds.item_id
+    )
 
 
 def render_feed(
@@ -311,7 +314,9 @@ def publish_partner(
             payload: dict[str, Any] = {
                 "event": event,
                 "partner": partner.name,
-                "id": article.id,
+                # The id every feed gives the article (its URN); the bare one for the API.
+                "id": feeds.item_id(article),
+                "article_id": article.id,
                 "version": article.version,
             }
             if event not in {None, "canceled"} and webhook is not None:

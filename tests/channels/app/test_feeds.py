@@ -15,6 +15,7 @@ from distro.channels.app.feeds import AppFiles, render
 from distro.channels.jsonfeed import VERSION_URL
 from distro.channels.output import section_slug
 from distro.models import Kind, PubStatus
+from distro.ninjs import uri
 from tests.channels.app.conftest import make_article
 
 BASE = "https://news.example.cn/app/"
@@ -87,7 +88,7 @@ def test_global_feed_pages_chain_with_next_url() -> None:
     assert [len(p["items"]) for p in laid] == [4, 3, 3]
     assert [key_of(p["feed_url"]) for p in laid] == ["feed.json", "feed-3.json", "feed-2.json"]
     ids = [item["id"] for page in pages for item in page["items"]]
-    assert sorted(ids) == sorted(a.id for a in articles) and len(set(ids)) == 7
+    assert sorted(ids) == sorted(uri(a.id) for a in articles) and len(set(ids)) == 7
     published = [item["date_published"] for page in pages for item in page["items"]]
     assert published == sorted(published, reverse=True)
     assert files.objects["feed.json"].content_type.startswith("application/feed+json")
@@ -134,7 +135,7 @@ def test_killed_articles_disappear_and_teasers_stay_out() -> None:
     killed = make_article(pub_status=PubStatus.CANCELED)
     teaser = make_article(kind=Kind.TEASER, paragraphs=[])
     files = render([live, killed, teaser], title="t", base_url=BASE, page_size=10)
-    assert [i["id"] for i in load(files, "feed.json")["items"]] == [live.id]
+    assert [i["id"] for i in load(files, "feed.json")["items"]] == [uri(live.id)]
     assert files.removed == [f"articles/{killed.id}.json"]
     assert f"articles/{killed.id}.json" not in files.objects
     assert f"articles/{teaser.id}.json" not in files.objects

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from distro.channels.app import publish
 from distro.config import Config, Settings, StatePaths
 from distro.models import CONTROL, DeliveryState
+from distro.ninjs import URI_PREFIX
 from distro.store import tables
 from distro.store.ledger import Ledger
 from tests.channels.app.conftest import make_article
@@ -112,7 +113,9 @@ def feed_ids(root: Path) -> set[str]:
     key = "feed.json"
     while True:
         page = json.loads((root / key).read_text(encoding="utf-8"))
-        ids |= {item["id"] for item in page["items"]}
+        # Each item's id is the article's URN; the set holds the bare ids.
+        assert all(item["id"].startswith(URI_PREFIX) for item in page["items"])
+        ids |= {item["id"].removeprefix(URI_PREFIX) for item in page["items"]}
         if "next_url" not in page:
             return ids
         key = page["next_url"].removeprefix(BASE)

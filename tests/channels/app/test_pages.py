@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from distro.channels.app import feeds, pages, publish
 from distro.config import Config, Settings, StatePaths
 from distro.models import Article
+from distro.ninjs import URI_PREFIX
 from distro.store.ledger import Ledger
 from tests.channels.app.conftest import make_article
 
@@ -58,7 +59,10 @@ def chain(root: Path, key: str) -> list[dict[str, Any]]:
 
 
 def ids_of(root: Path, key: str) -> list[str]:
-    return [item["id"] for page in chain(root, key) for item in page["items"]]
+    """The article ids of a chain's items (each item's id is the article's URN)."""
+    ids = [item["id"] for page in chain(root, key) for item in page["items"]]
+    assert all(i.startswith(URI_PREFIX) for i in ids), ids
+    return [i.removeprefix(URI_PREFIX) for i in ids]
 
 
 def written(report: Any) -> int:

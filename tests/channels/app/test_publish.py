@@ -16,6 +16,7 @@ from distro.channels.app.push import RetryPolicy
 from distro.config import Config, Settings, StatePaths
 from distro.errors import ChannelUnavailable
 from distro.models import Article, DeliveryState
+from distro.ninjs import uri
 from distro.store.ledger import Ledger
 from tests.channels.app.conftest import make_article
 from tests.channels.app.servers import FcmServer, JPushServer
@@ -80,7 +81,7 @@ def test_no_provider_writes_the_outbox_and_says_so(tmp_path: Path, ledger: Ledge
     assert any("no push provider configured" in m for m in report.messages)
     app = cfg.state.app
     feed = json.loads((app / "feed.json").read_text(encoding="utf-8"))
-    assert {i["id"] for i in feed["items"]} == {urgent.id, calm.id}
+    assert {i["id"] for i in feed["items"]} == {uri(urgent.id), uri(calm.id)}
     assert (app / "articles" / f"{urgent.id}.json").is_file()
     assert (app / "sections" / "体育" / "feed.json").is_file()
     [note] = sorted((cfg.state.outbox / "push").iterdir())
@@ -262,7 +263,7 @@ def test_killed_article_leaves_the_feeds_and_its_push_is_cancelled(
     assert not (cfg.state.app / "articles" / f"{gone.id}.json").exists()
     assert not (cfg.state.app / "feed-2.json").exists()
     feed = json.loads((cfg.state.app / "feed.json").read_text(encoding="utf-8"))
-    assert [i["id"] for i in feed["items"]] == [keep.id]
+    assert [i["id"] for i in feed["items"]] == [uri(keep.id)]
     assert deliveries(ledger, gone.id)[(2, "default")].detail["push"] == "killed"
     assert deliveries(ledger, gone.id)[(1, "push:late")].state is DeliveryState.FAILED
     assert report.skipped == 1

@@ -65,6 +65,17 @@ JSON_FEED_11 = {
 }
 
 
+#: The site's binary files (the ICO icon): every other file is UTF-8 text.
+BINARY_SUFFIXES = frozenset({".ico"})
+
+
+def text_files(root: Path) -> list[Path]:
+    """Every text file under ``root`` (a site folder), sorted."""
+    return sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix not in BINARY_SUFFIXES
+    )
+
+
 def seed_lines() -> list[str]:
     """The non-empty lines of the original newspaper page."""
     text = SEED.read_text(encoding="utf-8")

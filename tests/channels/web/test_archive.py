@@ -24,6 +24,7 @@ from tests.channels.web.stories import (
     provenance,
     settings,
     store,
+    text_files,
 )
 from tests.channels.web.test_publish import assert_links_resolve, site_files
 
@@ -174,7 +175,7 @@ def test_withheld_articles_stay_out_of_archive_and_sitemaps_even_on_a_rebuild(
         assert urls == live
         archive = (site / "archive" / day_of(NOW) / "index.html").read_text(encoding="utf-8")
         assert "可以发布的稿件" in archive
-        for path in site.rglob("*"):
+        for path in text_files(site):
             if path.is_file():
                 text = path.read_text(encoding="utf-8")
                 assert "待审的稿件" not in text and held.id not in text, path
@@ -212,8 +213,8 @@ def test_kills_and_moves_leave_the_archive(tmp_path: Path, ledger: Ledger) -> No
     assert "改了日期的稿件" in today
     calendar = (site / "archive" / "index.html").read_text(encoding="utf-8")
     assert f"/archive/{old}/" not in calendar
-    for path in site.rglob("*"):
-        if path.is_file() and path.name != f"{doomed.id}.html":
+    for path in text_files(site):
+        if path.name != f"{doomed.id}.html":
             assert "将被撤回的稿件" not in path.read_text(encoding="utf-8"), path
     assert assert_links_resolve(site) == 2
 

@@ -25,6 +25,7 @@ from tests.channels.web.stories import (
     check_sitemap,
     settings,
     store,
+    text_files,
 )
 from tests.servers.s3 import S3Server
 
@@ -49,8 +50,8 @@ def site_files(root: Path) -> dict[str, int]:
 def assert_links_resolve(site: Path, base_url: str = "http://127.0.0.1:8000/") -> int:
     """Every article link of every feed, index and sitemap is a page in the folder."""
     linked: set[str] = set()
-    for path in site.rglob("*"):
-        if path.is_file() and not path.match("articles/*"):
+    for path in text_files(site):
+        if not path.match("articles/*"):
             text = path.read_text(encoding="utf-8")
             for key in re.findall(re.escape(base_url) + r"(articles/[a-z0-9-]+\.html)", text):
                 linked.add(key)
@@ -200,8 +201,8 @@ def test_killed_article_leaves_every_page_and_feed_and_leaves_a_tombstone(
     ledger.enqueue(killed.id, killed.version, "web")
     report = web.publish(cfg, ledger)
     assert report.sent == 1
-    for path in site.rglob("*"):
-        if path.is_file() and path.name != f"{doomed.id}.html":
+    for path in text_files(site):
+        if path.name != f"{doomed.id}.html":
             text = path.read_text(encoding="utf-8")
             assert doomed.id not in text, path
             assert "将被撤回的稿件" not in text, path
@@ -268,6 +269,7 @@ def test_s3_output_has_types_charset_and_cache_control(
         "site/feed.json": ("application/feed+json; charset=utf-8", "public, max-age=60"),
         "site/sitemap-news.xml": ("application/xml; charset=utf-8", "public, max-age=60"),
         "site/sections/要闻/feed.xml": ("application/rss+xml; charset=utf-8", "public, max-age=60"),
+        "site/favicon.ico": ("image/x-icon", "public, max-age=60"),
     }
     for key, (kind, cache) in expected.items():
         head = client.head_object(Bucket=bucket, Key=key)

@@ -12,7 +12,7 @@ import feedparser
 from distro.channels import web
 from distro.models import Byline
 from distro.store.ledger import Ledger
-from tests.channels.web.stories import ATOM, article, settings, store
+from tests.channels.web.stories import ATOM, article, settings, store, text_files
 from tests.channels.web.xss import VECTORS, executable
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -52,9 +52,7 @@ def test_no_vector_survives_into_any_page_or_feed(tmp_path: Path) -> None:
     assert report.sent == len(VECTORS) and report.failed == 0
     site = tmp_path / "state" / "site"
     checked = 0
-    for path in sorted(site.rglob("*")):
-        if not path.is_file():
-            continue
+    for path in text_files(site):
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".html":
             ld = 1 if path.parent.name == "articles" and "本文已撤回" not in text else 0

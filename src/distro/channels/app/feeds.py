@@ -7,7 +7,9 @@ Layout under the app output (``<state>/app/`` or a bucket), URLs under ``channel
   that a new article rewrites the head page and not the archive;
 - ``sections/<section>/feed.json`` …: the same per section;
 - ``sections.json``: the section names with their feed URLs (what an app's menu needs);
-- ``articles/<id>.json``: the latest version as ninjs 3.1; a correction replaces the document
+- ``articles/<id>.json``: the latest version as ninjs 3.1 (its ``uri`` is the article's URN,
+  ``urn:distro:article:a-…``, the id of its item in every feed; the bare id is the ``altIds``
+  entry of role ``distroId`` and names the file); a correction replaces the document
   (``version`` goes up, ``edNote`` flags it, the correction note is a ``descriptions`` entry);
   a killed article's document is removed and it leaves every feed.
 
@@ -27,7 +29,7 @@ from distro.channels import jsonfeed
 from distro.channels.app import pages
 from distro.channels.output import PAGE, ROOT, SECTION, section_slug
 from distro.models import Article, Kind, PubStatus
-from distro.ninjs import to_ninjs
+from distro.ninjs import to_ninjs, uri
 
 FEED_CACHE = "public, max-age=60"
 DOCUMENT_CACHE = "public, max-age=300"
@@ -77,6 +79,11 @@ def document(article: Article) -> dict[str, Any]:
     return doc
 
 
+def item_id(article: Article) -> str:
+    """An item's id: the article's URN, as on the web's feeds and the ninjs document's ``uri``."""
+    return uri(article.id)
+
+
 def published_key(article: Article) -> str:
     """The article's place in every feed: newest first by publication time, then id."""
     return pages.sort_key(jsonfeed.published(article), article.id)
@@ -101,7 +108,9 @@ def render_article(article: Article, *, base_url: str) -> Rendered:
     that cannot be put in UTC, text that is not UTF-8, a document over ``MAX_DOCUMENT_BYTES``),
     for the caller to quarantine that article alone."""
     sort = published_key(article)
-    item = jsonfeed.render_item(article, url=url(base_url, document_key(article.id)))
+    item = jsonfeed.render_item(
+        article, url=url(base_url, document_key(article.id)), item_id=item_id
+    )
     size = len(jsonfeed.encode(item))  # also proves the item encodes (no lone surrogates)
     data = json.dumps(document(article), ensure_ascii=False, separators=(",", ":"))
     doc = data.encode("utf-8")

@@ -3,6 +3,9 @@
 Every format gives an article the same id, its URN (``urn:distro:article:a-…``, an RSS guid that
 is not a permalink, an Atom IRI, the JSON Feed id), so a reader that follows two of the feeds
 sees one story; it stays the same across versions.
+
+A channel with WebSub hubs names them (``<link rel="hub">`` beside ``rel="self"`` in
+RSS and Atom, ``hubs`` in JSON Feed), so a subscriber can ask a hub to push the feed's updates.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from distro.channels import jsonfeed
@@ -24,6 +29,7 @@ from distro.ninjs import uri
 NEWS_WINDOW = dt.timedelta(days=2)
 NEWS_LIMIT = 1000
 GENERATOR = "distro"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 UrlFor = Callable[[Article], str]
 
@@ -36,6 +42,8 @@ class Channel:
     home_url: str
     self_url: str
     description: str
+    #: WebSub hubs that announce this feed's updates.
+    hubs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,11 +70,30 @@ def item_id(article: Article) -> str:
     return uri(article.id)
 
 
+class _RssHubs(BaseExtension):  # type: ignore[misc]
+    """``<atom:link rel="hub">`` after the RSS channel's self link (feedgen writes only self)."""
+
+    hubs: tuple[str, ...] = ()
+
+    def extend_rss(self, feed: Any) -> Any:
+        # `feed` is feedgen's lxml root; its own factory keeps lxml out of distro's imports.
+        channel = feed[0]
+        anchor = channel.find(f"{{{ATOM_NS}}}link")
+        position = list(channel).index(anchor) + 1 if anchor is not None else len(channel)
+        for offset, hub in enumerate(self.hubs):
+            link = channel.makeelement(f"{{{ATOM_NS}}}link", {"href": hub, "rel": "hub"})
+            channel.insert(position + offset, link)
+        return feed
+
+
 def _generator(channel: Channel, stories: Sequence[Story], *, atom: bool) -> FeedGenerator:
     fg = FeedGenerator()
     if not atom:
         # dc:creator carries the byline's names: RSS <author> wants an e-mail address.
         fg.load_extension("dc", atom=False, rss=True)
+        if channel.hubs:
+            fg.register_extension("websub", _RssHubs, BaseEntryExtension, atom=False, rss=True)
+            fg.websub.hubs = channel.hubs
     fg.id(channel.home_url if not atom else channel.self_url)
     # RSS titles may be read as HTML: the channel's are escaped once more, like its items'.
     fg.title(channel.title if atom else escape(channel.title, quote=False))
@@ -76,6 +103,9 @@ def _generator(channel: Channel, stories: Sequence[Story], *, atom: bool) -> Fee
     fg.author({"name": channel.title})
     # feedgen: RSS <link> takes the last link() call, so `self` goes first.
     fg.link(href=channel.self_url, rel="self")
+    if atom:
+        for hub in channel.hubs:
+            fg.link(href=hub, rel="hub")
     fg.link(href=channel.home_url, rel="alternate")
     newest = max((s.updated for s in stories), default=None)
     if newest is not None:
@@ -161,6 +191,11 @@ def json_feed(
         url_for=url_for,
         item_id=item_id,
     )
+    if channel.hubs:
+        # JSON Feed 1.1 `hubs`, before `items` so the head of the document names them.
+        items = feed.pop("items")
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in channel.hubs]
+        feed["items"] = items
     return jsonfeed.encode(feed)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from distro.channels import PublishReport, claim_by_article
 from distro.channels.output import PAGE, ROOT, SECTION, WITHDRAWN, Output, OutputFile, make_file
-from distro.channels.web import feeds, sitemaps
+from distro.channels.web import baidu, feeds, icon, sitemaps, websub
 from distro.channels.web.catalog import HOME, NEWS, Catalog, Entry, article_day, updated_time
 from distro.channels.web.render import (
     ARCHIVE_PAGE,
@@ -103,6 +103,7 @@ def list_files(
     cache: dict[tuple[str, int], Article | None],
     recent: list[tuple[feeds.NewsEntry, str | None]],
     when: dt.datetime,
+    hubs: tuple[str, ...] = (),
 ) -> list[OutputFile]:
     """The index page, the three feeds and the news sitemap of one list (home or a section)."""
     section = None
@@ -141,6 +142,7 @@ def list_files(
             home_url=site.url(prefix + "index.html"),
             self_url=base + path,
             description=f"{title}：最新稿件",
+            hubs=hubs,
         )
 
     news = [entry for entry, of in recent if section is None or of == section]
@@ -232,7 +234,7 @@ def archive_files(catalog: Catalog, site: Site) -> tuple[list[OutputFile], list[
 
 
 def site_files(catalog: Catalog, site: Site) -> list[OutputFile]:
-    """What every run offers (unchanged bytes are not rewritten): robots, icon, page sitemap."""
+    """What every run offers (unchanged bytes are not rewritten): robots, icons, page sitemap."""
     pages = [site.url("index.html"), site.url(archive_key())]
     for section in catalog.sections:
         pages += [
@@ -255,6 +257,8 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     report = PublishReport(CHANNEL)
     pending = ledger.pending(CHANNEL)
     if not pending:
+        websub.announce(settings, ledger, report)  # what a hub missed last time
+        baidu.drain(settings, ledger, report)  # what waited for the quota or for Baidu
         return report
     when = now()
     site = site_of(settings)
@@ -322,8 +326,9 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         (feeds.NewsEntry(site.url(article_key(e.id)), e.headline, e.issued_at), e.section)
         for e in catalog.shelf(NEWS).entries
     ]
+    hubs = tuple(settings.config.channels.web.hubs)
     for name in sorted(lists):
-        files.extend(list_files(name, catalog, ledger, site, cache, recent, when))
+        files.extend(list_files(name, catalog, ledger, site, cache, recent, when, hubs))
     if NEWS in catalog.rebuilt:
         # The sitemap names up to 1,000 pages: after a rebuild, make sure each one exists.
         for entry in catalog.shelf(NEWS).entries:
@@ -335,8 +340,27 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     archive, gone = archive_files(catalog, site)
     files += archive
     files += site_files(catalog, site)
+    drawing = icon.stale(ledger, output.objects, site)
+    if drawing:
+        ico = icon.favicon_ico(site)
+        files.append(make_file(icon.FAVICON_ICO, ico, tier=ROOT, media_type="image/x-icon"))
+    if settings.config.channels.web.hubs:
+        feeds_changing = [f for f in files if websub.is_feed(f.key) and not output.unchanged(f)]
+        websub.remember(settings, ledger, [site.url(f.key) for f in feeds_changing])
     written = output.write(files, delete=gone)
     catalog.save()
+    if drawing:
+        icon.drawn(ledger, site)
+    # Queued before the deliveries close: a crash after this still pushes them next run.
+    baidu.enqueue(
+        settings,
+        ledger,
+        (
+            baidu.Page(site.url(article_key(d.article_id)), d.article_id, d.version)
+            for d, outcome in claimed
+            if outcome == "page"
+        ),
+    )
     fault("publish.written", CHANNEL)
     for d, outcome in claimed:
         url = site.url(article_key(d.article_id))
@@ -348,4 +372,6 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     report.messages.append(
         f"{len(written.written)} files written, {len(written.unchanged)} unchanged"
     )
+    websub.announce(settings, ledger, report)
+    baidu.drain(settings, ledger, report)
     return report
