@@ -151,6 +151,9 @@ class Stack:
                 "DISTRO_STATE": str(self.settings.state.root),
             }
         )
+        # Every task is a new process importing Airflow and distro: without cached bytecode it
+        # compiles them again each time (seconds of every task's start-up on a small machine).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if self.settings.config_path is not None:
             env["DISTRO_CONFIG"] = str(self.settings.config_path.absolute())
         else:
