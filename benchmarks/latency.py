@@ -1,7 +1,10 @@
-"""Drop -> published latency on a real local Airflow (`distro up`): 20 single drops, then a burst.
+"""Drop -> published latency on a real local Airflow (`distro up`), beside Airflow's own floor.
 
 Each drop is the seed page under a page number of its own (so its articles are new); it counts
-as published when every article of it has its page in the web output. Run:
+as published when every article of it has its page in the web output. In the same run, between
+distro's drops, the floor: an empty DAG scheduled on an asset whose watcher is the inbox's own
+trigger on a folder of its own, with one task that leaves a mark; a floor drop counts when its
+mark appears. Run:
 
     uv run python benchmarks/latency.py [--drops 20] [--burst 200] [--out benchmarks/latency.md]
 """
@@ -23,6 +26,32 @@ from distro.models import Kind
 from distro.parse import page_meta, parse_page
 
 REPO = Path(__file__).resolve().parents[1]
+#: The floor: what any asset-triggered DAG costs here (trigger poll, scheduler, one task start-up).
+FLOOR_DAG = '''"""The latency benchmark's floor: one empty task on an inbox-like asset."""
+
+import datetime as dt
+import pathlib
+import time
+
+from airflow.sdk import DAG, Asset, AssetWatcher, task
+
+from distro.airflow.triggers import InboxTrigger
+
+FOLDER, MARKS = {folder!r}, {marks!r}
+watched = Asset(
+    name="floor_inbox",
+    uri="file://" + FOLDER,
+    watchers=[AssetWatcher(name="floor_watcher", trigger=InboxTrigger(directory=FOLDER))],
+)
+
+with DAG("floor", schedule=[watched], start_date=dt.datetime(2024, 1, 1), catchup=False):
+
+    @task
+    def mark() -> None:
+        (pathlib.Path(MARKS) / str(time.time_ns())).touch()
+
+    mark()
+'''
 SEED = REPO.parent / "shared" / "seed" / "000_c6710cc7ae2753f8.txt"
 ISSUE = "2021-07-05"
 
@@ -78,6 +107,33 @@ def watch(site: Path, items: list[Drop], limit: float) -> None:
         time.sleep(0.1)
 
 
+def floor_drop(folder: Path, marks: Path, n: int, limit: float) -> Drop:
+    """One file into the floor's folder; published when a new mark appears."""
+    item = Drop(f"floor_{n:05d}.txt", [])
+    before = len(list(marks.iterdir()))
+    partial = folder / f".{item.name}.part"
+    partial.write_bytes(b"floor")
+    item.dropped = time.monotonic()
+    partial.replace(folder / item.name)
+    deadline = item.dropped + limit
+    while time.monotonic() < deadline:
+        if len(list(marks.iterdir())) > before:
+            item.published = time.monotonic()
+            break
+        time.sleep(0.05)
+    return item
+
+
+def ratio(items: list[Drop], floor: list[Drop]) -> list[str]:
+    mine = [i.latency for i in items if i.latency is not None]
+    base = [i.latency for i in floor if i.latency is not None]
+    if not mine or not base:
+        return []
+    p50 = statistics.median(mine) / statistics.median(base)
+    p99 = percentile(mine, 0.99) / percentile(base, 0.99)
+    return [f"**distro / floor: p50 {p50:.2f}×, p99 {p99:.2f}×** (targets ≤ 1.5×, ≤ 3×)", ""]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
@@ -109,19 +165,30 @@ def main() -> None:
     data = SEED.read_bytes()
     state = Path(tempfile.mkdtemp(prefix="distro-bench-"))
     settings = config.load(None, state)
+    floor_folder, marks, dags = state / "floor-inbox", state / "floor-marks", state / "dags"
+    for folder in (floor_folder, marks, dags):
+        folder.mkdir(parents=True)
+    (dags / "distro_dags.py").symlink_to(REPO / "dags" / "distro_dags.py")
+    (dags / "floor_dag.py").write_text(
+        FLOOR_DAG.format(folder=str(floor_folder), marks=str(marks)), encoding="utf-8"
+    )
+    os.environ["DISTRO_DAGS_FOLDER"] = str(dags)
     started = time.monotonic()
     stack.up(settings, timeout=300)
     up_seconds = time.monotonic() - started
     inbox, site = settings.state.inbox, settings.state.site / "articles"
     lines = ["# Drop → published latency", ""]
     try:
-        singles = []
+        singles, floor = [], []
+        floor_drop(floor_folder, marks, -1, 120)  # the floor DAG's first run: parsed and warm
         for n in range(args.drops):
             item, sidecar = prepare(n, data)
             drop(inbox, item, data, sidecar)
             watch(site, [item], 120)
             singles.append(item)
-            print(f"drop {n}: {item.latency}", flush=True)
+            time.sleep(args.gap)
+            floor.append(floor_drop(floor_folder, marks, n, 120))
+            print(f"drop {n}: {item.latency} (floor {floor[-1].latency})", flush=True)
             time.sleep(args.gap)
         burst = [prepare(10_000 + n, data) for n in range(args.burst)]
         began = time.monotonic()
@@ -138,6 +205,8 @@ def main() -> None:
             "= every article of the page has its web page.",
             "",
             *summary(f"{args.drops} single drops, {args.gap:.0f} s apart", singles),
+            *summary(f"the floor: {args.drops} drops, taken between distro's", floor),
+            *ratio(singles, floor),
             *summary(f"burst of {args.burst} files at once", [i for i, _ in burst], total),
         ]
     finally:
