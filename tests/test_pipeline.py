@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +22,7 @@ from distro.store.objects import LocalObjectStore
 from tests.servers.feeds import FeedServer
 from tests.sources.feeds import BILLION_LAUGHS, BOZO, rss
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SIDECAR = json.dumps({"issue_date": "2021-07-05", "page": "1", "section": "要闻"}).encode()
 
 
@@ -165,6 +168,31 @@ def test_feed_conditional_get_and_versions(
     assert versions == {"一号": 2, "二号": 1}
     changed = next(a for a in ledger.articles() if a.version == 2)
     assert len(ledger.deliveries(article_id=changed.id)) == 2 * len(channels.targets(settings))
+
+
+def test_a_feed_item_carries_its_embargo_and_a_bad_one_is_quarantined(
+    settings: Settings, ledger: Ledger, feed_server: FeedServer
+) -> None:
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)).astimezone(SHANGHAI)
+    naive = later.replace(tzinfo=None).isoformat(timespec="seconds")  # Beijing wall clock
+    feed = rss(("g1", "一号", "正文一"), ("g2", "二号", "正文二"), ("g3", "三号", "正文三"))
+    dcterms = b' xmlns:dcterms="http://purl.org/dc/terms/"'
+    feed = feed.replace(b'<rss version="2.0">', b'<rss version="2.0"' + dcterms + b">")
+    for guid, value in (("g1", naive), ("g3", "2026-12-02/2026-12-09")):
+        feed = feed.replace(
+            f"<guid>{guid}</guid>".encode(),
+            f"<guid>{guid}</guid><dcterms:available>{value}</dcterms:available>".encode(),
+        )
+    url = feed_server.add("/rss.xml", feed)
+    assert feed_ingest(settings, ledger, url) == [("ok", 2)]
+    by_headline = {a.headline: a for a in ledger.articles()}
+    assert by_headline["一号"].embargo_until == later.replace(microsecond=0)
+    assert by_headline["二号"].embargo_until is None
+    waiting = {d.state for d in ledger.deliveries(article_id=by_headline["一号"].id)}
+    assert waiting == {DeliveryState.SCHEDULED}
+    assert channels.publish("web", settings, ledger).sent == 1  # 二号 only, not before its time
+    [entry] = ledger.quarantined()
+    assert "dcterms:available '2026-12-02/2026-12-09' is not one ISO 8601 time" in entry.reason
 
 
 def test_hostile_and_broken_feeds_end_in_quarantine(

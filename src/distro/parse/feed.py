@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from distro.errors import SourceRejected
 from distro.html import sanitize, text_to_html
-from distro.models import Article, Byline, Provenance, make_id
+from distro.models import MAX_YEAR, MIN_YEAR, Article, Byline, Provenance, make_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_CHARS = 500
@@ -154,6 +154,29 @@ def http_link(value: Any) -> str | None:
     return None
 
 
+def embargo_of(entry: Any) -> dt.datetime | None:
+    """The entry's ``dcterms:available`` (DCMI: when the resource becomes available), if any.
+
+    One ISO 8601 time, no offset meaning Asia/Shanghai as in a sidecar; anything else (a range,
+    a date alone, a year out of range) is a ValueError: the entry is quarantined, not guessed.
+    """
+    value = entry.get("dcterms_available")
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"dcterms:available {text[:40]!r} is not one ISO 8601 time") from None
+    if "T" not in text and " " not in text:
+        raise ValueError(f"dcterms:available {text!r} is a date without a time")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=SHANGHAI)
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise ValueError(f"dcterms:available {text!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return when
+
+
 def entry_article(
     entry: Any,
     *,
@@ -184,6 +207,7 @@ def entry_article(
     author = plain(entry.get("author"))
     byline = Byline(raw=author, names=[author]) if author else None
     keywords = list(dict.fromkeys(plain(t.get("term")) for t in entry.get("tags") or []))
+    embargo = embargo_of(entry)
     return Article(
         id=make_id("feed", feed_url, str(key)),
         headline=headline,
@@ -196,6 +220,7 @@ def entry_article(
         keywords=[k for k in keywords if k],
         language=language,
         provenance=provenance,
+        embargo_until=embargo,
     )
 
 
