@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -31,7 +31,7 @@ from distro.channels.web.render import (
     render_tombstone,
     section_prefix,
 )
-from distro.faults import fault
+from distro.faults import broken, fault
 from distro.models import Article, Delivery, Kind
 from distro.store.objects import ObjectStore, open_objects
 
@@ -95,6 +95,35 @@ def with_history(ledger: Ledger, story: Story) -> Story:
     return Story(article, story.updated, earlier)
 
 
+def guarded(
+    render: Callable[[list[Story]], str | bytes], stories: list[Story], refused: dict[str, str]
+) -> str | bytes:
+    """``render(stories)``, leaving out (into ``refused``, with why) any story that cannot render.
+
+    The whole list is tried first; only when it fails is each story tried alone, so one bad
+    story costs its own place in the lists, never the lists themselves.
+    """
+    shown = [s for s in stories if s.article.id not in refused]
+    try:
+        for story in shown:
+            broken("render.web.lists", story.article.id)
+        return render(shown)
+    except Exception:  # which one is found below, story by story
+        pass
+    kept = []
+    for story in shown:
+        try:
+            broken("render.web.lists", story.article.id)
+            render([story])
+        except Exception as exc:
+            refused[story.article.id] = (
+                f"cannot list {story.article.id}: {type(exc).__name__}: {str(exc)[:300]}"
+            )
+            continue
+        kept.append(story)
+    return render(kept)
+
+
 def list_files(
     name: str,
     catalog: Catalog,
@@ -104,8 +133,13 @@ def list_files(
     recent: list[tuple[feeds.NewsEntry, str | None]],
     when: dt.datetime,
     hubs: tuple[str, ...] = (),
+    refused: dict[str, str] | None = None,
 ) -> list[OutputFile]:
-    """The index page, the three feeds and the news sitemap of one list (home or a section)."""
+    """The index page, the three feeds and the news sitemap of one list (home or a section).
+
+    A story that breaks a renderer is left out of every list and named in ``refused``.
+    """
+    refused = {} if refused is None else refused
     section = None
     if name != HOME:
         section = next(s for s in catalog.sections if catalog.section_key(s) == name)
@@ -145,18 +179,21 @@ def list_files(
             hubs=hubs,
         )
 
-    news = [entry for entry, of in recent if section is None or of == section]
-    index = render_index(stories, site, section=section, sections=catalog.sections)
+    outputs: list[tuple[str, Callable[[list[Story]], str | bytes]]] = [
+        ("index.html", lambda s: render_index(s, site, section=section, sections=catalog.sections)),
+        ("feed.xml", lambda s: feeds.rss(s, channel("feed.xml"), url_for)),
+        ("atom.xml", lambda s: feeds.atom(s, channel("atom.xml"), url_for)),
+        ("feed.json", lambda s: feeds.json_feed(s, channel("feed.json"), url_for)),
+    ]
+    rendered = {path: guarded(render, stories, refused) for path, render in outputs}
+    if refused:  # every list agrees: a story refused by one renderer is in none
+        kept = [s for s in stories if s.article.id not in refused]
+        rendered = {path: render(kept) for path, render in outputs}
+    gone = {site.url(article_key(article_id)) for article_id in refused}
+    news = [e for e, of in recent if (section is None or of == section) and e.url not in gone]
     return [
         *files,
-        make_file(prefix + "index.html", index, tier=tier),
-        make_file(prefix + "feed.xml", feeds.rss(stories, channel("feed.xml"), url_for), tier=tier),
-        make_file(
-            prefix + "atom.xml", feeds.atom(stories, channel("atom.xml"), url_for), tier=tier
-        ),
-        make_file(
-            prefix + "feed.json", feeds.json_feed(stories, channel("feed.json"), url_for), tier=tier
-        ),
+        *(make_file(prefix + path, data, tier=tier) for path, data in rendered.items()),
         make_file(
             prefix + "sitemap-news.xml",
             feeds.news_sitemap(news, publication=site.publisher, now=when),
@@ -327,8 +364,24 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         for e in catalog.shelf(NEWS).entries
     ]
     hubs = tuple(settings.config.channels.web.hubs)
+    refused: dict[str, str] = {}
     for name in sorted(lists):
-        files.extend(list_files(name, catalog, ledger, site, cache, recent, when, hubs))
+        files.extend(
+            list_files(name, catalog, ledger, site, cache, recent, when, hubs, refused)
+        )
+    for article_id, reason in refused.items():  # one bad story never stops the lists
+        report.messages.append(reason)
+        versions = ledger.versions(article_id)
+        sections = {v.section for v in versions if v.section}
+        # Off the lists for good: its deliveries wait in the quarantine for an editor's retry.
+        catalog.drop(article_id, sections, {article_day(v) for v in versions})
+        for d, _outcome in claimed:
+            if d.article_id == article_id:
+                ledger.mark_quarantined(d, reason)
+                report.quarantined += 1
+    claimed = [(d, outcome) for d, outcome in claimed if d.article_id not in refused]
+    if refused and catalog.dirty_days:
+        catalog.settle_calendar()
     if NEWS in catalog.rebuilt:
         # The sitemap names up to 1,000 pages: after a rebuild, make sure each one exists.
         for entry in catalog.shelf(NEWS).entries:
