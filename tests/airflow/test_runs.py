@@ -104,7 +104,7 @@ def test_ingest_takes_the_inbox_and_wakes_the_signalled_channels(
     (ti,) = dag_run.get_task_instances()
     counts = ti.xcom_pull(task_ids="ingest")
     assert counts["accepted"] > 0 and counts["errors"] == 0
-    assert signals_since(dag_run.run_id) == ["distro://pending/app", "distro://pending/web"]
+    assert signals_since(dag_run.run_id) == ["x-distro://pending/app", "x-distro://pending/web"]
     with Ledger.open(state) as ledger:
         web = ledger.pending("web")
         wechat = ledger.pending("wechat")

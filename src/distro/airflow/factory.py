@@ -62,12 +62,12 @@ def defaults(retries: int = 3) -> dict[str, Any]:
 
 def channel_asset(channel: str) -> Asset:
     """The asset whose events mean "channel has pending deliveries"."""
-    return Asset(name=f"distro_pending_{channel}", uri=f"distro://pending/{channel}")
+    return Asset(name=f"distro_pending_{channel}", uri=f"x-distro://pending/{channel}")
 
 
 def held_asset(channel: str) -> Asset:
     """The asset whose events mean "an article may wait at channel's review gate"."""
-    return Asset(name=f"distro_held_{channel}", uri=f"distro://held/{channel}")
+    return Asset(name=f"distro_held_{channel}", uri=f"x-distro://held/{channel}")
 
 
 def inbox_path(settings: Settings, source: InboxSourceConfig) -> Path:

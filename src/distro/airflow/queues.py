@@ -90,7 +90,7 @@ def queue_asset(source: S3SourceConfig) -> Asset:
     name = "distro_sqs_" + path.replace("/", "_")
     return Asset(
         name=name,
-        uri=f"distro://sqs/{path}",
+        uri=f"x-distro://sqs/{path}",
         watchers=[AssetWatcher(name=f"{name}_watcher", trigger=trigger)],
     )
 

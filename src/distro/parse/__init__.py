@@ -9,17 +9,45 @@
 
 from __future__ import annotations
 
-from distro.parse.encoding import decode
-from distro.parse.feed import parse_feed as parse_feed
-from distro.parse.meta import PageMeta, is_sidecar, page_meta, sidecar_name
-from distro.parse.page import parse_page, parse_text
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from distro.parse.encoding import decode
+    from distro.parse.feed import parse_feed
+    from distro.parse.meta import PageMeta, is_sidecar, page_meta, sidecar_name
+    from distro.parse.page import parse_page, parse_text
+
+#: Where each name lives. Loaded on first use: the DAG file needs only ``meta`` (sidecar names),
+#: and every Airflow task parses the DAG file, so the parser's regexes and model stay unloaded
+#: in tasks that never parse a page.
+_HOMES = {
+    "decode": "distro.parse.encoding",
+    "parse_feed": "distro.parse.feed",
+    "PageMeta": "distro.parse.meta",
+    "is_sidecar": "distro.parse.meta",
+    "page_meta": "distro.parse.meta",
+    "sidecar_name": "distro.parse.meta",
+    "parse_page": "distro.parse.page",
+    "parse_text": "distro.parse.page",
+}
 
 __all__ = [
     "PageMeta",
     "decode",
     "is_sidecar",
     "page_meta",
+    "parse_feed",
     "parse_page",
     "parse_text",
     "sidecar_name",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
