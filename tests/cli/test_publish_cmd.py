@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -30,6 +31,34 @@ def test_publish_web_writes_the_site(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert (state / "site" / "articles" / f"{item.id}.html").is_file()
     assert main(["publish", "web", "--state", str(state), "--config", str(cfg.config_path)]) == 0
     assert capsys.readouterr().out.startswith("web: 0 sent")
+
+
+def test_the_progress_bar_counts_each_delivery_that_ends(tmp_path: Path) -> None:
+    from distro import channels
+    from distro.cli.publish_cmd import with_progress
+
+    cfg = settings(tmp_path / "state")
+    with Ledger(cfg.store_url) as ledger:
+        items = [store(ledger, article(n, NOW - dt.timedelta(minutes=n))) for n in (1, 2, 3)]
+        steps: list[str] = []
+        original = channels.publish
+
+        def once() -> channels.PublishReport:
+            from distro.cli import publish_cmd
+
+            counter = next(
+                h for h in logging.getLogger(publish_cmd.DELIVERIES).handlers
+                if isinstance(h, publish_cmd.Counter)
+            )  # fmt: skip
+            counter.step = steps.append  # what the bar would advance on
+            return original("web", cfg, ledger, None)
+
+        report = with_progress(ledger, "web", None, once)
+    assert report.sent == 3
+    assert sorted(steps) == sorted(a.id for a in items)
+    assert not any(
+        type(h).__name__ == "Counter" for h in logging.getLogger("distro.store.deliveries").handlers
+    )
 
 
 def test_publish_partners_reports_a_config_error_in_one_line(

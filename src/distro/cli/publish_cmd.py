@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from distro import channels, config
+
+if TYPE_CHECKING:
+    from distro.channels import PublishReport
+    from distro.store.ledger import Ledger
+
+#: The deliveries store logs one record per delivery that ends: the progress bar counts them.
+DELIVERIES = "distro.store.deliveries"
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -25,10 +35,56 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config, args.state)
     ledger = Ledger.open(settings)
     try:
-        report = channels.publish(args.channel, settings, ledger, args.target)
+        def once() -> PublishReport:
+            return channels.publish(args.channel, settings, ledger, args.target)
+
+        report = with_progress(ledger, args.channel, args.target, once) if sys.stdout.isatty() \
+            else once()  # fmt: skip
     finally:
         ledger.close()
     print(report.summary())
     for message in report.messages:
         print(f"  {message}")
     return 1 if report.failed else 0
+
+
+class Counter(logging.Handler):
+    """Calls ``step`` for each delivery of ``channel`` the run brings to an end."""
+
+    def __init__(self, channel: str, step: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.prefix = f"{channel}/"
+        self.step = step
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith(self.prefix):
+            self.step(message.split(" ", 2)[1])
+
+
+def with_progress(
+    ledger: Ledger, channel: str, target: str | None, once: Callable[[], PublishReport]
+) -> PublishReport:
+    """Publish with a rich progress bar on the terminal: one step per delivery that ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    total = len(ledger.pending(channel, target=target)) or None
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[article]}"),
+    )
+    logger = logging.getLogger(DELIVERIES)
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(f"publish {channel}", total=total, article="")
+        counter = Counter(channel, lambda article: bar.update(task, advance=1, article=article))
+        level = logger.level
+        logger.addHandler(counter)
+        logger.setLevel(logging.INFO)
+        try:
+            return once()
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(level)
