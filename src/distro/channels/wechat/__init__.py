@@ -7,7 +7,7 @@ One channel, several accounts: ``targets(settings)`` names them (``default`` is 
 
 from __future__ import annotations
 
-from distro.channels.wechat.publish import handle_event
+from distro.channels.wechat.events import handle_event
 from distro.channels.wechat.runs import (
     check_status,
     client_for,
