@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from distro.channels.wechat import render
 from distro.channels.wechat.client import WeChatClient
-from distro.channels.wechat.cover import default_cover
+from distro.channels.wechat.cover import (
+    HEIGHT,
+    SQUARE,
+    WIDTH,
+    default_cover,
+    draw_cover,
+    fit_image,
+    load_image,
+)
 from distro.channels.wechat.editions import Member
 from distro.errors import ChannelError, ChannelRejected
 from distro.net import CHANNEL as HTTP_ERRORS
@@ -23,7 +33,8 @@ MMBIZ = ("https://mmbiz.qpic.cn/", "http://mmbiz.qpic.cn/")
 
 
 class MediaUploader:
-    """Covers (``material/add_material``) and body images (``media/uploadimg``) of one account."""
+    """Covers (``material/add_material``), one per article, and body images (``media/uploadimg``)
+    of one account."""
 
     def __init__(
         self,
@@ -31,8 +42,12 @@ class MediaUploader:
         ledger: Ledger,
         client: WeChatClient,
         note: Callable[[str], None],
+        *,
+        image: str | None = None,
     ) -> None:
         self.settings = settings
+        #: A configured cover (a path or an http(s) URL) for every article, cropped to fit.
+        self.image = image
         self.ledger = ledger
         self.client = client
         self._note = note
@@ -61,9 +76,50 @@ class MediaUploader:
             self._images.close()
             self._images = None
 
-    def thumb(self, *, fresh: bool = False) -> str:
-        """The permanent media_id of the default cover, uploaded once per account."""
-        data = default_cover()
+    @property
+    def paper(self) -> str:
+        """The paper's name on covers: the web channel's publication, else its title."""
+        web = self.settings.config.channels.web
+        return web.publication or web.title
+
+    def _issue(self, member: Member) -> dt.date | None:
+        article = member.article
+        if article.issue_date is not None:
+            return article.issue_date
+        if article.published_at is not None:
+            return article.published_at.astimezone(ZoneInfo(self.settings.config.timezone)).date()
+        return None
+
+    def cover(self, member: Member, position: int = 1) -> bytes:
+        """The article's cover JPEG: the configured image, else one drawn for its headline
+        (the banner for an edition's first article, the square for the others), else the
+        default cover when drawing fails."""
+        width, height = (WIDTH, HEIGHT) if position == 1 else (SQUARE, SQUARE)
+        article = member.article
+        if self.image is not None:
+            try:
+                return fit_image(load_image(self.image), width=width, height=height).data
+            except (OSError, ValueError, ChannelError) as exc:
+                self._note(f"cover image {self.image} not usable ({exc}): drawing covers")
+        try:
+            return draw_cover(
+                article.headline,
+                paper=self.paper,
+                date=self._issue(member),
+                seed=article.id,
+                width=width,
+                height=height,
+            ).data
+        except (OSError, ValueError) as exc:
+            self._note(f"{article.id}: cover not drawn ({exc}): the default cover instead")
+            return default_cover()
+
+    def thumb(
+        self, member: Member | None = None, *, position: int = 1, fresh: bool = False
+    ) -> str:
+        """The permanent media_id of ``member``'s cover (None: the default cover), uploaded
+        once per account and content: a retry or a rerun finds it in the ledger."""
+        data = default_cover() if member is None else self.cover(member, position)
         key = self._key("thumb", hashlib.sha256(data).hexdigest()[:16])
         cached = None if fresh else self.ledger.get_value(key)
         if cached:

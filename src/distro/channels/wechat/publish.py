@@ -90,7 +90,9 @@ class Publisher:
         self.client = client
         self.cfg = account or default_account(settings.config.channels.wechat)
         self.report = PublishReport(channel=CHANNEL)
-        self.media = MediaUploader(settings, ledger, client, self._note)
+        self.media = MediaUploader(
+            settings, ledger, client, self._note, image=self.cfg.cover_image
+        )
         self.withdrawals = Withdrawals(ledger, client, self.report, self._note)
 
     def close(self) -> None:
@@ -138,11 +140,14 @@ class Publisher:
     # -- editions --------------------------------------------------------------------------
 
     def _render(
-        self, members: Sequence[Member], thumb: str
+        self, members: Sequence[Member], *, fresh_thumb: bool = False
     ) -> tuple[list[Member], list[dict[str, Any]]]:
+        """The members WeChat can take, rendered, each with its own cover uploaded (the
+        banner for the first, squares for the others); the others are quarantined."""
         kept: list[Member] = []
         articles: list[dict[str, Any]] = []
         for member in members:
+            thumb = self.media.thumb(member, position=len(kept) + 1, fresh=fresh_thumb)
             try:
                 articles.append(
                     render.render(
@@ -160,8 +165,7 @@ class Publisher:
 
     def draft(self, members: Sequence[Member], *, fresh_thumb: bool = False) -> None:
         """Draft a new edition and submit it; a refused multi-article draft is split up."""
-        thumb = self.media.thumb(fresh=fresh_thumb)
-        kept, articles = self._render(members, thumb)
+        kept, articles = self._render(members, fresh_thumb=fresh_thumb)
         if not kept:
             return
         name = edition_id(m.delivery for m in kept)
