@@ -44,6 +44,8 @@ class WeChatAccount:
     enabled: bool = True
     #: A cover image (path or http(s) URL) for every article instead of drawn ones.
     cover_image: str | None = None
+    #: 群发: ``auto`` sends after the previews; ``editor`` holds the edition until approved.
+    approve: Literal["auto", "editor"] = "auto"
 
     @property
     def namespace(self) -> str:
@@ -67,6 +69,16 @@ def cover_image(section: object) -> str | None:
     return str(found) if found else None
 
 
+def approval(section: object) -> Literal["auto", "editor"] | None:
+    """A config section's ``approve`` (``auto`` | ``editor``), once the config has one."""
+    found = getattr(section, "approve", None)
+    if found is None:
+        return None
+    if found not in ("auto", "editor"):
+        raise ConfigError(f"approve must be auto or editor, not {found!r}")
+    return "editor" if found == "editor" else "auto"
+
+
 def default_account(cfg: WeChatChannelConfig) -> WeChatAccount:
     return WeChatAccount(
         name=DEFAULT,
@@ -82,6 +94,7 @@ def default_account(cfg: WeChatChannelConfig) -> WeChatAccount:
         send_ignore_reprint=cfg.send_ignore_reprint,
         enabled=cfg.enabled,
         cover_image=cover_image(cfg),
+        approve=approval(cfg) or "auto",
     )
 
 
@@ -102,6 +115,7 @@ def extra_account(cfg: WeChatChannelConfig, entry: WeChatAccountConfig) -> WeCha
         send_ignore_reprint=pick(entry.send_ignore_reprint, cfg.send_ignore_reprint),
         enabled=cfg.enabled and entry.enabled,
         cover_image=pick(cover_image(entry), cover_image(cfg)),
+        approve=pick(approval(entry), approval(cfg) or "auto"),
     )
 
 

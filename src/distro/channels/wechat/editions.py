@@ -120,8 +120,17 @@ def in_flight(ledger: Ledger, key: str, target: str | None = None) -> dict[str, 
 
 #: An edition's keys in a delivery's detail, emptied when its members go back to pending.
 CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_id": ""}
-#: The same for a 群发 edition, its send's keys too.
-MASS_CLEARED = {**CLEARED, "msg_id": "", "msg_data_id": "", "clientmsgid": "", "sendall_at": ""}
+#: The same for a 群发 edition: its send's keys and its approval too.
+MASS_CLEARED = {
+    **CLEARED,
+    "msg_id": "",
+    "msg_data_id": "",
+    "clientmsgid": "",
+    "sendall_at": "",
+    # A new draft is a new edition for the editor: approved again (see ``approvals``).
+    "edition_approved_by": "",
+    "edition_approved_at": "",
+}
 
 
 def step(ledger: Ledger, members: Sequence[Member], **detail: object) -> list[Member]:

@@ -8,6 +8,8 @@ step       recorded before / after                 a rerun finding it
 draft      before ``draft/add``                    as in publish (adopt or draft again)
 drafted    after ``draft/add`` (+ draft_media_id)  checks the quota, previews, sends
 preview    before the previews                     previews the editors not yet previewed
+approval   after the previews (``approve =          waits, calling nothing, until an editor
+           "editor"``; see ``approvals``)          approves (``approve_edition``); then sends
 sendall    before ``message/mass/sendall``          sends again with the same clientmsgid:
            (+ clientmsgid; quota counted after)    WeChat answers 45065 and the first msg_id
 mass_sent  after sendall (+ msg_id)                 ``message/mass/get``, never sends again
@@ -31,6 +33,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from distro.channels.wechat.accounts import WeChatAccount
+from distro.channels.wechat.approvals import APPROVAL, needs_editor
 from distro.channels.wechat.client import WeChatClient
 from distro.channels.wechat.editions import (
     MASS_CLEARED,
@@ -100,8 +103,24 @@ class MassPublisher(Publisher):
             self._refuse(members, why)
             return
         previewed = self.preview(members, media_id)
-        if previewed is not None:
-            self.send(previewed, media_id)
+        if previewed is None:
+            return
+        if needs_editor(self.cfg, [m.delivery for m in previewed]):
+            self.hold(previewed)
+            return
+        self.send(previewed, media_id)
+
+    def hold(self, members: Sequence[Member]) -> None:
+        """Previewed, not sent: the edition waits in the ledger for ``approve_edition``."""
+        self._step(members, step=APPROVAL)
+        self._waiting(members)
+
+    def _waiting(self, members: Sequence[Member]) -> None:
+        self.report.skipped += len(members)
+        self._note(
+            f"edition {self._name(members)}: previewed, {len(members)} article(s) wait for an "
+            "editor's approval before 群发"
+        )
 
     def preview(self, members: Sequence[Member], media_id: str) -> list[Member] | None:
         """Each editor in ``preview_to`` gets the draft once; None when the draft is gone."""
@@ -197,6 +216,11 @@ class MassPublisher(Publisher):
             self._sendall(members, detail.draft_media_id, detail.clientmsgid)
         elif detail.step == "preview":
             self.submit(members, detail.draft_media_id)
+        elif detail.step == APPROVAL:
+            if needs_editor(self.cfg, [m.delivery for m in members]):
+                self._waiting(members)  # no call at all until an editor says yes
+                return
+            self.submit(members, detail.draft_media_id)  # the quota again, then the send
         else:
             super().resume_step(members, detail)
 
