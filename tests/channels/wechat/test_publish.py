@@ -142,10 +142,12 @@ def test_a_storm_beyond_the_retries_leaves_the_articles_pending(
     with pytest.raises(ChannelUnavailable):
         publish(settings, ledger, client=client)
     assert states(ledger) == {"pending": 2}
+    assert len(api.ok_calls("material/add_material")) == 2  # each article's cover
     publish(settings, ledger, client=client)
     settle(settings, ledger, client)
     assert states(ledger) == {"sent": 2}
     assert len(api.ok_calls("draft/add")) == 1
+    assert len(api.ok_calls("material/add_material")) == 2  # the retry found them uploaded
 
 
 def test_daily_quota_exhausted_stops_for_the_day(
