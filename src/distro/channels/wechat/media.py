@@ -48,6 +48,9 @@ class MediaUploader:
         self.settings = settings
         #: A configured cover (a path or an http(s) URL) for every article, cropped to fit.
         self.image = image
+        self._loaded: bytes | None = None
+        self._fitted: dict[tuple[int, int], bytes] = {}
+        self._unusable = False
         self.ledger = ledger
         self.client = client
         self._note = note
@@ -90,17 +93,33 @@ class MediaUploader:
             return article.published_at.astimezone(ZoneInfo(self.settings.config.timezone)).date()
         return None
 
+    def _configured(self, width: int, height: int) -> bytes | None:
+        """The configured image in this shape, loaded once a run; None when unset or unusable
+        (said once in the report)."""
+        if self.image is None or self._unusable:
+            return None
+        if (width, height) not in self._fitted:
+            try:
+                if self._loaded is None:
+                    timeout = self.settings.config.limits.http_timeout_seconds
+                    self._loaded = load_image(self.image, timeout=timeout)
+                fitted = fit_image(self._loaded, width=width, height=height).data
+            except (OSError, ValueError, ChannelError) as exc:
+                self._unusable = True
+                self._note(f"cover image {self.image} not usable ({exc}): drawing covers")
+                return None
+            self._fitted[(width, height)] = fitted
+        return self._fitted[(width, height)]
+
     def cover(self, member: Member, position: int = 1) -> bytes:
         """The article's cover JPEG: the configured image, else one drawn for its headline
         (the banner for an edition's first article, the square for the others), else the
         default cover when drawing fails."""
         width, height = (WIDTH, HEIGHT) if position == 1 else (SQUARE, SQUARE)
         article = member.article
-        if self.image is not None:
-            try:
-                return fit_image(load_image(self.image), width=width, height=height).data
-            except (OSError, ValueError, ChannelError) as exc:
-                self._note(f"cover image {self.image} not usable ({exc}): drawing covers")
+        configured = self._configured(width, height)
+        if configured is not None:
+            return configured
         try:
             return draw_cover(
                 article.headline,
