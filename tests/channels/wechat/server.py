@@ -110,6 +110,7 @@ class WeChatState:
         self.faults: dict[str, deque[int]] = {}
         self.expire_after: int | None = None  # expire every token after this many API calls
         self.thumbs: set[str] = set()
+        self.materials: dict[str, bytes] = {}  # media_id -> the uploaded bytes
         self.images: set[str] = set()
         self.drafts: dict[str, list[dict[str, Any]]] = {}
         self.jobs: dict[int, PublishJob] = {}
@@ -334,6 +335,7 @@ class WeChatState:
             return _err(40004, "invalid media type")
         media_id = f"thumb-{next(self.ids)}-{secrets.token_hex(4)}"
         self.thumbs.add(media_id)
+        self.materials[media_id] = media
         return {"media_id": media_id, "url": f"{MMBIZ}/mmbiz_jpg/{media_id}/0"}
 
     def api_draft_add(self, query: dict[str, str], body: Any) -> dict[str, Any]:

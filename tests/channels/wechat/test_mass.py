@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -13,11 +14,22 @@ import pytest
 from pydantic import ValidationError
 
 from distro import review
-from distro.channels.wechat import handle_event, outstanding, poll, probe, publish
+from distro.channels import PublishReport
+from distro.channels.wechat import (
+    approve_edition,
+    handle_event,
+    held_editions,
+    outstanding,
+    poll,
+    probe,
+    publish,
+)
+from distro.channels.wechat.accounts import DEFAULT, WeChatAccount, account
 from distro.channels.wechat.client import WECHAT_TZ, WeChatClient
 from distro.channels.wechat.editions import clientmsgid
+from distro.channels.wechat.mass import publisher
 from distro.config import Settings
-from distro.errors import ChannelUnavailable
+from distro.errors import ChannelUnavailable, InputError
 from distro.models import Article, DeliveryState
 from distro.store.ledger import Ledger
 from tests.channels.wechat.conftest import article
@@ -418,3 +430,85 @@ def test_the_deferrable_wait_also_waits_for_mass_sends(
     second = probe(state=str(settings.state.root))
     assert second == {**second, "done": True, "waiting": [], "sent": 1}
     assert [c.body for c in api.calls_of("message/mass/get")] == [{"msg_id": str(msg_id)}] * 2
+
+
+def editor_approves(settings: Settings) -> WeChatAccount:
+    """The default account with ``approve = "editor"``: 群发 waits for an editor's yes."""
+    return dataclasses.replace(account(settings, DEFAULT), approve="editor")
+
+
+def run(
+    settings: Settings, ledger: Ledger, client: WeChatClient, chosen: WeChatAccount
+) -> PublishReport:
+    return publisher(settings, ledger, client, chosen).run()
+
+
+def test_an_edition_waits_for_an_editor_across_restarts_then_goes_out_once(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    make_client: Callable[..., WeChatClient],
+    api: WeChatState,
+    enqueue: Enqueue,
+    clock: list[dt.datetime],
+) -> None:
+    enqueue(1, 2)
+    chosen = editor_approves(settings)
+    first = run(settings, ledger, client, chosen)
+    assert len(api.ok_calls("draft/add")) == 1
+    assert previews(api) == {"editor-wang": 1, OPENID: 1}  # drafted and previewed ...
+    assert api.calls_of("message/mass/sendall") == []  # ... and not sent
+    assert states(ledger) == {"sending": 2}
+    assert any("wait for an editor's approval" in m for m in first.messages)
+    assert outstanding(ledger) == []  # a deferrable wait does not wait for a person
+    [(edition, members)] = held_editions(ledger, chosen).items()
+    assert [m.detail_int("idx") for m in members] == [1, 2]
+
+    # A restart: another ledger connection and client find the hold and call nothing at all.
+    restarted = Ledger.open(settings)
+    try:
+        again = make_client(now=lambda: clock[0])
+        calls = len(api.calls)
+        for _ in range(2):
+            report = run(settings, restarted, again, chosen)
+            assert (report.sent, report.skipped) == (0, 2)
+        assert len(api.calls) == calls
+
+        approved = approve_edition(restarted, chosen, edition, by="wang")
+        assert {d.detail["edition_approved_by"] for d in approved} == {"wang"}
+        run(settings, restarted, again, chosen)
+        [sent] = sends(api)
+        assert sent["mpnews"]["media_id"] == api.ok_calls("draft/add")[0].answer["media_id"]
+        assert previews(api) == {"editor-wang": 1, OPENID: 1}  # not previewed twice
+        settle(settings, restarted, again)
+        assert states(restarted) == {"sent": 2}
+        run(settings, restarted, again, chosen)
+        assert len(api.calls_of("message/mass/sendall")) == 1
+        assert held_editions(restarted, chosen) == {}
+    finally:
+        restarted.close()
+
+
+def test_only_a_held_edition_can_be_approved(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    chosen = editor_approves(settings)
+    with pytest.raises(InputError, match=r"waits for approval.*waiting: none"):
+        approve_edition(ledger, chosen, "ed-0000000000000000")
+    enqueue(1)
+    run(settings, ledger, client, chosen)
+    [edition] = held_editions(ledger, chosen)
+    with pytest.raises(InputError, match=f"waiting: {edition}"):
+        approve_edition(ledger, chosen, "ed-0000000000000000")
+    assert api.calls_of("message/mass/sendall") == []
+
+
+def test_an_auto_account_sends_after_the_previews_without_a_hold(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    enqueue(1)
+    chosen = account(settings, DEFAULT)
+    assert chosen.approve == "auto"
+    run(settings, ledger, client, chosen)
+    assert len(sends(api)) == 1
+    assert held_editions(ledger, chosen) == {}

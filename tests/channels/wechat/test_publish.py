@@ -89,7 +89,7 @@ def test_an_edition_is_drafted_submitted_and_its_urls_recorded(
     again = publish(settings, ledger, client=client)
     assert (again.sent, again.skipped) == (0, 0)
     assert len(api.ok_calls("draft/add")) == 1
-    assert len(api.ok_calls("material/add_material")) == 1  # the cover is uploaded once
+    assert len(api.ok_calls("material/add_material")) == 3  # each article's cover, once
 
 
 def test_editions_hold_at_most_edition_size_articles(
@@ -108,7 +108,7 @@ def test_token_expiry_mid_run(
     settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
 ) -> None:
     enqueue(1, 2)
-    api.expire_after = 2  # the cover upload and the draft go through, then tokens expire
+    api.expire_after = 3  # the two covers and the draft go through, then tokens expire
     publish(settings, ledger, client=client)
     assert [c.errcode for c in api.calls if c.api == "freepublish/submit"] == [42001, 0]
     settle(settings, ledger, client)
@@ -142,10 +142,12 @@ def test_a_storm_beyond_the_retries_leaves_the_articles_pending(
     with pytest.raises(ChannelUnavailable):
         publish(settings, ledger, client=client)
     assert states(ledger) == {"pending": 2}
+    assert len(api.ok_calls("material/add_material")) == 2  # each article's cover
     publish(settings, ledger, client=client)
     settle(settings, ledger, client)
     assert states(ledger) == {"sent": 2}
     assert len(api.ok_calls("draft/add")) == 1
+    assert len(api.ok_calls("material/add_material")) == 2  # the retry found them uploaded
 
 
 def test_daily_quota_exhausted_stops_for_the_day(
@@ -333,9 +335,10 @@ def test_without_a_connection_it_runs_dry(
     [path] = report.outputs
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     urls = [r["url"].split("?")[0].rsplit("/cgi-bin/", 1)[1] for r in document["requests"]]
-    assert urls == ["material/add_material", "draft/add", "freepublish/submit"]
+    covers = ["material/add_material"] * 2  # one per article
+    assert urls == [*covers, "draft/add", "freepublish/submit"]
     assert all("access_token=***" in r["url"] for r in document["requests"])  # masked
-    articles = document["requests"][1]["json"]["articles"]
+    articles = document["requests"][2]["json"]["articles"]
     assert [a["author"] for a in articles] == ["宋迎迎", "宋迎迎"]
     assert "老旧小区" in Path(path).read_text(encoding="utf-8")
     assert (settings.state.outbox / "wechat" / "cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
@@ -457,7 +460,8 @@ def test_a_cover_removed_from_the_account_is_uploaded_again(
     enqueue(1)
     publish(settings, ledger, client=client)
     api.thumbs.clear()  # someone deleted the material in the console
-    enqueue(2)
+    # A correction: the same headline, so the same cover, whose cached media_id is gone.
+    enqueue(article(1, paragraphs=["本报讯 更正后的导语。", "据介绍，改造内容包括加装电梯。"]))
     publish(settings, ledger, client=client)
     assert [c.errcode for c in api.calls_of("draft/add")] == [0, 40007, 0]
     assert len(api.ok_calls("material/add_material")) == 2

@@ -2,12 +2,14 @@
 
 One channel, several accounts: ``targets(settings)`` names them (``default`` is the top-level
 ``[channels.wechat]``), and ``publish``, ``poll`` and ``probe`` take an optional ``target``
-(None: every enabled account).
+(None: every enabled account). A 群发 account with ``approve = "editor"`` holds each edition after
+its previews until ``approve_edition`` (see ``approvals``).
 """
 
 from __future__ import annotations
 
-from distro.channels.wechat.publish import handle_event
+from distro.channels.wechat.approvals import approve_edition, held_editions
+from distro.channels.wechat.events import handle_event
 from distro.channels.wechat.runs import (
     check_status,
     client_for,
@@ -19,9 +21,11 @@ from distro.channels.wechat.runs import (
 )
 
 __all__ = [
+    "approve_edition",
     "check_status",
     "client_for",
     "handle_event",
+    "held_editions",
     "outstanding",
     "poll",
     "probe",

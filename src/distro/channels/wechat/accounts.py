@@ -42,6 +42,10 @@ class WeChatAccount:
     preview_to: tuple[str, ...]
     send_ignore_reprint: bool
     enabled: bool = True
+    #: A cover image (path or http(s) URL) for every article instead of drawn ones.
+    cover_image: str | None = None
+    #: 群发: ``auto`` sends after the previews; ``editor`` holds the edition until approved.
+    approve: Literal["auto", "editor"] = "auto"
 
     @property
     def namespace(self) -> str:
@@ -59,6 +63,22 @@ class WeChatAccount:
         return "" if self.name == DEFAULT else f"account {self.name}: "
 
 
+def cover_image(section: object) -> str | None:
+    """A config section's ``cover_image``, once the config has one (None until then)."""
+    found = getattr(section, "cover_image", None)
+    return str(found) if found else None
+
+
+def approval(section: object) -> Literal["auto", "editor"] | None:
+    """A config section's ``approve`` (``auto`` | ``editor``), once the config has one."""
+    found = getattr(section, "approve", None)
+    if found is None:
+        return None
+    if found not in ("auto", "editor"):
+        raise ConfigError(f"approve must be auto or editor, not {found!r}")
+    return "editor" if found == "editor" else "auto"
+
+
 def default_account(cfg: WeChatChannelConfig) -> WeChatAccount:
     return WeChatAccount(
         name=DEFAULT,
@@ -73,6 +93,8 @@ def default_account(cfg: WeChatChannelConfig) -> WeChatAccount:
         preview_to=tuple(cfg.preview_to),
         send_ignore_reprint=cfg.send_ignore_reprint,
         enabled=cfg.enabled,
+        cover_image=cover_image(cfg),
+        approve=approval(cfg) or "auto",
     )
 
 
@@ -92,6 +114,8 @@ def extra_account(cfg: WeChatChannelConfig, entry: WeChatAccountConfig) -> WeCha
         preview_to=tuple(entry.preview_to),
         send_ignore_reprint=pick(entry.send_ignore_reprint, cfg.send_ignore_reprint),
         enabled=cfg.enabled and entry.enabled,
+        cover_image=pick(cover_image(entry), cover_image(cfg)),
+        approve=pick(approval(entry), approval(cfg) or "auto"),
     )
 
 

@@ -225,7 +225,7 @@ def _write(path: Path, document: dict[str, Any]) -> None:
 
 
 def _cover(outbox: Path) -> None:
-    """The cover the first edition uploads, as a file to look at."""
+    """The account's fallback cover (an article whose own cover cannot be drawn gets it)."""
     cover = default_cover()
     path = outbox / "cover.jpg"
     if not path.exists() or path.read_bytes() != cover:

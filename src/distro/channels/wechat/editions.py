@@ -1,6 +1,6 @@
 """Editions: which pending deliveries go out together in one WeChat draft, and which are settled.
 
-Pure planning over what the ledger holds: no remote calls and no ledger writes.
+Planning is pure (no remote calls, no ledger writes); ``step`` and ``requeue`` move members on.
 """
 
 from __future__ import annotations
@@ -116,3 +116,34 @@ def in_flight(ledger: Ledger, key: str, target: str | None = None) -> dict[str, 
     for members in editions.values():
         members.sort(key=lambda m: m.delivery.detail_int("idx"))
     return editions
+
+
+#: An edition's keys in a delivery's detail, emptied when its members go back to pending.
+CLEARED = {"step": "", "edition": "", "idx": "", "draft_media_id": "", "publish_id": ""}
+#: The same for a 群发 edition: its send's keys and its approval too.
+MASS_CLEARED = {
+    **CLEARED,
+    "msg_id": "",
+    "msg_data_id": "",
+    "clientmsgid": "",
+    "sendall_at": "",
+    # A new draft is a new edition for the editor: approved again (see ``approvals``).
+    "edition_approved_by": "",
+    "edition_approved_at": "",
+}
+
+
+def step(ledger: Ledger, members: Sequence[Member], **detail: object) -> list[Member]:
+    """The members with ``detail`` merged into each delivery (an edition's next step)."""
+    return [Member(ledger.update_detail(m.delivery, **detail), m.article) for m in members]
+
+
+def requeue(
+    ledger: Ledger, members: Sequence[Member], why: str, cleared: dict[str, str] = CLEARED
+) -> list[Member]:
+    """Back to pending with no edition: the next run (or the caller) drafts them afresh."""
+    requeued = []
+    for member in members:
+        d = ledger.update_detail(member.delivery, **cleared)
+        requeued.append(Member(ledger.mark_failed(d, why, terminal=False), member.article))
+    return requeued
