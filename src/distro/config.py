@@ -301,6 +301,8 @@ class WeChatAccountConfig(_Section):
         default_factory=list
     )
     send_ignore_reprint: bool | None = None
+    approve: Literal["auto", "editor"] | None = None
+    cover_image: str | None = Field(default=None, min_length=1, max_length=2048)
 
     @field_validator("name")
     @classmethod
@@ -340,6 +342,18 @@ class WeChatChannelConfig(_Section):
     send_ignore_reprint: bool = Field(
         default=False,
         description="Mass send: go on when an article is judged a reprint the original allows.",
+    )
+    approve: Literal["auto", "editor"] = Field(
+        default="auto",
+        description="Mass send: auto sends each edition after its preview; editor holds it"
+        " after the preview until an editor approves it (distro review approve-edition).",
+    )
+    cover_image: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="An image (path or http(s) URL) used as every article's cover instead of"
+        " the drawn ones (headline over the paper's name and date).",
     )
     accounts: list[WeChatAccountConfig] = Field(
         default_factory=list,

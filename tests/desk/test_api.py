@@ -293,3 +293,34 @@ def test_a_ledger_that_cannot_be_reached_is_a_503_with_why(tmp_path: Path) -> No
             response = requests.get(url, timeout=60)
             assert response.status_code == 503, response.text
             assert "ledger" in response.json()["detail"]
+
+
+def test_a_held_mass_edition_is_listed_and_approved_over_rest(tmp_path: Path) -> None:
+    fresh = seed(tmp_path / "state")
+    with Ledger.open(fresh.settings) as ledger:
+        pending = ledger.pending("wechat", target="default")
+        assert pending
+        for idx, d in enumerate(pending, start=1):
+            # As the 群发 publisher leaves an edition previewed for an editor (approve = editor).
+            ledger.mark_sending(d, step="approval", edition="ed-desk", idx=str(idx))
+    with serve(root_app(fresh.settings)) as base:
+        held = get(base + PREFIX + "/api/editions")
+        assert held["count"] == 1
+        [edition] = held["editions"]
+        assert (edition["account"], edition["edition"]) == ("default", "ed-desk")
+        assert [a["article_id"] for a in edition["articles"]] == [d.article_id for d in pending]
+        assert all(a["headline"] for a in edition["articles"])
+        unknown = requests.post(
+            f"{base}{PREFIX}/api/editions/default/ed-none/approve", timeout=30
+        )
+        assert unknown.status_code == 404 and "ed-desk" in unknown.text
+        approved = requests.post(
+            f"{base}{PREFIX}/api/editions/default/ed-desk/approve", params={"by": "王编辑"},
+            timeout=30,
+        )  # fmt: skip
+        assert approved.status_code == 200, approved.text
+        assert len(approved.json()["approved"]) == len(pending)
+    with Ledger.open(fresh.settings) as ledger:
+        marks = {d.detail.get("edition_approved_by") for d in ledger.deliveries(channel="wechat")
+                 if d.detail.get("edition") == "ed-desk"}  # fmt: skip
+        assert marks == {"王编辑"}

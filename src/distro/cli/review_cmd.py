@@ -1,4 +1,9 @@
-"""`distro review list|approve ID...|reject ID... --reason R`: the editors' review gate."""
+"""`distro review list|approve ID...|reject ID... --reason R|editions|approve-edition E`: the gate.
+
+``list``/``approve``/``reject`` decide on articles held at a channel target's review gate;
+``editions``/``approve-edition`` on WeChat 群发 editions previewed and held for an editor
+(``approve = "editor"``).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,18 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         if name == "reject":
             action.add_argument("--reason", required=True, help="why it must not go out")
         action.set_defaults(handler=run_decide, decision=name)
+    editions = actions.add_parser(
+        "editions", parents=[common], help="WeChat 群发 editions previewed and held for an editor"
+    )
+    editions.add_argument("--json", action="store_true", help="one JSON object per line")
+    editions.set_defaults(handler=run_editions)
+    send = actions.add_parser(
+        "approve-edition", parents=[common], help="send a held 群发 edition on the next run"
+    )
+    send.add_argument("edition", help="the edition id (`distro review editions` lists them)")
+    send.add_argument("--account", default=None, help="the WeChat account (when several hold it)")
+    send.add_argument("--by", default=None, help="the editor's name (default: your login)")
+    send.set_defaults(handler=run_approve_edition)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -77,4 +94,36 @@ def run_decide(args: argparse.Namespace) -> int:
         print(f"{verb} {d.article_id} v{d.version} for {d.channel}/{d.target}")
     if args.decision == "approve" and done:
         print("the channels send them on their next run (an event or the sweep wakes them)")
+    return 0
+
+
+def run_editions(args: argparse.Namespace) -> int:
+    from distro.channels.wechat.approvals import waiting
+
+    settings = config.load(args.config, args.state)
+    with Ledger.open(settings) as ledger:
+        held = waiting(settings, ledger)
+    for doc in held:
+        if args.json:
+            print(json.dumps(doc, ensure_ascii=False))
+            continue
+        editors = ", ".join(doc["previewed_to"]) or "nobody"
+        print(f"{doc['edition']}  account {doc['account']}  previewed to {editors}")
+        for item in doc["articles"]:
+            print(f"    {item['article_id']} v{item['version']}  {item['headline']}")
+    if not held and not args.json:
+        print("no 群发 edition waits for an editor")
+    return 0
+
+
+def run_approve_edition(args: argparse.Namespace) -> int:
+    from distro.channels.wechat.approvals import approve
+
+    settings = config.load(args.config, args.state)
+    with Ledger.open(settings) as ledger:
+        account, members = approve(
+            settings, ledger, args.edition, account=args.account, by=_editor(args.by)
+        )
+    print(f"approved edition {args.edition} of account {account.name}: {len(members)} article(s)")
+    print("the account's next run sends it with message/mass/sendall (once)")
     return 0

@@ -206,6 +206,29 @@ def create_app(
             "held": held,
         }
 
+    @app.get("/api/editions")
+    def api_editions() -> dict[str, Any]:
+        from distro.channels.wechat.approvals import waiting
+
+        settings, ledger = desk.open()
+        held = waiting(settings, ledger)
+        return {"count": len(held), "editions": held}
+
+    @app.post("/api/editions/{account}/{edition}/approve")
+    def api_approve_edition(account: str, edition: str, by: str = "desk") -> dict[str, Any]:
+        from distro.channels.wechat.approvals import approve
+
+        settings, ledger = desk.open()
+        try:
+            _account, members = approve(settings, ledger, edition, account=account, by=by)
+        except InputError as exc:
+            raise HTTPException(404, exc.message) from None
+        return {
+            "account": account,
+            "edition": edition,
+            "approved": [{"article_id": d.article_id, "version": d.version} for d in members],
+        }
+
     @app.get("/api/trigger/{dag_id}")
     def api_trigger(
         request: Request, dag_id: str, ids: Listed = None, channel: Listed = None

@@ -489,6 +489,45 @@ def test_an_edition_waits_for_an_editor_across_restarts_then_goes_out_once(
         restarted.close()
 
 
+def test_the_config_holds_editions_and_the_cli_lists_and_approves_them(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    api: WeChatState,
+    enqueue: Enqueue,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from distro.cli import main
+
+    settings.config.channels.wechat.approve = "editor"
+    chosen = account(settings, DEFAULT)
+    assert chosen.approve == "editor"  # from the config, not set by hand
+    enqueue(1, 2)
+    run(settings, ledger, client, chosen)
+    assert api.calls_of("message/mass/sendall") == []
+    toml = tmp_path / "distro.toml"
+    editors = ", ".join(f'"{e}"' for e in EDITORS)
+    toml.write_text(
+        f'[channels.wechat]\nmode = "mass"\napprove = "editor"\npreview_to = [{editors}]\n',
+        encoding="utf-8",
+    )
+    where = ["--state", str(settings.state.root), "--config", str(toml)]
+    assert main(["review", "editions", "--json", *where]) == 0
+    [doc] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (doc["account"], doc["previewed_to"]) == ("default", EDITORS)
+    assert [a["version"] for a in doc["articles"]] == [1, 1]
+    assert all(a["headline"] for a in doc["articles"])
+    assert main(["review", "approve-edition", "ed-0000000000000000", *where]) == 1
+    assert "waits for approval" in capsys.readouterr().err
+    assert main(["review", "approve-edition", doc["edition"], "--by", "wang", *where]) == 0
+    assert f"approved edition {doc['edition']} of account default" in capsys.readouterr().out
+    run(settings, ledger, client, chosen)
+    assert len(sends(api)) == 1
+    assert main(["review", "editions", *where]) == 0
+    assert "no 群发 edition waits" in capsys.readouterr().out
+
+
 def test_only_a_held_edition_can_be_approved(
     settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
 ) -> None:

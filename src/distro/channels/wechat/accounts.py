@@ -63,22 +63,6 @@ class WeChatAccount:
         return "" if self.name == DEFAULT else f"account {self.name}: "
 
 
-def cover_image(section: object) -> str | None:
-    """A config section's ``cover_image``, once the config has one (None until then)."""
-    found = getattr(section, "cover_image", None)
-    return str(found) if found else None
-
-
-def approval(section: object) -> Literal["auto", "editor"] | None:
-    """A config section's ``approve`` (``auto`` | ``editor``), once the config has one."""
-    found = getattr(section, "approve", None)
-    if found is None:
-        return None
-    if found not in ("auto", "editor"):
-        raise ConfigError(f"approve must be auto or editor, not {found!r}")
-    return "editor" if found == "editor" else "auto"
-
-
 def default_account(cfg: WeChatChannelConfig) -> WeChatAccount:
     return WeChatAccount(
         name=DEFAULT,
@@ -93,8 +77,8 @@ def default_account(cfg: WeChatChannelConfig) -> WeChatAccount:
         preview_to=tuple(cfg.preview_to),
         send_ignore_reprint=cfg.send_ignore_reprint,
         enabled=cfg.enabled,
-        cover_image=cover_image(cfg),
-        approve=approval(cfg) or "auto",
+        cover_image=cfg.cover_image,
+        approve=cfg.approve,
     )
 
 
@@ -114,8 +98,8 @@ def extra_account(cfg: WeChatChannelConfig, entry: WeChatAccountConfig) -> WeCha
         preview_to=tuple(entry.preview_to),
         send_ignore_reprint=pick(entry.send_ignore_reprint, cfg.send_ignore_reprint),
         enabled=cfg.enabled and entry.enabled,
-        cover_image=pick(cover_image(entry), cover_image(cfg)),
-        approve=pick(approval(entry), approval(cfg) or "auto"),
+        cover_image=pick(entry.cover_image, cfg.cover_image),
+        approve=pick(entry.approve, cfg.approve),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from distro.channels.wechat.accounts import WeChatAccount
 from distro.channels.wechat.editions import CHANNEL
@@ -18,6 +18,7 @@ from distro.errors import InputError
 from distro.models import Delivery, DeliveryState
 
 if TYPE_CHECKING:
+    from distro.config import Settings
     from distro.store.ledger import Ledger
 
 #: The step of a mass edition previewed and waiting for an editor.
@@ -72,3 +73,58 @@ def approve_edition(
         ledger.update_detail(d, edition_approved_by=by or EDITOR, edition_approved_at=when)
         for d in members
     ]
+
+
+def waiting(settings: Settings, ledger: Ledger) -> list[dict[str, Any]]:
+    """Every held edition of every enabled account, as the CLI and the desk show it."""
+    from distro.channels.wechat.accounts import enabled
+
+    found = []
+    for account in enabled(settings):
+        for edition, members in sorted(held_editions(ledger, account).items()):
+            articles = []
+            for d in members:
+                article = ledger.get(d.article_id, d.version)
+                articles.append(
+                    {
+                        "article_id": d.article_id,
+                        "version": d.version,
+                        "headline": article.headline if article else "",
+                    }
+                )
+            found.append(
+                {
+                    "account": account.name,
+                    "edition": edition,
+                    "previewed_to": list(account.preview_to),
+                    "articles": articles,
+                }
+            )
+    return found
+
+
+def approve(
+    settings: Settings,
+    ledger: Ledger,
+    edition: str,
+    *,
+    account: str | None = None,
+    by: str = EDITOR,
+) -> tuple[WeChatAccount, list[Delivery]]:
+    """Approve ``edition`` of ``account`` (or of whichever account holds it, when only one does)."""
+    from distro.channels.wechat.accounts import account as account_named
+    from distro.channels.wechat.accounts import enabled
+
+    if account is not None:
+        chosen = account_named(settings, account)
+        return chosen, approve_edition(ledger, chosen, edition, by=by)
+    holders = [a for a in enabled(settings) if edition in held_editions(ledger, a)]
+    if len(holders) > 1:
+        names = ", ".join(a.name for a in holders)
+        raise InputError(f"edition {edition!r} waits on several accounts ({names}): name one")
+    if not holders:
+        waiting_ids = sorted(e["edition"] for e in waiting(settings, ledger)) or ["none"]
+        raise InputError(
+            f"no 群发 edition {edition!r} waits for approval (waiting: {', '.join(waiting_ids)})"
+        )
+    return holders[0], approve_edition(ledger, holders[0], edition, by=by)
