@@ -22,7 +22,7 @@ import pytest
 from distro import config
 from distro.channels.wechat import targets
 from distro.channels.wechat.accounts import DEFAULT
-from distro.channels.wechat.publish import FAULT_POINTS
+from distro.channels.wechat.publisher import FAULT_POINTS
 from distro.faults import FAULT
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger

@@ -8,17 +8,36 @@ its previews until ``approve_edition`` (see ``approvals``).
 
 from __future__ import annotations
 
-from distro.channels.wechat.approvals import approve_edition, held_editions
-from distro.channels.wechat.events import handle_event
-from distro.channels.wechat.runs import (
-    check_status,
-    client_for,
-    outstanding,
-    poll,
-    probe,
-    publish,
-    targets,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from distro.channels.wechat.approvals import approve_edition, held_editions
+    from distro.channels.wechat.events import handle_event
+    from distro.channels.wechat.runs import (
+        check_status,
+        client_for,
+        outstanding,
+        poll,
+        probe,
+        publish,
+        targets,
+    )
+
+#: Where each name lives, loaded on first use: the DAG file (parsed again by every Airflow task)
+#: needs only ``accounts`` to lay out one DAG per account, not the publisher, Pillow and all.
+_HOMES = {
+    "approve_edition": "distro.channels.wechat.approvals",
+    "held_editions": "distro.channels.wechat.approvals",
+    "handle_event": "distro.channels.wechat.events",
+    "check_status": "distro.channels.wechat.runs",
+    "client_for": "distro.channels.wechat.runs",
+    "outstanding": "distro.channels.wechat.runs",
+    "poll": "distro.channels.wechat.runs",
+    "probe": "distro.channels.wechat.runs",
+    "publish": "distro.channels.wechat.runs",
+    "targets": "distro.channels.wechat.runs",
+}
 
 __all__ = [
     "approve_edition",
@@ -32,3 +51,12 @@ __all__ = [
     "publish",
     "targets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -49,7 +49,7 @@ from distro.channels.wechat.errcodes import (
     errcode,
 )
 from distro.channels.wechat.outcomes import record_mass
-from distro.channels.wechat.publish import Publisher
+from distro.channels.wechat.publisher import Publisher
 from distro.channels.wechat.quotas import MassQuota
 from distro.channels.wechat.withdrawals import FREE_PUBLISHED, MASS_SENT, Removal
 from distro.errors import (
