@@ -365,3 +365,67 @@ def test_a_formula_glued_after_a_subtitle() -> None:
 def test_not_datelines(text: str) -> None:
     assert find_dateline(text, ISSUE) is None
     assert BARE.find(text, ISSUE) is None
+
+
+# Openings from THUCNews (tests/dates/data/thucnews.jsonl): the headline runs into the story.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location", "reporters"),
+    [
+        # a portal's desk, its 讯 run into the story's Beijing time
+        ("小拜膝伤无碍季后赛复出新浪体育讯北京时间4月12日，在和马刺的比赛中", "新浪体育讯",
+         "新浪体育", None, []),
+        # a headline with a colon and a comma before the formula
+        ("阿帅：不知道为何打得如此松散 对手不是没给机会新浪体育讯北京时间4月6日", "新浪体育讯",
+         "新浪体育", None, []),
+        # the portal's link mark is neither a place nor its qualifier
+        ("莫少聪低调接演动作新片(图)新快报(微博)讯 驻京记者 梁晓雯 报道 自从涉毒风波之后",
+         "新快报(微博)讯", "新快报", None, ["梁晓雯"]),
+        ("李心洁被老公游说拍惊悚片中新网(微博)北京9月21日电(张曦)惊悚悬疑电影",
+         "中新网(微博)北京9月21日电", "中新网", "北京", ["张曦"]),
+        # 据 before a glued wire formula belongs to it
+        ("国家禁毒委要求严查娱乐场所涉毒据新华社电 昨天，国家禁毒委员会发布消息称", "据新华社电",
+         "新华社", None, []),
+        # a credit in 【】, a station or channel before its reporter, a paper in brackets
+        ("基金发行迎来高潮新报讯【记者 任强】随着股市的回暖", "新报讯", "新报", None, ["任强"]),
+        ("刘云山到内蒙满洲里市调研中广网呼和浩特8月3日消息（记者陈青平 满洲里电台崔艳凤"
+         " 通讯员张鹏） 7月31日", "中广网呼和浩特8月3日消息", "中广网", "呼和浩特",
+         ["陈青平", "崔艳凤", "张鹏"]),
+        ("习近平会见罗马尼亚参议长中广网北京6月24日消息 (中国之声记者焦莹) 国家副主席",
+         "中广网北京6月24日消息", "中广网", "北京", ["焦莹"]),
+        ("15只新基金首募逼近300亿元荆楚网消息 (楚天金报) 随着市场的景气度提升", "荆楚网消息",
+         "荆楚网", None, []),
+        # a desk word before 电, and a long headline and deck with no comma
+        ("崔大林协查风波后首次公开露面 现身大赛开幕式新华网北京9月18日体育电(记者公兵)中国极限",
+         "新华网北京9月18日体育电", "新华网", "北京", ["公兵"]),
+        # titled names run into the headline before the formula; a role word before a verb is none
+        ("河南规定商品房预售款将由银行监管□晚报记者 孙娟 通讯员 何宇本报讯 今后购房者", "本报讯",
+         "本报", None, ["孙娟", "何宇"]),
+        ("韦德继续缺训心态很乐观 闪电侠竟两次拿记者开涮新浪体育讯北京时间4月8日", "新浪体育讯",
+         "新浪体育", None, []),
+        # a place never holds another outlet's name
+        ("(组图)《十月围城》新浪大片在线观看新浪娱乐讯 3月18日，有着", "新浪娱乐讯", "新浪娱乐",
+         None, []),
+    ],
+)  # fmt: skip
+def test_headline_run_into_the_story(
+    text: str, raw: str, outlet: str, location: str | None, reporters: list[str]
+) -> None:
+    found = _find(text, None)
+    assert (found.raw, found.outlet, found.location, found.location_qualifier) == (
+        raw,
+        outlet,
+        location,
+        None,
+    )
+    assert found.reporters == reporters
+    assert found.date is None  # no issue date, no year
+
+
+def test_a_formula_after_a_paragraph_mark_opens_a_paragraph() -> None:
+    # SogouCS prints U+E40C for a paragraph break; the byline paragraph before it is credited.
+    text = (
+        "杭州地铁应对暴雨有预案\n杭州地铁应对暴雨有详细预案\ue40c地铁倒计时\ue40c记者\u3000魏奋\ue40c"
+        "本报讯\u3000前段时间的北京暴雨严峻拷问着公共交通体系，特别是地铁。"
+    )
+    found = _find(text)
+    assert (found.raw, found.outlet, found.reporters) == ("本报讯", "本报", ["魏奋"])

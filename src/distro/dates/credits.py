@@ -33,6 +33,11 @@ ROLE = (
     r"|通讯员|实习生|记者))"
 )
 _ROLE_RE = re.compile(ROLE)
+#: A station or channel named before its reporter: 满洲里电台崔艳凤, 中国之声记者焦莹.
+_ORG = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:电视台|电台|之声)")
+#: How the names of papers, sites and agencies end: a source in brackets, never a person
+#: (荆楚网消息 (楚天金报)).
+_MEDIA_ENDS = ("报", "网", "社", "台", "刊")
 #: Genre and desk words printed in brackets after a wire formula, never a pen name.
 _GENRE_TEXT = """
 综述 快讯 特稿 专访 述评 通讯 侧记 更新 完 图 组图 视频 评论 社评 时评 短评 简讯 特写 观察 链接
@@ -143,6 +148,12 @@ def parse_credit(
     titled = False  # a role word covers every name after it: 记者 王二、张三
     tokens = [part for token in _TOKEN_RE.findall(body) for part in _split_at_roles(token)]
     for token in tokens:
+        org = _ORG.match(token)
+        if org is not None:
+            token = token[org.end() :]
+            titled = True
+        if not titled and len(token) >= 4 and token.endswith(_MEDIA_ENDS):
+            return None
         while (role := _ROLE_RE.match(token)) is not None and role.end() > 0:
             token = token[role.end() :]
             titled = True
