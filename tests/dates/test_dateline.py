@@ -429,3 +429,30 @@ def test_a_formula_after_a_paragraph_mark_opens_a_paragraph() -> None:
     )
     found = _find(text)
     assert (found.raw, found.outlet, found.reporters) == ("本报讯", "本报", ["魏奋"])
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "outlet", "location"),
+    [
+        # an app's name ends the outlet; it is no place
+        ("央视新闻客户端3月5日消息，据中国地震台网正式测定", "央视新闻客户端3月5日消息",
+         "央视新闻客户端", None),
+        # the hour a site stamps after the date
+        ("华龙网-新重庆客户端3月5日16时讯（记者 刘强）今天", "华龙网-新重庆客户端3月5日16时讯",
+         "华龙网-新重庆客户端", None),
+        # 电 inside a name that goes on
+        ("齐鲁网·闪电新闻3月5日讯 今天，济南", "齐鲁网·闪电新闻3月5日讯", "齐鲁网·闪电新闻", None),
+    ],
+)  # fmt: skip
+# The formulas as these outlets print them; the story words after them are placeholders.
+def test_unlisted_names_of_apps_and_channels(
+    line: str, raw: str, outlet: str, location: str | None
+) -> None:
+    found = DatelineFinder({"本报": "本报"}).find("标题\n" + line, dt.date(2024, 3, 6))
+    assert found is not None
+    assert (found.raw, found.outlet, found.location, found.date) == (
+        raw,
+        outlet,
+        location,
+        dt.date(2024, 3, 5),
+    )

@@ -66,7 +66,11 @@ _DATE = (
     rf"(?:(?P<y>{_YEAR})\s?年\s?)?"
     rf"(?:(?P<m>{_NUM})\s?月\s?(?P<d>{_NUM})\s?(?:日|号)?|(?P<d2>{_NUM})\s?(?:日|号))"
 )
-_TOD = r"(?:凌晨|清晨|早晨|上午|中午|下午|傍晚|晚间|晚上|晚|夜)"
+# Or the hour a site stamps: 华龙网-新重庆客户端3月5日16时讯.
+_TOD = (
+    r"(?:凌晨|清晨|早晨|上午|中午|下午|傍晚|晚间|晚上|晚|夜"
+    r"|[0-9０-９]{1,2}\s?[时點点](?:\s?[0-9０-９]{1,2}\s?分)?)"
+)
 #: How media names end: papers, sites, agencies, stations, apps, and a portal's desks.
 _SUFFIX = (
     r"(?:都市报|青年报|日报|晚报|晨报|早报|时报|商报|快报|新闻网|新闻|通讯社|之声|在线|客户端"
@@ -74,7 +78,10 @@ _SUFFIX = (
 )
 # A name's characters: letters and digits (新华０８网), never 讯/电 (they end the formula) nor the
 # words 记者/报道/消息, nor a paper's 本报 (a subtitle glued before 本报讯 is no name).
-_NAME_CHAR = r"(?:(?!记者|报道|消息|本[报刊台网])[^\W_讯电])"
+# 电 only inside a word that goes on: 闪电新闻, 电视, 每日电讯报.
+_NAME_CHAR = (
+    r"(?:(?!记者|报道|消息|本[报刊台网])(?:[^\W_讯电]|(?<=闪)电|电(?=[视力子影讯脑台信商])))"
+)
 # Never led by 据 (据新华社… is attribution, its own pattern).
 # At most seven characters before the ending: a headline run into an unlisted name's formula
 # (基金发行迎来高潮新报讯) is not taken whole for a name.
@@ -82,7 +89,7 @@ _NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX})"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
 _COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
-_PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息|新闻|之声)(?![报网讯据])[{_CJK}·・])"
+_PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道)(?![报网讯据])[{_CJK}·・])"
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
 _QUAL = rf"\s?[(（](?P<qual>(?!微博|博客)[{_CJK}]{{1,8}})[)）]\s?"
 #: A portal's link marker printed after a name it links: 新快报(微博)讯, 中新网(微博)北京9月21日电.
