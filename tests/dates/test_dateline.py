@@ -456,3 +456,25 @@ def test_unlisted_names_of_apps_and_channels(
         location,
         dt.date(2024, 3, 5),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location"),
+    [
+        # THUCNews openings, their outlets unlisted: a space or bracket before the name ...
+        ("关晓彤首次担纲女主角 赵薇造型源自辛追(组图)红网9月24日讯(记者 朱青)汇聚了赵薇",
+         "红网9月24日讯", "红网", None),
+        # ... or two characters and the media ending nearest the place and date
+        ("民族经济社会发展上新台阶新华网西宁7月10日电 全国扶持人口较少民族发展工作经验交流会",
+         "新华网西宁7月10日电", "新华网", "西宁"),
+        ("12日股票基金表现分化 四成半基金净值上扬全景网2月12日讯 周四开放式基金表现分化",
+         "全景网2月12日讯", "全景网", None),
+    ],
+)  # fmt: skip
+def test_a_glued_unlisted_name_is_read_off_its_dated_formula(
+    text: str, raw: str, outlet: str, location: str | None
+) -> None:
+    found = DatelineFinder({"本报": "本报"}).find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.location) == (raw, outlet, location)
+

@@ -132,6 +132,11 @@ _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
 #: have a colon, a question or quotes (阿帅：不知道为何打得如此松散…新浪体育讯).
 _SENTENCE_END = re.compile("[。；;]")
 _CLAUSE_END = re.compile("[，,]")
+#: A date and the formula's end, to anchor a glued formula of an unlisted outlet.
+_DATED_TAIL = re.compile(rf"(?:{_DATE})\s?{_TOD}?\s?(?:{_SPECIAL}专?电|讯|消息)")
+_SUFFIX_RE = re.compile(_SUFFIX)
+_NAME_BOUNDARIES = " \u3000)）】」》"
+_GLUED_NAME_REACH = 14
 _TERMS_RE = re.compile("电|讯|消息|报道")
 _OPENERS = re.compile(r"[(（【\[]")
 _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
@@ -293,6 +298,28 @@ class DatelineFinder:
             if dateline is None:
                 continue
             return _with_names(dateline, _credit_before(line, i))
+        return self._glued_unlisted(text, offset, line, issue_date)
+
+    def _glued_unlisted(
+        self, text: str, offset: int, line: str, issue_date: dt.date | None
+    ) -> Dateline | None:
+        """A dated formula of an unlisted outlet glued after a headline: its name is a guess.
+
+        The name starts after the last space or bracket before it when one is near
+        (…(组图)红网9月24日讯); else it is taken as two characters and the media ending nearest
+        the place and date (…上新台阶新华网西宁7月10日电 → 新华网), the commonest shape.
+        """
+        for tail in _DATED_TAIL.finditer(line, 3, _GLUED_REACH):
+            date_at = tail.start()
+            if not _headline_run(line, date_at):
+                continue
+            for start in _name_starts(line, date_at):
+                found = self._lead[0].match(text, offset + start, offset + len(line))
+                if found is None or found.end() != offset + tail.end() or not found.group("date"):
+                    continue
+                dateline = self._build(text, found, issue_date, position="lead")
+                if dateline is not None:
+                    return _with_names(dateline, _credit_before(line, start))
         return None
 
     def _glued_before_known(self, printed: str) -> bool:
@@ -436,6 +463,21 @@ def _date_of(match: re.Match[str], issue_date: dt.date | None) -> tuple[dt.date 
         return complete(year, month, day, issue_date), None
     except DateProblem as exc:
         return None, str(exc)
+
+
+def _name_starts(line: str, date_at: int) -> list[int]:
+    """Where the name of a glued formula whose date starts at `date_at` may start."""
+    starts = []
+    window = max(0, date_at - _GLUED_NAME_REACH)
+    boundary = max(line.rfind(c, window, date_at) for c in _NAME_BOUNDARIES)
+    if boundary >= 0 and date_at - boundary > 2:
+        starts.append(boundary + 1)
+    endings = list(_SUFFIX_RE.finditer(line, window, date_at))
+    for ending in reversed(endings):
+        start = ending.start() - 2
+        if start > 0 and start not in starts:
+            starts.append(start)
+    return starts
 
 
 def _with_names(dateline: Dateline, names: list[str]) -> Dateline:
