@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from distro.dates import find_dateline, strip_dateline
+from distro.dates.credits import parse_credit
 from distro.dates.dateline import DatelineFinder
 from distro.models import Dateline
 
@@ -478,3 +479,19 @@ def test_a_glued_unlisted_name_is_read_off_its_dated_formula(
     assert found is not None
     assert (found.raw, found.outlet, found.location) == (raw, outlet, location)
 
+
+
+@pytest.mark.parametrize(
+    ("credit", "names"),
+    [
+        ("记者 常  钦", ["常钦"]),  # a name padded to fill the column (issue 13, item 3)
+        ("记者 魏奋/文 张然/图", ["魏奋", "张然"]),  # what each name did
+        ("记者 阿不都热依木", ["阿不都热依木"]),  # a long name that splits no way, titled
+        ("中国之声记者焦莹", ["焦莹"]),  # a channel before its reporter
+        ("记者陈青平 满洲里电台崔艳凤 通讯员张鹏", ["陈青平", "崔艳凤", "张鹏"]),
+        ("楚天金报", None),  # a paper in brackets credits nobody
+        ("阿不都热依木", None),  # untitled, no surname
+    ],
+)
+def test_credit_shapes(credit: str, names: list[str] | None) -> None:
+    assert parse_credit(credit) == names
