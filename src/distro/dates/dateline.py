@@ -243,8 +243,12 @@ class DatelineFinder:
         """See `find_dateline`."""
         lines = _lines(text)
         reach = _reach(lines)
-        for index, (offset, line) in enumerate(lines[:reach]):
+        # One line past the first sentence may open with the formula: a deck line that ends a
+        # sentence stands between the headline and 本报讯 (ck0006); there it must be an outlet's
+        # own 讯 or 电, never an attribution (据新华社报道 inside a story).
+        for index, (offset, line) in enumerate(lines[: reach + 1]):
             end = offset + len(line)
+            past = index >= reach
             for pos in _paragraph_heads(text, offset, line):
                 if _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
                     continue
@@ -252,7 +256,7 @@ class DatelineFinder:
                     found = pattern.match(text, pos, end)
                     if found is not None:
                         dateline = self._build(text, found, issue_date, position="lead")
-                        if dateline is not None:
+                        if dateline is not None and not (past and not _opens_story(dateline)):
                             # 记者　魏奋\ue40c本报讯: a byline paragraph before a marked one
                             dateline = _with_names(dateline, _credit_before(line, pos - offset))
                             return _with_bylines(dateline, lines, index)
@@ -478,6 +482,12 @@ def _name_starts(line: str, date_at: int) -> list[int]:
         if start > 0 and start not in starts:
             starts.append(start)
     return starts
+
+
+def _opens_story(dateline: Dateline) -> bool:
+    """Whether a formula opens a story rather than cites one: an outlet's own 讯 or 电."""
+    raw = dateline.raw.strip("()（）【】[] ")
+    return dateline.outlet is not None and not raw.startswith("据") and raw[-1:] in ("讯", "电")
 
 
 def _with_names(dateline: Dateline, names: list[str]) -> Dateline:
