@@ -85,11 +85,15 @@ _NAME_CHAR = (
 # Never led by 据 (据新华社… is attribution, its own pattern).
 # At most seven characters before the ending: a headline run into an unlisted name's formula
 # (基金发行迎来高潮新报讯) is not taken whole for a name.
-_NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX})"
+# …报 never ends a name inside 报道 (据21世纪经济报道昨日消息 is attribution).
+_NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX}(?!道))"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
 _COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
-_PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道)(?![报网讯据])[{_CJK}·・])"
+_PLACE_CHAR = (
+    rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前)"
+    rf"(?![报网讯据])[{_CJK}·・])"
+)
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
 _QUAL = rf"\s?[(（](?P<qual>(?!微博|博客)[{_CJK}]{{1,8}})[)）]\s?"
 #: A portal's link marker printed after a name it links: 新快报(微博)讯, 中新网(微博)北京9月21日电.
@@ -132,8 +136,12 @@ _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
 #: have a colon, a question or quotes (阿帅：不知道为何打得如此松散…新浪体育讯).
 _SENTENCE_END = re.compile("[。；;]")
 _CLAUSE_END = re.compile("[，,]")
-#: A date and the formula's end, to anchor a glued formula of an unlisted outlet.
-_DATED_TAIL = re.compile(rf"(?:{_DATE})\s?{_TOD}?\s?(?:{_SPECIAL}专?电|讯|消息)")
+#: A formula's end, with its date if any, to anchor a glued formula of an unlisted outlet.
+_GLUED_TAIL = re.compile(
+    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?:{_SPECIAL}专?电|(?<!快)讯|(?<!小)消息)"
+)
+#: What may follow an undated glued formula: the story after a space, or a credit in brackets.
+_UNDATED_AFTER = frozenset(" \u3000(（【:：")
 _SUFFIX_RE = re.compile(_SUFFIX)
 _NAME_BOUNDARIES = " \u3000)）】」》"
 _GLUED_NAME_REACH = 14
@@ -307,19 +315,26 @@ class DatelineFinder:
     def _glued_unlisted(
         self, text: str, offset: int, line: str, issue_date: dt.date | None
     ) -> Dateline | None:
-        """A dated formula of an unlisted outlet glued after a headline: its name is a guess.
+        """A formula of an unlisted outlet glued after a headline: its name is a guess.
 
-        The name starts after the last space or bracket before it when one is near
-        (…(组图)红网9月24日讯); else it is taken as two characters and the media ending nearest
-        the place and date (…上新台阶新华网西宁7月10日电 → 新华网), the commonest shape.
+        It must be dated, or end where the story or a credit starts (…全面环球网讯 据…). The
+        name starts after 据 (…涉毒据新华社电) or the last space or bracket before it when one is
+        near (…(组图)红网9月24日讯); else it is taken as two characters and the media ending
+        nearest the place and date (…上新台阶新华网西宁7月10日电 → 新华网), the commonest shape.
         """
-        for tail in _DATED_TAIL.finditer(line, 3, _GLUED_REACH):
-            date_at = tail.start()
-            if not _headline_run(line, date_at):
+        for tail in _GLUED_TAIL.finditer(line, 3, _GLUED_REACH):
+            formula_at = tail.start()
+            dated = tail.group("date") is not None
+            if not dated and line[tail.end() : tail.end() + 1] not in _UNDATED_AFTER:
                 continue
-            for start in _name_starts(line, date_at):
-                found = self._lead[0].match(text, offset + start, offset + len(line))
-                if found is None or found.end() != offset + tail.end() or not found.group("date"):
+            if not _headline_run(line, formula_at):
+                continue
+            for start in _name_starts(line, formula_at):
+                pattern = self._attributed if line[start] == "据" else self._lead[0]
+                found = pattern.match(text, offset + start, offset + len(line))
+                if found is None or found.end() != offset + tail.end():
+                    continue
+                if dated != bool(found.group("date")):
                     continue
                 dateline = self._build(text, found, issue_date, position="lead")
                 if dateline is not None:
@@ -470,9 +485,12 @@ def _date_of(match: re.Match[str], issue_date: dt.date | None) -> tuple[dt.date 
 
 
 def _name_starts(line: str, date_at: int) -> list[int]:
-    """Where the name of a glued formula whose date starts at `date_at` may start."""
+    """Where the name of a glued formula whose date (or end) starts at `date_at` may start."""
     starts = []
     window = max(0, date_at - _GLUED_NAME_REACH)
+    attribution = line.rfind("据", window, date_at)
+    if attribution > 0 and date_at - attribution > 2:
+        starts.append(attribution)
     boundary = max(line.rfind(c, window, date_at) for c in _NAME_BOUNDARIES)
     if boundary >= 0 and date_at - boundary > 2:
         starts.append(boundary + 1)
