@@ -136,10 +136,10 @@ _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
 #: have a colon, a question or quotes (阿帅：不知道为何打得如此松散…新浪体育讯).
 _SENTENCE_END = re.compile("[。；;]")
 _CLAUSE_END = re.compile("[，,]")
-#: A formula's end, with its date if any, to anchor a glued formula of an unlisted outlet.
-_GLUED_TAIL = re.compile(
-    rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)?(?:{_SPECIAL}专?电|(?<!快)讯|(?<!小)消息)"
-)
+#: A formula's end and the date just before it, to anchor a glued formula of an unlisted outlet.
+_GLUED_TERM = re.compile(rf"{_SPECIAL}专?电|(?<!快)讯|(?<!小)消息")
+_DATE_BEFORE = re.compile(rf"(?:{_DATE})\s?{_TOD}?\s?\Z")
+_DATE_REACH = 20
 #: What may follow an undated glued formula: the story after a space, or a credit in brackets.
 _UNDATED_AFTER = frozenset(" \u3000(（【:：")
 _SUFFIX_RE = re.compile(_SUFFIX)
@@ -282,6 +282,8 @@ class DatelineFinder:
         self, text: str, offset: int, line: str, issue_date: dt.date | None
     ) -> Dateline | None:
         """A formula after a subtitle glued to the lead: bracketed, or led by a known outlet."""
+        if _TERMS_RE.search(line, 0, _GLUED_REACH + _FORMULA_REACH) is None:
+            return None  # every formula ends with one of them; most lines have none
         for opener in _OPENERS.finditer(line, 1, _MID_LINE_REACH):
             i = opener.start()
             if _PUNCT_RE.search(line, 0, i) is not None:
@@ -322,17 +324,21 @@ class DatelineFinder:
         near (…(组图)红网9月24日讯); else it is taken as two characters and the media ending
         nearest the place and date (…上新台阶新华网西宁7月10日电 → 新华网), the commonest shape.
         """
-        for tail in _GLUED_TAIL.finditer(line, 3, _GLUED_REACH):
-            formula_at = tail.start()
-            dated = tail.group("date") is not None
-            if not dated and line[tail.end() : tail.end() + 1] not in _UNDATED_AFTER:
+        # No headline runs past a sentence's end: the first one bounds the search.
+        sentence_end = _SENTENCE_END.search(line, 0, _GLUED_REACH)
+        limit = sentence_end.start() if sentence_end is not None else _GLUED_REACH
+        for term in _GLUED_TERM.finditer(line, 3, limit):
+            date = _DATE_BEFORE.search(line, max(0, term.start() - _DATE_REACH), term.start())
+            formula_at = date.start() if date is not None else term.start()
+            dated = date is not None
+            if not dated and line[term.end() : term.end() + 1] not in _UNDATED_AFTER:
                 continue
             if not _headline_run(line, formula_at):
                 continue
             for start in _name_starts(line, formula_at):
                 pattern = self._attributed if line[start] == "据" else self._lead[0]
                 found = pattern.match(text, offset + start, offset + len(line))
-                if found is None or found.end() != offset + tail.end():
+                if found is None or found.end() != offset + term.end():
                     continue
                 if dated != bool(found.group("date")):
                     continue
