@@ -25,7 +25,7 @@ from typing import Literal
 from distro.dates.calendar import DateProblem, complete
 from distro.dates.credits import ROLE, has_surname, parse_credit
 from distro.dates.numerals import NUMERAL_CHARS, to_int
-from distro.models import Dateline
+from distro.models import CONTROL, Dateline
 
 #: Outlets whose printed name is their label: the lexicon that normalises and anchors. Spelled
 #: variants follow in _SPELLINGS.
@@ -157,6 +157,7 @@ _MAX_LINES = 8
 #: U+E40C): a formula after one opens a paragraph, as at a line's head.
 _PARAGRAPH_MARK = re.compile("[\ue000-\uf8ff]")
 _MARKS_TRIED = 3
+_MARK_REACH = 600
 _HEADLINE_MAX = 80
 _MID_LINE_REACH = 40
 #: How far into a line a formula glued after a subtitle is looked for, when a titled credit in
@@ -386,6 +387,8 @@ class DatelineFinder:
             start = match.start("open")
         while start < end and text[start].isspace():
             start += 1
+        if CONTROL.search(text, start, end) is not None:
+            return None  # \s matches \x1c-\x1f; a printed formula holds no control character
         outlet = self._outlet(groups.get("outlet"), groups)
         if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
             return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
@@ -528,12 +531,14 @@ def _paragraph_heads(text: str, offset: int, line: str) -> list[int]:
     pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
     if pos < offset + len(line):
         heads.append(pos)
-    for mark in itertools.islice(_PARAGRAPH_MARK.finditer(line), _MARKS_TRIED):
+    # Only the first few marks, near enough the line's head for the lead's first paragraphs.
+    end = offset + len(line)
+    marks = _PARAGRAPH_MARK.finditer(line, 0, _MARK_REACH)
+    for mark in itertools.islice(marks, _MARKS_TRIED):
         head = offset + mark.end()
-        head += len(text[head : offset + len(line)]) - len(
-            text[head : offset + len(line)].lstrip(_INDENT_CHARS)
-        )
-        if head < offset + len(line):
+        while head < end and text[head] in _INDENT_CHARS:
+            head += 1
+        if head < end:
             heads.append(head)
     return heads
 
