@@ -11,6 +11,12 @@ end (`…报`, `…网`, `…社`, `…新闻`, `…之声`, `…客户端`, `�
 joined to another (`厦门网-厦门日报`, `沈阳晚报、沈阳网`), directly followed by an optional place
 and date and by 电/讯/专电/消息. `OUTLETS` only normalises spellings (`法新` → `法新社`) and lets
 a formula glued after a subtitle be found in mid-line, where a name's start cannot be told.
+
+A headline run into its story with no line break (THUCNews, SogouCS: `…季后赛复出新浪体育讯北京
+时间…`) is read as such when no sentence ends before the formula: a listed name anchors it; an
+unlisted one is guessed from the formula's date or from the story or credit right after it (the
+name starts after 据, a space or a bracket, else it is two characters and a media ending). A
+private-use paragraph mark (SogouCS: U+E40C) opens a paragraph as a line break does.
 """
 
 from __future__ import annotations
