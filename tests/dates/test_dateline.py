@@ -495,3 +495,20 @@ def test_a_glued_unlisted_name_is_read_off_its_dated_formula(
 )
 def test_credit_shapes(credit: str, names: list[str] | None) -> None:
     assert parse_credit(credit) == names
+
+
+def test_a_portal_stamp_before_the_formula_is_no_part_of_it() -> None:
+    # A reprint as a portal lists it: when, whence, then the paper's own formula.
+    text = (
+        "带走老东家“高新机密” 技术骨干获刑判赔20万\n2016年06月17日06:15 汉网-武汉晚报 "
+        "本报讯（记者孙珺 通讯员褚家威）昨天，全省打击侵权假冒工作电视电话会议披露了2015年武汉市"
+        "保护知识产权十大典型案件。"
+    )
+    found = DatelineFinder({"本报": "本报"}).find(text, dt.date(2016, 6, 17))
+    assert found is not None
+    assert (found.raw, found.outlet, found.date, found.reporters) == (
+        "汉网-武汉晚报 本报讯",
+        "汉网-武汉晚报",
+        None,
+        ["孙珺", "褚家威"],
+    )

@@ -163,6 +163,11 @@ _MAX_LINES = 8
 #: U+E40C): a formula after one opens a paragraph, as at a line's head.
 _PARAGRAPH_MARK = re.compile("[\ue000-\uf8ff]")
 _MARKS_TRIED = 3
+#: The time a portal stamps before the story it reprints, then a space.
+_STAMP = re.compile(
+    r"(?:[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
+    r"[ \u3000]?[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?[ \u3000]+"
+)
 _MARK_REACH = 600
 _HEADLINE_MAX = 80
 _MID_LINE_REACH = 40
@@ -537,6 +542,10 @@ def _paragraph_heads(text: str, offset: int, line: str) -> list[int]:
     pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
     if pos < offset + len(line):
         heads.append(pos)
+        # 2016年06月17日06:15 汉网-武汉晚报 本报讯: a portal's stamp of when and whence.
+        stamp = _STAMP.match(text, pos, offset + len(line))
+        if stamp is not None:
+            heads.append(stamp.end())
     # Only the first few marks, near enough the line's head for the lead's first paragraphs.
     end = offset + len(line)
     marks = _PARAGRAPH_MARK.finditer(line, 0, _MARK_REACH)
