@@ -26,6 +26,13 @@ SETS = (
     "local:feeds.jsonl",
     "local:papers.jsonl",
 )
+#: The set whose headline runs into the story with no line break (…复出新浪体育讯北京时间…):
+#: where an unlisted name starts cannot be told there, so it has its own held-out floors. It
+#: keeps no issue date (`issue_date` null, read with `issue_of`), so it is not in SETS, which
+#: benchmarks/datelines.py reads with dates.
+GLUED = "local:thucnews.jsonl"
+#: Every labelled set.
+ALL_SETS = (*SETS, GLUED)
 #: The group of an opening that names no outlet: what has no dateline cannot be held out.
 NO_OUTLET = "(no outlet)"
 #: A paper's words for itself: grammar every paper shares, not a name a list could miss. Held
@@ -60,7 +67,13 @@ def expected(item: dict[str, Any]) -> dict[str, Any]:
     return want
 
 
-def got(finder: DatelineFinder, text: str, issue: dt.date) -> dict[str, Any]:
+def issue_of(item: dict[str, Any]) -> dt.date | None:
+    """The item's issue date; None where the source keeps none (THUCNews)."""
+    issue = item.get("issue_date")
+    return dt.date.fromisoformat(issue) if issue else None
+
+
+def got(finder: DatelineFinder, text: str, issue: dt.date | None) -> dict[str, Any]:
     """What the finder reads from one opening, in the labels' shape."""
     found = finder.find(text, issue)
     if found is None:
@@ -104,7 +117,7 @@ def score(finder: DatelineFinder, items: Iterable[dict[str, Any]]) -> Tally:
     tally = Tally()
     for item in items:
         want = expected(item)
-        have = got(finder, item["text"], dt.date.fromisoformat(item["issue_date"]))
+        have = got(finder, item["text"], issue_of(item))
         tally.total += 1
         if have == want:
             tally.right += 1
@@ -128,9 +141,14 @@ def without(outlet: str) -> DatelineFinder:
     return DatelineFinder(kept)
 
 
-def held_out_share(folds: dict[str, tuple[Tally, Tally]]) -> tuple[int, int]:
-    """(right, total) over every fold, each scored with its outlet held out."""
-    return sum(h.right for _, h in folds.values()), sum(h.total for _, h in folds.values())
+def held_out_share(
+    folds: dict[str, tuple[Tally, Tally]], ids: frozenset[str] | None = None
+) -> tuple[int, int]:
+    """(right, total) over every fold, each scored with its outlet held out; only `ids` if given."""
+    if ids is None:
+        return sum(h.right for _, h in folds.values()), sum(h.total for _, h in folds.values())
+    wrong = {f.split(":", 1)[0] for _, held in folds.values() for f in held.failures}
+    return len(ids - wrong), len(ids)
 
 
 def crossval(

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from distro.dates import find_dateline, strip_dateline
+from distro.dates.credits import parse_credit
 from distro.dates.dateline import DatelineFinder
 from distro.models import Dateline
 
@@ -365,3 +366,149 @@ def test_a_formula_glued_after_a_subtitle() -> None:
 def test_not_datelines(text: str) -> None:
     assert find_dateline(text, ISSUE) is None
     assert BARE.find(text, ISSUE) is None
+
+
+# Openings from THUCNews (tests/dates/data/thucnews.jsonl): the headline runs into the story.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location", "reporters"),
+    [
+        # a portal's desk, its 讯 run into the story's Beijing time
+        ("小拜膝伤无碍季后赛复出新浪体育讯北京时间4月12日，在和马刺的比赛中", "新浪体育讯",
+         "新浪体育", None, []),
+        # a headline with a colon and a comma before the formula
+        ("阿帅：不知道为何打得如此松散 对手不是没给机会新浪体育讯北京时间4月6日", "新浪体育讯",
+         "新浪体育", None, []),
+        # the portal's link mark is neither a place nor its qualifier
+        ("莫少聪低调接演动作新片(图)新快报(微博)讯 驻京记者 梁晓雯 报道 自从涉毒风波之后",
+         "新快报(微博)讯", "新快报", None, ["梁晓雯"]),
+        ("李心洁被老公游说拍惊悚片中新网(微博)北京9月21日电(张曦)惊悚悬疑电影",
+         "中新网(微博)北京9月21日电", "中新网", "北京", ["张曦"]),
+        # 据 before a glued wire formula belongs to it
+        ("国家禁毒委要求严查娱乐场所涉毒据新华社电 昨天，国家禁毒委员会发布消息称", "据新华社电",
+         "新华社", None, []),
+        # a credit in 【】, a station or channel before its reporter, a paper in brackets
+        ("基金发行迎来高潮新报讯【记者 任强】随着股市的回暖", "新报讯", "新报", None, ["任强"]),
+        ("刘云山到内蒙满洲里市调研中广网呼和浩特8月3日消息（记者陈青平 满洲里电台崔艳凤"
+         " 通讯员张鹏） 7月31日", "中广网呼和浩特8月3日消息", "中广网", "呼和浩特",
+         ["陈青平", "崔艳凤", "张鹏"]),
+        ("习近平会见罗马尼亚参议长中广网北京6月24日消息 (中国之声记者焦莹) 国家副主席",
+         "中广网北京6月24日消息", "中广网", "北京", ["焦莹"]),
+        ("15只新基金首募逼近300亿元荆楚网消息 (楚天金报) 随着市场的景气度提升", "荆楚网消息",
+         "荆楚网", None, []),
+        # a desk word before 电, and a long headline and deck with no comma
+        ("崔大林协查风波后首次公开露面 现身大赛开幕式新华网北京9月18日体育电(记者公兵)中国极限",
+         "新华网北京9月18日体育电", "新华网", "北京", ["公兵"]),
+        # titled names run into the headline before the formula; a role word before a verb is none
+        ("河南规定商品房预售款将由银行监管□晚报记者 孙娟 通讯员 何宇本报讯 今后购房者", "本报讯",
+         "本报", None, ["孙娟", "何宇"]),
+        ("韦德继续缺训心态很乐观 闪电侠竟两次拿记者开涮新浪体育讯北京时间4月8日", "新浪体育讯",
+         "新浪体育", None, []),
+        # a place never holds another outlet's name
+        ("(组图)《十月围城》新浪大片在线观看新浪娱乐讯 3月18日，有着", "新浪娱乐讯", "新浪娱乐",
+         None, []),
+    ],
+)  # fmt: skip
+def test_headline_run_into_the_story(
+    text: str, raw: str, outlet: str, location: str | None, reporters: list[str]
+) -> None:
+    found = _find(text, None)
+    assert (found.raw, found.outlet, found.location, found.location_qualifier) == (
+        raw,
+        outlet,
+        location,
+        None,
+    )
+    assert found.reporters == reporters
+    assert found.date is None  # no issue date, no year
+
+
+def test_a_formula_after_a_paragraph_mark_opens_a_paragraph() -> None:
+    # SogouCS prints U+E40C for a paragraph break; the byline paragraph before it is credited.
+    text = (
+        "杭州地铁应对暴雨有预案\n杭州地铁应对暴雨有详细预案\ue40c地铁倒计时\ue40c记者\u3000魏奋\ue40c"
+        "本报讯\u3000前段时间的北京暴雨严峻拷问着公共交通体系，特别是地铁。"
+    )
+    found = _find(text)
+    assert (found.raw, found.outlet, found.reporters) == ("本报讯", "本报", ["魏奋"])
+
+
+@pytest.mark.parametrize(
+    ("line", "raw", "outlet", "location"),
+    [
+        # an app's name ends the outlet; it is no place
+        ("央视新闻客户端3月5日消息，据中国地震台网正式测定", "央视新闻客户端3月5日消息",
+         "央视新闻客户端", None),
+        # the hour a site stamps after the date
+        ("华龙网-新重庆客户端3月5日16时讯（记者 刘强）今天", "华龙网-新重庆客户端3月5日16时讯",
+         "华龙网-新重庆客户端", None),
+        # 电 inside a name that goes on
+        ("齐鲁网·闪电新闻3月5日讯 今天，济南", "齐鲁网·闪电新闻3月5日讯", "齐鲁网·闪电新闻", None),
+    ],
+)  # fmt: skip
+# The formulas as these outlets print them; the story words after them are placeholders.
+def test_unlisted_names_of_apps_and_channels(
+    line: str, raw: str, outlet: str, location: str | None
+) -> None:
+    found = DatelineFinder({"本报": "本报"}).find("标题\n" + line, dt.date(2024, 3, 6))
+    assert found is not None
+    assert (found.raw, found.outlet, found.location, found.date) == (
+        raw,
+        outlet,
+        location,
+        dt.date(2024, 3, 5),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location"),
+    [
+        # THUCNews openings, their outlets unlisted: a space or bracket before the name ...
+        ("关晓彤首次担纲女主角 赵薇造型源自辛追(组图)红网9月24日讯(记者 朱青)汇聚了赵薇",
+         "红网9月24日讯", "红网", None),
+        # ... or two characters and the media ending nearest the place and date
+        ("民族经济社会发展上新台阶新华网西宁7月10日电 全国扶持人口较少民族发展工作经验交流会",
+         "新华网西宁7月10日电", "新华网", "西宁"),
+        ("12日股票基金表现分化 四成半基金净值上扬全景网2月12日讯 周四开放式基金表现分化",
+         "全景网2月12日讯", "全景网", None),
+    ],
+)  # fmt: skip
+def test_a_glued_unlisted_name_is_read_off_its_dated_formula(
+    text: str, raw: str, outlet: str, location: str | None
+) -> None:
+    found = DatelineFinder({"本报": "本报"}).find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.location) == (raw, outlet, location)
+
+
+
+@pytest.mark.parametrize(
+    ("credit", "names"),
+    [
+        ("记者 常  钦", ["常钦"]),  # a name padded to fill the column (issue 13, item 3)
+        ("记者 魏奋/文 张然/图", ["魏奋", "张然"]),  # what each name did
+        ("记者 阿不都热依木", ["阿不都热依木"]),  # a long name that splits no way, titled
+        ("中国之声记者焦莹", ["焦莹"]),  # a channel before its reporter
+        ("记者陈青平 满洲里电台崔艳凤 通讯员张鹏", ["陈青平", "崔艳凤", "张鹏"]),
+        ("楚天金报", None),  # a paper in brackets credits nobody
+        ("阿不都热依木", None),  # untitled, no surname
+    ],
+)
+def test_credit_shapes(credit: str, names: list[str] | None) -> None:
+    assert parse_credit(credit) == names
+
+
+def test_a_portal_stamp_before_the_formula_is_no_part_of_it() -> None:
+    # A reprint as a portal lists it: when, whence, then the paper's own formula.
+    text = (
+        "带走老东家“高新机密” 技术骨干获刑判赔20万\n2016年06月17日06:15 汉网-武汉晚报 "
+        "本报讯（记者孙珺 通讯员褚家威）昨天，全省打击侵权假冒工作电视电话会议披露了2015年武汉市"
+        "保护知识产权十大典型案件。"
+    )
+    found = DatelineFinder({"本报": "本报"}).find(text, dt.date(2016, 6, 17))
+    assert found is not None
+    assert (found.raw, found.outlet, found.date, found.reporters) == (
+        "汉网-武汉晚报 本报讯",
+        "汉网-武汉晚报",
+        None,
+        ["孙珺", "褚家威"],
+    )

@@ -14,18 +14,23 @@ import pytest
 
 from distro.dates import find_dateline, lead_dates
 from distro.dates.dateline import DatelineFinder
-from tests.dates.scoring import SETS, crossval, held_out_share, load, score
+from tests.dates.scoring import ALL_SETS, GLUED, SETS, crossval, held_out_share, load, score
 
 THRESHOLD = 0.98
-#: Every set together, the outlet lexicon complete (measured 354/356).
+#: Every set together, the outlet lexicon complete (measured 1,310/1,310).
 FULL_FLOOR = 0.99
-#: Each outlet held out of the lexicon in turn, a paper's 本报 kept (measured 348/356).
-HELD_OUT_FLOOR = 0.97
-#: The same with 本报 held out too (measured 342/356).
-HELD_OUT_SELF_FLOOR = 0.95
+#: Each outlet held out of the lexicon in turn, a paper's 本报 kept, on the sets whose headline
+#: has its own line (measured 354/356) ...
+HELD_OUT_FLOOR = 0.99
+#: ... and the same with 本报 held out too (measured 354/356).
+HELD_OUT_SELF_FLOOR = 0.99
+#: THUCNews, the headline run into the story: held out, an unlisted name's start is a guess
+#: (measured 938/954, and 904/954 with 本报 held out).
+GLUED_HELD_OUT_FLOOR = 0.98
+GLUED_HELD_OUT_SELF_FLOOR = 0.94
 
 
-@pytest.mark.parametrize("name", SETS)
+@pytest.mark.parametrize("name", ALL_SETS)
 def test_at_least_98_percent_fully_right(shared: Path, name: str) -> None:
     items = load(shared, name)
     assert len(items) >= 10
@@ -37,28 +42,37 @@ def test_at_least_98_percent_fully_right(shared: Path, name: str) -> None:
 
 
 def test_outlet_cross_validation(shared: Path) -> None:
-    items = [item for name in SETS for item in load(shared, name)]
+    items = [item for name in ALL_SETS for item in load(shared, name)]
+    glued = frozenset(item["id"] for item in load(shared, GLUED))
+    lined = frozenset(item["id"] for item in items) - glued
     folds = crossval(items)
+    self_folds = crossval(items, hold_self=True)
     full = sum(f.right for f, _ in folds.values()) / len(items)
-    right, total = held_out_share(folds)
-    self_right, _ = held_out_share(crossval(items, hold_self=True))
     for outlet, (_, held) in folds.items():
         print(f"{outlet}: {held.right}/{held.total} held out")
-    assert total == len(items)
+    assert held_out_share(folds)[1] == len(items)
     assert full >= FULL_FLOOR
-    assert right / total >= HELD_OUT_FLOOR
-    assert self_right / total >= HELD_OUT_SELF_FLOOR
+    for ids, floor, self_floor in (
+        (lined, HELD_OUT_FLOOR, HELD_OUT_SELF_FLOOR),
+        (glued, GLUED_HELD_OUT_FLOOR, GLUED_HELD_OUT_SELF_FLOOR),
+    ):
+        right, total = held_out_share(folds, ids)
+        self_right, _ = held_out_share(self_folds, ids)
+        print(f"{total} openings: {right} held out, {self_right} with 本报 held out too")
+        assert right / total >= floor
+        assert self_right / total >= self_floor
 
 
 def test_sets_span_many_outlets(shared: Path) -> None:
-    items = [item for name in SETS for item in load(shared, name)]
+    items = [item for name in ALL_SETS for item in load(shared, name)]
     named = {item["expected"]["outlet"] for item in items} - {None}
     # Papers that ran the story without naming themselves in a formula (联合早报, 解放军报 …);
     # portal hosts (news.sohu.com) and the shared set's joint names (人民网/人民日报) aside.
     papers = {item.get("publication") or "" for item in items}
     papers = {p for p in papers if p and not any(c in p for c in "./(")}
-    assert len(named) >= 25
-    assert len(named | papers) >= 30
+    assert len(items) >= 1000  # issue 13: at least 1,000 real openings ...
+    assert len(named) >= 30  # ... from at least 30 outlets named in datelines (measured 41)
+    assert len(named | papers) >= 35
 
 
 # Only these sets label lead times.
@@ -68,7 +82,7 @@ def test_lead_times_are_resolved_against_their_anchor(shared: Path, name: str) -
     assert items
     failures: list[str] = []
     for item in items:
-        issue = dt.date.fromisoformat(item["issue_date"])
+        issue = dt.date.fromisoformat(item["issue_date"])  # these sets all have one
         found = find_dateline(item["text"], issue)
         want = item["lead_time"]
         got = [d.as_json() for d in lead_dates(item["text"], issue, found)]

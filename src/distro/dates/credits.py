@@ -33,6 +33,11 @@ ROLE = (
     r"|通讯员|实习生|记者))"
 )
 _ROLE_RE = re.compile(ROLE)
+#: A station or channel named before its reporter: 满洲里电台崔艳凤, 中国之声记者焦莹.
+_ORG = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:电视台|电台|之声)")
+#: How the names of papers, sites and agencies end: a source in brackets, never a person
+#: (荆楚网消息 (楚天金报)).
+_MEDIA_ENDS = ("报", "网", "社", "台", "刊")
 #: Genre and desk words printed in brackets after a wire formula, never a pen name.
 _GENRE_TEXT = """
 综述 快讯 特稿 专访 述评 通讯 侧记 更新 完 图 组图 视频 评论 社评 时评 短评 简讯 特写 观察 链接
@@ -47,6 +52,10 @@ _LATIN_RE = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 _TAILS = ("摄影报道", "摄影", "报道", "摄")
 _SENT_FROM = re.compile(r"发自[\u4e00-\u9fff]{1,8}$")
 #: The common case, one titled name (记者史一棋), answered without the general walk.
+#: What a credit says each name did: 张伟/文, 李强/图.
+_WORK_MARK = re.compile(r"[/／](?:文字|文|图片|图|摄影|摄|视频)(?=[\s、,，;；/／]|$)")
+#: How long a titled name that splits no way may be (阿不都热依木).
+_LONG_NAME = 6
 _SIMPLE = re.compile(r"(?:记者|通讯员|实习生)[ \u3000]?([\u4e00-\u9fff]{2,3})")
 
 
@@ -116,6 +125,24 @@ def has_surname(name: str) -> bool:
     return _surname_score(name) is not None and _name_ok(name)
 
 
+def _join_padded(tokens: list[str]) -> list[str]:
+    """记者 张  伟: a surname and a given name set apart to fill the column, joined again."""
+    out: list[str] = []
+    for token in tokens:
+        previous = out[-1] if out else ""
+        if (
+            len(previous) == 1
+            and (previous in _COMMON or previous in _RARE)
+            and 1 <= len(token) <= 2
+            and _NAME_RE.fullmatch(token)
+            and _ROLE_RE.match(token) is None
+        ):
+            out[-1] = previous + token
+        else:
+            out.append(token)
+    return out
+
+
 def parse_credit(
     text: str, *, need_role: bool = False, pen_names: bool = False
 ) -> list[str] | None:
@@ -135,14 +162,22 @@ def parse_credit(
         if body.endswith(tail):
             body = body[: -len(tail)]
             break
-    body = body.strip()
+    body = _WORK_MARK.sub("", body).strip()  # 记者 张伟/文 李强/图
     if not body or len(body) > 60:
         return None
     names: list[str] = []
     roles = 0
     titled = False  # a role word covers every name after it: 记者 王二、张三
-    tokens = [part for token in _TOKEN_RE.findall(body) for part in _split_at_roles(token)]
+    tokens = _join_padded(
+        [part for token in _TOKEN_RE.findall(body) for part in _split_at_roles(token)]
+    )
     for token in tokens:
+        org = _ORG.match(token)
+        if org is not None:
+            token = token[org.end() :]
+            titled = True
+        if not titled and len(token) >= 4 and token.endswith(_MEDIA_ENDS):
+            return None
         while (role := _ROLE_RE.match(token)) is not None and role.end() > 0:
             token = token[role.end() :]
             titled = True
@@ -159,6 +194,9 @@ def parse_credit(
             names.append(token)
             continue
         parts = split_names(token)
+        if titled and parts == [token] and 4 < len(token) <= _LONG_NAME:
+            names.append(token)  # 记者 阿不都热依木: a long name, titled, that splits no way
+            continue
         for part in parts:
             if len(part) > 4 or len(part) < 2:
                 return None

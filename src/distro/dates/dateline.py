@@ -11,11 +11,18 @@ end (`…报`, `…网`, `…社`, `…新闻`, `…之声`, `…客户端`, `�
 joined to another (`厦门网-厦门日报`, `沈阳晚报、沈阳网`), directly followed by an optional place
 and date and by 电/讯/专电/消息. `OUTLETS` only normalises spellings (`法新` → `法新社`) and lets
 a formula glued after a subtitle be found in mid-line, where a name's start cannot be told.
+
+A headline run into its story with no line break (THUCNews, SogouCS: `…季后赛复出新浪体育讯北京
+时间…`) is read as such when no sentence ends before the formula: a listed name anchors it; an
+unlisted one is guessed from the formula's date or from the story or credit right after it (the
+name starts after 据, a space or a bracket, else it is two characters and a media ending). A
+private-use paragraph mark (SogouCS: U+E40C) opens a paragraph as a line break does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -24,7 +31,7 @@ from typing import Literal
 from distro.dates.calendar import DateProblem, complete
 from distro.dates.credits import ROLE, has_surname, parse_credit
 from distro.dates.numerals import NUMERAL_CHARS, to_int
-from distro.models import Dateline
+from distro.models import CONTROL, Dateline
 
 #: Outlets whose printed name is their label: the lexicon that normalises and anchors. Spelled
 #: variants follow in _SPELLINGS.
@@ -37,8 +44,11 @@ _NAMES_TEXT = """
 大河报 华西都市报 重庆晨报 潇湘晨报 深圳商报 深圳特区报 长江日报 湖北日报 河北日报 浙江日报
 千龙网 荆楚网 东方网 红网 大众网 财联社 证券时报网 中证网 第一财经 法新社 路透社 美联社 共同社
 韩联社 塔斯社 俄新社 德新社 埃菲社 安莎社 合众国际社 彭博社 朝中社 综合
+新浪 搜狐 网易 腾讯 凤凰网 全景网 华奥星空 北京考试报 晨报 晚报 新报 晶报 中国台湾网 台海网
 """
 _NAMES = tuple(_NAMES_TEXT.split())
+#: A portal's desk after its name: 新浪体育讯, 搜狐财经讯.
+_DESK = "(?:体育|娱乐|财经|科技|房产|家居|汽车|教育|游戏|时尚|军事|文化|读书|女性|健康|旅游)"
 _SPELLINGS = {"中国新闻社": "中新社", "法新": "法新社", "路透": "路透社", "美联": "美联社"}
 #: Outlets as printed -> as labelled. Longest spellings are tried first.
 OUTLETS: dict[str, str] = {**{name: name for name in _NAMES}, **_SPELLINGS}
@@ -62,7 +72,11 @@ _DATE = (
     rf"(?:(?P<y>{_YEAR})\s?年\s?)?"
     rf"(?:(?P<m>{_NUM})\s?月\s?(?P<d>{_NUM})\s?(?:日|号)?|(?P<d2>{_NUM})\s?(?:日|号))"
 )
-_TOD = r"(?:凌晨|清晨|早晨|上午|中午|下午|傍晚|晚间|晚上|晚|夜)"
+# Or the hour a site stamps: 华龙网-新重庆客户端3月5日16时讯.
+_TOD = (
+    r"(?:凌晨|清晨|早晨|上午|中午|下午|傍晚|晚间|晚上|晚|夜"
+    r"|[0-9０-９]{1,2}\s?[时點点](?:\s?[0-9０-９]{1,2}\s?分)?)"
+)
 #: How media names end: papers, sites, agencies, stations, apps, and a portal's desks.
 _SUFFIX = (
     r"(?:都市报|青年报|日报|晚报|晨报|早报|时报|商报|快报|新闻网|新闻|通讯社|之声|在线|客户端"
@@ -70,18 +84,29 @@ _SUFFIX = (
 )
 # A name's characters: letters and digits (新华０８网), never 讯/电 (they end the formula) nor the
 # words 记者/报道/消息, nor a paper's 本报 (a subtitle glued before 本报讯 is no name).
-_NAME_CHAR = r"(?:(?!记者|报道|消息|本[报刊台网])[^\W_讯电])"
+# 电 only inside a word that goes on: 闪电新闻, 电视, 每日电讯报.
+_NAME_CHAR = (
+    r"(?:(?!记者|报道|消息|本[报刊台网])(?:[^\W_讯电]|(?<=闪)电|电(?=[视力子影讯脑台信商])))"
+)
 # Never led by 据 (据新华社… is attribution, its own pattern).
-_NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,8}}?{_SUFFIX})"
+# At most seven characters before the ending: a headline run into an unlisted name's formula
+# (基金发行迎来高潮新报讯) is not taken whole for a name.
+# …报 never ends a name inside 报道 (据21世纪经济报道昨日消息 is attribution).
+_NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX}(?!道))"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
 _COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
-_PLACE_CHAR = rf"(?:(?!记者|报道|通讯|消息|新闻|之声)(?![报网讯])[{_CJK}·・])"
+_PLACE_CHAR = (
+    rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前)"
+    rf"(?![报网讯据])[{_CJK}·・])"
+)
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
-_QUAL = rf"\s?[(（](?P<qual>[{_CJK}]{{1,8}})[)）]\s?"
+_QUAL = rf"\s?[(（](?P<qual>(?!微博|博客)[{_CJK}]{{1,8}})[)）]\s?"
+#: A portal's link marker printed after a name it links: 新快报(微博)讯, 中新网(微博)北京9月21日电.
+_MARK = r"(?:\s?[(（](?:微博|博客)[)）])?"
 #: Desk words before 专电: 新华社北京1月22日新媒体专电, 新华社广州3月22日体育专电.
 _SPECIAL = "(?:新媒体|体育|经济|财经|国际|军事|文化|科技|社会|法制)?"
-_TERM = rf"(?P<term>{_SPECIAL}专电|电|讯|消息|综合报道)"
+_TERM = rf"(?P<term>{_SPECIAL}专?电|讯|消息|综合报道)"
 _OPEN = r"[(（【\[]"
 _CLOSE = r"[)）】\]]"
 #: The paper's own 本报 after a joined name: 汉网-武汉晚报 本报讯.
@@ -89,7 +114,7 @@ _OWN = r"(?:[ \u3000]?本报(?=讯|电))?"
 _ROLE_RE = re.compile(ROLE)
 _REPORTED_REACH = 64
 #: Reporter parentheses right after the formula: （记者 X、Y）.
-_PARENS_AFTER = re.compile(r"[ \t\u3000]*[(（](?P<credit>[^()（）\n]{1,60})[)）]")
+_PARENS_AFTER = re.compile(r"[ \t\u3000]*[(（【](?P<credit>[^()（）【】\n]{1,60})[)）】]")
 #: `…报道:` right after the formula: 杨宝金、记者刘欣欣报道: .
 _REPORTED_AFTER = re.compile(
     rf"[ \t\u3000]*(?P<credit>(?:{ROLE})?[ \u3000]?[{_CJK}·]"
@@ -101,6 +126,7 @@ _TITLED_RUN = re.compile(
     rf"[ \t\u3000]*(?P<credit>(?:{ROLE})[ \u3000／/]*[{_CJK}·]{{2,4}}"
     rf"(?:[ \u3000、，,]+(?:(?:{ROLE})[ \u3000／/]*)?[{_CJK}·]{{2,4}})*)(?=[ \u3000，,])"
 )
+_RUN_PART = re.compile("[^ \u3000、，,]+")
 #: A titled name run into the sentence it opens: 记者张三从市教育局获悉 (the name stays in it).
 _NAME_INTO_TEXT = re.compile(
     rf"[ \t\u3000]*(?:{ROLE})[ \u3000]?(?P<name>[{_CJK}]{{2,3}}?)"
@@ -112,6 +138,19 @@ _ROUNDUP_AFTER = re.compile(
 )
 #: Sentence punctuation: a line prefix with none is a headline-like run (o0211's subtitle).
 _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
+#: A sentence's end: a headline run into its story has none before the formula, though it may
+#: have a colon, a question or quotes (阿帅：不知道为何打得如此松散…新浪体育讯).
+_SENTENCE_END = re.compile("[。；;]")
+_CLAUSE_END = re.compile("[，,]")
+#: A formula's end and the date just before it, to anchor a glued formula of an unlisted outlet.
+_GLUED_TERM = re.compile(rf"{_SPECIAL}专?电|(?<!快)讯|(?<!小)消息")
+_DATE_BEFORE = re.compile(rf"(?:{_DATE})\s?{_TOD}?\s?\Z")
+_DATE_REACH = 20
+#: What may follow an undated glued formula: the story after a space, or a credit in brackets.
+_UNDATED_AFTER = frozenset(" \u3000(（【:：")
+_SUFFIX_RE = re.compile(_SUFFIX)
+_NAME_BOUNDARIES = " \u3000)）】」》"
+_GLUED_NAME_REACH = 14
 _TERMS_RE = re.compile("电|讯|消息|报道")
 _OPENERS = re.compile(r"[(（【\[]")
 _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
@@ -120,15 +159,29 @@ _INDENT_CHARS = " \t\r\u3000\xa0□■●◆◇★☆▲△▼"
 _SEPARATOR_CHARS = " \t\r\n\u3000\xa0:：,，"
 _TRAILER_TAIL = " \t\r\n\u3000。."
 _MAX_LINES = 8
+#: The private-use marks some extractions print for a paragraph break inside a line (SogouCS:
+#: U+E40C): a formula after one opens a paragraph, as at a line's head.
+_PARAGRAPH_MARK = re.compile("[\ue000-\uf8ff]")
+_MARKS_TRIED = 3
+#: The time a portal stamps before the story it reprints, then a space.
+_STAMP = re.compile(
+    r"(?:[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
+    r"[ \u3000]?[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?[ \u3000]+"
+)
+_MARK_REACH = 600
 _HEADLINE_MAX = 80
 _MID_LINE_REACH = 40
 #: How far into a line a formula glued after a subtitle is looked for, when a titled credit in
 #: brackets follows it (…烈士每人３万本报讯（记者李秋萌）).
 _GLUED_REACH = 160
 _FORMULA_REACH = 48
-#: A titled name just before a glued formula: …地铁倒计时记者　魏奋本报讯 (the Sogou samples mark
-#: paragraph breaks with a private-use character, U+E40C, so one may stand between them).
-_BYLINE_BEFORE = re.compile(rf"(?:{ROLE})[ \u3000]?(?P<name>[{_CJK}]{{2,3}})[\s\ue000-\uf8ff]?\Z")
+#: Titled names just before a glued formula: …地铁倒计时记者　魏奋本报讯, □晚报记者 孙娟 通讯员
+#: 何宇本报讯 (the Sogou samples mark paragraph breaks with a private-use character, U+E40C, so
+#: one may stand between them).
+_BYLINE_BEFORE = re.compile(
+    rf"(?P<credit>(?:{ROLE})[ \u3000]?[{_CJK}]{{2,3}}"
+    rf"(?:[ \u3000、]+(?:(?:{ROLE})[ \u3000]?)?[{_CJK}]{{2,3}})*)[\s\ue000-\uf8ff]?\Z"
+)
 #: A line before the dateline that is a byline: □记者 宋迎迎 报道.
 _BYLINE_LINE = re.compile(
     rf"[□■●◆]?\s*(?P<credit>(?:{ROLE})\s*[{_CJK}·、，,\s]{{2,40}}?)\s*(?:报道|摄)?\s*"
@@ -150,18 +203,18 @@ class DatelineFinder:
     def __init__(self, outlets: Mapping[str, str] = OUTLETS) -> None:
         self.outlets = {unicodedata.normalize("NFKC", k): v for k, v in outlets.items()}
         known = _alternation(outlets)
-        outlet = rf"(?P<outlet>(?:{known})(?:[{_CJK}]{{1,6}}?(?:新闻|频道))?|{_COMPOUND})"
+        outlet = rf"(?P<outlet>(?:{known})(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道))?|{_COMPOUND})"
         dated = rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)"
-        outlet_first = rf"{outlet}{_OWN}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?{_TERM}"
+        outlet_first = rf"{outlet}{_MARK}{_OWN}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?{_TERM}"
         known_first = (
-            rf"(?P<outlet>(?:{known})(?:[{_CJK}]{{1,6}}?(?:新闻|频道))?)\s?(?P<loc>{_PLACE})??"
-            rf"(?:{_QUAL})?\s?{dated}?(?P<term>{_SPECIAL}专电|电|讯)"
+            rf"(?P<outlet>(?:{known})(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道))?){_MARK}"
+            rf"\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?(?P<term>{_SPECIAL}专?电|讯|消息)"
         )
         opened = rf"(?P<open>{_OPEN})?\s?"
         closed = rf"(?P<close>\s?{_CLOSE})?"
         place_first = (
             rf"(?P<open>{_OPEN})(?P<loc>{_PLACE})(?P<outlet>{known}|{_NAME})?"
-            rf"(?:(?P<date>{_DATE})\s?{_TOD}?)?(?P<term>{_SPECIAL}专电|电|讯)(?P<close>{_CLOSE})"
+            rf"(?:(?P<date>{_DATE})\s?{_TOD}?)?(?P<term>{_SPECIAL}专?电|讯)(?P<close>{_CLOSE})"
         )
         byline = (
             rf"(?P<open>{_OPEN})(?P<credit>(?:{ROLE})?\s?[{_CJK}·、\s]{{2,30}}?)\s?报道"
@@ -181,7 +234,7 @@ class DatelineFinder:
                 rf"{opened}{outlet}\s?(?P<date>{_DATE})\s?(?P<loc>{_PLACE})(?P<term>讯|电){closed}",
                 dated_byline,
                 rf"(?P<ju>据){outlet}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?"
-                rf"(?P<term>{_SPECIAL}专电|电|报道|消息)",
+                rf"(?P<term>{_SPECIAL}专?电|报道|消息)",
                 place_first,
                 byline,
                 # ２０１２年７月１８日北京讯: date and place, no outlet.
@@ -200,6 +253,7 @@ class DatelineFinder:
             )
         )
         self._glued = re.compile(known_first)
+        self._attributed = self._lead[3]
         self._known = re.compile(known)
         self._trailer = re.compile(
             rf"(?P<open>{_OPEN})\s?(?:据)?{outlet_first}(?P<close>\s?{_CLOSE})[\s。.]*\Z"
@@ -209,17 +263,23 @@ class DatelineFinder:
         """See `find_dateline`."""
         lines = _lines(text)
         reach = _reach(lines)
-        for index, (offset, line) in enumerate(lines[:reach]):
-            pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
+        # One line past the first sentence may open with the formula: a deck line that ends a
+        # sentence stands between the headline and 本报讯 (ck0006); there it must be an outlet's
+        # own 讯 or 电, never an attribution (据新华社报道 inside a story).
+        for index, (offset, line) in enumerate(lines[: reach + 1]):
             end = offset + len(line)
-            if pos >= end or _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
-                continue
-            for pattern in self._lead:
-                found = pattern.match(text, pos, end)
-                if found is not None:
-                    dateline = self._build(text, found, issue_date, position="lead")
-                    if dateline is not None:
-                        return _with_bylines(dateline, lines, index)
+            past = index >= reach
+            for pos in _paragraph_heads(text, offset, line):
+                if _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
+                    continue
+                for pattern in self._lead:
+                    found = pattern.match(text, pos, end)
+                    if found is not None:
+                        dateline = self._build(text, found, issue_date, position="lead")
+                        if dateline is not None and not (past and not _opens_story(dateline)):
+                            # 记者　魏奋\ue40c本报讯: a byline paragraph before a marked one
+                            dateline = _with_names(dateline, _credit_before(line, pos - offset))
+                            return _with_bylines(dateline, lines, index)
         for index, (offset, line) in enumerate(lines[:reach]):
             found_mid = self._mid_line(text, offset, line, issue_date)
             if found_mid is not None:
@@ -234,6 +294,8 @@ class DatelineFinder:
         self, text: str, offset: int, line: str, issue_date: dt.date | None
     ) -> Dateline | None:
         """A formula after a subtitle glued to the lead: bracketed, or led by a known outlet."""
+        if _TERMS_RE.search(line, 0, _GLUED_REACH + _FORMULA_REACH) is None:
+            return None  # every formula ends with one of them; most lines have none
         for opener in _OPENERS.finditer(line, 1, _MID_LINE_REACH):
             i = opener.start()
             if _PUNCT_RE.search(line, 0, i) is not None:
@@ -247,20 +309,54 @@ class DatelineFinder:
         for known in self._known.finditer(line, 2, _GLUED_REACH):
             i = known.start()
             found = self._glued.match(text, offset + i, offset + len(line))
-            if found is None:
-                continue
+            if found is None or self._known.search(found.group("loc") or ""):
+                continue  # …新浪大片在线观看新浪娱乐讯: the place would hold the outlet
+            if line[i - 1] == "据":
+                # …涉毒据新华社电: the attribution is the formula's, as at a line's head.
+                attributed = self._attributed.match(text, offset + i - 1, offset + len(line))
+                if attributed is not None:
+                    found, i = attributed, i - 1
             credit = _PARENS_AFTER.match(text, found.end())
             titled = credit is not None and _ROLE_RE.search(credit.group("credit")) is not None
-            if not titled and (i > _GLUED_REACH // 2 or _PUNCT_RE.search(line, 0, i)):
+            if not titled and not _headline_run(line, i):
                 continue
             dateline = self._build(text, found, issue_date, position="lead")
             if dateline is None:
                 continue
-            before = _BYLINE_BEFORE.search(line, 0, i)
-            if before is not None and before.group("name") not in dateline.reporters:
-                names = [before.group("name"), *dateline.reporters]
-                dateline = dateline.model_copy(update={"reporters": names})
-            return dateline
+            return _with_names(dateline, _credit_before(line, i))
+        return self._glued_unlisted(text, offset, line, issue_date)
+
+    def _glued_unlisted(
+        self, text: str, offset: int, line: str, issue_date: dt.date | None
+    ) -> Dateline | None:
+        """A formula of an unlisted outlet glued after a headline: its name is a guess.
+
+        It must be dated, or end where the story or a credit starts (…全面环球网讯 据…). The
+        name starts after 据 (…涉毒据新华社电) or the last space or bracket before it when one is
+        near (…(组图)红网9月24日讯); else it is taken as two characters and the media ending
+        nearest the place and date (…上新台阶新华网西宁7月10日电 → 新华网), the commonest shape.
+        """
+        # No headline runs past a sentence's end: the first one bounds the search.
+        sentence_end = _SENTENCE_END.search(line, 0, _GLUED_REACH)
+        limit = sentence_end.start() if sentence_end is not None else _GLUED_REACH
+        for term in _GLUED_TERM.finditer(line, 3, limit):
+            date = _DATE_BEFORE.search(line, max(0, term.start() - _DATE_REACH), term.start())
+            formula_at = date.start() if date is not None else term.start()
+            dated = date is not None
+            if not dated and line[term.end() : term.end() + 1] not in _UNDATED_AFTER:
+                continue
+            if not _headline_run(line, formula_at):
+                continue
+            for start in _name_starts(line, formula_at):
+                pattern = self._attributed if line[start] == "据" else self._lead[0]
+                found = pattern.match(text, offset + start, offset + len(line))
+                if found is None or found.end() != offset + term.end():
+                    continue
+                if dated != bool(found.group("date")):
+                    continue
+                dateline = self._build(text, found, issue_date, position="lead")
+                if dateline is not None:
+                    return _with_names(dateline, _credit_before(line, start))
         return None
 
     def _glued_before_known(self, printed: str) -> bool:
@@ -268,7 +364,8 @@ class DatelineFinder:
         name = unicodedata.normalize("NFKC", printed)
         if name in self.outlets or any(joiner in name for joiner in "-—–、·"):
             return False
-        return any(name[i:] in self.outlets for i in range(2, len(name) - 1))
+        # A listed abbreviation (晨报, 晚报) ends many papers' names (北京晨报, 城市晚报): no sign.
+        return any(name[i:] in self.outlets for i in range(2, len(name) - 2))
 
     def _outlet(self, printed: str | None, groups: dict[str, str | None]) -> str | None:
         if groups.get("roundup"):
@@ -301,6 +398,8 @@ class DatelineFinder:
             start = match.start("open")
         while start < end and text[start].isspace():
             start += 1
+        if CONTROL.search(text, start, end) is not None:
+            return None  # \s matches \x1c-\x1f; a printed formula holds no control character
         outlet = self._outlet(groups.get("outlet"), groups)
         if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
             return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
@@ -361,6 +460,10 @@ class DatelineFinder:
         )
 
 
+#: What may follow 讯 inside a word.
+_XUN_WORDS = frozenset("息问号录")
+
+
 def _undated_end_ok(text: str, end: int) -> bool:
     """An undated formula must end its word: `本报海口电 （…）`, not `新华社电视…`."""
     if end >= len(text):
@@ -368,6 +471,8 @@ def _undated_end_ok(text: str, end: int) -> bool:
     nxt = text[end]
     if not ("\u4e00" <= nxt <= "\u9fff"):
         return True
+    if text[end - 1] == "讯" and nxt not in _XUN_WORDS:
+        return True  # 新浪体育讯北京时间4月12日: 讯 ends no word but 讯息, 讯问, 讯号
     # 本报讯曹家为、朱纯斌报道: / 本报讯记者 X …
     return _reported_after(text, end) is not None or _ROLE_RE.match(text, end) is not None
 
@@ -399,6 +504,83 @@ def _date_of(match: re.Match[str], issue_date: dt.date | None) -> tuple[dt.date 
         return None, str(exc)
 
 
+def _name_starts(line: str, date_at: int) -> list[int]:
+    """Where the name of a glued formula whose date (or end) starts at `date_at` may start."""
+    starts = []
+    window = max(0, date_at - _GLUED_NAME_REACH)
+    attribution = line.rfind("据", window, date_at)
+    if attribution > 0 and date_at - attribution > 2:
+        starts.append(attribution)
+    boundary = max(line.rfind(c, window, date_at) for c in _NAME_BOUNDARIES)
+    if boundary >= 0 and date_at - boundary > 2:
+        starts.append(boundary + 1)
+    endings = list(_SUFFIX_RE.finditer(line, window, date_at))
+    for ending in reversed(endings):
+        start = ending.start() - 2
+        if start > 0 and start not in starts:
+            starts.append(start)
+    return starts
+
+
+def _opens_story(dateline: Dateline) -> bool:
+    """Whether a formula opens a story rather than cites one: an outlet's own 讯 or 电."""
+    raw = dateline.raw.strip("()（）【】[] ")
+    return dateline.outlet is not None and not raw.startswith("据") and raw[-1:] in ("讯", "电")
+
+
+def _with_names(dateline: Dateline, names: list[str]) -> Dateline:
+    """`dateline` crediting `names` first, those it does not credit already."""
+    extra = [name for name in names if name not in dateline.reporters]
+    if not extra:
+        return dateline
+    return dateline.model_copy(update={"reporters": [*extra, *dateline.reporters]})
+
+
+def _paragraph_heads(text: str, offset: int, line: str) -> list[int]:
+    """Where paragraphs open in a line: its head past any indent, and after paragraph marks."""
+    heads = []
+    pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
+    if pos < offset + len(line):
+        heads.append(pos)
+        # 2016年06月17日06:15 汉网-武汉晚报 本报讯: a portal's stamp of when and whence.
+        stamp = _STAMP.match(text, pos, offset + len(line))
+        if stamp is not None:
+            heads.append(stamp.end())
+    # Only the first few marks, near enough the line's head for the lead's first paragraphs.
+    end = offset + len(line)
+    marks = _PARAGRAPH_MARK.finditer(line, 0, _MARK_REACH)
+    for mark in itertools.islice(marks, _MARKS_TRIED):
+        head = offset + mark.end()
+        while head < end and text[head] in _INDENT_CHARS:
+            head += 1
+        if head < end:
+            heads.append(head)
+    return heads
+
+
+def _headline_run(line: str, end: int) -> bool:
+    """Whether `line[:end]` reads as a headline (and deck) run into a glued formula.
+
+    No sentence ends in it; a long run (title and deck, 回良玉…上新台阶新华网西宁7月10日电) has no
+    comma either.
+    """
+    if _SENTENCE_END.search(line, 0, end):
+        return False
+    return end <= _GLUED_REACH // 2 or _CLAUSE_END.search(line, 0, end) is None
+
+
+def _credit_before(line: str, end: int) -> list[str]:
+    """The titled names run into the headline just before a glued formula at `end`.
+
+    Every name must carry a surname: 闪电侠竟两次拿记者开涮新浪体育讯 credits nobody.
+    """
+    found = _BYLINE_BEFORE.search(line, 0, end)
+    if found is None:
+        return []
+    names = parse_credit(found.group("credit"), need_role=True) or []
+    return names if all(has_surname(n) for n in names) else []
+
+
 def _credit_match(text: str, end: int, *, wire: bool) -> tuple[int, list[str]] | None:
     """The reporter credit right after a formula ending at `end`: (where it ends, its names).
 
@@ -420,9 +602,13 @@ def _credit_match(text: str, end: int, *, wire: bool) -> tuple[int, list[str]] |
         return found.end(), []
     found = _TITLED_RUN.match(text, end)
     if found is not None:
-        names = parse_credit(found.group("credit"))
-        if names and all(has_surname(n) or "·" in n for n in names):
-            return found.end(), names
+        # 沈阳晚报、沈阳网讯 记者王刚 昨日，…: the run stops before the first word with no surname.
+        credit = found.group("credit")
+        cuts = [m.end() for m in _RUN_PART.finditer(credit)]
+        for cut in reversed(cuts):
+            names = parse_credit(credit[:cut])
+            if names and all(has_surname(n) or "·" in n for n in names):
+                return found.start("credit") + cut, names
     found = _NAME_INTO_TEXT.match(text, end)
     if found is not None and has_surname(found.group("name")):
         return end, [found.group("name")]
