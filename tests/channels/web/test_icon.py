@@ -97,7 +97,7 @@ def test_the_icon_is_drawn_again_only_when_its_mark_changes_or_it_is_gone(
 @pytest.fixture
 def only_configured_fonts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No system font: the icon sees only the font $DISTRO_ICON_FONT names."""
-    monkeypatch.setattr(icon, "_fc_match", lambda: None)
+    monkeypatch.setattr(icon, "fc_match", lambda pattern: None)
     monkeypatch.setattr(icon, "KNOWN_FONTS", ())
     icon._candidates.cache_clear()
     icon._icon.cache_clear()

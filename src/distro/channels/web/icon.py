@@ -19,14 +19,13 @@ import functools
 import io
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
 from distro.channels.web.render import Site
+from distro.fonts import SERIF, fc_match, parse_spec
 
 if TYPE_CHECKING:
     from distro.store.ledger import Ledger
@@ -53,30 +52,12 @@ NAMESPACE = "web"
 MARKER = "icon"  # in NAMESPACE: what the site's favicon.ico was drawn from
 
 
-def _fc_match() -> tuple[str, int] | None:
-    if shutil.which("fc-match") is None:
-        return None
-    try:
-        found = subprocess.run(
-            ["fc-match", "-f", "%{file}:%{index}", "Noto Serif CJK SC:bold:lang=zh-cn"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    path, _, index = found.rpartition(":")
-    return (path, int(index)) if path and index.isdigit() else None
-
-
 @functools.cache
 def _candidates(configured: str | None) -> tuple[tuple[str, int], ...]:
     found: list[tuple[str, int]] = []
     if configured:
-        path, _, index = configured.rpartition(":")
-        found.append((path, int(index)) if path and index.isdigit() else (configured, 0))
-    matched = _fc_match()
+        found.append(parse_spec(configured))
+    matched = fc_match(SERIF)
     if matched is not None:
         found.append(matched)
     found.extend(KNOWN_FONTS)

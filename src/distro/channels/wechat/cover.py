@@ -20,12 +20,12 @@ import hashlib
 import io
 import logging
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from distro.fonts import SANS, fc_match, parse_spec
 
 log = logging.getLogger(__name__)
 
@@ -100,23 +100,6 @@ def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
     return canvas.tobytes()
 
 
-def _fc_match() -> FontChoice | None:
-    if shutil.which("fc-match") is None:
-        return None
-    try:
-        found = subprocess.run(
-            ["fc-match", "-f", "%{file}:%{index}", "Noto Sans CJK SC:bold:lang=zh-cn"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    path, _, index = found.rpartition(":")
-    return FontChoice(path, int(index)) if path and index.isdigit() else None
-
-
 def find_font(configured: str | None = None, *, system: bool = True) -> FontChoice:
     """The first CJK-capable font: ``configured``, $DISTRO_COVER_FONT, then (``system``)
     fc-match and known paths.
@@ -126,11 +109,7 @@ def find_font(configured: str | None = None, *, system: bool = True) -> FontChoi
     candidates: list[FontChoice] = []
     for spec in (configured, os.environ.get(FONT_ENV)):
         if spec:
-            path, _, index = spec.rpartition(":")
-            if path and index.isdigit():
-                candidates.append(FontChoice(path, int(index)))
-            else:
-                candidates.append(FontChoice(spec))
+            candidates.append(FontChoice(*parse_spec(spec)))
     return _first_cjk(tuple(candidates), system)
 
 
@@ -138,9 +117,9 @@ def find_font(configured: str | None = None, *, system: bool = True) -> FontChoi
 def _first_cjk(candidates: tuple[FontChoice, ...], system: bool) -> FontChoice:
     found = list(candidates)
     if system:
-        matched = _fc_match()
+        matched = fc_match(SANS)
         if matched is not None:
-            found.append(matched)
+            found.append(FontChoice(*matched))
         found.extend(FontChoice(path, index) for path, index in KNOWN_FONTS)
     for choice in found:
         if choice.path and Path(choice.path).is_file() and _has_cjk(choice):
