@@ -8,8 +8,9 @@ its previews until ``approve_edition`` (see ``approvals``).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from distro.loading import lazy
 
 if TYPE_CHECKING:
     from distro.channels.wechat.approvals import approve_edition, held_editions
@@ -53,10 +54,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy(__name__, _HOMES)
