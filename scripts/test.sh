@@ -25,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 source "$ROOT/scripts/bootstrap.sh"
 echo "== audit tools (tests/audit)"
-npm ci --prefix "$ROOT/tests/audit" --silent --no-audit --no-fund >/dev/null
+npm ci --prefix "$ROOT/tests/audit" --loglevel=error --no-audit --no-fund >/dev/null
 echo "== ruff" && uv run ruff check src tests dags benchmarks
 echo "== mypy" && uv run mypy
 echo "== pytest" && uv run pytest "$@"
