@@ -30,8 +30,6 @@ from distro.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-#: Where Airflow's api-server mounts the app (``distro.airflow.plugin``); no Airflow login.
-PREFIX = "/wechat/callback"
 #: A push is a few KiB of XML; anything far larger is not WeChat's.
 MAX_BODY = 64 * 1024
 #: How far a push's ``timestamp`` may be from our clock, either way.
