@@ -219,6 +219,13 @@ def test_a_plaintext_finish_event_settles_the_edition_and_the_poll_asks_nothing(
         "<Content><![CDATA[你好]]></Content></xml>"
     )
     assert (other.status_code, other.text) == (200, "success")
+    # Genuine but malformed: nothing to record, and nothing for WeChat to retry.
+    garbled = wechat.plain(
+        "<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event>"
+        "<PublishEventInfo>?</PublishEventInfo></xml>"
+    )
+    assert (garbled.status_code, garbled.text) == (200, "success")
+    assert states(ledger) == {"sent": 2}
 
 
 def test_an_encrypted_finish_event_settles_the_edition(

@@ -167,6 +167,10 @@ class Nonces:
                 raise CallbackRefused("replayed nonce")
             seen.set(name, str(stamp), expires_at=until)
 
+    def release(self, ledger: Ledger, account: str, nonce: str) -> None:
+        """Give ``nonce`` back: the push was not recorded, and WeChat may send it again."""
+        ledger.kv("wechat").child("callback").delete(f"{account}:{nonce}")
+
 
 class Callback:
     """The settings and ledger the app works on, opened on first use and kept."""
@@ -270,9 +274,18 @@ def create_app(
             xml, data = body.decode("utf-8"), outer
         settings, ledger = callback.open()
         callback.nonces.claim(ledger, account, nonce, stamp, now)
-        if event_name(data) in RECORDED:
+        if event_name(data) not in RECORDED:
+            return "success"
+        try:
             report = handle_event(settings, ledger, xml, target=account)
-            log.info("wechat callback %s: %s", account, "; ".join(report.messages))
+        except ValueError as exc:
+            # Genuine but malformed (a field that is not a number): a retry would not help.
+            log.warning("wechat callback %s: push not understood: %s", account, exc)
+            return "success"
+        except Exception:
+            callback.nonces.release(ledger, account, nonce)
+            raise
+        log.info("wechat callback %s: %s", account, "; ".join(report.messages))
         return "success"
 
     @app.post("/{account}", response_class=PlainTextResponse)
