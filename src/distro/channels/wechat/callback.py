@@ -258,20 +258,19 @@ def create_app(
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         now = clock()
         stamp = check_fresh(timestamp, now)
-        outer = parse(body)
-        encrypted = outer.get("Encrypt")
-        if query.get("encrypt_type", "").lower() == "aes" or encrypted:
-            if not isinstance(encrypted, str) or not encrypted:
-                raise CallbackRefused("encrypted push without Encrypt", 400)
+        if query.get("encrypt_type", "").lower() == "aes":  # 安全模式 and 兼容模式
             if keys.aes_key is None:
                 raise CallbackRefused("encrypted push but no encoding_aes_key")
+            encrypted = parse(body).get("Encrypt")
+            if not isinstance(encrypted, str) or not encrypted:
+                raise CallbackRefused("encrypted push without Encrypt", 400)
             check_signature(query.get("msg_signature"), keys.token, timestamp, nonce, encrypted)
-            xml = decrypt(keys.aes_key, encrypted, keys.appid)
-            data = parse(xml)
+            xml: str | bytes = decrypt(keys.aes_key, encrypted, keys.appid)
         else:
             # 明文模式: the signature covers no body, so a nonce seen once is never taken again.
             check_signature(query.get("signature"), keys.token, timestamp, nonce)
-            xml, data = body.decode("utf-8"), outer
+            xml = body
+        data = parse(xml)
         settings, ledger = callback.open()
         callback.nonces.claim(ledger, account, nonce, stamp, now)
         if event_name(data) not in RECORDED:
