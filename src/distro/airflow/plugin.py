@@ -6,6 +6,9 @@ would not otherwise inherit. The nav entry opens it in the UI's iframe (a relati
 it is same-origin and the cookie goes along). A root middleware makes the UI show times in
 the configured zone (Asia/Shanghai by default) until an editor picks another.
 
+WeChat's callback app (``distro.channels.wechat.callback``) is mounted at ``CALLBACK_PREFIX``
+with no Airflow login (WeChat cannot log in): each push is checked by its signature instead.
+
 Every Airflow process loads plugins (each task process too, for listeners and macros), so this
 module stays light: the desk app, FastAPI and Airflow's API security are imported on the
 desk's first request, in the api-server only.
@@ -25,6 +28,8 @@ from distro.errors import DistroError
 
 NAME = "distro"
 URL_ROUTE = "distro-desk"
+#: Where WeChat pushes events: ``{CALLBACK_PREFIX}/{account}`` in the account's 服务器配置.
+CALLBACK_PREFIX = "/wechat/callback"
 
 
 def build() -> Any:
@@ -35,6 +40,15 @@ def build() -> Any:
     from distro.desk.app import create_app
 
     return create_app(config.load, dependencies=[Depends(requires_authenticated())], prefix=PREFIX)
+
+
+def build_callback() -> Any:
+    """WeChat's callback app, its tokens read through Airflow's secrets backends; no login."""
+    from distro.airflow import connections
+    from distro.channels.wechat.callback import create_app
+
+    connections.install()
+    return create_app(config.load)
 
 
 class DeskApp:
@@ -51,8 +65,21 @@ class DeskApp:
         if self._app is None:
             with self._lock:
                 if self._app is None:
-                    self._app = build()
+                    self._app = self.build()
         await self._app(scope, receive, send)
+
+    def build(self) -> Any:
+        return build()
+
+
+class CallbackApp(DeskApp):
+    """An ASGI app that builds WeChat's callback on its first request."""
+
+    def __repr__(self) -> str:
+        return "distro.channels.wechat.callback:create_app"
+
+    def build(self) -> Any:
+        return build_callback()
 
 
 def zone() -> str:
@@ -64,7 +91,10 @@ def zone() -> str:
 
 
 def fastapi_apps() -> list[dict[str, Any]]:
-    return [{"app": DeskApp(), "url_prefix": PREFIX, "name": "distro desk"}]
+    return [
+        {"app": DeskApp(), "url_prefix": PREFIX, "name": "distro desk"},
+        {"app": CallbackApp(), "url_prefix": CALLBACK_PREFIX, "name": "distro WeChat callback"},
+    ]
 
 
 def external_views() -> list[dict[str, Any]]:
