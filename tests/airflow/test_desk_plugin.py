@@ -13,6 +13,7 @@ import requests
 from airflow.sdk.exceptions import ParamValidationError
 
 from distro.airflow import factory
+from distro.airflow.plugin import CALLBACK_PREFIX
 from distro.desk import PREFIX, queries
 from distro.desk.timezone import snippet
 from tests.desk.newsroom import seed, serve
@@ -76,7 +77,10 @@ def test_the_api_server_serves_the_desk_only_to_logged_in_users(
         assert plugins.status_code == 200 and snippet("Asia/Shanghai") not in plugins.content
         ours = next(p for p in plugins.json()["plugins"] if p["name"] == "distro")
         assert [v["url_route"] for v in ours["external_views"]] == ["distro-desk"]
-        assert [a["url_prefix"] for a in ours["fastapi_apps"]] == [PREFIX]
+        assert [a["url_prefix"] for a in ours["fastapi_apps"]] == [PREFIX, CALLBACK_PREFIX]
+        # WeChat cannot log in: its callback answers on its own signature check, not with 401.
+        callback = requests.get(f"{base}{CALLBACK_PREFIX}/default", timeout=60)
+        assert callback.status_code == 404, callback.text  # no callback_token: no such endpoint
 
 
 @pytest.mark.parametrize("dag_id", [queries.REPUBLISH, queries.KILL])
