@@ -237,6 +237,28 @@ def opens_story_byline(line: str) -> bool:
     return parse_byline(line) is not None
 
 
+#: A numbered crosshead's opening (`二、`, `（三）`, `3.`): stories are not numbered, sections are.
+_ORDINAL_HEAD = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+)
+
+
+def demote_numbered_crossheads(lines: list[str], labels: list[str]) -> list[str]:
+    """A lone numbered heading (`二、加快项目建设`) inside a story's body is a crosshead, not a
+    new story: a body line above it and a plain paragraph under it (no byline, no dateline)."""
+    fixed = list(labels)
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i] == "G"
+            and fixed[i - 1] in "PC"
+            and fixed[i + 1] == "P"
+            and _ORDINAL_HEAD.match(lines[i]) is not None
+            and not opens_with_dateline(lines[i + 1])
+        ):
+            fixed[i] = "P"
+    return fixed
+
+
 def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     """Headline-shaped lines the model read as body, where the page itself says a story starts.
 
@@ -389,7 +411,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     lines = tidy_lines(text)
     model = model or shipped()
     decoded = model.decode(page_features(lines), guards=[guard(line) for line in lines])
-    labels = merge_crossheads(lines, promote_headings(lines, decoded.labels))
+    labels = demote_numbered_crossheads(lines, promote_headings(lines, decoded.labels))
+    labels = merge_crossheads(lines, labels)
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):

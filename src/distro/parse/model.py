@@ -149,7 +149,9 @@ def _dateline_open(text: str) -> bool:
     return found is not None and found.position == "lead" and found.span[0] == 0
 
 
-_NOT_HEADING_END = frozenset("。，、；：,;:")
+#: A line ending in one of these was cut mid-sentence (`会议还部署了下一阶段的`): no headline
+#: ends on the particle 的.
+_NOT_HEADING_END = frozenset("。，、；：,;:的")
 #: Characters that end a paragraph for good: a line after one never continues it.
 PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
 #: Longest line that can be a headline; longer lines are body.
@@ -225,8 +227,14 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("date")
     if first.isdigit() and _STAMP.fullmatch(text) is not None:
         feats.append("stamp")
-    if "。" not in text and "jump_tail" not in feats and _RUNNING.search(text) is not None:
-        feats.append("page_no")  # a running head, not prose that names a page
+    if (
+        "。" not in text
+        and "jump_tail" not in feats
+        and "jump" not in feats
+        and "from" not in feats
+        and _RUNNING.search(text) is not None
+    ):
+        feats.append("page_no")  # a running head, not prose or a jump that names a page
     if _CAPTION.search(text) is not None:
         feats.append("caption_end")
     if text.startswith(("图为", "图：", "图/")):
@@ -694,6 +702,11 @@ def shipped() -> LineModel:
     return LineModel.from_json(text)
 
 
+#: Arcs whose weight stays 0: how many lines a headline stack has is each paper's habit (one
+#: line in a wire feed, three in a party paper), so only the lines themselves decide it.
+_UNLEARNED = frozenset(("G>G",))
+
+
 def _phi(feats: Sequence[tuple[str, ...]], states: Sequence[str]) -> dict[str, float]:
     counts: dict[str, float] = {}
     prev = "^"
@@ -703,7 +716,8 @@ def _phi(feats: Sequence[tuple[str, ...]], states: Sequence[str]) -> dict[str, f
             key = f"{label}|{x}"
             counts[key] = counts.get(key, 0.0) + 1.0
         arc = f"{prev[0]}>{label}"
-        counts[arc] = counts.get(arc, 0.0) + 1.0
+        if arc not in _UNLEARNED:
+            counts[arc] = counts.get(arc, 0.0) + 1.0
         prev = state
     end = f"{prev[0]}>$"
     counts[end] = counts.get(end, 0.0) + 1.0
