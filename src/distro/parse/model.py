@@ -66,6 +66,7 @@ _CLAUSE = frozenset("，、；：,;:")
 _ROLE = re.compile(r"记者|通讯员|实习生|评论员|摄影|编译|特约|本报讯|整理|供稿|报道")
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff]{2,4}(?:[ 、][\u4e00-\u9fff]{1,4})*")
 _PADDED = re.compile(r"(?:^| )[\u4e00-\u9fff] [\u4e00-\u9fff](?: |$)")
+_NAME_ONLY = re.compile(r"[\u4e00-\u9fff]{2,4}(?: [\u4e00-\u9fff]{2,4}){0,2}")
 _PAGE = r"(?:[A-Za-zＡ-Ｚ]?\s*[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})"
 _JUMP = re.compile(rf"[（(]?\s*(?:下转|紧转|转|续)\s*第?\s*{_PAGE}\s*版\s*[）)]?")
 _JUMP_TAIL = re.compile(rf"[（(]\s*(?:下转|紧转|转|续)\s*第?\s*{_PAGE}\s*版\s*[）)]$")
@@ -79,7 +80,7 @@ _EDITOR = re.compile(
 )
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|星期[一二三四五六日天]")
 _RUNNING = re.compile(rf"(?:第\s*{_PAGE}\s*版|[A-ZＡ-Ｚ]\s*[0-9０-９]{{1,3}}|[0-9]{{2}}版)")
-_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)$")
+_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)[）)]?$")
 _OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
 _ORDINAL = re.compile(
     r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
@@ -202,6 +203,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("marked")
     if _NAME_RUN.fullmatch(text) is not None:
         feats.append("name_shape")
+        if _NAME_ONLY.fullmatch(text) is not None and "讯" not in text and "电" not in text:
+            feats.append("name_only")  # `周德武`, `姚祥明 羊盘初`: a writer's byline
     if _PADDED.search(text) is not None:
         feats.append("padded")
     if _CREDIT.match(text) is not None:
@@ -605,7 +608,10 @@ class LineModel:
         opened = guards if guards is not None else [""] * n
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
         # And a `——` heading-shaped line under a heading is its subheadline (副题).
-        bylines = ["byline" in f or ("dashed" in f and "heading" in f) for f in feats]
+        # A line of names only (`周德武`) there is the writer's byline or the stack's last line.
+        bylines = [
+            "byline" in f or "name_only" in f or ("dashed" in f and "heading" in f) for f in feats
+        ]
         trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
         live = [_live(em) for em in emissions]
