@@ -338,7 +338,12 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
         ):
             after_end = i == 0 or lines[i - 1][-1:] in PARAGRAPH_ENDS or fixed[i - 1] == "F"
             if opens_story_byline(lines[i + 1]) or (
-                opens_name_byline(lines[i + 1]) and after_end and len(lines[i + 2]) > MAX_HEADING
+                opens_name_byline(lines[i + 1])
+                and after_end
+                # a body line under it: long, or broken (the next line continues it)
+                and (
+                    len(lines[i + 2]) > MAX_HEADING or (i + 3 < len(lines) and fixed[i + 3] == "C")
+                )
             ):
                 fixed[i], fixed[i + 1], fixed[i + 2] = "G", "B", "P"
             elif is_heading(lines[i + 1]) and after_end and _opens_lead(lines, fixed, i + 2):
@@ -409,7 +414,7 @@ def _items(lines: list[str], labels: list[str]) -> list[_Item]:
                 current.teaser = current.teaser or label == "R"
             elif label == "P":
                 flush()
-                if not current.paragraphs and not pieces and opens_with_dateline(lines[i]):
+                if not current.paragraphs and not pieces and _opens_lead(lines, labels, i):
                     current.confirmed = True
                 pieces.append(lines[i])
             elif label == "C":
