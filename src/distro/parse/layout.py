@@ -252,17 +252,26 @@ def opens_name_byline(line: str) -> bool:
     )
 
 
+#: A wire or own-staff dateline run into the lead with no space (`本报讯文化部在…`,
+#: `新华社北京１月５日电国务院…`): evidence that a story starts, though not a dateline to cut.
+_DATELINE_HEAD = re.compile(r"据?(?:本报|新华社|中新社|中新网)[^，。：“”\s]{0,20}?(?:讯|电)")
+
+
+def _dated(text: str) -> bool:
+    return opens_with_dateline(text) or _DATELINE_HEAD.match(text) is not None
+
+
 def _opens_lead(lines: list[str], labels: list[str], i: int) -> bool:
     """Whether line i opens with a dateline, also when a column break cut the dateline itself
     (`新华社墨西哥城１月１日` | `电（记者沈安）…`)."""
-    if opens_with_dateline(lines[i]):
+    if _dated(lines[i]):
         return True
     return (
         i + 1 < len(lines)
         and labels[i + 1] in "PC"
         and lines[i][-1:] not in PARAGRAPH_ENDS
         and len(lines[i]) <= 24
-        and opens_with_dateline(lines[i] + lines[i + 1])
+        and _dated(lines[i] + lines[i + 1])
     )
 
 
@@ -311,7 +320,8 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
 
     Kinds of evidence the line model can miss on layouts it has not seen: the next line opens
     with a dateline (`本报讯 …`, `新华社北京7月5日电 …`, also when a column break cut the
-    dateline), which only a story's lead does; the next line is a byline of writers
+    dateline, or run into the lead with no space: `本报讯文化部…`), which only a story's lead
+    does (under a heading, such a line is its 副题); the next line is a byline of writers
     (`□本报评论员`, `本报驻美国记者 李云飞`) with body under it, or a line of names only
     (`周德武`) after a finished paragraph with a long body line under it; the next line is
     headline-shaped too and the one after it a datelined lead (a headline and its 副题); and a
@@ -324,9 +334,11 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
             fixed[i] in "PC"
             and fixed[i + 1] in "PC"
             and is_heading(line)
-            and (i == 0 or fixed[i - 1] not in "G")
+            and not _dated(line)
+            and not _dated(line + lines[i + 1])  # a lead cut inside its dateline
             and _opens_lead(lines, fixed, i + 1)
         ):
+            # under a heading, a short line before the datelined lead is the 副题
             fixed[i], fixed[i + 1] = "G", "P"
     for i in range(len(lines) - 2):
         if (
