@@ -159,9 +159,19 @@ PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
 MAX_HEADING = 40
 
 
+#: A dateline printed in brackets after a feature's last paragraph (`（本报悉尼１月１日电）`),
+#: as People's Daily sets it: the end of a story, never a heading.
+_TAIL_DATELINE = re.compile(r"[（(][^（）()]{2,30}(?:电|讯)[）)]")
+
+
 def is_heading(text: str) -> bool:
     """Whether `text` could be a headline: short, with no sentence end."""
-    return len(text) <= MAX_HEADING and text[-1] not in _NOT_HEADING_END and "。" not in text
+    return (
+        len(text) <= MAX_HEADING
+        and text[-1] not in _NOT_HEADING_END
+        and "。" not in text
+        and (text[0] not in "（(" or _TAIL_DATELINE.fullmatch(text) is None)
+    )
 
 
 def own_features(text: str) -> tuple[str, ...]:
