@@ -324,7 +324,8 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     does (under a heading, such a line is its 副题); the next line is a byline of writers
     (`□本报评论员`, `本报驻美国记者 李云飞`) with body under it, or a line of names only
     (`周德武`) after a finished paragraph with a long body line under it; the next line is
-    headline-shaped too and the one after it a datelined lead (a headline and its 副题); and a
+    headline-shaped too and the one after it a datelined lead (a headline and its 副题), or a
+    `——` 副题 follows it under a heading (one stack); and a
     page on which the model found no headline at all, whose first line is shaped like one and is
     followed by body text (a page holding a single story).
     """
@@ -340,6 +341,15 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
         ):
             # under a heading, a short line before the datelined lead is the 副题
             fixed[i], fixed[i + 1] = "G", "P"
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i - 1] == "G"
+            and fixed[i] in "PC"
+            and fixed[i + 1] == "G"
+            and lines[i + 1][:1] in "—─"
+            and is_heading(lines[i])
+        ):
+            fixed[i] = "G"  # between a heading and a `——` 副题: a line of the same stack
     for i in range(len(lines) - 2):
         if (
             fixed[i] in "PC"
