@@ -230,32 +230,126 @@ def _join(pieces: list[str]) -> str:
 
 
 def opens_story_byline(line: str) -> bool:
-    """A marked byline line of writers (`□本报评论员`, `◎记者 某某 报道`): printed under a
-    headline only. Photo credits (`□记者 某某 摄`) close a caption instead, so they do not count."""
-    if line[:1] not in MARKS or line.rstrip().endswith("摄"):
+    """A byline line of writers (`□本报评论员`, `◎记者 某某 报道`, `本报驻美国记者 李云飞`):
+    printed under a headline only. Unmarked, it must name a role (`记者`, `评论员`); photo
+    credits (`□记者 某某 摄`) close a caption instead, so they do not count."""
+    if line.rstrip().endswith(("摄", "摄）", "摄)")):
         return False
-    return parse_byline(line) is not None
+    found = parse_byline(line)
+    if found is None:
+        return False
+    return line[:1] in MARKS or bool(found.roles)
+
+
+def opens_name_byline(line: str) -> bool:
+    """A line of one to three person names and nothing else (`周德武`, `姚祥明 羊盘初`), as
+    People's Daily and county papers print a writer's byline: no role, no dateline word."""
+    if len(line) > 14 or might_open_with_dateline(line) or "本报" in line:
+        return False
+    names = line.replace("　", " ").split()
+    return 1 <= len(names) <= 3 and all(
+        2 <= len(name) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in name) for name in names
+    )
+
+
+#: A wire or own-staff dateline run into the lead with no space (`本报讯文化部在…`,
+#: `新华社北京１月５日电国务院…`): evidence that a story starts, though not a dateline to cut.
+_DATELINE_HEAD = re.compile(r"据?(?:本报|新华社|中新社|中新网)[^，。：“”\s]{0,20}?(?:讯|电)")
+
+
+def _dated(text: str) -> bool:
+    return opens_with_dateline(text) or _DATELINE_HEAD.match(text) is not None
+
+
+def _opens_lead(lines: list[str], labels: list[str], i: int) -> bool:
+    """Whether line i opens with a dateline, also when a column break cut the dateline itself
+    (`新华社墨西哥城１月１日` | `电（记者沈安）…`)."""
+    if _dated(lines[i]):
+        return True
+    return (
+        i + 1 < len(lines)
+        and labels[i + 1] in "PC"
+        and lines[i][-1:] not in PARAGRAPH_ENDS
+        and len(lines[i]) <= 24
+        and _dated(lines[i] + lines[i + 1])
+    )
+
+
+#: A numbered crosshead's opening (`二、`, `（三）`, `3.`): stories are not numbered, sections are.
+_ORDINAL_HEAD = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+)
+
+
+def demote_numbered_crossheads(lines: list[str], labels: list[str]) -> list[str]:
+    """A lone numbered heading (`二、加快项目建设`) inside a story's body is a crosshead, not a
+    new story: a body line above it and a plain paragraph under it (no byline, no dateline)."""
+    fixed = list(labels)
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i] == "G"
+            and fixed[i - 1] in "PC"
+            and fixed[i + 1] == "P"
+            and _ORDINAL_HEAD.match(lines[i]) is not None
+            and not opens_with_dateline(lines[i + 1])
+        ):
+            fixed[i] = "P"
+    return fixed
+
+
+def rejoin_broken_datelines(lines: list[str], labels: list[str]) -> list[str]:
+    """A lead whose dateline a column break cut (`新华社北京一月十二日` | `电国务院…`): the
+    second piece continues the first, though it opens a line the way a paragraph does."""
+    fixed = list(labels)
+    for i in range(len(lines) - 1):
+        if (
+            fixed[i] == "P"
+            and fixed[i + 1] == "P"
+            and len(lines[i]) <= 24
+            and lines[i][-1:] not in PARAGRAPH_ENDS
+            and not opens_with_dateline(lines[i])
+            and not opens_with_dateline(lines[i + 1])
+            and opens_with_dateline(lines[i] + lines[i + 1])
+        ):
+            fixed[i + 1] = "C"
+    return fixed
 
 
 def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     """Headline-shaped lines the model read as body, where the page itself says a story starts.
 
-    Three kinds of evidence the line model can miss on layouts it has not seen: the next line
-    opens with a dateline (`本报讯 …`, `新华社北京7月5日电 …`), which only a story's lead does;
-    the next line is a marked byline of writers (`□本报评论员`) with body under it; and a page
-    on which the model found no headline at all, whose first line is shaped like one and is
+    Kinds of evidence the line model can miss on layouts it has not seen: the next line opens
+    with a dateline (`本报讯 …`, `新华社北京7月5日电 …`, also when a column break cut the
+    dateline, or run into the lead with no space: `本报讯文化部…`), which only a story's lead
+    does (under a heading, such a line is its 副题); the next line is a byline of writers
+    (`□本报评论员`, `本报驻美国记者 李云飞`) with body under it, or a line of names only
+    (`周德武`) after a finished paragraph with a long body line under it; the next line is
+    headline-shaped too and the one after it a datelined lead (a headline and its 副题), or a
+    `——` 副题 follows it under a heading (one stack); and a
+    page on which the model found no headline at all, whose first line is shaped like one and is
     followed by body text (a page holding a single story).
     """
     fixed = list(labels)
-    for i, (line, following) in enumerate(pairwise(lines)):
+    for i, line in enumerate(lines[:-1]):
         if (
             fixed[i] in "PC"
             and fixed[i + 1] in "PC"
             and is_heading(line)
-            and (i == 0 or fixed[i - 1] not in "G")
-            and opens_with_dateline(following)
+            and not _dated(line)
+            and not _dated(line + lines[i + 1])  # a lead cut inside its dateline
+            and _opens_lead(lines, fixed, i + 1)
         ):
+            # under a heading, a short line before the datelined lead is the 副题
             fixed[i], fixed[i + 1] = "G", "P"
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i - 1] == "G"
+            and fixed[i] in "PC"
+            and fixed[i + 1] == "G"
+            and lines[i + 1][:1] in "—─"
+            and is_heading(lines[i])
+        ):
+            fixed[i] = "G"  # between a heading and a `——` 副题: a line of the same stack
     for i in range(len(lines) - 2):
         if (
             fixed[i] in "PC"
@@ -263,9 +357,20 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
             and fixed[i + 2] in "PC"
             and is_heading(lines[i])
             and (i == 0 or fixed[i - 1] not in "G")
-            and opens_story_byline(lines[i + 1])
         ):
-            fixed[i], fixed[i + 1], fixed[i + 2] = "G", "B", "P"
+            after_end = i == 0 or lines[i - 1][-1:] in PARAGRAPH_ENDS or fixed[i - 1] == "F"
+            if opens_story_byline(lines[i + 1]) or (
+                opens_name_byline(lines[i + 1])
+                and after_end
+                # a body line under it: long, or broken (the next line continues it)
+                and (
+                    len(lines[i + 2]) > MAX_HEADING or (i + 3 < len(lines) and fixed[i + 3] == "C")
+                )
+            ):
+                fixed[i], fixed[i + 1], fixed[i + 2] = "G", "B", "P"
+            elif is_heading(lines[i + 1]) and after_end and _opens_lead(lines, fixed, i + 2):
+                # a headline and its subheadline (副题) over a datelined lead
+                fixed[i], fixed[i + 1], fixed[i + 2] = "G", "G", "P"
     if "G" not in fixed:
         body = [i for i, label in enumerate(fixed) if label in "PC"]
         if len(body) >= 2 and is_heading(lines[body[0]]):
@@ -331,7 +436,7 @@ def _items(lines: list[str], labels: list[str]) -> list[_Item]:
                 current.teaser = current.teaser or label == "R"
             elif label == "P":
                 flush()
-                if not current.paragraphs and not pieces and opens_with_dateline(lines[i]):
+                if not current.paragraphs and not pieces and _opens_lead(lines, labels, i):
                     current.confirmed = True
                 pieces.append(lines[i])
             elif label == "C":
@@ -389,7 +494,9 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     lines = tidy_lines(text)
     model = model or shipped()
     decoded = model.decode(page_features(lines), guards=[guard(line) for line in lines])
-    labels = merge_crossheads(lines, promote_headings(lines, decoded.labels))
+    labels = promote_headings(lines, decoded.labels)
+    labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
+    labels = merge_crossheads(lines, labels)
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):

@@ -66,6 +66,7 @@ _CLAUSE = frozenset("，、；：,;:")
 _ROLE = re.compile(r"记者|通讯员|实习生|评论员|摄影|编译|特约|本报讯|整理|供稿|报道")
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff]{2,4}(?:[ 、][\u4e00-\u9fff]{1,4})*")
 _PADDED = re.compile(r"(?:^| )[\u4e00-\u9fff] [\u4e00-\u9fff](?: |$)")
+_NAME_ONLY = re.compile(r"[\u4e00-\u9fff]{2,4}(?: [\u4e00-\u9fff]{2,4}){0,2}")
 _PAGE = r"(?:[A-Za-zＡ-Ｚ]?\s*[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3})"
 _JUMP = re.compile(rf"[（(]?\s*(?:下转|紧转|转|续)\s*第?\s*{_PAGE}\s*版\s*[）)]?")
 _JUMP_TAIL = re.compile(rf"[（(]\s*(?:下转|紧转|转|续)\s*第?\s*{_PAGE}\s*版\s*[）)]$")
@@ -79,7 +80,7 @@ _EDITOR = re.compile(
 )
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|星期[一二三四五六日天]")
 _RUNNING = re.compile(rf"(?:第\s*{_PAGE}\s*版|[A-ZＡ-Ｚ]\s*[0-9０-９]{{1,3}}|[0-9]{{2}}版)")
-_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)$")
+_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)[）)]?$")
 _OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
 _ORDINAL = re.compile(
     r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
@@ -149,16 +150,28 @@ def _dateline_open(text: str) -> bool:
     return found is not None and found.position == "lead" and found.span[0] == 0
 
 
-_NOT_HEADING_END = frozenset("。，、；：,;:")
+#: A line ending in one of these was cut mid-sentence (`会议还部署了下一阶段的`): no headline
+#: ends on the particle 的.
+_NOT_HEADING_END = frozenset("。，、；：,;:的")
 #: Characters that end a paragraph for good: a line after one never continues it.
 PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
 #: Longest line that can be a headline; longer lines are body.
 MAX_HEADING = 40
 
 
+#: A dateline printed in brackets after a feature's last paragraph (`（本报悉尼１月１日电）`),
+#: as People's Daily sets it: the end of a story, never a heading.
+_TAIL_DATELINE = re.compile(r"[（(][^（）()]{2,30}(?:电|讯)[）)]")
+
+
 def is_heading(text: str) -> bool:
     """Whether `text` could be a headline: short, with no sentence end."""
-    return len(text) <= MAX_HEADING and text[-1] not in _NOT_HEADING_END and "。" not in text
+    return (
+        len(text) <= MAX_HEADING
+        and text[-1] not in _NOT_HEADING_END
+        and "。" not in text
+        and (text[0] not in "（(" or _TAIL_DATELINE.fullmatch(text) is None)
+    )
 
 
 def own_features(text: str) -> tuple[str, ...]:
@@ -200,6 +213,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("marked")
     if _NAME_RUN.fullmatch(text) is not None:
         feats.append("name_shape")
+        if _NAME_ONLY.fullmatch(text) is not None and "讯" not in text and "电" not in text:
+            feats.append("name_only")  # `周德武`, `姚祥明 羊盘初`: a writer's byline
     if _PADDED.search(text) is not None:
         feats.append("padded")
     if _CREDIT.match(text) is not None:
@@ -225,8 +240,14 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("date")
     if first.isdigit() and _STAMP.fullmatch(text) is not None:
         feats.append("stamp")
-    if "。" not in text and "jump_tail" not in feats and _RUNNING.search(text) is not None:
-        feats.append("page_no")  # a running head, not prose that names a page
+    if (
+        "。" not in text
+        and "jump_tail" not in feats
+        and "jump" not in feats
+        and "from" not in feats
+        and _RUNNING.search(text) is not None
+    ):
+        feats.append("page_no")  # a running head, not prose or a jump that names a page
     if _CAPTION.search(text) is not None:
         feats.append("caption_end")
     if text.startswith(("图为", "图：", "图/")):
@@ -597,7 +618,10 @@ class LineModel:
         opened = guards if guards is not None else [""] * n
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
         # And a `——` heading-shaped line under a heading is its subheadline (副题).
-        bylines = ["byline" in f or ("dashed" in f and "heading" in f) for f in feats]
+        # A line of names only (`周德武`) there is the writer's byline or the stack's last line.
+        bylines = [
+            "byline" in f or "name_only" in f or ("dashed" in f and "heading" in f) for f in feats
+        ]
         trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
         live = [_live(em) for em in emissions]
@@ -694,6 +718,11 @@ def shipped() -> LineModel:
     return LineModel.from_json(text)
 
 
+#: Arcs whose weight stays 0: how many lines a headline stack has is each paper's habit (one
+#: line in a wire feed, three in a party paper), so only the lines themselves decide it.
+_UNLEARNED = frozenset(("G>G",))
+
+
 def _phi(feats: Sequence[tuple[str, ...]], states: Sequence[str]) -> dict[str, float]:
     counts: dict[str, float] = {}
     prev = "^"
@@ -703,7 +732,8 @@ def _phi(feats: Sequence[tuple[str, ...]], states: Sequence[str]) -> dict[str, f
             key = f"{label}|{x}"
             counts[key] = counts.get(key, 0.0) + 1.0
         arc = f"{prev[0]}>{label}"
-        counts[arc] = counts.get(arc, 0.0) + 1.0
+        if arc not in _UNLEARNED:
+            counts[arc] = counts.get(arc, 0.0) + 1.0
         prev = state
     end = f"{prev[0]}>$"
     counts[end] = counts.get(end, 0.0) + 1.0

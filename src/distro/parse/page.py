@@ -50,6 +50,24 @@ def _width(text: str) -> float:
     return len(text) - 0.5 * len(text.encode("ascii", errors="ignore"))
 
 
+def _teaser_notes(block: Block) -> list[str]:
+    """`teaser_with_body`: a teaser prints one summary; several paragraphs over its page
+    reference are a story (or more) it swallowed."""
+    if block.page_ref is not None and len(block.paragraphs) > 1:
+        return ["teaser_with_body"]
+    return []
+
+
+def stack_notes(stack: list[tuple[str, bool]]) -> list[str]:
+    """`stack_order` for two plain lines, the wider one below: an 引题 over its headline and a
+    headline over a wider 副题 (People's Daily sets both) look the same once extraction has
+    lost the type sizes, so the headline chosen may be the subheadline."""
+    plain = [text for text, dashed in stack if not dashed]
+    if len(plain) == 2 and len(plain) == len(stack) and _width(plain[1]) > _width(plain[0]):
+        return ["stack_order"]
+    return []
+
+
 def split_stack(stack: list[tuple[str, bool]]) -> tuple[str | None, str, str | None]:
     """(kicker, headline, subheadline) of a heading stack; see the module docstring."""
     plain = [text for text, dashed in stack if not dashed]
@@ -241,7 +259,7 @@ def _article(
         headline=headline,
         paragraphs=paragraphs,
         margins=block.margins,
-        notes=block.notes,
+        notes=[*block.notes, *stack_notes(block.stack), *_teaser_notes(block)],
         has_dateline=dateline is not None,
         # A name-only byline (`王某某`) reads like any short line: only a role confirms a start.
         has_byline=block.byline is not None and bool(block.byline.roles),

@@ -25,6 +25,7 @@ import json
 import random
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,14 @@ from distro.parse.typography import tidy_line, tidy_lines
 HERE = Path(__file__).resolve().parent
 ARTICLES = HERE / "articles.jsonl"
 CAPTIONS = HERE / "captions.jsonl"
+#: Real People's Daily stories (January 1998) and photo captions: people_daily.py rebuilds them.
+PD_ARTICLES = HERE / "people_daily.jsonl"
+PD_CAPTIONS = HERE / "people_daily_captions.jsonl"
 PAGES = HERE / "pages"
 SEED = 20121201
+#: The People's Daily pages have their own random stream, so adding them left the others as
+#: they were.
+PD_SEED = 19980101
 
 #: Outlets grouped into cross-validation folds: a fold is held out whole.
 FOLDS = {
@@ -65,6 +72,15 @@ FOLDS = {
     "搜狐公益": ("搜狐公益频道（未署名）",),
     "雅虎资讯": ("雅虎资讯（未署名）",),
     "财经与频道": ("雅虎财经（未署名）", "搜狐新闻频道（未署名）"),
+    "人民日报": (
+        "人民日报本报讯",
+        "新华社",
+        "人民日报记者",
+        "人民日报驻外记者",
+        "人民日报评论员",
+        "人民日报署名文章",
+        "人民日报（未署名）",
+    ),
 }
 PAPERS = (
     "南方都市报",
@@ -378,7 +394,100 @@ def compose(seed: int = SEED) -> list[tuple[str, str, dict[str, Any]]]:
             while order:
                 issue += 1
                 pages.extend(_issue(fold, order, rng, captions, names_pool, layout, issue))
+    pages.extend(compose_people_daily(random.Random(PD_SEED)))
     return [(f"{i:03d}", text, truth) for i, (_, text, truth) in enumerate(pages)]
+
+
+PD_SECTIONS = ("要闻", "国内新闻", "国际", "经济", "社会", "理论", "科教文卫", "体育", "副刊")
+
+
+def _pd_running_head(
+    page: int, paper: str, section: str, date: tuple[int, int, int], wd: str, rng: random.Random
+) -> str:
+    """People's Daily running heads, as its e-paper and PDF pages print them."""
+    y, m, d = date
+    style = rng.randrange(5)
+    if style == 0:
+        return f"{paper}　{y}年{m}月{d}日　星期{wd}　第{page}版"
+    if style == 1:
+        return f"第{page}版　{section}"
+    if style == 2:
+        return f"{y}年{m}月{d}日　星期{wd}　第{page}版　{section}"
+    if style == 3:
+        return f"{paper}　第{page:02d}版　{section}　{y}年{m:02d}月{d:02d}日"
+    return f"第{page}版（{section}）"
+
+
+def _pd_byline_line(role: str | None, names: list[str], joined: str, rng: random.Random) -> str:
+    """A byline as People's Daily prints it: `本报记者　王南　白剑峰`, padded, or run together
+    as the corpus keeps it (`本报记者王南`) where that is unambiguous (one name)."""
+    style = rng.randrange(4)
+    if role is None:
+        return ("　" if style < 2 else " ").join(names)
+    if not names:
+        return f"{rng.choice(MARKS)}{role}" if style == 3 else role
+    if style == 0 and len(names) == 1:
+        return joined
+    if style == 1:
+        return f"{role} {' '.join(_padded(n) for n in names)}"
+    return f"{role}　{'　'.join(names)}"
+
+
+def _pd_story(record: dict[str, Any], rng: random.Random) -> Story:
+    """A People's Daily record (people_daily.jsonl) as a Story: its stack and byline are the
+    source's (see people_daily.py); only how the byline is set is drawn here."""
+    y, m, d = (int(x) for x in record["issue_date"].split("-"))
+    story = Story(
+        outlet=record["outlet"],
+        source_id=record["id"],
+        headline=tidy_line(record["title"]),
+        paragraphs=[tidy_line(p) for p in record["paragraphs"]],
+        date=(y, m, d),
+    )
+    if record["subheadline"]:
+        story.subheadline = tidy_line(record["subheadline"])
+    found = record["byline"]
+    if found is not None:
+        raw = tidy_line(_pd_byline_line(found["role"], found["names"], found["joined"], rng))
+        story.byline = {"raw": raw, "names": list(found["names"]), "trailer": False}
+    return story
+
+
+def compose_people_daily(rng: random.Random) -> list[tuple[str, str, dict[str, Any]]]:
+    """Pages of People's Daily stories: each day's stories in the paper's own order, set twice."""
+    if not PD_ARTICLES.exists():
+        return []
+    records = [json.loads(line) for line in PD_ARTICLES.read_text(encoding="utf-8").splitlines()]
+    captions = [
+        json.loads(line)["text"] for line in PD_CAPTIONS.read_text(encoding="utf-8").splitlines()
+    ]
+    names_pool = sorted({n for r in records if r["byline"] for n in r["byline"]["names"]})
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_day.setdefault(record["issue_date"], []).append(record)
+    pages: list[tuple[str, str, dict[str, Any]]] = []
+    for layout in (0, 1):
+        issue = 0
+        for day in sorted(by_day):
+            order = list(reversed(by_day[day]))  # popped from the end: the paper's order
+            while order:
+                issue += 1
+                pages.extend(
+                    _issue(
+                        "人民日报",
+                        order,
+                        rng,
+                        captions,
+                        names_pool,
+                        layout,
+                        issue,
+                        make=_pd_story,
+                        paper="人民日报",
+                        running_head=_pd_running_head,
+                        sections=PD_SECTIONS,
+                    )
+                )
+    return pages
 
 
 def _issue(
@@ -389,13 +498,23 @@ def _issue(
     names_pool: list[str],
     layout: int,
     issue: int,
+    *,
+    make: Callable[[dict[str, Any], random.Random], Story] | None = None,
+    paper: str | None = None,
+    running_head: Callable[..., str] | None = None,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """Pages 1-3 of one issue made from the next articles of `order` (consumed)."""
+    """Pages 1-3 of one issue made from the next articles of `order` (consumed).
+
+    `make` turns a record into a Story (default `_story`); `paper`, `running_head` and `sections`
+    set the running heads (default: a paper drawn from PAPERS, `_running_head`, SECTIONS).
+    """
+    make = make or _story
     n_pages = rng.choice((1, 2, 3)) if len(order) > 8 else 1
     plans: list[list[Story]] = []
     for _ in range(n_pages):
         take = rng.randint(3, 6)
-        stories = [_story(order.pop(), rng) for _ in range(min(take, len(order)))]
+        stories = [make(order.pop(), rng) for _ in range(min(take, len(order)))]
         if stories:
             plans.append(stories)
     if not plans:
@@ -447,14 +566,27 @@ def _issue(
         )
         teaser.lines = [ref]
         plans[0].append(teaser)
-    paper = rng.choice(PAPERS)
+    paper = paper if paper is not None else rng.choice(PAPERS)
     out = []
     date = plans[0][0].date
     for number, stories in enumerate(plans, start=1):
         if number in continuation:
             stories.insert(0, continuation[number])
         out.append(
-            _page(fold, number, stories, rng, paper, date, captions, names_pool, layout, issue)
+            _page(
+                fold,
+                number,
+                stories,
+                rng,
+                paper,
+                date,
+                captions,
+                names_pool,
+                layout,
+                issue,
+                running_head=running_head or _running_head,
+                sections=sections,
+            )
         )
     return out
 
@@ -470,14 +602,17 @@ def _page(
     names_pool: list[str],
     layout: int,
     issue: int,
+    *,
+    running_head: Callable[..., str] = _running_head,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> tuple[str, str, dict[str, Any]]:
     import datetime as dt
 
     weekday = WEEKDAYS[dt.date(*date).weekday()]
-    section = rng.choice(SECTIONS)
+    section = rng.choice(sections)
     blocks: list[tuple[str, str]] = []
     if rng.random() < 0.85:
-        blocks.append((_running_head(number, paper, section, date, weekday, rng), "F"))
+        blocks.append((running_head(number, paper, section, date, weekday, rng), "F"))
     if rng.random() < 0.3:
         blocks.append((_editor_line(names_pool, rng), "F"))
     shorts = [
@@ -500,7 +635,7 @@ def _page(
         if story.kind == "article" and rng.random() < 0.12:
             blocks.append((rng.choice(captions), "F"))  # a photo caption between two stories
         if index == len(stories) // 2 and rng.random() < 0.15:
-            blocks.append((_running_head(number, paper, section, date, weekday, rng), "F"))
+            blocks.append((running_head(number, paper, section, date, weekday, rng), "F"))
     if rng.random() < 0.4:
         blocks.append((_editor_line(names_pool, rng), "F"))
     sep = "\n\n" if rng.random() < 0.65 else "\n"

@@ -23,9 +23,19 @@ SEED = Path(distro.parse.__file__).parents[1] / "samples" / "pages" / "000_c6710
 SEED_LABELS = "GGGBPPPPCPCPPCPPGBPCPCPPCPGGR"
 
 
+#: Folds whose pages train in their first layout only: the People's Daily stories are half the
+#: corpus, and setting the same articles a second time made one paper's habits outweigh the
+#: other outlets' (held-out 雅虎资讯 73.5 % with both layouts, 84.1 % with one).
+ONE_LAYOUT = frozenset(("人民日报",))
+
+
 def examples(pages: list[Page]) -> list[tuple[list[str], str]]:
     """(lines, labels) of `pages`, and of the seed page, which every model learns from."""
-    out = [(tidy_lines(p.data.decode("utf-8")), p.truth["labels"]) for p in pages]
+    out = [
+        (tidy_lines(p.data.decode("utf-8")), p.truth["labels"])
+        for p in pages
+        if p.truth["fold"] not in ONE_LAYOUT or p.truth["layout"] == 0
+    ]
     return [*out, (tidy_lines(SEED.read_text(encoding="utf-8")), SEED_LABELS)]
 
 
