@@ -15,7 +15,6 @@ from distro.models import CONTROL
 from distro.pipeline import ingest
 from distro.store.ledger import Ledger
 
-
 #: The files of the site and the app feeds that are text.
 TEXT_SUFFIXES = {".html", ".xml", ".json", ".txt", ".svg"}
 

@@ -49,6 +49,21 @@ def test_expiry_is_judged_on_the_callers_clock_when_it_gives_one(ledger: Ledger)
     assert ledger.get_value("wechat:exhausted:wx1", at=march) == "2026-03-02"
 
 
+def test_a_claim_takes_a_name_once_until_it_expires(ledger: Ledger) -> None:
+    seen = ledger.kv("wechat").child("callback")
+    noon = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    until = noon + dt.timedelta(minutes=6)
+    assert seen.claim("default:n1", "1", expires_at=until, at=noon)
+    assert not seen.claim("default:n1", "2", expires_at=until, at=noon)  # live: refused
+    assert seen.get("default:n1", at=noon) == "1"  # and the first value kept
+    assert seen.claim("default:n2", "1", expires_at=until, at=noon)  # another name
+    later = until + dt.timedelta(seconds=1)
+    assert seen.claim("default:n1", "3", expires_at=later + dt.timedelta(minutes=6), at=later)
+    assert seen.get("default:n1", at=later) == "3"  # an expired claim is taken again
+    seen.set("default:n3", "forever")
+    assert not seen.claim("default:n3", "x", expires_at=until, at=later)  # no expiry: held
+
+
 def test_counters_are_namespaced_the_same_way(ledger: Ledger) -> None:
     day = dt.date(2026, 3, 4)
     wechat = ledger.kv("wechat")

@@ -67,6 +67,27 @@ class KeyValue:
         with self.db.tx() as conn:
             conn.execute(statement)
 
+    def claim(
+        self, name: str, value: str, *, expires_at: dt.datetime, at: dt.datetime | None = None
+    ) -> bool:
+        """Store ``value`` under ``name`` unless a value there is still live at ``at``: whether
+        this call took it. One statement, so two processes never both take the same name."""
+        stamp = now()
+        key = self.key(name)
+        kv = t.kv
+        statement = (
+            self.db.insert(kv)
+            .values(key=key, value=value, expires_at=expires_at, updated_at=stamp)
+            .on_conflict_do_update(
+                index_elements=[kv.c.key],
+                set_={"value": value, "expires_at": expires_at, "updated_at": stamp},
+                where=kv.c.expires_at.is_not(None) & (kv.c.expires_at <= (at or stamp)),
+            )
+            .returning(kv.c.key)
+        )
+        with self.db.tx() as conn:
+            return conn.execute(statement).first() is not None
+
     def delete(self, name: str) -> None:
         with self.db.tx() as conn:
             conn.execute(t.kv.delete().where(t.kv.c.key == self.key(name)))

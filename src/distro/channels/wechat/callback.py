@@ -149,10 +149,7 @@ def parse(body: bytes | str) -> dict[str, Any]:
 
 class Nonces:
     """The nonces of pushes accepted in the last window, in the ledger (so a replay is refused
-    after a restart too); the lock makes check-and-claim one step within the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    after a restart too, and by every api-server process: the claim is one statement)."""
 
     def claim(self, ledger: Ledger, account: str, nonce: str, stamp: int, now: float) -> None:
         """Take ``nonce`` for ``account``, refused when a push in the window already took it."""
@@ -162,10 +159,9 @@ class Nonces:
         name = f"{account}:{nonce}"
         # Kept until the timestamp it came with is stale anyway (then a replay fails on time).
         until = dt.datetime.fromtimestamp(stamp + WINDOW_SECONDS + 60, tz=dt.UTC)
-        with self._lock:
-            if seen.get(name, at=dt.datetime.fromtimestamp(now, tz=dt.UTC)) is not None:
-                raise CallbackRefused("replayed nonce")
-            seen.set(name, str(stamp), expires_at=until)
+        at = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+        if not seen.claim(name, str(stamp), expires_at=until, at=at):
+            raise CallbackRefused("replayed nonce")
 
     def release(self, ledger: Ledger, account: str, nonce: str) -> None:
         """Give ``nonce`` back: the push was not recorded, and WeChat may send it again."""
