@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Annotated, Any
@@ -24,6 +23,7 @@ from distro import channels
 from distro.config import Settings
 from distro.desk import PREFIX, previews, queries
 from distro.errors import DistroError, InputError
+from distro.store.keeper import LedgerKeeper
 from distro.store.ledger import Ledger
 
 #: A query parameter that may repeat (``?ids=a-…&ids=a-…``).
@@ -33,26 +33,8 @@ EDITOR_DAGS = (queries.REPUBLISH, queries.KILL)
 NEWEST = 50
 
 
-class Desk:
+class Desk(LedgerKeeper):
     """The settings and the ledger the app reads, opened on first use and kept."""
-
-    def __init__(self, load: Callable[[], Settings]) -> None:
-        self._load = load
-        self._lock = threading.Lock()
-        self._opened: tuple[Settings, Ledger] | None = None
-
-    def open(self) -> tuple[Settings, Ledger]:
-        with self._lock:
-            if self._opened is None:
-                settings = self._load()
-                self._opened = (settings, Ledger.open(settings))
-            return self._opened
-
-    def close(self) -> None:
-        with self._lock:
-            if self._opened is not None:
-                self._opened[1].close()
-                self._opened = None
 
 
 class UTF8JSON(JSONResponse):

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import logging
 import struct
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from distro.channels.wechat.accounts import WeChatAccount
 from distro.channels.wechat.events import event_data, event_name, handle_event
 from distro.config import Settings
 from distro.errors import ConfigError, DistroError
+from distro.store.keeper import LedgerKeeper
 from distro.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -168,27 +168,12 @@ class Nonces:
         ledger.kv("wechat").child("callback").delete(f"{account}:{nonce}")
 
 
-class Callback:
+class Callback(LedgerKeeper):
     """The settings and ledger the app works on, opened on first use and kept."""
 
     def __init__(self, load: Callable[[], Settings]) -> None:
-        self._load = load
-        self._lock = threading.Lock()
-        self._opened: tuple[Settings, Ledger] | None = None
+        super().__init__(load)
         self.nonces = Nonces()
-
-    def open(self) -> tuple[Settings, Ledger]:
-        with self._lock:
-            if self._opened is None:
-                settings = self._load()
-                self._opened = (settings, Ledger.open(settings))
-            return self._opened
-
-    def close(self) -> None:
-        with self._lock:
-            if self._opened is not None:
-                self._opened[1].close()
-                self._opened = None
 
     def keys(self, name: str) -> CallbackKeys:
         settings, _ledger = self.open()
