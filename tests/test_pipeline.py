@@ -192,7 +192,7 @@ def test_a_feed_item_carries_its_embargo_and_a_bad_one_is_quarantined(
     assert waiting == {DeliveryState.SCHEDULED}
     assert channels.publish("web", settings, ledger).sent == 1  # 二号 only, not before its time
     [entry] = ledger.quarantined()
-    assert "dcterms:available '2026-12-02/2026-12-09' is not one ISO 8601 time" in entry.reason
+    assert "dcterms:available '2026-12-02/2026-12-09' is not an ISO 8601 time" in entry.reason
 
 
 def test_hostile_and_broken_feeds_end_in_quarantine(

@@ -187,18 +187,13 @@ def embargo_time(settings: Settings, given: str | dt.datetime | None) -> dt.date
 
     if given is None or given == "":
         return None
+    zone = ZoneInfo(settings.config.timezone)
     if isinstance(given, dt.datetime):
-        moment = given
-    else:
-        try:
-            moment = dt.datetime.fromisoformat(given.strip())
-        except ValueError:
-            raise InputError(f"embargo must be an ISO 8601 time, not {given!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(settings.config.timezone))
-    if not 1900 <= moment.year <= 2100:
-        raise InputError(f"embargo {given!r} is outside 1900-2100")
-    return moment
+        given = given.isoformat()
+    try:
+        return embargo.parse_time(given, zone)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def article_ids(ledger: Ledger, given: Sequence[str]) -> list[str]:

@@ -225,4 +225,4 @@ def test_an_editor_embargo_holds_the_new_version_until_its_time(
         assert ledger.release_due(channel="web", at=due) == 1
     bad = ["republish", stored.id, "--reason", "x", "--local", "--embargo-until", "明天早上"]
     assert main([*bad, "--state", str(tmp_path / "state")]) == 1
-    assert "embargo must be an ISO 8601 time" in capsys.readouterr().err
+    assert "is not an ISO 8601 time" in capsys.readouterr().err

@@ -25,9 +25,10 @@ from defusedxml import sax as defused_sax
 from feedparser.encodings import convert_to_utf8
 from pydantic import ValidationError
 
+from distro.embargo import parse_time
 from distro.errors import SourceRejected
 from distro.html import sanitize, text_to_html
-from distro.models import MAX_YEAR, MIN_YEAR, Article, Byline, Provenance, make_id
+from distro.models import Article, Byline, Provenance, make_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_CHARS = 500
@@ -164,16 +165,9 @@ def embargo_of(entry: Any) -> dt.datetime | None:
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"dcterms:available {text[:40]!r} is not one ISO 8601 time") from None
-    if "T" not in text and " " not in text:
+    when = parse_time(text, SHANGHAI, "dcterms:available")
+    if "T" not in text and " " not in text:  # midnight would be a guess
         raise ValueError(f"dcterms:available {text!r} is a date without a time")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=SHANGHAI)
-    if not MIN_YEAR <= when.year <= MAX_YEAR:
-        raise ValueError(f"dcterms:available {text!r} is outside {MIN_YEAR}-{MAX_YEAR}")
     return when
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
+from distro.embargo import parse_time
 from distro.errors import ParseError
 from distro.models import MAX_YEAR, MIN_YEAR, clean_text
 
@@ -154,14 +155,10 @@ def _moment(text: object, where: str) -> dt.datetime:
     if not isinstance(text, str):
         raise ParseError(f"{where}: embargo_until holds ISO 8601 times")
     try:
-        when = dt.datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ParseError(f"{where}: embargo_until {text[:40]!r} is not an ISO 8601 time") from exc
-    if when.tzinfo is None:
         # A newsroom's wall clock: the paper's own zone, as the docs of the sidecar say.
-        when = when.replace(tzinfo=SHANGHAI)
-    _in_range(when.date(), where, "embargo_until")
-    return when
+        return parse_time(text, SHANGHAI, "embargo_until")
+    except ValueError as exc:
+        raise ParseError(f"{where}: {exc}") from None
 
 
 def _embargo(value: object, where: str) -> dict[str, dt.datetime]:
