@@ -38,8 +38,10 @@ def run(args: argparse.Namespace) -> int:
         def once() -> PublishReport:
             return channels.publish(args.channel, settings, ledger, args.target)
 
-        report = with_progress(ledger, args.channel, args.target, once) if sys.stdout.isatty() \
-            else once()  # fmt: skip
+        if sys.stdout.isatty():
+            report = with_progress(ledger, args.channel, args.target, once)
+        else:
+            report = once()
     finally:
         ledger.close()
     print(report.summary())
@@ -53,13 +55,12 @@ class Counter(logging.Handler):
 
     def __init__(self, channel: str, step: Callable[[str], None]) -> None:
         super().__init__(logging.INFO)
-        self.prefix = f"{channel}/"
+        self.channel = channel
         self.step = step
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith(self.prefix):
-            self.step(message.split(" ", 2)[1])
+        if getattr(record, "delivery_channel", None) == self.channel:
+            self.step(str(getattr(record, "delivery_article", "")))
 
 
 def with_progress(

@@ -25,6 +25,11 @@ from distro.store.quarantine import QuarantineStore
 #: One line per delivery that reaches an end (sent, failed, quarantined): the task logs.
 log = logging.getLogger(__name__)
 
+
+def ended(d: Delivery) -> dict[str, str]:
+    """What a delivery's log record carries for handlers (the CLI's progress bar counts them)."""
+    return {"delivery_channel": d.channel, "delivery_article": d.article_id}
+
 OPEN_STATES = (DeliveryState.PENDING.value, DeliveryState.SENDING.value)
 WAITING_STATES = (DeliveryState.HELD.value, DeliveryState.SCHEDULED.value)
 
@@ -290,6 +295,7 @@ class DeliveryStore:
         log.info(
             "%s/%s: %s v%d sent%s%s", d.channel, d.target, d.article_id, d.version,
             f" ({outcome})" if outcome else "", f" as {remote_id}" if remote_id else "",
+            extra=ended(d),
         )  # fmt: skip
         return changed
 
@@ -299,14 +305,14 @@ class DeliveryStore:
         changed = self.change(d, state=state.value, last_error=error)
         then = "failed for good" if terminal else "failed, pending again"
         log.warning("%s/%s: %s v%d %s: %s", d.channel, d.target, d.article_id, d.version, then,
-                    error)  # fmt: skip
+                    error, extra=ended(d))  # fmt: skip
         return changed
 
     def mark_quarantined(self, d: Delivery, reason: str) -> Delivery:
         """The channel refused the item; a quarantine entry (stage ``deliver``) records why, in
         the same transaction."""
         log.warning("%s/%s: %s v%d quarantined: %s", d.channel, d.target, d.article_id, d.version,
-                    reason)  # fmt: skip
+                    reason, extra=ended(d))  # fmt: skip
         with self.db.tx() as conn:
             changed = self.change_in(
                 conn, d, state=DeliveryState.QUARANTINED.value, last_error=reason
