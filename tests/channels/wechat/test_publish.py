@@ -324,6 +324,29 @@ def test_a_content_that_cannot_render_is_quarantined(
     assert len(draft.body["articles"]) == 1
 
 
+def test_an_article_whose_render_breaks_is_quarantined_and_the_edition_goes_out(
+    settings: Settings,
+    ledger: Ledger,
+    client: WeChatClient,
+    api: WeChatState,
+    enqueue: Enqueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _first, faulty, _third = enqueue(1, 2, 3)
+    monkeypatch.setenv("DISTRO_BREAK", f"render.wechat:{faulty.id}")
+    report = publish(settings, ledger, client=client)
+    assert (report.quarantined, report.failed) == (1, 0), report.messages
+    [draft] = api.ok_calls("draft/add")
+    assert [a["title"] for a in draft.body["articles"]] == [
+        a.headline for a in (_first, _third)
+    ]
+    [d] = ledger.deliveries(article_id=faulty.id, channel="wechat")
+    assert d.state is DeliveryState.QUARANTINED
+    assert d.last_error is not None and f"cannot render {faulty.id} for WeChat: InjectedFault" in (
+        d.last_error
+    )
+
+
 def test_without_a_connection_it_runs_dry(
     settings: Settings, ledger: Ledger, enqueue: Enqueue, monkeypatch: pytest.MonkeyPatch
 ) -> None:

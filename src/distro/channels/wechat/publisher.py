@@ -49,7 +49,7 @@ from distro.channels.wechat.media import MediaUploader
 from distro.channels.wechat.outcomes import PUBLISHED, record_publish
 from distro.channels.wechat.withdrawals import FREE_PUBLISHED, Removal, Withdrawals
 from distro.errors import ChannelError, ChannelRejected, QuotaExhausted
-from distro.faults import fault
+from distro.faults import broken, fault
 from distro.store.details import WeChatDetail
 
 if TYPE_CHECKING:
@@ -147,18 +147,26 @@ class Publisher:
         kept: list[Member] = []
         articles: list[dict[str, Any]] = []
         for member in members:
+            # The uploads are IO: their errors (WeChat down, a quota) are the run's, not the
+            # article's. Only the pure render below can condemn one article.
             thumb = self.media.thumb(member, position=len(kept) + 1, fresh=fresh_thumb)
+            images = self.media.images(member)
             try:
+                broken("render.wechat", member.article.id)
                 articles.append(
                     render.render(
                         member.article,
                         base_url=self.settings.config.channels.web.base_url,
                         thumb_media_id=thumb,
-                        images=self.media.images(member),
+                        images=images,
                     )
                 )
             except ValueError as exc:
                 self._quarantine(member, f"cannot render for WeChat: {exc}")
+                continue
+            except Exception as exc:  # one article that cannot render must not stop the edition
+                why = f"cannot render {member.article.id} for WeChat: {type(exc).__name__}: {exc}"
+                self._quarantine(member, why[:500])
                 continue
             kept.append(member)
         return kept, articles
