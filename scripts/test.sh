@@ -13,6 +13,8 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v newsboat >/dev/null 2>&1 || need+=(newsboat)
+# A Latin-only font: the favicon test needs a font that lacks the publication's character.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test: installing ${need[*]}" >&2

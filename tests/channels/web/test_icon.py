@@ -110,7 +110,7 @@ def test_the_mark_is_drawn_only_with_a_font_that_has_it(
     monkeypatch: pytest.MonkeyPatch, only_configured_fonts: None
 ) -> None:
     if not LATIN.is_file():
-        pytest.skip(f"no Latin-only font at {LATIN}")
+        pytest.fail(f"no Latin-only font at {LATIN}: scripts/test.sh installs fonts-dejavu-core")
     monkeypatch.setenv(icon.FONT_ENV, str(LATIN))
     latin = frames(icon.favicon_ico(Site("https://news.example.cn/", "Daily")))
     assert whites(latin[48]) > 20
