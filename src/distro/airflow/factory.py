@@ -370,6 +370,84 @@ def review_dag(settings: Settings, channel: str) -> DAG:
     return dag
 
 
+def edition_review_dag(settings: Settings, channel: str, target: str) -> DAG:
+    """Editors decide on a target's held editions (WeChat 群发 previewed, waiting to be sent).
+
+    The request waits in the triggerer, not a worker slot; an approval starts the target's
+    publish lane at once (a triggered run, so the edition is not kept for the next slot), and
+    that run sends the edition, once.
+    """
+    from airflow.providers.standard.operators.hitl import HITLOperator
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+    from airflow.sdk.execution_time.hitl import HITLUser
+
+    gate = channels.registry.edition_gate(channels.get(channel))
+    cfg = settings.config.review
+    timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
+    editors = [HITLUser(id=user, name=user) for user in cfg.editors]
+    with DAG(
+        dag_id=workflows.edition_review(channel, target),
+        description=f"Hold {channel} editions of {target} for an editor: approve sends them.",
+        schedule=clock([cfg.schedule], settings.config.timezone),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=defaults(),
+        tags=["distro", "review", channel],
+    ) as dag:
+
+        @task(task_id="collect")
+        @task_errors
+        def collect() -> dict[str, Any]:
+            batch = tasks.edition_collect(channel, target)
+            if not batch["count"]:
+                raise AirflowSkipException(f"no {channel} edition of {target} waits")
+            return batch
+
+        ask = HITLOperator(
+            task_id="ask_editor",
+            subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
+            body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
+            options=list(gate.OPTIONS),
+            params={
+                "only": Param(
+                    [],
+                    type="array",
+                    items={"type": "string"},
+                    title="Only these editions",
+                    description="Decide only these edition ids; empty decides every one listed.",
+                ),
+                "reason": Param(
+                    "",
+                    type="string",
+                    title="Reason",
+                    description="Why (a rejected edition's articles are quarantined with it).",
+                ),
+            },
+            assigned_users=editors or None,
+            response_timeout=timeout,
+            execution_timeout=None,
+            retries=0,
+        )
+
+        @task.short_circuit(task_id="decide")
+        @task_errors
+        def decide() -> bool:
+            ti = get_current_context()["ti"]
+            asked = ti.xcom_pull(task_ids="collect")
+            answer = ti.xcom_pull(task_ids="ask_editor")
+            result = tasks.edition_decide(channel, target, asked, answer)
+            ti.xcom_push(key="decided", value=result)
+            return bool(result["approved"])
+
+        send = TriggerDagRunOperator(
+            task_id="send",
+            trigger_dag_id=workflows.publish(channel, target),
+        )
+        collect() >> ask >> decide() >> send
+    return dag
+
+
 def kill_dag(settings: Settings) -> DAG:
     """The editors' takedown: a form of ids and a reason; every channel withdraws the articles."""
     params = {
@@ -457,10 +535,11 @@ def misconfigured(dag_id: str, problems: list[str]) -> DAG:
 
 
 def channel_dags(settings: Settings, name: str) -> list[str]:
-    """Every DAG id of channel ``name``: its lanes, and its review gate when it has one."""
+    """Every DAG id of channel ``name``: its lanes, its review gates when it has them."""
     ids = [workflows.publish(name, lane.target) for lane in channels.lanes(settings, name)]
     if review.gated(settings, name):
         ids.append(workflows.review(name))
+    ids.extend(workflows.edition_review(name, t) for t in channels.edition_targets(settings, name))
     return ids
 
 
@@ -509,6 +588,15 @@ def build(settings: Settings, broken: dict[str, list[str]] | None = None) -> dic
             )
         if gated:
             builders[workflows.review(name)] = partial(review_dag, settings, name)
+        try:
+            holders = channels.edition_targets(settings, name)
+        except Exception as exc:  # as above: only this channel's DAGs go
+            unreadable[workflows.publish(name)] = [f"{type(exc).__name__}: {exc}"]
+            holders = []
+        for target in holders:
+            builders[workflows.edition_review(name, target)] = partial(
+                edition_review_dag, settings, name, target
+            )
     builders[workflows.REPUBLISH] = partial(republish_dag, settings)
     builders[workflows.KILL] = partial(kill_dag, settings)
     builders[workflows.SWEEP] = partial(sweep_dag, settings)
