@@ -204,7 +204,7 @@ class LimitsConfig(_Section):
 
 
 class BaiduPushConfig(_Section):
-    """百度普通收录: new and changed article URLs pushed to Baidu after a web publish."""
+    """百度普通收录: new, changed and killed article URLs pushed to Baidu after a web publish."""
 
     site: str = Field(description="The site as verified on 百度搜索资源平台 (https://www.….cn).")
     token: SecretRef = Field(

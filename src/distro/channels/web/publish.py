@@ -404,14 +404,16 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     catalog.save()
     if drawing:
         icon.drawn(ledger, site)
-    # Queued before the deliveries close: a crash after this still pushes them next run.
+    # Queued before the deliveries close: a crash after this still pushes them next run. A
+    # tombstone is a changed URL too: 普通收录 has no delete call, so Baidu is sent back to the
+    # page to find it withdrawn (noindex) and drop it.
     baidu.enqueue(
         settings,
         ledger,
         (
             baidu.Page(site.url(article_key(d.article_id)), d.article_id, d.version)
             for d, outcome in claimed
-            if outcome == "page"
+            if outcome in ("page", "tombstone")
         ),
     )
     fault("publish.written", CHANNEL)
