@@ -333,6 +333,9 @@ def test_a_held_mass_edition_is_rejected_over_rest_with_a_reason(tmp_path: Path)
         for idx, d in enumerate(pending, start=1):
             ledger.mark_sending(d, step="approval", edition="ed-no", idx=str(idx))
     with serve(root_app(fresh.settings)) as base:
+        shown = requests.get(f"{base}{PREFIX}/review", timeout=30)
+        assert shown.status_code == 200
+        assert 'data-edition="ed-no"' in shown.text and "review_wechat_editions" in shown.text
         url = f"{base}{PREFIX}/api/editions/default/ed-no/reject"
         unreasoned = requests.post(url, timeout=30)
         assert unreasoned.status_code == 422 and "reason" in unreasoned.text
@@ -341,6 +344,7 @@ def test_a_held_mass_edition_is_rejected_over_rest_with_a_reason(tmp_path: Path)
         assert len(rejected.json()["rejected"]) == len(pending)
         rejected_ids = {a["article_id"] for a in rejected.json()["rejected"]}
         assert get(base + PREFIX + "/api/editions")["count"] == 0
+        assert "data-edition" not in requests.get(f"{base}{PREFIX}/review", timeout=30).text
         again = requests.post(url, params={"reason": "头条有误"}, timeout=30)
         assert again.status_code == 404
     with Ledger.open(fresh.settings) as ledger:

@@ -308,7 +308,8 @@ def create_app(
     def review_page(request: Request) -> HTMLResponse:
         settings, ledger = desk.open()
         held = queries.waiting(settings, ledger)
-        return page(request, "review.html", title="Review", held=held)
+        editions = queries.editions(settings, ledger)
+        return page(request, "review.html", title="Review", held=held, editions=editions)
 
     @app.get("/trigger/{dag_id}", response_class=HTMLResponse)
     def trigger_page(
