@@ -299,14 +299,51 @@ def republish_dag(settings: Settings) -> DAG:
     return dag
 
 
-def review_dag(settings: Settings, channel: str) -> DAG:
-    """Editors decide on what the channel's review gate holds (Airflow's Required Actions)."""
+def ask_editor(
+    settings: Settings, options: list[str], things: str, ids: str, rejected: str
+) -> Any:
+    """The human-in-the-loop task of a review DAG: the batch ``collect`` made, asked of editors.
+
+    It waits in the triggerer (no worker slot) for ``[review] response_timeout_hours`` at most;
+    the form offers *Only these <things>* and a *Reason*.
+    """
     from airflow.providers.standard.operators.hitl import HITLOperator
     from airflow.sdk.execution_time.hitl import HITLUser
 
     cfg = settings.config.review
     timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
     editors = [HITLUser(id=user, name=user) for user in cfg.editors]
+    return HITLOperator(
+        task_id="ask_editor",
+        subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
+        body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
+        options=list(options),
+        params={
+            "only": Param(
+                [],
+                type="array",
+                items={"type": "string"},
+                title=f"Only these {things}",
+                description=f"Decide only these {ids}; empty decides every one listed.",
+            ),
+            "reason": Param(
+                "",
+                type="string",
+                title="Reason",
+                description=f"Why ({rejected} quarantined with it).",
+            ),
+        },
+        assigned_users=editors or None,
+        response_timeout=timeout,
+        # The wait is the response timeout's: no execution timeout may cut it short.
+        execution_timeout=None,
+        retries=0,
+    )
+
+
+def review_dag(settings: Settings, channel: str) -> DAG:
+    """Editors decide on what the channel's review gate holds (Airflow's Required Actions)."""
+    cfg = settings.config.review
     with DAG(
         dag_id=workflows.review(channel),
         description=f"Hold {channel} articles for an editor: approve sends, reject quarantines.",
@@ -328,32 +365,7 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             return batch
 
         batch = collect()
-        ask = HITLOperator(
-            task_id="ask_editor",
-            subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
-            body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
-            options=list(review.OPTIONS),
-            params={
-                "only": Param(
-                    [],
-                    type="array",
-                    items={"type": "string"},
-                    title="Only these ids",
-                    description="Decide only these article ids; empty decides every one listed.",
-                ),
-                "reason": Param(
-                    "",
-                    type="string",
-                    title="Reason",
-                    description="Why (a rejection is quarantined with it).",
-                ),
-            },
-            assigned_users=editors or None,
-            response_timeout=timeout,
-            # The wait is the response timeout's: no execution timeout may cut it short.
-            execution_timeout=None,
-            retries=0,
-        )
+        ask = ask_editor(settings, review.OPTIONS, "ids", "article ids", "a rejection is")
 
         @task(task_id="decide", outlets=[SIGNALS])
         @task_errors
@@ -377,14 +389,10 @@ def edition_review_dag(settings: Settings, channel: str, target: str) -> DAG:
     publish lane at once (a triggered run, so the edition is not kept for the next slot), and
     that run sends the edition, once.
     """
-    from airflow.providers.standard.operators.hitl import HITLOperator
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-    from airflow.sdk.execution_time.hitl import HITLUser
 
     gate = channels.registry.edition_gate(channels.get(channel))
     cfg = settings.config.review
-    timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
-    editors = [HITLUser(id=user, name=user) for user in cfg.editors]
     with DAG(
         dag_id=workflows.edition_review(channel, target),
         description=f"Hold {channel} editions of {target} for an editor: approve sends them.",
@@ -404,31 +412,8 @@ def edition_review_dag(settings: Settings, channel: str, target: str) -> DAG:
                 raise AirflowSkipException(f"no {channel} edition of {target} waits")
             return batch
 
-        ask = HITLOperator(
-            task_id="ask_editor",
-            subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
-            body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
-            options=list(gate.OPTIONS),
-            params={
-                "only": Param(
-                    [],
-                    type="array",
-                    items={"type": "string"},
-                    title="Only these editions",
-                    description="Decide only these edition ids; empty decides every one listed.",
-                ),
-                "reason": Param(
-                    "",
-                    type="string",
-                    title="Reason",
-                    description="Why (a rejected edition's articles are quarantined with it).",
-                ),
-            },
-            assigned_users=editors or None,
-            response_timeout=timeout,
-            execution_timeout=None,
-            retries=0,
-        )
+        ask = ask_editor(settings, gate.OPTIONS, "editions", "edition ids", "a rejected edition's"
+                         " articles are")  # fmt: skip
 
         @task.short_circuit(task_id="decide")
         @task_errors
