@@ -512,3 +512,34 @@ def test_a_portal_stamp_before_the_formula_is_no_part_of_it() -> None:
         None,
         ["孙珺", "褚家威"],
     )
+
+
+# Openings of tests/dates/data/cnewsb.jsonl, found with a lexicon that lists no outlet but 本报.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "reporters"),
+    [
+        # a titled name glued before an unlisted paper's formula is the reporter's, not the paper's
+        ("神秘散户跟随基金获利2000万□记者 钱妤晚报讯 自2006年以来，一位神秘散户跟随", "晚报讯",
+         "晚报", ["钱妤"]),
+        ("基金投资主线：紧跟政策导向□记者 王惠康晚报讯 随着2008年基金年报的披露完毕", "晚报讯",
+         "晚报", ["王惠康"]),
+    ],
+)  # fmt: skip
+def test_a_titled_name_before_an_unlisted_outlet(
+    text: str, raw: str, outlet: str, reporters: list[str]
+) -> None:
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == (raw, outlet, reporters)
+
+
+def test_an_attributed_wire_formula_in_brackets_credits_the_reporter_after_it() -> None:
+    text = "基金一季度大幅增持周期性行业【据新华社上海4月20日专电】(记者 桑彤)基金业4月19日晚"
+    found = _find(text, dt.date(2009, 4, 21))
+    assert (found.raw, found.outlet, found.location, found.reporters, found.date) == (
+        "【据新华社上海4月20日专电】",
+        "新华社",
+        "上海",
+        ["桑彤"],
+        dt.date(2009, 4, 20),
+    )
