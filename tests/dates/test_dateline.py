@@ -523,9 +523,13 @@ def test_a_portal_stamp_before_the_formula_is_no_part_of_it() -> None:
          "晚报", ["钱妤"]),
         ("基金投资主线：紧跟政策导向□记者 王惠康晚报讯 随着2008年基金年报的披露完毕", "晚报讯",
          "晚报", ["王惠康"]),
+        # the character after a number is its unit, never a name's first (亿元, not 元新报)
+        ("新基金募集500亿元新报讯【记者 任强】统计数据显示，截至周一", "新报讯", "新报", ["任强"]),
+        ("信达澳银稳定价值债基8日成立 首募11.4亿全景网4月9日讯 信达澳银基金周四公告称",
+         "全景网4月9日讯", "全景网", []),
     ],
 )  # fmt: skip
-def test_a_titled_name_before_an_unlisted_outlet(
+def test_where_a_glued_unlisted_name_starts(
     text: str, raw: str, outlet: str, reporters: list[str]
 ) -> None:
     found = BARE.find(text, None)

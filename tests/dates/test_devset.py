@@ -25,9 +25,9 @@ HELD_OUT_FLOOR = 0.99
 #: ... and the same with 本报 held out too (measured 354/356).
 HELD_OUT_SELF_FLOOR = 0.99
 #: THUCNews, the headline run into the story: held out, an unlisted name's start is a guess
-#: (measured 1,241/1,261, and 1,188/1,261 with 本报 held out).
+#: (measured 1,243/1,261, and 1,195/1,261 with 本报 held out).
 GLUED_HELD_OUT_FLOOR = 0.98
-GLUED_HELD_OUT_SELF_FLOOR = 0.94
+GLUED_HELD_OUT_SELF_FLOOR = 0.945
 
 
 @pytest.mark.parametrize("name", ALL_SETS)

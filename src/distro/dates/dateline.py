@@ -151,6 +151,7 @@ _UNDATED_AFTER = frozenset(" \u3000(（【:：")
 _SUFFIX_RE = re.compile(_SUFFIX)
 _NAME_BOUNDARIES = " \u3000)）】」》"
 _GLUED_NAME_REACH = 14
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
 _TERMS_RE = re.compile("电|讯|消息|报道")
 _OPENERS = re.compile(r"[(（【\[]")
 _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
@@ -531,9 +532,20 @@ def _name_starts(line: str, date_at: int) -> list[int]:
     endings = list(_SUFFIX_RE.finditer(line, window, date_at))
     for ending in reversed(endings):
         start = ending.start() - 2
+        # A character after a number is its unit (…增长3倍新报讯, …募集500亿元新报讯): no name
+        # starts there.
+        while 0 < start < ending.start() and _is_unit(line, start):
+            start += 1
         if start > 0 and start not in starts:
             starts.append(start)
     return starts
+
+
+def _is_unit(line: str, at: int) -> bool:
+    """Whether `line[at]` is a number's unit: after a digit, or 元 after a digit and 万 or 亿."""
+    if line[at - 1] in _DIGITS:
+        return True
+    return line[at] == "元" and at >= 2 and line[at - 1] in "万亿" and line[at - 2] in _DIGITS
 
 
 def _opens_story(dateline: Dateline) -> bool:
