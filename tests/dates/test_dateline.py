@@ -547,3 +547,12 @@ def test_an_attributed_wire_formula_in_brackets_credits_the_reporter_after_it() 
         ["桑彤"],
         dt.date(2009, 4, 20),
     )
+
+
+def test_a_no_break_space_separates_the_credit_as_a_space_does() -> None:
+    # Web pages set U+00A0 between the formula and the credit (tests/dates/data/sina2018.jsonl).
+    text = "肝癌的罪魁祸首\n广州日报讯\xa0（全媒体记者伍君仪\xa0\xa0通讯员孙冰倩）肝癌是全球"
+    found = _find(text, None)
+    assert (found.raw, found.outlet) == ("广州日报讯", "广州日报")
+    assert found.reporters == ["伍君仪", "孙冰倩"]
+    assert strip_dateline(text.split("\n")[1], found) == "肝癌是全球"

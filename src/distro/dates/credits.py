@@ -56,7 +56,7 @@ _SENT_FROM = re.compile(r"发自[\u4e00-\u9fff]{1,8}$")
 _WORK_MARK = re.compile(r"[/／](?:文字|文|图片|图|摄影|摄|视频)(?=[\s、,，;；/／]|$)")
 #: How long a titled name that splits no way may be (阿不都热依木).
 _LONG_NAME = 6
-_SIMPLE = re.compile(r"(?:记者|通讯员|实习生)[ \u3000]?([\u4e00-\u9fff]{2,3})")
+_SIMPLE = re.compile(r"(?:记者|通讯员|实习生)[ \u3000\xa0]?([\u4e00-\u9fff]{2,3})")
 
 
 def _surname_score(name: str) -> int | None:

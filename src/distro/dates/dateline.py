@@ -94,7 +94,7 @@ _NAME_CHAR = (
 # …报 never ends a name inside 报道 (据21世纪经济报道昨日消息 is attribution).
 _NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX}(?!道))"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
-_COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000]?{_NAME}){{0,2}}"
+_COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000\xa0]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
 _PLACE_CHAR = (
     rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前)"
@@ -110,31 +110,32 @@ _TERM = rf"(?P<term>{_SPECIAL}专?电|讯|消息|综合报道)"
 _OPEN = r"[(（【\[]"
 _CLOSE = r"[)）】\]]"
 #: The paper's own 本报 after a joined name: 汉网-武汉晚报 本报讯.
-_OWN = r"(?:[ \u3000]?本报(?=讯|电))?"
+_OWN = r"(?:[ \u3000\xa0]?本报(?=讯|电))?"
 _ROLE_RE = re.compile(ROLE)
 _REPORTED_REACH = 64
 #: Reporter parentheses right after the formula: （记者 X、Y）.
-_PARENS_AFTER = re.compile(r"[ \t\u3000]*[(（【](?P<credit>[^()（）【】\n]{1,60})[)）】]")
+_PARENS_AFTER = re.compile(r"[ \t\u3000\xa0]*[(（【](?P<credit>[^()（）【】\n]{1,60})[)）】]")
 #: `…报道:` right after the formula: 杨宝金、记者刘欣欣报道: .
 _REPORTED_AFTER = re.compile(
-    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})?[ \u3000]?[{_CJK}·]"
-    rf"(?:[{_CJK}·、，, \u3000／/]|{ROLE}){{1,40}}?)"
-    r"[ \u3000]?报道[ \u3000]?[:：]?"
+    rf"[ \t\u3000\xa0]*(?P<credit>(?:{ROLE})?[ \u3000\xa0]?[{_CJK}·]"
+    rf"(?:[{_CJK}·、，, \u3000\xa0／/]|{ROLE}){{1,40}}?)"
+    r"[ \u3000\xa0]?报道[ \u3000\xa0]?[:：]?"
 )
 #: Titled names set off by spaces, no 报道: 南都讯　记者刘凡　周昌和　任笑一　继推出日票后.
 _TITLED_RUN = re.compile(
-    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})[ \u3000／/]*[{_CJK}·]{{2,4}}"
-    rf"(?:[ \u3000、，,]+(?:(?:{ROLE})[ \u3000／/]*)?[{_CJK}·]{{2,4}})*)(?=[ \u3000，,])"
+    rf"[ \t\u3000\xa0]*(?P<credit>(?:{ROLE})[ \u3000\xa0／/]*[{_CJK}·]{{2,4}}"
+    rf"(?:[ \u3000\xa0、，,]+(?:(?:{ROLE})[ \u3000\xa0／/]*)?[{_CJK}·]{{2,4}})*)"
+    r"(?=[ \u3000\xa0，,])"
 )
-_RUN_PART = re.compile("[^ \u3000、，,]+")
+_RUN_PART = re.compile("[^ \u3000\xa0、，,]+")
 #: A titled name run into the sentence it opens: 记者张三从市教育局获悉 (the name stays in it).
 _NAME_INTO_TEXT = re.compile(
-    rf"[ \t\u3000]*(?:{ROLE})[ \u3000]?(?P<name>[{_CJK}]{{2,3}}?)"
+    rf"[ \t\u3000\xa0]*(?:{ROLE})[ \u3000\xa0]?(?P<name>[{_CJK}]{{2,3}}?)"
     r"(?=从|在|于|获悉|了解|近日|日前|昨日|昨天|今天|今日|前日|前天|表示|介绍|采访|来到|走进)"
 )
 #: 综合新华社驻外记者报道: a round-up credited to a desk's correspondents.
 _ROUNDUP_AFTER = re.compile(
-    rf"[ \t\u3000]*综合(?:{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?记者报道[ \u3000]?[:：]?"
+    rf"[ \t\u3000\xa0]*综合(?:{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?记者报道[ \u3000\xa0]?[:：]?"
 )
 #: Sentence punctuation: a line prefix with none is a headline-like run (o0211's subtitle).
 _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
@@ -147,9 +148,9 @@ _GLUED_TERM = re.compile(rf"{_SPECIAL}专?电|(?<!快)讯|(?<!小)消息")
 _DATE_BEFORE = re.compile(rf"(?:{_DATE})\s?{_TOD}?\s?\Z")
 _DATE_REACH = 20
 #: What may follow an undated glued formula: the story after a space, or a credit in brackets.
-_UNDATED_AFTER = frozenset(" \u3000(（【:：")
+_UNDATED_AFTER = frozenset(" \u3000\xa0(（【:：")
 _SUFFIX_RE = re.compile(_SUFFIX)
-_NAME_BOUNDARIES = " \u3000)）】」》"
+_NAME_BOUNDARIES = " \u3000\xa0)）】」》"
 _GLUED_NAME_REACH = 14
 _DIGITS = frozenset("0123456789０１２３４５６７８９")
 _TERMS_RE = re.compile("电|讯|消息|报道")
@@ -167,7 +168,7 @@ _MARKS_TRIED = 3
 #: The time a portal stamps before the story it reprints, then a space.
 _STAMP = re.compile(
     r"(?:[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
-    r"[ \u3000]?[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?[ \u3000]+"
+    r"[ \u3000\xa0]?[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?[ \u3000\xa0]+"
 )
 _MARK_REACH = 600
 _HEADLINE_MAX = 80
@@ -180,8 +181,8 @@ _FORMULA_REACH = 48
 #: 何宇本报讯 (the Sogou samples mark paragraph breaks with a private-use character, U+E40C, so
 #: one may stand between them).
 _BYLINE_BEFORE = re.compile(
-    rf"(?P<credit>(?:{ROLE})[ \u3000]?[{_CJK}]{{2,3}}"
-    rf"(?:[ \u3000、]+(?:(?:{ROLE})[ \u3000]?)?[{_CJK}]{{2,3}})*)[\s\ue000-\uf8ff]?\Z"
+    rf"(?P<credit>(?:{ROLE})[ \u3000\xa0]?[{_CJK}]{{2,3}}"
+    rf"(?:[ \u3000\xa0、]+(?:(?:{ROLE})[ \u3000\xa0]?)?[{_CJK}]{{2,3}})*)[\s\ue000-\uf8ff]?\Z"
 )
 #: A line before the dateline that is a byline: □记者 宋迎迎 报道.
 _BYLINE_LINE = re.compile(
@@ -223,8 +224,8 @@ class DatelineFinder:
         )
         # （搜狐体育　陶冶　４月２２日广州报道）: a portal's byline carrying date and place.
         dated_byline = (
-            rf"(?P<open>{_OPEN})(?P<outlet>{known}|{_NAME})[ \u3000]+"
-            rf"(?P<credit>[{_CJK}·、 \u3000]{{2,24}}?)[ \u3000]*(?P<date>{_DATE})\s?"
+            rf"(?P<open>{_OPEN})(?P<outlet>{known}|{_NAME})[ \u3000\xa0]+"
+            rf"(?P<credit>[{_CJK}·、 \u3000\xa0]{{2,24}}?)[ \u3000\xa0]*(?P<date>{_DATE})\s?"
             rf"(?P<loc>{_PLACE})?(?P<term>报道)(?P<close>{_CLOSE})"
         )
         self._lead = tuple(
@@ -517,7 +518,7 @@ def _name_starts(line: str, date_at: int) -> list[int]:
     roles = list(_ROLE_RE.finditer(line, window, date_at))
     if roles:
         after = roles[-1].end()
-        while after < date_at and line[after] in " \u3000":
+        while after < date_at and line[after] in " \u3000\xa0":
             after += 1
         for size in (3, 2):
             end = after + size
