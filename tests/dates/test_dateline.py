@@ -556,3 +556,18 @@ def test_a_no_break_space_separates_the_credit_as_a_space_does() -> None:
     assert (found.raw, found.outlet) == ("广州日报讯", "广州日报")
     assert found.reporters == ["伍君仪", "孙冰倩"]
     assert strip_dateline(text.split("\n")[1], found) == "肝癌是全球"
+
+
+@pytest.mark.parametrize(
+    ("credit", "names"),
+    [
+        # a paper, site or app named before the role word is the outlet, never a person
+        ("浙江在线记者 马悦", ["马悦"]),
+        ("中国青年报·中青在线记者 桂杰", ["桂杰"]),
+        ("厦门日报记者佘峥", ["佘峥"]),
+        ("沈报融媒记者樊华", ["樊华"]),
+        ("浙江在线记者 严粒粒 陈宁 曾杨希", ["严粒粒", "陈宁", "曾杨希"]),
+    ],
+)
+def test_an_outlet_named_before_the_role_is_no_reporter(credit: str, names: list[str]) -> None:
+    assert parse_credit(credit) == names
