@@ -571,3 +571,43 @@ def test_a_no_break_space_separates_the_credit_as_a_space_does() -> None:
 )
 def test_an_outlet_named_before_the_role_is_no_reporter(credit: str, names: list[str]) -> None:
     assert parse_credit(credit) == names
+
+
+# Openings of tests/dates/data/sina2018.jsonl: names with no media ending, at a paragraph's head.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "reporters"),
+    [
+        ("NBA球衣赞助再添新合同\n\n\u3000\u3000直播吧11月5日讯 根据美记Darren Rovell报道",
+         "直播吧11月5日讯", "直播吧", []),
+        ("半导体公司博通起诉大众侵犯专利权\n\n\u3000\u3000盖世汽车讯 据德国《明镜周刊》11月2日报道",
+         "盖世汽车讯", "盖世汽车", []),
+        ("马斯克：特斯拉的中国工厂会生产所有的电池模组\n\nDoNews 11月4日消息（记者 赵晋杰）特斯拉",
+         "DoNews 11月4日消息", "DoNews", ["赵晋杰"]),
+        ("腾讯再次祭出大动作\n\n\u3000\u3000中证APP讯（记者 于蒙蒙）11月5日，中国证券报记者",
+         "中证APP讯", "中证APP", ["于蒙蒙"]),
+        ("谷歌前议员将离职\nPingWest品玩11月2日讯，据The Information消息，谷歌星期五证实",
+         "PingWest品玩11月2日讯", "PingWest品玩", []),
+    ],
+)  # fmt: skip
+def test_a_name_with_no_media_ending_at_a_paragraphs_head(
+    text: str, raw: str, outlet: str, reporters: list[str]
+) -> None:
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == (raw, outlet, reporters)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "唐嫣罗晋公布婚讯 胡歌成《仙剑3》唯一单身汉\n婚讯传了一年的罗晋和唐嫣，之前一直三缄其口。",
+        "业界\n机器之心发布腾讯 AI Lab 提出的自动化深度学习模型压缩框架",
+        "左手阿里右手腾讯 B站的选择\n记者：万珮 闫丽娇阿里此次入股B站一定有战略诉求",
+        "四部门发布有关科创单位税收优惠政策\n记者 赵白执南\n财政部网站5日消息显示，为进一步鼓励",
+        "火箭新闻\n仅十小时三消息：火箭或加价交易巴特勒",
+        "北京时间11月9日消息，NBA常规赛继续进行\n北京时间11月9日消息，NBA常规赛继续进行",
+        "体育\n足球简讯：中超第29轮今晚开打",
+    ],
+)
+def test_no_free_name_from_a_headline_a_word_or_a_sentence(text: str) -> None:
+    assert BARE.find(text, None) is None

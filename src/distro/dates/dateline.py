@@ -94,6 +94,24 @@ _NAME_CHAR = (
 # …报 never ends a name inside 报道 (据21世纪经济报道昨日消息 is attribution).
 _NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX}(?!道))"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
+#: A name with no media ending (直播吧, 蓝鲸教育, 中证APP, DoNews, PingWest品玩, IT之家): a Latin
+#: word with up to four characters after it, or two to eight name characters and an app's APP.
+_FREE_CHAR = r"(?:(?!记者|报道|消息|本[报刊台网])[^\W\d_讯电A-Za-z])"
+_FREE_NAME = (
+    rf"(?:[A-Za-z][A-Za-z0-9]{{1,15}}{_FREE_CHAR}{{0,4}}"
+    rf"|(?!据){_FREE_CHAR}{{2,8}}(?:APP|App)?)"
+)
+#: What a free name can never be: a time (北京时间, 今日, 昨晚), a word a formula word ends
+#: (快讯, 简讯, 资讯, 喜讯, 好消息, 最新消息), or a sentence's first word (据, 另, 但).
+_NOT_A_NAME = re.compile(
+    r"时间|^(?:今|昨|前|明|近|本|当|每|上|下|同|次)[日天周月年晚早夜]|^最新|^(?:据|另|又|但|而|并)"
+)
+_WORD_BEFORE = {
+    "讯": frozenset("快简资通喜死音短噩佳捷电腾婚闻传审刑视警凶"),
+    "消息": frozenset("好坏新小假真一二三四五六七八九十两几个条则些"),
+}
+#: What may follow a free name's formula: a separator, never a character going on with a word.
+_FREE_AFTER = frozenset(" \u3000\xa0(（【,，:：")
 _COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000\xa0]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
 _PLACE_CHAR = (
@@ -243,6 +261,10 @@ class DatelineFinder:
                 rf"(?P<date>{_DATE})\s?(?P<loc>{_PLACE})(?P<term>讯|电)",
                 rf"(?P<roundup>综合)(?P<outlet>{known}|{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?"
                 r"记者报道",
+                # 直播吧11月5日讯, 盖世汽车讯, DoNews 11月4日消息: a name with no media ending, only
+                # at a paragraph's head and where the formula ends its word (_free_name_ok).
+                rf"(?P<free>(?P<outlet>{_FREE_NAME}))[ \u3000\xa0]?(?:(?P<date>{_DATE})\s?{_TOD}?)?"
+                r"(?P<term>讯|电|消息)",
             )
         )
         self._bracketed = tuple(
@@ -255,6 +277,7 @@ class DatelineFinder:
                 dated_byline,
             )
         )
+        self._free = self._lead[-1]
         self._glued = re.compile(known_first)
         self._attributed = self._lead[3]
         self._known = re.compile(known)
@@ -276,6 +299,8 @@ class DatelineFinder:
                 if _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
                     continue
                 for pattern in self._lead:
+                    if pattern is self._free and index == 0 and len(lines) > 1:
+                        continue  # a headline is no paragraph: 唐嫣罗晋公布婚讯
                     found = pattern.match(text, pos, end)
                     if found is not None:
                         dateline = self._build(text, found, issue_date, position="lead")
@@ -403,6 +428,10 @@ class DatelineFinder:
             start += 1
         if CONTROL.search(text, start, end) is not None:
             return None  # \s matches \x1c-\x1f; a printed formula holds no control character
+        if groups.get("free") is not None and not _free_name_ok(text, match):
+            return None
+        if groups.get("term") == "消息" and _CJK_RE.match(text, end):
+            return None  # 财政部网站5日消息显示: a sentence going on, not a formula
         outlet = self._outlet(groups.get("outlet"), groups)
         if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
             return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
@@ -480,6 +509,21 @@ def _undated_end_ok(text: str, end: int) -> bool:
     return _reported_after(text, end) is not None or _ROLE_RE.match(text, end) is not None
 
 
+def _free_name_ok(text: str, match: re.Match[str]) -> bool:
+    """Whether a name with no media ending reads as an outlet's before its formula.
+
+    Never a time or a word that ends with the formula word (快讯, 好消息); 电 only dated; and the
+    formula must end its word: a separator follows it (直播吧11月5日讯 据…, 盖世汽车讯 据…).
+    """
+    name, term = match.group("free"), match.group("term")
+    if _NOT_A_NAME.search(name) or name[-1] in _WORD_BEFORE.get(term, ()):
+        return False
+    if term == "电" and match.group("date") is None:
+        return False
+    return match.end() < len(text) and text[match.end()] in _FREE_AFTER
+
+
+_CJK_RE = re.compile(f"[{_CJK}]")
 _COUNTRY_SET = frozenset(COUNTRIES)
 _COUNTRY_SIZES = sorted({len(c) for c in COUNTRIES}, reverse=True)
 
