@@ -611,3 +611,36 @@ def test_a_name_with_no_media_ending_at_a_paragraphs_head(
 )
 def test_no_free_name_from_a_headline_a_word_or_a_sentence(text: str) -> None:
     assert BARE.find(text, None) is None
+
+
+# The page's residue before the formula (tests/dates/data/sina2018.jsonl), no outlet listed.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "reporters"),
+    [
+        # a note in brackets
+        ("“一起学语文”获融资\n（原标题：“一起学语文”今日获数百万元融资）蓝鲸教育10月17日讯，据IT桔子信息",
+         "蓝鲸教育10月17日讯", "蓝鲸教育", []),
+        # a source line, then a note
+        ("尚德机构亮相大会\n来源：芥末堆（原标题：尚德机构亮相世界互联网大会）芥末堆讯，11月7日至9日",
+         "芥末堆讯", "芥末堆", []),
+        # a source line naming the outlet, printed twice
+        ("最佳候选\n来源：中超联赛APP中超联赛APP讯 2018中国平安中超联赛仅剩最后一轮比赛",
+         "中超联赛APP讯", "中超联赛APP", []),
+        # the name glued after a subtitle is the one the note printed before it
+        ("金庸挥别江湖\n(来源：中国日报网)金庸挥别江湖 外媒：他让世界了解中国中国日报网10月31日电",
+         "中国日报网10月31日电", "中国日报网", []),
+    ],
+)  # fmt: skip
+def test_the_pages_residue_before_the_formula(
+    text: str, raw: str, outlet: str, reporters: list[str]
+) -> None:
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == (raw, outlet, reporters)
+
+
+def test_a_listed_outlet_in_the_source_line_ends_it() -> None:
+    text = "科技部启动联网核查\n来源：中国证券报·中证网中证APP讯（实习记者 张兴旺）据海关总署消息"
+    found = find_dateline(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == ("中证APP讯", "中证APP", ["张兴旺"])

@@ -295,7 +295,7 @@ class DatelineFinder:
         for index, (offset, line) in enumerate(lines[: reach + 1]):
             end = offset + len(line)
             past = index >= reach
-            for pos in _paragraph_heads(text, offset, line):
+            for pos in _paragraph_heads(text, offset, line, self._known):
                 if _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
                     continue
                 for pattern in self._lead:
@@ -559,6 +559,11 @@ def _name_starts(line: str, date_at: int) -> list[int]:
     """
     starts = []
     window = max(0, date_at - _GLUED_NAME_REACH)
+    # A name the line printed before, in a page's note: (来源：中国日报网)…中国中国日报网10月31日电.
+    for size in range(min(12, date_at - 1), 2, -1):
+        if line.find(line[date_at - size : date_at], 0, date_at - size) >= 0:
+            starts.append(date_at - size)
+            break
     roles = list(_ROLE_RE.finditer(line, window, date_at))
     if roles:
         after = roles[-1].end()
@@ -607,12 +612,48 @@ def _with_names(dateline: Dateline, names: list[str]) -> Dateline:
     return dateline.model_copy(update={"reporters": [*extra, *dateline.reporters]})
 
 
-def _paragraph_heads(text: str, offset: int, line: str) -> list[int]:
+#: A page's note run into the lead before the formula: （原标题：…）, (来源：中国日报网).
+_NOTE = re.compile(r"[(（](?:原标题|原文标题|来源)[:：][^()（）\n]{1,80}[)）]")
+#: A page's source line run into the lead: 来源：中超联赛APP中超联赛APP讯.
+_SOURCE = re.compile(r"(?:文章)?来源[:：][ \u3000\xa0]?")
+_SOURCE_REACH = 24
+
+
+def _residue_heads(text: str, pos: int, end: int, known: re.Pattern[str]) -> list[int]:
+    """Where the story may open past the page's residue at a paragraph's head.
+
+    After a note in brackets (（原标题：…）蓝鲸教育10月17日讯); after a source line (来源：X), at
+    the note after it, where its name is printed twice (来源：中超联赛APP中超联赛APP讯) or after
+    a listed outlet in it (来源：中国证券报·中证网中证APP讯).
+    """
+    heads = []
+    note = _NOTE.match(text, pos, end)
+    if note is not None:
+        heads.append(note.end())
+    source = _SOURCE.match(text, pos, end)
+    if source is None:
+        return heads
+    after = source.end()
+    reach = min(end, after + _SOURCE_REACH)
+    bracket = _NOTE.search(text, after, min(end, after + _SOURCE_REACH + 80))
+    if bracket is not None and bracket.start() < reach:
+        heads.append(bracket.end())
+    for size in range(min(12, (reach - after) // 2), 1, -1):
+        if text[after : after + size] == text[after + size : after + 2 * size]:
+            heads.append(after + size)
+            break
+    for listed in known.finditer(text, after, reach):
+        heads.append(listed.end())
+    return heads
+
+
+def _paragraph_heads(text: str, offset: int, line: str, known: re.Pattern[str]) -> list[int]:
     """Where paragraphs open in a line: its head past any indent, and after paragraph marks."""
     heads = []
     pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
     if pos < offset + len(line):
         heads.append(pos)
+        heads.extend(_residue_heads(text, pos, offset + len(line), known))
         # 2016年06月17日06:15 汉网-武汉晚报 本报讯: a portal's stamp of when and whence.
         stamp = _STAMP.match(text, pos, offset + len(line))
         if stamp is not None:
