@@ -9,13 +9,21 @@ removes the formula together with the credit and separators after it.
 Outlets are recognised as a class, not only from a list: a name that ends the way media names
 end (`…报`, `…网`, `…社`, `…新闻`, `…之声`, `…客户端`, `…体育` for a portal's desk), alone or
 joined to another (`厦门网-厦门日报`, `沈阳晚报、沈阳网`), directly followed by an optional place
-and date and by 电/讯/专电/消息. `OUTLETS` only normalises spellings (`法新` → `法新社`) and lets
-a formula glued after a subtitle be found in mid-line, where a name's start cannot be told.
+and date and by 电/讯/专电/消息. At a paragraph's head (never in a headline) a name with no
+media ending is an outlet too (`直播吧11月5日讯`, `盖世汽车讯`, `DoNews 11月4日消息`), where the
+formula ends its word and the name is no time (`北京时间`) nor a word the formula word ends
+(`简讯`, `腾讯`).
+`OUTLETS` only normalises spellings (`法新` → `法新社`) and lets a formula glued after a subtitle
+be found in mid-line, where a name's start cannot be told.
+
+The page's residue at a paragraph's head is passed over: a note in brackets (`（原标题：…）`), a
+source line (`来源：X`) up to its note, its name printed twice or a listed outlet in it.
 
 A headline run into its story with no line break (THUCNews, SogouCS: `…季后赛复出新浪体育讯北京
 时间…`) is read as such when no sentence ends before the formula: a listed name anchors it; an
 unlisted one is guessed from the formula's date or from the story or credit right after it (the
-name starts after 据, a space or a bracket, else it is two characters and a media ending). A
+name is one the line printed before, or starts after a titled name, 据, a space or a bracket, else
+it is two characters and a media ending, never a number's unit). A
 private-use paragraph mark (SogouCS: U+E40C) opens a paragraph as a line break does.
 """
 
