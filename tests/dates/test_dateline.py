@@ -644,3 +644,12 @@ def test_a_listed_outlet_in_the_source_line_ends_it() -> None:
     found = find_dateline(text, None)
     assert found is not None
     assert (found.raw, found.outlet, found.reporters) == ("中证APP讯", "中证APP", ["张兴旺"])
+
+
+def test_names_run_together_with_their_roles_after_the_formula() -> None:
+    # Issue 13's shape: 本报讯记者某某通讯员某某, no brackets, no 报道.
+    text = "标题\n本报讯记者李莉通讯员刘清华 昨天，市教育局发布"
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.reporters) == ("本报讯", ["李莉", "刘清华"])
+    assert strip_dateline(text.split("\n")[1], found) == "昨天，市教育局发布"

@@ -147,10 +147,12 @@ _REPORTED_AFTER = re.compile(
     rf"(?:[{_CJK}·、，, \u3000\xa0／/]|{ROLE}){{1,40}}?)"
     r"[ \u3000\xa0]?报道[ \u3000\xa0]?[:：]?"
 )
-#: Titled names set off by spaces, no 报道: 南都讯　记者刘凡　周昌和　任笑一　继推出日票后.
+#: Titled names set off by spaces or run together with their roles, no 报道: 南都讯　记者刘凡
+#: 周昌和　任笑一　继推出日票后, 本报讯记者李莉通讯员刘清华 昨天.
 _TITLED_RUN = re.compile(
     rf"[ \t\u3000\xa0]*(?P<credit>(?:{ROLE})[ \u3000\xa0／/]*[{_CJK}·]{{2,4}}"
-    rf"(?:[ \u3000\xa0、，,]+(?:(?:{ROLE})[ \u3000\xa0／/]*)?[{_CJK}·]{{2,4}})*)"
+    rf"(?:(?:[ \u3000\xa0、，,]+(?:(?:{ROLE})[ \u3000\xa0／/]*)?|(?:{ROLE})[ \u3000\xa0／/]*)"
+    rf"[{_CJK}·]{{2,4}})*)"
     r"(?=[ \u3000\xa0，,])"
 )
 _RUN_PART = re.compile("[^ \u3000\xa0、，,]+")
