@@ -607,6 +607,8 @@ def test_a_name_with_no_media_ending_at_a_paragraphs_head(
         "火箭新闻\n仅十小时三消息：火箭或加价交易巴特勒",
         "北京时间11月9日消息，NBA常规赛继续进行\n北京时间11月9日消息，NBA常规赛继续进行",
         "体育\n足球简讯：中超第29轮今晚开打",
+        "球队动态\n官方消息：主教练将于下周抵达",
+        "转会\n独家消息（记者确认）：球队已签约",
     ],
 )
 def test_no_free_name_from_a_headline_a_word_or_a_sentence(text: str) -> None:

@@ -522,14 +522,14 @@ def _undated_end_ok(text: str, end: int) -> bool:
 def _free_name_ok(text: str, match: re.Match[str]) -> bool:
     """Whether a name with no media ending reads as an outlet's before its formula.
 
-    Never a time or a word that ends with the formula word (快讯, 好消息); 电 only dated; and the
-    formula must end its word: a separator follows it (直播吧11月5日讯 据…, 盖世汽车讯 据…).
+    Never a time or a word that ends with the formula word (快讯, 好消息); 电 and 消息 only dated;
+    the formula must end its word: a separator follows it (直播吧11月5日讯 据…, 盖世汽车讯 据…).
     """
     name, term = match.group("free"), match.group("term")
     if _NOT_A_NAME.search(name) or name[-1] in _WORD_BEFORE.get(term, ()):
         return False
-    if term == "电" and match.group("date") is None:
-        return False
+    if term in ("电", "消息") and match.group("date") is None:
+        return False  # 官方消息：, 独家消息：: an undated 消息 or 电 needs a media name
     return match.end() < len(text) and text[match.end()] in _FREE_AFTER
 
 
