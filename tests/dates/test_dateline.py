@@ -655,3 +655,49 @@ def test_names_run_together_with_their_roles_after_the_formula() -> None:
     assert found is not None
     assert (found.raw, found.reporters) == ("本报讯", ["李莉", "刘清华"])
     assert strip_dateline(text.split("\n")[1], found) == "昨天，市教育局发布"
+
+
+# Other openings of Sina's 2018 channels (the repository of tests/dates/data/sina2018.jsonl).
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location", "reporters"),
+    [
+        # a listed name's app
+        ("为何一夜之间火遍社交媒体？中新网客户端北京11月4日电（王思硕） 韩国仁川",
+         "中新网客户端北京11月4日电", "中新网客户端", "北京", ["王思硕"]),
+        # an ending after another one takes the name before both
+        ("花2万元能变公务员？真有人信扬子晚报网10月17日讯（通讯员 周潇）花1万块钱",
+         "扬子晚报网10月17日讯", "扬子晚报网", None, ["周潇"]),
+    ],
+)  # fmt: skip
+def test_glued_names_of_apps_and_joined_endings(
+    text: str, raw: str, outlet: str, location: str | None, reporters: list[str]
+) -> None:
+    found = _find(text, None)
+    assert (found.raw, found.outlet, found.location, found.reporters) == (
+        raw,
+        outlet,
+        location,
+        reporters,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a listed 腾讯 and the 讯 of the next one
+        "原标题：马化腾也要当“老师”？腾讯将创办腾讯云启商学院来源：金融界腾讯副总裁邱跃鹏在",
+        # an account is no place
+        "学生举报\n@吉林农业科技学院团委官微10月21日消息，我校对2018年10月19日",
+        "谷歌班车撞倒\n来源 中国日报官方微博11月9日消息，美国当地时间周一晚7点左右",
+        # 网站 is a word, not an outlet and a place
+        "学位问责导师清华大学深圳研究生院网站10月21日消息，近日，互联网上出现",
+    ],
+)
+def test_no_dateline_from_accounts_sites_and_words(text: str) -> None:
+    assert find_dateline(text, None) is None
+
+
+def test_a_listed_spelling_inside_a_word_is_no_outlet() -> None:
+    # 法新 (法新社) inside 看法新闻: a one-character place is none.
+    found = find_dateline("师2000余人应聘法制晚报·看法新闻11月4日消息，11月4日，第二届", None)
+    assert found is None or found.outlet != "法新社"

@@ -88,13 +88,13 @@ _TOD = (
 #: How media names end: papers, sites, agencies, stations, apps, and a portal's desks.
 _SUFFIX = (
     r"(?:都市报|青年报|日报|晚报|晨报|早报|时报|商报|快报|新闻网|新闻|通讯社|之声|在线|客户端"
-    r"|电视台|广播电台|频道|体育|娱乐|科技|财经|报|网|社)"
+    r"|电视台|广播电台|频道|体育|娱乐|科技|财经|报|网(?![站友民络页点])|社)"
 )
 # A name's characters: letters and digits (新华０８网), never 讯/电 (they end the formula) nor the
 # words 记者/报道/消息, nor a paper's 本报 (a subtitle glued before 本报讯 is no name).
 # 电 only inside a word that goes on: 闪电新闻, 电视, 每日电讯报.
 _NAME_CHAR = (
-    r"(?:(?!记者|报道|消息|本[报刊台网])(?:[^\W_讯电]|(?<=闪)电|电(?=[视力子影讯脑台信商])))"
+    r"(?:(?!记者|报道|消息|本[报刊台网])(?:[^\W_讯电据]|(?<=闪)电|电(?=[视力子影讯脑台信商])))"
 )
 # Never led by 据 (据新华社… is attribution, its own pattern).
 # At most seven characters before the ending: a headline run into an unlisted name's formula
@@ -123,7 +123,8 @@ _FREE_AFTER = frozenset(" \u3000\xa0(（【,，:：")
 _COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000\xa0]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
 _PLACE_CHAR = (
-    rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前)"
+    rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前"
+    rf"|微博|微信|官方|官微|官网|网站|公众号)"
     rf"(?![报网讯据])[{_CJK}·・])"
 )
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
@@ -233,11 +234,13 @@ class DatelineFinder:
     def __init__(self, outlets: Mapping[str, str] = OUTLETS) -> None:
         self.outlets = {unicodedata.normalize("NFKC", k): v for k, v in outlets.items()}
         known = _alternation(outlets)
-        outlet = rf"(?P<outlet>(?:{known})(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道))?|{_COMPOUND})"
+        # A listed name's desk, channel or app: 新浪体育, 中新网上海新闻, 中新网客户端.
+        desk = rf"(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道)|客户端|APP)"
+        outlet = rf"(?P<outlet>(?:{known}){desk}?|{_COMPOUND})"
         dated = rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)"
         outlet_first = rf"{outlet}{_MARK}{_OWN}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?{_TERM}"
         known_first = (
-            rf"(?P<outlet>(?:{known})(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道))?){_MARK}"
+            rf"(?P<outlet>(?:{known}){desk}?){_MARK}"
             rf"\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?(?P<term>{_SPECIAL}专?电|讯|消息)"
         )
         opened = rf"(?P<open>{_OPEN})?\s?"
@@ -349,6 +352,8 @@ class DatelineFinder:
             found = self._glued.match(text, offset + i, offset + len(line))
             if found is None or self._known.search(found.group("loc") or ""):
                 continue  # …新浪大片在线观看新浪娱乐讯: the place would hold the outlet
+            if len(found.group("loc") or "..") == 1:
+                continue  # …法制晚报·看法新闻11月4日消息: a listed 法新 inside a word, no place
             if line[i - 1] == "据":
                 # …涉毒据新华社电: the attribution is the formula's, as at a line's head.
                 attributed = self._attributed.match(text, offset + i - 1, offset + len(line))
@@ -442,6 +447,9 @@ class DatelineFinder:
             return None
         if groups.get("term") == "消息" and _CJK_RE.match(text, end):
             return None  # 财政部网站5日消息显示: a sentence going on, not a formula
+        place = groups.get("loc") or ""
+        if place and place[-1] in _WORD_BEFORE.get(groups.get("term") or "", ()):
+            return None  # 腾讯将创办腾讯: a place never ends with the first half of 腾讯, 简讯
         outlet = self._outlet(groups.get("outlet"), groups)
         if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
             return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
@@ -590,8 +598,12 @@ def _name_starts(line: str, date_at: int) -> list[int]:
     if boundary >= 0 and date_at - boundary > 2:
         starts.append(boundary + 1)
     endings = list(_SUFFIX_RE.finditer(line, window, date_at))
-    for ending in reversed(endings):
+    for index in range(len(endings) - 1, -1, -1):
+        ending = endings[index]
         start = ending.start() - 2
+        if index > 0 and endings[index - 1].end() == ending.start():
+            # …扬子晚报网10月17日讯: an ending after another one (晚报网, 日报网) takes its name.
+            start = endings[index - 1].start() - 2
         # A character after a number is its unit (…增长3倍新报讯, …募集500亿元新报讯): no name
         # starts there.
         while 0 < start < ending.start() and _is_unit(line, start):
