@@ -691,6 +691,9 @@ def test_glued_names_of_apps_and_joined_endings(
         "谷歌班车撞倒\n来源 中国日报官方微博11月9日消息，美国当地时间周一晚7点左右",
         # 网站 is a word, not an outlet and a place
         "学位问责导师清华大学深圳研究生院网站10月21日消息，近日，互联网上出现",
+        # a work word or a time is no place
+        "巴西教育\n据南美侨报网编译报道，经合组织（OECD）近日发布",
+        "特斯拉私有化\n新浪财经 北京时间7日讯，特斯拉早期投资者、硅谷",
     ],
 )
 def test_no_dateline_from_accounts_sites_and_words(text: str) -> None:
@@ -701,3 +704,8 @@ def test_a_listed_spelling_inside_a_word_is_no_outlet() -> None:
     # 法新 (法新社) inside 看法新闻: a one-character place is none.
     found = find_dateline("师2000余人应聘法制晚报·看法新闻11月4日消息，11月4日，第二届", None)
     assert found is None or found.outlet != "法新社"
+
+
+def test_a_portals_desk_is_its_outlet_not_a_place() -> None:
+    found = _find("小米美团最快明年入摩\n新浪港股讯 据香港经济日报报道，MSCI", None)
+    assert (found.raw, found.outlet, found.location) == ("新浪港股讯", "新浪港股", None)

@@ -56,7 +56,10 @@ _NAMES_TEXT = """
 """
 _NAMES = tuple(_NAMES_TEXT.split())
 #: A portal's desk after its name: 新浪体育讯, 搜狐财经讯.
-_DESK = "(?:体育|娱乐|财经|科技|房产|家居|汽车|教育|游戏|时尚|军事|文化|读书|女性|健康|旅游)"
+_DESK = (
+    "(?:体育|娱乐|财经|科技|房产|家居|汽车|教育|游戏|时尚|军事|文化|读书|女性|健康|旅游|港股|美股"
+    "|众测|数码|手机|星座|育儿)"
+)
 _SPELLINGS = {"中国新闻社": "中新社", "法新": "法新社", "路透": "路透社", "美联": "美联社"}
 #: Outlets as printed -> as labelled. Longest spellings are tried first.
 OUTLETS: dict[str, str] = {**{name: name for name in _NAMES}, **_SPELLINGS}
@@ -124,7 +127,7 @@ _COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000\xa0]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
 _PLACE_CHAR = (
     rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前"
-    rf"|微博|微信|官方|官微|官网|网站|公众号)"
+    rf"|微博|微信|官方|官微|官网|网站|公众号|编译|整理|摘编|时间)"
     rf"(?![报网讯据])[{_CJK}·・])"
 )
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
