@@ -252,3 +252,87 @@ def test_a_teaser_links_its_story_on_the_web_page(tmp_path: Path) -> None:
         before = snapshot(ledger)
         ingest_pages(settings, ledger, [first, second])
         assert snapshot(ledger) == before
+
+
+def three_pages(tmp_path: Path) -> dict[str, tuple[bytes, str]]:
+    """People's Daily 1998-01-20 with the story's continuation cut once more: page 2 keeps its
+    first four paragraphs and jumps on (`（下转第三版）`), page 3 prints the rest under the jump
+    head (`（上接第二版）`). Cut at a paragraph the corpus's ground truth labels."""
+    first, second = ISSUES["people"]
+    lines = [line for line in (PAGES / f"{second}.txt").read_text("utf-8").splitlines() if line]
+    labels = truth(second)["labels"]
+    assert labels.startswith("FFGAPPPPPCPG")  # running head, editor, headline, head, body
+    head, keep, moved = lines[:4], lines[4:8], lines[8:11]
+    page2 = [*head, *keep, "（下转第三版）", *lines[11:]]
+    page3 = ["1998年1月20日　星期二　第3版　经济", lines[2], "（上接第二版）", *moved]
+    return {
+        "1": ((PAGES / f"{first}.txt").read_bytes(), "1"),
+        "2": ("\n\n".join(page2).encode(), "2"),
+        "3": ("\n\n".join(page3).encode(), "3"),
+    }
+
+
+@pytest.mark.parametrize(
+    "order", ["123", "132", "213", "231", "312", "321"]
+)  # fmt: skip
+def test_a_story_over_three_pages_is_one_article_in_any_order(
+    tmp_path: Path, order: str
+) -> None:
+    first, second = ISSUES["people"]
+    start, _rest = jump_of(first, second)
+    two = settings_with(tmp_path / "two")
+    with Ledger.open(two) as ledger:
+        ingest_pages(two, ledger, [first, second])
+        [expected] = live(ledger, start["headline"], "1")
+    pages = three_pages(tmp_path)
+    settings = settings_with(tmp_path / "three")
+    inbox = settings.state.inbox
+    inbox.mkdir(parents=True)
+    meta = {"issue_date": truth(first)["issue_date"], "publication": "人民日报"}
+    with Ledger.open(settings) as ledger:
+        for n, name in enumerate(order):
+            data, page = pages[name]
+            (inbox / f"{n}-p{page}.meta.json").write_text(json.dumps({**meta, "page": page}))
+            (inbox / f"{n}-p{page}.txt").write_bytes(data)
+            ingest(settings, ledger=ledger)
+        [joined] = live(ledger, start["headline"], "1")
+        assert (joined.id, joined.paragraphs) == (expected.id, expected.paragraphs)
+        assert joined.continued_on_page is None
+        # every other part of the story is withdrawn or was never stored alone
+        parts = [a for a in ledger.articles() if a.headline == start["headline"]]
+        assert parts == [joined]
+
+
+def test_two_pages_of_one_issue_ingested_at_once_still_make_one_article(tmp_path: Path) -> None:
+    """Two workers, one page each, at the same time: the issue's lock orders them."""
+    import threading
+
+    first, second = ISSUES["people"]
+    start, rest = jump_of(first, second)
+    settings = settings_with(tmp_path)
+    inboxes = []
+    for stem in (first, second):
+        worker = settings_with(tmp_path / stem)
+        drop(worker, stem, 0)
+        inboxes.append(worker.state.inbox)
+    errors: list[BaseException] = []
+
+    def work(inbox: Path) -> None:
+        try:
+            with Ledger.open(settings) as ledger:
+                ingest(settings, ledger=ledger, inbox=inbox, configured=False)
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+
+    with Ledger.open(settings):
+        pass  # migrated once, before the workers race
+    threads = [threading.Thread(target=work, args=(inbox,)) for inbox in inboxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with Ledger.open(settings) as ledger:
+        [joined] = live(ledger, start["headline"], "1")
+        assert joined.paragraphs[-len(rest["paragraphs"]) :] == rest["paragraphs"]
+        assert live(ledger, rest["headline"], "2") == []

@@ -23,6 +23,8 @@ settles each page against it (`Jumps.settle`), under a lock on the issue:
   it before anything goes out. When the start arrives later, the continuation is killed (a
   canceled version whose reason names the start; its waiting deliveries are closed, and a
   channel that did show it withdraws it), and the start's new version carries the whole text.
+- A continuation that jumps again (`（下转第三版）`) is both: the article is the whole chain,
+  from the start's page on, and each later part is handled as the continuation above.
 - A teaser (`3版`) resolves to the article of the same issue on the page it names whose
   headline matches it best (`MATCH`, one best only) once that page is in: a new teaser version
   with ``page_ref_id``, so the web can link it.
@@ -38,14 +40,15 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal
 
 from distro.errors import StoreUnavailable
 from distro.models import Article, Kind
 from distro.parse.layout import PARAGRAPH_ENDS, page_number
+from distro.store.articles import read_article
 from distro.store.kv import KeyValue
 
 log = logging.getLogger(__name__)
@@ -93,7 +96,8 @@ def overlap(one: str, other: str) -> float:
 
 
 def join(start: Article, continuation: Article) -> Article:
-    """The start with the continuation's paragraphs after its own: one article, whole."""
+    """The start with the continuation's paragraphs after its own: one article, continued only
+    where the continuation jumps again."""
     paragraphs = list(start.paragraphs)
     rest = list(continuation.paragraphs)
     if paragraphs and rest and paragraphs[-1][-1:] not in PARAGRAPH_ENDS:
@@ -203,9 +207,9 @@ class Jumps:
         self,
         kv: KeyValue,
         *,
-        start: str = "publish",
+        start: Literal["publish", "hold"] = "publish",
         hold_minutes: float = 30.0,
-        latest: Any = None,
+        latest: Callable[[str], Article | None] | None = None,
     ) -> None:
         self.kv = kv
         self.start = start
@@ -228,30 +232,36 @@ class Jumps:
 
     def _doc(self, article_id: str) -> Article | None:
         text = self.kv.get(f"doc:{article_id}")
-        return None if text is None else Article.model_validate_json(text)
+        return None if text is None else read_article(text)
 
-    def settle(self, articles: Sequence[Article], *, paper: str) -> list[Step]:
-        """The steps that store one page's articles, joined and resolved against their issue.
+    def settle(
+        self, articles: Sequence[Article], *, paper: str, apply: Callable[[list[Step]], None]
+    ) -> None:
+        """Store one page's articles, joined and resolved against their issue: ``apply`` does
+        the steps, under the issue's lock, so two pages of one issue never store a story's
+        versions out of order. The record is saved once they are done (a crash before that
+        makes the same steps again on the retry).
 
         Articles without an issue date or a page (feed items) pass through unchanged.
         """
-        steps: list[Step] = []
+        plain: list[Step] = []
         by_issue: dict[str, list[Article]] = {}
         for article in articles:
             if article.issue_date is None or normalise_page(article.page) is None:
-                steps.append(Step(article))
+                plain.append(Step(article))
             else:
                 by_issue.setdefault(f"{paper}|{article.issue_date.isoformat()}", []).append(article)
+        if plain:
+            apply(plain)
         for issue, page in by_issue.items():
             token = self._lock(issue)
             try:
                 record = Record.load(self.kv.get(f"issue:{issue}"))
-                steps += self._settle_page(record, page)
+                apply(self._settle_page(record, page))
                 self.kv.set(f"issue:{issue}", record.dump())
             finally:
                 if self.kv.get(f"lock:{issue}") == token:
                     self.kv.delete(f"lock:{issue}")
-        return steps
 
     # one page
 
@@ -266,10 +276,8 @@ class Jumps:
         out: dict[str, Article] = {}
         for article in page:
             entry = record.items[article.id]
-            if entry.is_continuation:
-                steps += self._continuation(record, article, entry)
-            elif entry.is_start:
-                steps += self._start(record, article, entry)
+            if entry.is_continuation or entry.is_start:
+                steps += self._link(record, article, entry)
             else:
                 out[article.id] = article
         resolved = self._resolve_teasers(record, {a.id for a in page})
@@ -288,53 +296,78 @@ class Jumps:
     def _held(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) + self.hold
 
-    def _start(self, record: Record, article: Article, entry: Entry) -> list[Step]:
-        joined = record.continuation_of(article.id)
-        if joined is None:
-            candidates = [
-                o
-                for o in record.items.values()
-                if o.is_continuation
-                and o.id not in record.joins
-                and same_page(o.page, entry.to)
-                and same_page(o.came_from, entry.page)
-            ]
-            found = _matches(entry, candidates)
-            if len(found) > 1:
-                return [self._ambiguous(article, found)]
-            if found:
-                joined = found[0].id
-                record.joins[joined] = article.id
-                log.info("jump: %s continues %s 《%s》", joined, article.id, article.headline)
-        continuation = self._doc(joined) if joined is not None else None
-        if joined is None or continuation is None:
-            hold = self._held() if self.start == "hold" else None
-            return [Step(article, hold_until=hold)]
-        return [Step(join(article, continuation)), *self._withdraw(joined, article.id)]
+    def _starts_for(self, record: Record, entry: Entry) -> list[Entry]:
+        """Unjoined starts this continuation may continue: pages agree both ways, headlines
+        match."""
+        candidates = [
+            o
+            for o in record.items.values()
+            if o.is_start
+            and o.id != entry.id
+            and record.continuation_of(o.id) is None
+            and same_page(o.to, entry.page)
+            and same_page(o.page, entry.came_from)
+        ]
+        return _matches(entry, candidates)
 
-    def _continuation(self, record: Record, article: Article, entry: Entry) -> list[Step]:
-        start_id = record.start_of(article.id)
-        if start_id is None:
-            candidates = [
-                o
-                for o in record.items.values()
-                if o.is_start
-                and o.id not in record.joins.values()
-                and same_page(o.to, entry.page)
-                and same_page(o.page, entry.came_from)
-            ]
-            found = _matches(entry, candidates)
+    def _continuations_for(self, record: Record, entry: Entry) -> list[Entry]:
+        """Unjoined continuations of this start."""
+        candidates = [
+            o
+            for o in record.items.values()
+            if o.is_continuation
+            and o.id != entry.id
+            and record.start_of(o.id) is None
+            and same_page(o.page, entry.to)
+            and same_page(o.came_from, entry.page)
+        ]
+        return _matches(entry, candidates)
+
+    def _link(self, record: Record, article: Article, entry: Entry) -> list[Step]:
+        """Join the article with its other parts, as far as the issue has them."""
+        ambiguous: list[Entry] = []
+        for continuation, found in (
+            (True, self._starts_for(record, entry) if entry.is_continuation else []),
+            (False, self._continuations_for(record, entry) if entry.is_start else []),
+        ):
+            if continuation and record.start_of(entry.id) is not None:
+                continue
+            if not continuation and record.continuation_of(entry.id) is not None:
+                continue
             if len(found) > 1:
-                return [self._ambiguous(article, found)]
-            if found:
-                start_id = found[0].id
-                record.joins[article.id] = start_id
-                log.info("jump: %s continues %s 《%s》", article.id, start_id, found[0].headline)
-        start = self._doc(start_id) if start_id is not None else None
-        if start_id is None or start is None:
-            alone = article.model_copy(update={"flags": [*article.flags, FLAG_ALONE]})
-            return [Step(alone, hold_until=self._held())]
-        return [Step(join(start, article)), *self._withdraw(article.id, start_id)]
+                ambiguous += found
+            elif found:
+                start, rest = (found[0].id, entry.id) if continuation else (entry.id, found[0].id)
+                record.joins[rest] = start
+                log.info("jump: %s continues %s 《%s》", rest, start, entry.headline)
+        head = entry.id
+        while (previous := record.start_of(head)) is not None and previous != entry.id:
+            head = previous
+        chain = [head]
+        while (following := record.continuation_of(chain[-1])) is not None:
+            if following in chain:
+                break
+            chain.append(following)
+        if len(chain) == 1:
+            if ambiguous:
+                return [self._ambiguous(article, ambiguous)]
+            if entry.is_continuation:
+                alone = article.model_copy(update={"flags": [*article.flags, FLAG_ALONE]})
+                return [Step(alone, hold_until=self._held())]
+            return [Step(article, hold_until=self._held() if self.start == "hold" else None)]
+        docs = [article if part == article.id else self._doc(part) for part in chain]
+        parts = [doc for doc in docs if doc is not None]
+        whole = parts[0]
+        for piece in parts[1:]:
+            whole = join(whole, piece)
+        if whole.continued_from_page is not None:  # its start is not in yet: still a fragment
+            whole = whole.model_copy(update={"flags": [*whole.flags, FLAG_ALONE]})
+            steps = [Step(whole, hold_until=self._held())]
+        else:
+            steps = [Step(whole)]
+        for part in chain[1:]:
+            steps += self._withdraw(part, head)
+        return steps
 
     def _ambiguous(self, article: Article, found: list[Entry]) -> Step:
         names = ", ".join(sorted(o.id for o in found))

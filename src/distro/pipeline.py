@@ -222,15 +222,18 @@ class Ingestor:
         for problem in problems:
             self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=problem)
         valid = [a for a in articles if self._valid(a, raw.sha256, report)]
+
+        def apply(steps: list[Step]) -> None:
+            for step in steps:
+                if step.kill is not None:
+                    self._withdraw(step.kill, step.reason, report)
+                elif step.article is not None:
+                    self._store(step.article, raw.sha256, report, hold_until=step.hold_until)
+
         if item.kind == "page":
-            steps = self.jumps.settle(valid, paper=self._paper(item))
+            self.jumps.settle(valid, paper=self._paper(item), apply=apply)
         else:
-            steps = [Step(article) for article in valid]
-        for step in steps:
-            if step.kill is not None:
-                self._withdraw(step.kill, step.reason, report)
-            elif step.article is not None:
-                self._store(step.article, raw.sha256, report, hold_until=step.hold_until)
+            apply([Step(article) for article in valid])
         if problems:
             report.reason = "; ".join(problems)
         if report.articles == 0:
