@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from distro import channels, config
+from distro.channels.web.publish import site_of
+from distro.channels.web.render import article_key
 from distro.config import Settings
 from distro.jumps import FLAG_ALONE, FLAG_AMBIGUOUS, normalise_page, overlap, same_page
 from distro.models import Article, DeliveryState, Kind, PubStatus
@@ -244,7 +246,9 @@ def test_a_teaser_links_its_story_on_the_web_page(tmp_path: Path) -> None:
         assert resolved.version == 2
         channels.publish("web", settings, ledger)
         page = (site / "articles" / f"{teaser.id}.html").read_text(encoding="utf-8")
-        assert f'<a href="{target.id}.html">' in page or f"articles/{target.id}.html" in page
+        assert f'<a href="{target.id}.html">' not in page  # links are absolute, as everywhere
+        url = site_of(settings).url(article_key(target.id))
+        assert page.count(f'href="{url}"') == 2  # the headline and 详见A2版
         assert "详见A2版" in page and target.headline in page
         # the teaser page stays off the lists: the home page links the story, not the teaser
         home = (site / "index.html").read_text(encoding="utf-8")

@@ -59,8 +59,8 @@ class SourceReport:
     duplicates: int = 0
     new_versions: int = 0
     quarantined: int = 0
-    #: Continuations joined to their start (stored as the start's new version, not alone).
-    joined: int = 0
+    #: Continuations stored alone before their start came, withdrawn now that they are joined.
+    withdrawn: int = 0
     entries: list[str] = field(default_factory=list)  # quarantine entry ids
 
     def as_json(self) -> dict[str, Any]:
@@ -307,7 +307,7 @@ class Ingestor:
             latest = self.ledger.kill(article_id, reason)
             log.info("%s: withdrew %s v%d: %s", report.uri, article_id, latest.version, reason)
         self.ledger.enqueue_many(article_id, latest.version, self.targets)
-        report.joined += 1
+        report.withdrawn += 1
 
     def _store(
         self,
