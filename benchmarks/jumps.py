@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from distro import config
-from distro.jumps import Jumps, Record, same_page
+from distro.jumps import Jumps, Record, normalise_page, same_page
 from distro.models import Kind
 from distro.pipeline import ingest
 from distro.store.ledger import Ledger
@@ -40,6 +40,11 @@ def issues() -> dict[tuple[Any, ...], list[tuple[dict[str, Any], Path]]]:
         key = (page["fold"], page["layout"], page["issue"], page["issue_date"])
         found[key].append((page, path.with_suffix(".txt")))
     return found
+
+
+def same_key(page: str | None) -> str:
+    """A page as one key (`A2` and `2` alike)."""
+    return (normalise_page(page) or "").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def text(paragraphs: list[str]) -> str:
@@ -101,6 +106,17 @@ def score(order: str, seconds: list[float], tally: Counter[str]) -> None:
                     issue = f"{key[0]}|{key[3]}"
                     record = Record.load(ledger.kv("jumps").get(f"issue:{issue}"))
                     starts_joined = set(record.joins.values())
+                    sources = {
+                        (same_key(page), s["headline"]): s["source_id"] for page, s in stories
+                    }
+                    for rest_id, start_id in record.joins.items():
+                        tally["joins made"] += 1
+                        a, b = record.items[rest_id], record.items[start_id]
+                        one = sources.get((same_key(a.page), a.headline))
+                        other = sources.get((same_key(b.page), b.headline))
+                        if one is not None and other is not None and one != other:
+                            tally["joins made: two different stories"] += 1
+                            print("  wrong:", key, a.headline, "->", b.headline)
                     for source, start in starts.items():
                         tally["jumps"] += 1
                         page, rest = rests[source]
