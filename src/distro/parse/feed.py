@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from distro.embargo import parse_time
 from distro.errors import SourceRejected
 from distro.html import sanitize, text_to_html
-from distro.models import Article, Byline, Provenance, make_id
+from distro.models import Article, Byline, Provenance, explain, make_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_CHARS = 500
@@ -264,7 +264,10 @@ def parse_feed(
                 provenance=provenance,
                 section=section,
             )
-        except (ValueError, ValidationError) as exc:
+        except ValidationError as exc:  # one line, the fields named (a reason, not a dump)
+            result.problems.append(f"entry {number}: {explain(exc)}")
+            continue
+        except ValueError as exc:
             result.problems.append(f"entry {number}: {exc}")
             continue
         if article.id in seen:
