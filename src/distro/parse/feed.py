@@ -190,8 +190,10 @@ def entry_article(
         headline = text[:HEADLINE_FALLBACK_CHARS] or (link or "")
     if not headline:
         raise ValueError("no title, summary, content or link")
-    published = to_shanghai(entry.get("published_parsed")) or to_shanghai(
-        entry.get("updated_parsed")
+    # dict.get: feedparser's own get maps a missing updated_parsed to published_parsed with a
+    # DeprecationWarning (an out-of-range pubDate, year 9999, took that path).
+    published = to_shanghai(dict.get(entry, "published_parsed")) or to_shanghai(
+        dict.get(entry, "updated_parsed")
     )
     # Without a guid or link, a title alone does not tie two entries: add the date, else the text.
     key = guid or entry.get("link") or f"title:{headline}"
