@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from distro import channels, embargo, review
-from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
+from distro.errors import (
+    DistroError,
+    InputError,
+    RecordRejected,
+    SourceRejected,
+    StoreError,
+    shown,
+)
 from distro.faults import fault
 from distro.models import Article, QuarantineEntry, explain
 from distro.parse.meta import SIDECAR_SUFFIX, sidecar_name
@@ -143,6 +150,8 @@ class Ingestor:
         except StoreError:
             item.release()
             raise
+        if report.reason is not None:
+            report.reason = shown(report.reason)
         if report.outcome == "error":
             item.release()
         else:
@@ -153,6 +162,7 @@ class Ingestor:
     def _quarantine(
         self, report: SourceReport, *, raw_ref: str, stage: str, reason: str
     ) -> QuarantineEntry:
+        reason = shown(reason)  # a file name with a line break writes no log line of its own
         entry = self.ledger.quarantine(
             raw_ref=raw_ref, stage=stage, reason=reason, origin=report.uri
         )
