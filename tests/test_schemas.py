@@ -29,9 +29,9 @@ def test_drift_reports_stale_missing_and_unexpected_files(tmp_path: Path) -> Non
     (tmp_path / schemas.filename("raw-item")).unlink()
     (tmp_path / "old.v0.schema.json").write_text("{}", encoding="utf-8")
     assert sorted(schemas.drift(tmp_path)) == [
-        "article.v1.schema.json: differs from the models",
+        f"{schemas.filename('article')}: differs from the models",
         "old.v0.schema.json: no model generates it",
-        "raw-item.v1.schema.json: missing",
+        f"{schemas.filename('raw-item')}: missing",
     ]
 
 

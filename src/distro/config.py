@@ -204,7 +204,7 @@ class LimitsConfig(_Section):
 
 
 class BaiduPushConfig(_Section):
-    """百度普通收录: new and changed article URLs pushed to Baidu after a web publish."""
+    """百度普通收录: new, changed and killed article URLs pushed to Baidu after a web publish."""
 
     site: str = Field(description="The site as verified on 百度搜索资源平台 (https://www.….cn).")
     token: SecretRef = Field(
@@ -485,6 +485,25 @@ class ReviewConfig(_Section):
     )
 
 
+class JumpsConfig(_Section):
+    """Stories continued on another page of the issue (`（下转第二版）`): what goes out before
+    the continuation is in (`distro.jumps`)."""
+
+    start: Literal["publish", "hold"] = Field(
+        default="publish",
+        description="A jump's start before its continuation is in: `publish` it at once, marked"
+        " continued (下转第N版), or `hold` it for `hold_minutes` (it goes out then, continued,"
+        " if the continuation still has not come).",
+    )
+    hold_minutes: float = Field(
+        default=30,
+        ge=0,
+        le=24 * 60,
+        description="How long a held start, and a continuation that came before its start,"
+        " wait for the other half before going out alone.",
+    )
+
+
 class AirflowConfig(_Section):
     """How `distro up` and `distro republish` reach Airflow."""
 
@@ -508,6 +527,7 @@ class Config(_Section):
     partners: list[PartnerConfig] = Field(default_factory=list)
     partner_feeds: PartnerFeedsConfig = Field(default_factory=PartnerFeedsConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
+    jumps: JumpsConfig = Field(default_factory=JumpsConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     airflow: AirflowConfig = Field(default_factory=AirflowConfig)
 

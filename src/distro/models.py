@@ -11,7 +11,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 
 #: Bumped whenever a model changes shape; schemas/ files carry it in their names.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 #: Characters no text field may hold: C0 and C1 controls (tab, line feed and carriage return
 #: aside), DEL, lone surrogates and the non-characters XML 1.0 forbids. They break every XML
@@ -263,8 +263,19 @@ class Article(_Model):
     continued_on_page: Text | None = Field(
         default=None, description="Page the body continues on (`(下转第二版)` → `2`)."
     )
+    continued_from_page: Page | None = Field(
+        default=None,
+        description="Page the body continues from (`（上接第一版）` → `1`): a continuation, "
+        "which ingest joins to its start (`distro.jumps`).",
+    )
     page_ref: Text | None = Field(
         default=None, description="For a teaser: the page it points to (`3版` → `3`)."
+    )
+    page_ref_id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]{5,63}$",
+        description="For a teaser: the id of the article it points to, once that page of the "
+        "same issue is in (matched by page and headline).",
     )
     page: Page | None = Field(
         default=None, description="Page the item was printed on (at most 16 characters)."

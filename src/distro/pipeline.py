@@ -9,6 +9,7 @@ deliveries are keyed by article, version, channel and target.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -28,6 +29,7 @@ from distro.errors import (
     shown,
 )
 from distro.faults import fault
+from distro.jumps import Jumps, Step
 from distro.models import Article, QuarantineEntry, explain
 from distro.parse.meta import SIDECAR_SUFFIX, sidecar_name
 from distro.sources.base import Item, Outcome, PayloadKind, Source, open_sources
@@ -64,6 +66,8 @@ class SourceReport:
     duplicates: int = 0
     new_versions: int = 0
     quarantined: int = 0
+    #: Continuations stored alone before their start came, withdrawn now that they are joined.
+    withdrawn: int = 0
     entries: list[str] = field(default_factory=list)  # quarantine entry ids
 
     def as_json(self) -> dict[str, Any]:
@@ -140,6 +144,13 @@ class Ingestor:
         self.ledger = ledger
         self.archive = archive
         self.targets = channels.targets(settings)
+        jumps = settings.config.jumps
+        self.jumps = Jumps(
+            ledger.kv("jumps"),
+            start=jumps.start,
+            hold_minutes=jumps.hold_minutes,
+            latest=ledger.get,
+        )
 
     def process(self, item: Item) -> SourceReport:
         """Settle one item; store failures release it and propagate (the run stops)."""
@@ -217,7 +228,23 @@ class Ingestor:
         fault("ingest.parsed")
         for problem in problems:
             self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=problem)
-        refused = [r for a in articles if (r := self._store(a, raw.sha256, report)) is not None]
+        before = len(report.entries)
+        valid = [a for a in articles if self._valid(a, raw.sha256, report)]
+
+        def apply(steps: list[Step]) -> None:
+            for step in steps:
+                if step.kill is not None:
+                    self._withdraw(step.kill, step.reason, report)
+                elif step.article is not None:
+                    self._store(step.article, raw.sha256, report, hold_until=step.hold_until)
+
+        if item.kind == "page":
+            self.jumps.settle(valid, paper=self._paper(item), apply=apply)
+        else:
+            apply([Step(article) for article in valid])
+        refused = [
+            e.reason for i in report.entries[before:] if (e := self.ledger.get_quarantine(i))
+        ]
         if problems:
             report.reason = "; ".join(problems)
         if report.articles == 0:
@@ -272,7 +299,43 @@ class Ingestor:
             ]
         return articles, []
 
-    def _store(self, article: Article, sha256: str, report: SourceReport) -> str | None:
+    def _paper(self, item: Item) -> str:
+        """The paper a page belongs to, as its articles' ids name it."""
+        from distro.parse import page_meta
+
+        meta = page_meta(item.filename or PurePosixPath(item.uri).name, item.sidecar)
+        return meta.publication or item.publication or "本报"
+
+    def _valid(self, article: Article, sha256: str, report: SourceReport) -> bool:
+        """Whether the article validates; one that does not is quarantined."""
+        try:
+            Article.model_validate(article.model_dump())
+        except ValidationError as exc:
+            reason = f"{article.id}: {invalid(exc)}"
+            self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
+            return False
+        return True
+
+    def _withdraw(self, article_id: str, reason: str, report: SourceReport) -> None:
+        """A continuation joined to its start: a canceled version to every target (once)."""
+        from distro.models import PubStatus
+
+        latest = self.ledger.get(article_id)
+        if latest is None:
+            return
+        if latest.pub_status is not PubStatus.CANCELED:
+            latest = self.ledger.kill(article_id, reason)
+            log.info("%s: withdrew %s v%d: %s", report.uri, article_id, latest.version, reason)
+        self.ledger.enqueue_many(article_id, latest.version, self.targets)
+        report.withdrawn += 1
+
+    def _store(
+        self,
+        article: Article,
+        sha256: str,
+        report: SourceReport,
+        hold_until: dt.datetime | None = None,
+    ) -> str | None:
         """Validate and store one article; the reason it was quarantined, or None when stored."""
         try:
             checked = Article.model_validate(article.model_dump())
@@ -283,6 +346,11 @@ class Ingestor:
         try:
             held = review.gate(self.settings, checked, self.targets)
             waits = embargo.not_before(checked, self.targets)
+            if hold_until is not None:
+                # A jump waiting for its other half: scheduled like an embargo, released by
+                # release_due; a later embargo still wins.
+                for pair in self.targets:
+                    waits[pair] = max(waits.get(pair, hold_until), hold_until)
             outcome, stored = self.ledger.put(checked, self.targets, held, waits)
         except RecordRejected as exc:
             reason = f"{article.id}: {exc}"

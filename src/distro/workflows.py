@@ -24,3 +24,10 @@ def publish(channel: str, target: str | None = None) -> str:
 def review(channel: str) -> str:
     """The DAG that asks editors about what the channel's review gate holds."""
     return f"review_{channel}"
+
+
+def edition_review(channel: str, target: str) -> str:
+    """The DAG that asks editors about a target's held editions: ``review_wechat_editions``."""
+    if target == DEFAULT_TARGET:
+        return f"review_{channel}_editions"
+    return f"review_{channel}_editions__{target}"

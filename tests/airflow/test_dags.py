@@ -210,6 +210,33 @@ def test_a_review_gate_gets_a_review_dag_with_a_human_step(tmp_path: Path) -> No
     assert dag.max_active_runs == 1
 
 
+def test_a_mass_account_held_for_editors_gets_an_edition_review_dag(tmp_path: Path) -> None:
+    from airflow.providers.standard.operators.hitl import HITLOperator
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+    from distro.airflow import factory
+
+    text = '[channels.wechat]\nmode = "mass"\napprove = "editor"\n'
+    text += '\n[[channels.wechat.accounts]]\nname = "district"\nconn_id = "wx_district"\n'
+    text += 'schedules = ["0 8 * * *"]\napprove = "auto"\n'  # inherits 群发, sent unseen
+    dags = factory.build(load(tmp_path, text))
+    assert [name for name in dags if name.startswith("review_")] == ["review_wechat_editions"]
+    dag = dags["review_wechat_editions"]
+    assert isinstance(dag.get_task("ask_editor"), HITLOperator)
+    assert dag.get_task("ask_editor").options == ["Approve", "Reject"]
+    send = dag.get_task("send")
+    assert isinstance(send, TriggerDagRunOperator)
+    assert send.trigger_dag_id == "publish_wechat"  # the account's own lane, run at once
+    order = [t.task_id for t in dag.topological_sort()]
+    assert order == ["collect", "ask_editor", "decide", "send"]
+    # the district account sends without an editor: no request for it
+    district = text.replace('approve = "auto"', 'approve = "editor"')
+    both = factory.build(load(tmp_path, district))
+    assert both["review_wechat_editions__district"].get_task("send").trigger_dag_id == (
+        "publish_wechat__district"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "broken", "field"),
     [

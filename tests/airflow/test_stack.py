@@ -17,6 +17,7 @@ import pytest
 from distro import config
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
+from tests.channels.wechat.server import WeChatServer, WeChatState
 from tests.conftest import SEED
 
 T = TypeVar("T")
@@ -216,6 +217,100 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
     assert reasons == ["rejected by editor: 标题是署名行"]
 
 
+
+
+MASS_EDITOR = """
+[channels.web]
+enabled = false
+
+[channels.wechat]
+mode = "mass"
+approve = "editor"
+preview_to = ["editor-wang"]
+schedules = ["0 7 * * *"]
+
+[review]
+schedule = "* * * * *"
+"""
+
+
+@pytest.fixture
+def wechat(monkeypatch: pytest.MonkeyPatch) -> Iterator[WeChatState]:
+    """The WeChat contract server, and the stack's connection to it (set before `distro up`)."""
+    server = WeChatServer().start()
+    connection = {
+        "conn_type": "http",
+        "login": server.state.appid,
+        "password": server.state.secret,
+        "host": server.base_url,
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_DISTRO_WECHAT", json.dumps(connection))
+    try:
+        yield server.state
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("extra", [MASS_EDITOR])
+def test_a_mass_edition_waits_on_required_actions_then_goes_out_once(
+    wechat: WeChatState, running: config.Settings
+) -> None:
+    """群发 held for an editor: previewed, asked on Required Actions, sent once on approval."""
+    from distro.airflow.stack import Stack
+    from distro.channels.wechat.accounts import DEFAULT, account
+    from distro.channels.wechat.approvals import held_editions
+
+    settings = running
+    inbox = settings.state.inbox
+    partial = inbox / ".seed.part"
+    partial.write_bytes(SEED.read_bytes())
+    partial.replace(inbox / SEED.name)
+
+    def queued() -> int:
+        with Ledger.open(settings) as ledger:
+            return len(ledger.pending("wechat", target=DEFAULT))
+
+    wait_for("the page's WeChat deliveries queued", queued, 90)
+    client = Stack(settings).client()
+    client.trigger("publish_wechat", {}, "edition-now")  # the editor starts an edition by hand
+
+    def held() -> list[str]:
+        with Ledger.open(settings) as ledger:
+            return sorted(held_editions(ledger, account(settings, DEFAULT)))
+
+    [edition] = wait_for("the edition drafted, previewed and held", held, 150)
+    assert [recipient for _, recipient, _ in wechat.previews] == ["editor-wang"]
+    assert wechat.calls_of("message/mass/sendall") == []
+
+    def asked() -> dict[str, object] | None:
+        response = client.call(
+            "GET",
+            "/api/v2/dags/review_wechat_editions/dagRuns/~/hitlDetails",
+            params={"response_received": "false"},
+        )
+        client.check(response)
+        found = response.json()["hitl_details"]
+        return found[0] if found else None
+
+    request = wait_for("the edition's request on Required Actions", asked, 150)
+    assert edition in str(request["subject"]) and "editor-wang" in str(request["body"])
+    assert wechat.calls_of("message/mass/sendall") == [], "sent before the editor answered"
+    ti = request["task_instance"]
+    assert isinstance(ti, dict)
+    path = f"/api/v2/dags/review_wechat_editions/dagRuns/{ti['dag_run_id']}"
+    answer = client.call(
+        "PATCH",
+        f"{path}/taskInstances/ask_editor/-1/hitlDetails",
+        json={"chosen_options": ["Approve"], "params_input": {"only": [], "reason": ""}},
+    )
+    client.check(answer)
+    sends = wait_for(
+        "the approved edition sent", lambda: wechat.ok_calls("message/mass/sendall"), 180
+    )
+    assert len(sends) == 1
+    time.sleep(5)  # a second send would come from the same triggered run or a retry of it
+    assert len(wechat.calls_of("message/mass/sendall")) == 1
+    assert len(wechat.previews) == 1  # previewed once, not again when sent
 
 
 def test_the_stack_restarts_on_the_same_state(

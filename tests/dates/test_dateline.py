@@ -512,3 +512,200 @@ def test_a_portal_stamp_before_the_formula_is_no_part_of_it() -> None:
         None,
         ["孙珺", "褚家威"],
     )
+
+
+# Openings of tests/dates/data/cnewsb.jsonl, found with a lexicon that lists no outlet but 本报.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "reporters"),
+    [
+        # a titled name glued before an unlisted paper's formula is the reporter's, not the paper's
+        ("神秘散户跟随基金获利2000万□记者 钱妤晚报讯 自2006年以来，一位神秘散户跟随", "晚报讯",
+         "晚报", ["钱妤"]),
+        ("基金投资主线：紧跟政策导向□记者 王惠康晚报讯 随着2008年基金年报的披露完毕", "晚报讯",
+         "晚报", ["王惠康"]),
+        # the character after a number is its unit, never a name's first (亿元, not 元新报)
+        ("新基金募集500亿元新报讯【记者 任强】统计数据显示，截至周一", "新报讯", "新报", ["任强"]),
+        ("信达澳银稳定价值债基8日成立 首募11.4亿全景网4月9日讯 信达澳银基金周四公告称",
+         "全景网4月9日讯", "全景网", []),
+    ],
+)  # fmt: skip
+def test_where_a_glued_unlisted_name_starts(
+    text: str, raw: str, outlet: str, reporters: list[str]
+) -> None:
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == (raw, outlet, reporters)
+
+
+def test_an_attributed_wire_formula_in_brackets_credits_the_reporter_after_it() -> None:
+    text = "基金一季度大幅增持周期性行业【据新华社上海4月20日专电】(记者 桑彤)基金业4月19日晚"
+    found = _find(text, dt.date(2009, 4, 21))
+    assert (found.raw, found.outlet, found.location, found.reporters, found.date) == (
+        "【据新华社上海4月20日专电】",
+        "新华社",
+        "上海",
+        ["桑彤"],
+        dt.date(2009, 4, 20),
+    )
+
+
+def test_a_no_break_space_separates_the_credit_as_a_space_does() -> None:
+    # Web pages set U+00A0 between the formula and the credit (tests/dates/data/sina2018.jsonl).
+    text = "肝癌的罪魁祸首\n广州日报讯\xa0（全媒体记者伍君仪\xa0\xa0通讯员孙冰倩）肝癌是全球"
+    found = _find(text, None)
+    assert (found.raw, found.outlet) == ("广州日报讯", "广州日报")
+    assert found.reporters == ["伍君仪", "孙冰倩"]
+    assert strip_dateline(text.split("\n")[1], found) == "肝癌是全球"
+
+
+@pytest.mark.parametrize(
+    ("credit", "names"),
+    [
+        # a paper, site or app named before the role word is the outlet, never a person
+        ("浙江在线记者 马悦", ["马悦"]),
+        ("中国青年报·中青在线记者 桂杰", ["桂杰"]),
+        ("厦门日报记者佘峥", ["佘峥"]),
+        ("沈报融媒记者樊华", ["樊华"]),
+        ("浙江在线记者 严粒粒 陈宁 曾杨希", ["严粒粒", "陈宁", "曾杨希"]),
+    ],
+)
+def test_an_outlet_named_before_the_role_is_no_reporter(credit: str, names: list[str]) -> None:
+    assert parse_credit(credit) == names
+
+
+# Openings of tests/dates/data/sina2018.jsonl: names with no media ending, at a paragraph's head.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "reporters"),
+    [
+        ("NBA球衣赞助再添新合同\n\n\u3000\u3000直播吧11月5日讯 根据美记Darren Rovell报道",
+         "直播吧11月5日讯", "直播吧", []),
+        ("半导体公司博通起诉大众侵犯专利权\n\n\u3000\u3000盖世汽车讯 据德国《明镜周刊》11月2日报道",
+         "盖世汽车讯", "盖世汽车", []),
+        ("马斯克：特斯拉的中国工厂会生产所有的电池模组\n\nDoNews 11月4日消息（记者 赵晋杰）特斯拉",
+         "DoNews 11月4日消息", "DoNews", ["赵晋杰"]),
+        ("腾讯再次祭出大动作\n\n\u3000\u3000中证APP讯（记者 于蒙蒙）11月5日，中国证券报记者",
+         "中证APP讯", "中证APP", ["于蒙蒙"]),
+        ("谷歌前议员将离职\nPingWest品玩11月2日讯，据The Information消息，谷歌星期五证实",
+         "PingWest品玩11月2日讯", "PingWest品玩", []),
+    ],
+)  # fmt: skip
+def test_a_name_with_no_media_ending_at_a_paragraphs_head(
+    text: str, raw: str, outlet: str, reporters: list[str]
+) -> None:
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == (raw, outlet, reporters)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "唐嫣罗晋公布婚讯 胡歌成《仙剑3》唯一单身汉\n婚讯传了一年的罗晋和唐嫣，之前一直三缄其口。",
+        "业界\n机器之心发布腾讯 AI Lab 提出的自动化深度学习模型压缩框架",
+        "左手阿里右手腾讯 B站的选择\n记者：万珮 闫丽娇阿里此次入股B站一定有战略诉求",
+        "四部门发布有关科创单位税收优惠政策\n记者 赵白执南\n财政部网站5日消息显示，为进一步鼓励",
+        "火箭新闻\n仅十小时三消息：火箭或加价交易巴特勒",
+        "北京时间11月9日消息，NBA常规赛继续进行\n北京时间11月9日消息，NBA常规赛继续进行",
+        "体育\n足球简讯：中超第29轮今晚开打",
+        "球队动态\n官方消息：主教练将于下周抵达",
+        "转会\n独家消息（记者确认）：球队已签约",
+    ],
+)
+def test_no_free_name_from_a_headline_a_word_or_a_sentence(text: str) -> None:
+    assert BARE.find(text, None) is None
+
+
+# The page's residue before the formula (tests/dates/data/sina2018.jsonl), no outlet listed.
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "reporters"),
+    [
+        # a note in brackets
+        ("“一起学语文”获融资\n（原标题：“一起学语文”今日获数百万元融资）蓝鲸教育10月17日讯，据IT桔子信息",
+         "蓝鲸教育10月17日讯", "蓝鲸教育", []),
+        # a source line, then a note
+        ("尚德机构亮相大会\n来源：芥末堆（原标题：尚德机构亮相世界互联网大会）芥末堆讯，11月7日至9日",
+         "芥末堆讯", "芥末堆", []),
+        # a source line naming the outlet, printed twice
+        ("最佳候选\n来源：中超联赛APP中超联赛APP讯 2018中国平安中超联赛仅剩最后一轮比赛",
+         "中超联赛APP讯", "中超联赛APP", []),
+        # the name glued after a subtitle is the one the note printed before it
+        ("金庸挥别江湖\n(来源：中国日报网)金庸挥别江湖 外媒：他让世界了解中国中国日报网10月31日电",
+         "中国日报网10月31日电", "中国日报网", []),
+    ],
+)  # fmt: skip
+def test_the_pages_residue_before_the_formula(
+    text: str, raw: str, outlet: str, reporters: list[str]
+) -> None:
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == (raw, outlet, reporters)
+
+
+def test_a_listed_outlet_in_the_source_line_ends_it() -> None:
+    text = "科技部启动联网核查\n来源：中国证券报·中证网中证APP讯（实习记者 张兴旺）据海关总署消息"
+    found = find_dateline(text, None)
+    assert found is not None
+    assert (found.raw, found.outlet, found.reporters) == ("中证APP讯", "中证APP", ["张兴旺"])
+
+
+def test_names_run_together_with_their_roles_after_the_formula() -> None:
+    # Issue 13's shape: 本报讯记者某某通讯员某某, no brackets, no 报道.
+    text = "标题\n本报讯记者李莉通讯员刘清华 昨天，市教育局发布"
+    found = BARE.find(text, None)
+    assert found is not None
+    assert (found.raw, found.reporters) == ("本报讯", ["李莉", "刘清华"])
+    assert strip_dateline(text.split("\n")[1], found) == "昨天，市教育局发布"
+
+
+# Other openings of Sina's 2018 channels (the repository of tests/dates/data/sina2018.jsonl).
+@pytest.mark.parametrize(
+    ("text", "raw", "outlet", "location", "reporters"),
+    [
+        # a listed name's app
+        ("为何一夜之间火遍社交媒体？中新网客户端北京11月4日电（王思硕） 韩国仁川",
+         "中新网客户端北京11月4日电", "中新网客户端", "北京", ["王思硕"]),
+        # an ending after another one takes the name before both
+        ("花2万元能变公务员？真有人信扬子晚报网10月17日讯（通讯员 周潇）花1万块钱",
+         "扬子晚报网10月17日讯", "扬子晚报网", None, ["周潇"]),
+    ],
+)  # fmt: skip
+def test_glued_names_of_apps_and_joined_endings(
+    text: str, raw: str, outlet: str, location: str | None, reporters: list[str]
+) -> None:
+    found = _find(text, None)
+    assert (found.raw, found.outlet, found.location, found.reporters) == (
+        raw,
+        outlet,
+        location,
+        reporters,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a listed 腾讯 and the 讯 of the next one
+        "原标题：马化腾也要当“老师”？腾讯将创办腾讯云启商学院来源：金融界腾讯副总裁邱跃鹏在",
+        # an account is no place
+        "学生举报\n@吉林农业科技学院团委官微10月21日消息，我校对2018年10月19日",
+        "谷歌班车撞倒\n来源 中国日报官方微博11月9日消息，美国当地时间周一晚7点左右",
+        # 网站 is a word, not an outlet and a place
+        "学位问责导师清华大学深圳研究生院网站10月21日消息，近日，互联网上出现",
+        # a work word or a time is no place
+        "巴西教育\n据南美侨报网编译报道，经合组织（OECD）近日发布",
+        "特斯拉私有化\n新浪财经 北京时间7日讯，特斯拉早期投资者、硅谷",
+    ],
+)
+def test_no_dateline_from_accounts_sites_and_words(text: str) -> None:
+    assert find_dateline(text, None) is None
+
+
+def test_a_listed_spelling_inside_a_word_is_no_outlet() -> None:
+    # 法新 (法新社) inside 看法新闻: a one-character place is none.
+    found = find_dateline("师2000余人应聘法制晚报·看法新闻11月4日消息，11月4日，第二届", None)
+    assert found is None or found.outlet != "法新社"
+
+
+def test_a_portals_desk_is_its_outlet_not_a_place() -> None:
+    found = _find("小米美团最快明年入摩\n新浪港股讯 据香港经济日报报道，MSCI", None)
+    assert (found.raw, found.outlet, found.location) == ("新浪港股讯", "新浪港股", None)

@@ -17,17 +17,17 @@ from distro.dates.dateline import DatelineFinder
 from tests.dates.scoring import ALL_SETS, GLUED, SETS, crossval, held_out_share, load, score
 
 THRESHOLD = 0.98
-#: Every set together, the outlet lexicon complete (measured 1,310/1,310).
+#: Every set together, the outlet lexicon complete (measured 1,933/1,935).
 FULL_FLOOR = 0.99
 #: Each outlet held out of the lexicon in turn, a paper's 本报 kept, on the sets whose headline
-#: has its own line (measured 354/356) ...
+#: has its own line (measured 673/674) ...
 HELD_OUT_FLOOR = 0.99
-#: ... and the same with 本报 held out too (measured 354/356).
+#: ... and the same with 本报 held out too (measured 673/674).
 HELD_OUT_SELF_FLOOR = 0.99
 #: THUCNews, the headline run into the story: held out, an unlisted name's start is a guess
-#: (measured 938/954, and 904/954 with 本报 held out).
+#: (measured 1,243/1,261, and 1,196/1,261 with 本报 held out).
 GLUED_HELD_OUT_FLOOR = 0.98
-GLUED_HELD_OUT_SELF_FLOOR = 0.94
+GLUED_HELD_OUT_SELF_FLOOR = 0.945
 
 
 @pytest.mark.parametrize("name", ALL_SETS)
@@ -43,7 +43,7 @@ def test_at_least_98_percent_fully_right(shared: Path, name: str) -> None:
 
 def test_outlet_cross_validation(shared: Path) -> None:
     items = [item for name in ALL_SETS for item in load(shared, name)]
-    glued = frozenset(item["id"] for item in load(shared, GLUED))
+    glued = frozenset(item["id"] for name in GLUED for item in load(shared, name))
     lined = frozenset(item["id"] for item in items) - glued
     folds = crossval(items)
     self_folds = crossval(items, hold_self=True)
@@ -71,7 +71,7 @@ def test_sets_span_many_outlets(shared: Path) -> None:
     papers = {item.get("publication") or "" for item in items}
     papers = {p for p in papers if p and not any(c in p for c in "./(")}
     assert len(items) >= 1000  # issue 13: at least 1,000 real openings ...
-    assert len(named) >= 30  # ... from at least 30 outlets named in datelines (measured 41)
+    assert len(named) >= 30  # ... from at least 30 outlets named in datelines (measured 77)
     assert len(named | papers) >= 35
 
 

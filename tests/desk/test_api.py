@@ -324,3 +324,31 @@ def test_a_held_mass_edition_is_listed_and_approved_over_rest(tmp_path: Path) ->
         marks = {d.detail.get("edition_approved_by") for d in ledger.deliveries(channel="wechat")
                  if d.detail.get("edition") == "ed-desk"}  # fmt: skip
         assert marks == {"王编辑"}
+
+
+def test_a_held_mass_edition_is_rejected_over_rest_with_a_reason(tmp_path: Path) -> None:
+    fresh = seed(tmp_path / "state")
+    with Ledger.open(fresh.settings) as ledger:
+        pending = ledger.pending("wechat", target="default")
+        for idx, d in enumerate(pending, start=1):
+            ledger.mark_sending(d, step="approval", edition="ed-no", idx=str(idx))
+    with serve(root_app(fresh.settings)) as base:
+        shown = requests.get(f"{base}{PREFIX}/review", timeout=30)
+        assert shown.status_code == 200
+        assert 'data-edition="ed-no"' in shown.text and "review_wechat_editions" in shown.text
+        url = f"{base}{PREFIX}/api/editions/default/ed-no/reject"
+        unreasoned = requests.post(url, timeout=30)
+        assert unreasoned.status_code == 422 and "reason" in unreasoned.text
+        rejected = requests.post(url, params={"reason": "头条有误", "by": "王编辑"}, timeout=30)
+        assert rejected.status_code == 200, rejected.text
+        assert len(rejected.json()["rejected"]) == len(pending)
+        rejected_ids = {a["article_id"] for a in rejected.json()["rejected"]}
+        assert get(base + PREFIX + "/api/editions")["count"] == 0
+        assert "data-edition" not in requests.get(f"{base}{PREFIX}/review", timeout=30).text
+        again = requests.post(url, params={"reason": "头条有误"}, timeout=30)
+        assert again.status_code == 404
+    with Ledger.open(fresh.settings) as ledger:
+        members = [d for d in ledger.deliveries(channel="wechat") if d.article_id in rejected_ids]
+        reasons = {q.reason for q in ledger.quarantined() if "ed-no" in q.reason}
+    assert {d.state.value for d in members} == {"quarantined"}
+    assert reasons == {"edition ed-no rejected by editor (王编辑): 头条有误"}

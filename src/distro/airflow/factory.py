@@ -299,14 +299,51 @@ def republish_dag(settings: Settings) -> DAG:
     return dag
 
 
-def review_dag(settings: Settings, channel: str) -> DAG:
-    """Editors decide on what the channel's review gate holds (Airflow's Required Actions)."""
+def ask_editor(
+    settings: Settings, options: list[str], things: str, ids: str, rejected: str
+) -> Any:
+    """The human-in-the-loop task of a review DAG: the batch ``collect`` made, asked of editors.
+
+    It waits in the triggerer (no worker slot) for ``[review] response_timeout_hours`` at most;
+    the form offers *Only these <things>* and a *Reason*.
+    """
     from airflow.providers.standard.operators.hitl import HITLOperator
     from airflow.sdk.execution_time.hitl import HITLUser
 
     cfg = settings.config.review
     timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
     editors = [HITLUser(id=user, name=user) for user in cfg.editors]
+    return HITLOperator(
+        task_id="ask_editor",
+        subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
+        body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
+        options=list(options),
+        params={
+            "only": Param(
+                [],
+                type="array",
+                items={"type": "string"},
+                title=f"Only these {things}",
+                description=f"Decide only these {ids}; empty decides every one listed.",
+            ),
+            "reason": Param(
+                "",
+                type="string",
+                title="Reason",
+                description=f"Why ({rejected} quarantined with it).",
+            ),
+        },
+        assigned_users=editors or None,
+        response_timeout=timeout,
+        # The wait is the response timeout's: no execution timeout may cut it short.
+        execution_timeout=None,
+        retries=0,
+    )
+
+
+def review_dag(settings: Settings, channel: str) -> DAG:
+    """Editors decide on what the channel's review gate holds (Airflow's Required Actions)."""
+    cfg = settings.config.review
     with DAG(
         dag_id=workflows.review(channel),
         description=f"Hold {channel} articles for an editor: approve sends, reject quarantines.",
@@ -328,32 +365,7 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             return batch
 
         batch = collect()
-        ask = HITLOperator(
-            task_id="ask_editor",
-            subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
-            body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
-            options=list(review.OPTIONS),
-            params={
-                "only": Param(
-                    [],
-                    type="array",
-                    items={"type": "string"},
-                    title="Only these ids",
-                    description="Decide only these article ids; empty decides every one listed.",
-                ),
-                "reason": Param(
-                    "",
-                    type="string",
-                    title="Reason",
-                    description="Why (a rejection is quarantined with it).",
-                ),
-            },
-            assigned_users=editors or None,
-            response_timeout=timeout,
-            # The wait is the response timeout's: no execution timeout may cut it short.
-            execution_timeout=None,
-            retries=0,
-        )
+        ask = ask_editor(settings, review.OPTIONS, "ids", "article ids", "a rejection is")
 
         @task(task_id="decide", outlets=[SIGNALS])
         @task_errors
@@ -367,6 +379,57 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             return result
 
         batch >> ask >> decide()
+    return dag
+
+
+def edition_review_dag(settings: Settings, channel: str, target: str) -> DAG:
+    """Editors decide on a target's held editions (WeChat 群发 previewed, waiting to be sent).
+
+    The request waits in the triggerer, not a worker slot; an approval starts the target's
+    publish lane at once (a triggered run, so the edition is not kept for the next slot), and
+    that run sends the edition, once.
+    """
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+    gate = channels.registry.edition_gate(channels.get(channel))
+    cfg = settings.config.review
+    with DAG(
+        dag_id=workflows.edition_review(channel, target),
+        description=f"Hold {channel} editions of {target} for an editor: approve sends them.",
+        schedule=clock([cfg.schedule], settings.config.timezone),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=defaults(),
+        tags=["distro", "review", channel],
+    ) as dag:
+
+        @task(task_id="collect")
+        @task_errors
+        def collect() -> dict[str, Any]:
+            batch = tasks.edition_collect(channel, target)
+            if not batch["count"]:
+                raise AirflowSkipException(f"no {channel} edition of {target} waits")
+            return batch
+
+        ask = ask_editor(settings, gate.OPTIONS, "editions", "edition ids", "a rejected edition's"
+                         " articles are")  # fmt: skip
+
+        @task.short_circuit(task_id="decide")
+        @task_errors
+        def decide() -> bool:
+            ti = get_current_context()["ti"]
+            asked = ti.xcom_pull(task_ids="collect")
+            answer = ti.xcom_pull(task_ids="ask_editor")
+            result = tasks.edition_decide(channel, target, asked, answer)
+            ti.xcom_push(key="decided", value=result)
+            return bool(result["approved"])
+
+        send = TriggerDagRunOperator(
+            task_id="send",
+            trigger_dag_id=workflows.publish(channel, target),
+        )
+        collect() >> ask >> decide() >> send
     return dag
 
 
@@ -457,10 +520,11 @@ def misconfigured(dag_id: str, problems: list[str]) -> DAG:
 
 
 def channel_dags(settings: Settings, name: str) -> list[str]:
-    """Every DAG id of channel ``name``: its lanes, and its review gate when it has one."""
+    """Every DAG id of channel ``name``: its lanes, its review gates when it has them."""
     ids = [workflows.publish(name, lane.target) for lane in channels.lanes(settings, name)]
     if review.gated(settings, name):
         ids.append(workflows.review(name))
+    ids.extend(workflows.edition_review(name, t) for t in channels.edition_targets(settings, name))
     return ids
 
 
@@ -509,6 +573,15 @@ def build(settings: Settings, broken: dict[str, list[str]] | None = None) -> dic
             )
         if gated:
             builders[workflows.review(name)] = partial(review_dag, settings, name)
+        try:
+            holders = channels.edition_targets(settings, name)
+        except Exception as exc:  # as above: only this channel's DAGs go
+            unreadable[workflows.publish(name)] = [f"{type(exc).__name__}: {exc}"]
+            holders = []
+        for target in holders:
+            builders[workflows.edition_review(name, target)] = partial(
+                edition_review_dag, settings, name, target
+            )
     builders[workflows.REPUBLISH] = partial(republish_dag, settings)
     builders[workflows.KILL] = partial(kill_dag, settings)
     builders[workflows.SWEEP] = partial(sweep_dag, settings)

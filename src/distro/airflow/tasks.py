@@ -218,6 +218,40 @@ def review_collect(channel: str, settings: Settings | None = None) -> dict[str, 
     }
 
 
+def edition_collect(channel: str, target: str, settings: Settings | None = None) -> dict[str, Any]:
+    """The editions of ``channel``'s ``target`` waiting for an editor: one review request."""
+    from distro.channels import registry
+
+    settings = settings_now(settings)
+    gate = registry.edition_gate(registry.get(channel))
+    ledger = open_ledger(settings)
+    try:
+        batch: dict[str, Any] = gate.collect(settings, ledger, target)
+    finally:
+        ledger.close()
+    return batch
+
+
+def edition_decide(
+    channel: str,
+    target: str,
+    batch: dict[str, Any],
+    answer: dict[str, Any],
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Apply an editor's answer from Airflow to the editions the request listed."""
+    from distro.channels import registry
+
+    settings = settings_now(settings)
+    gate = registry.edition_gate(registry.get(channel))
+    ledger = open_ledger(settings)
+    try:
+        result: dict[str, Any] = gate.decide(settings, ledger, target, batch, answer)
+    finally:
+        ledger.close()
+    return result
+
+
 def review_decide(
     channel: str,
     batch: dict[str, Any],

@@ -86,6 +86,11 @@ def lanes(settings: Settings, name: str) -> list[Lane]:
     return registry.lanes(settings, registry.get(name))
 
 
+def edition_targets(settings: Settings, name: str) -> list[str]:
+    """The targets of channel ``name`` that hold whole editions for an editor."""
+    return registry.edition_targets(settings, registry.get(name))
+
+
 def on_clock(name: str) -> bool:
     """Whether ``name`` publishes editions on its own clock rather than on every new version."""
     return registry.get(name).on_clock

@@ -163,6 +163,7 @@ WECHAT = ChannelSpec(
     trigger="clock",
     review=_wechat_review,
     probe="distro.channels.wechat.runs.probe",
+    editions="distro.channels.wechat.gate",
     scopes=("channels.wechat",),
     dry_run=True,
     order=40,

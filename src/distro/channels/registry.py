@@ -146,6 +146,21 @@ def lanes(settings: Settings, spec: ChannelSpec) -> list[Lane]:
     return [Lane(crons=crons, schedule_paths=(f"channels.{spec.name}.schedule",))]
 
 
+def edition_gate(spec: ChannelSpec) -> Any:
+    """The module a channel declares for editions held for an editor (``ChannelSpec.editions``)."""
+    if spec.editions is None:
+        raise ConfigError(f"channel {spec.name!r} holds no editions for an editor")
+    return importlib.import_module(spec.editions)
+
+
+def edition_targets(settings: Settings, spec: ChannelSpec) -> list[str]:
+    """The channel's targets whose whole editions wait for an editor (none for most channels)."""
+    if spec.editions is None:
+        return []
+    found: list[str] = edition_gate(spec).gated(settings)
+    return found
+
+
 def policy(settings: Settings, spec: ChannelSpec, target: str) -> str | float:
     """The review policy of one target (a plugin's default: its ``review`` option, else auto)."""
     if spec.review is not None:

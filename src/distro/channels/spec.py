@@ -76,6 +76,11 @@ class ChannelSpec:
       ``target`` keywords and returns ``{"done": bool, ...}``.
     - ``scopes``: config sections whose mistakes take this channel's DAGs offline.
     - ``shards``: whether its targets may be published in parallel, one mapped task each.
+    - ``editions``: dotted path of a module whose targets hold whole editions for an editor
+      (WeChat 群发 with ``approve = "editor"``): ``gated(settings)`` names them (cheap, read at DAG
+      parse time), ``collect(settings, ledger, target)`` builds the request an editor answers on
+      Airflow's Required Actions page, ``decide(settings, ledger, target, batch, answer)``
+      applies the answer; ``OPTIONS`` are the request's choices.
     - ``kills``: whether it withdraws killed articles (a tombstone, a deletion); ``dry_run``:
       whether it runs dry when its connection is missing.
     """
@@ -89,6 +94,7 @@ class ChannelSpec:
     trigger: Trigger = "event"
     review: Callable[[Settings, str], str | float] | None = None
     probe: str | None = None
+    editions: str | None = None
     scopes: tuple[str, ...] = ()
     kills: bool = True
     dry_run: bool = False

@@ -1,8 +1,8 @@
-"""`distro review list|approve ID...|reject ID... --reason R|editions|approve-edition E`: the gate.
+"""`distro review list|approve|reject|editions|approve-edition|reject-edition`: the review gates.
 
-``list``/``approve``/``reject`` decide on articles held at a channel target's review gate;
-``editions``/``approve-edition`` on WeChat 群发 editions previewed and held for an editor
-(``approve = "editor"``).
+``list``/``approve ID...``/``reject ID... --reason R`` decide on articles held at a channel
+target's review gate; ``editions``/``approve-edition E``/``reject-edition E --reason R`` on WeChat
+群发 editions previewed and held for an editor (``approve = "editor"``).
 """
 
 from __future__ import annotations
@@ -48,6 +48,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     send.add_argument("--account", default=None, help="the WeChat account (when several hold it)")
     send.add_argument("--by", default=None, help="the editor's name (default: your login)")
     send.set_defaults(handler=run_approve_edition)
+    refuse = actions.add_parser(
+        "reject-edition",
+        parents=[common],
+        help="send nothing of a held 群发 edition: quarantine its articles with a reason",
+    )
+    refuse.add_argument("edition", help="the edition id (`distro review editions` lists them)")
+    refuse.add_argument("--reason", required=True, help="why it must not go out")
+    refuse.add_argument("--account", default=None, help="the WeChat account (when several hold it)")
+    refuse.add_argument("--by", default=None, help="the editor's name (default: your login)")
+    refuse.set_defaults(handler=run_reject_edition)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -126,4 +136,17 @@ def run_approve_edition(args: argparse.Namespace) -> int:
         )
     print(f"approved edition {args.edition} of account {account.name}: {len(members)} article(s)")
     print("the account's next run sends it with message/mass/sendall (once)")
+    return 0
+
+
+def run_reject_edition(args: argparse.Namespace) -> int:
+    from distro.channels.wechat.approvals import reject
+
+    settings = config.load(args.config, args.state)
+    with Ledger.open(settings) as ledger:
+        account, members = reject(
+            settings, ledger, args.edition, args.reason, account=args.account, by=_editor(args.by)
+        )
+    print(f"rejected edition {args.edition} of account {account.name}: {len(members)} article(s)")
+    print("nothing was sent; `distro quarantine retry` puts them into the next edition")
     return 0

@@ -30,11 +30,17 @@ ROLE = (
     r"(?:(?:本报|本台|本刊|本网|新华社|中新社|人民网|新华网)?"
     r"(?:驻[\u4e00-\u9fff]{1,8}?)?"
     r"(?:特约通讯员|特约记者|见习记者|实习记者|首席记者|特派记者|摄影记者|全媒体记者|融媒体记者"
-    r"|通讯员|实习生|记者))"
+    r"|全媒记者|融媒记者|通讯员|实习生|记者))"
 )
 _ROLE_RE = re.compile(ROLE)
-#: A station or channel named before its reporter: 满洲里电台崔艳凤, 中国之声记者焦莹.
-_ORG = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:电视台|电台|之声)")
+#: A station or channel named before its reporter (满洲里电台崔艳凤, 中国之声记者焦莹), or any
+#: paper, site or app named before a role word (浙江在线记者 马悦, 厦门日报记者佘峥,
+#: 沈报融媒记者樊华, 中国青年报·中青在线记者 桂杰): the outlet's name, never a person.
+_ORG = re.compile(
+    r"[\u4e00-\u9fff]{2,6}?(?:电视台|电台|之声)"
+    r"|[\u4e00-\u9fff·]{1,14}?(?:报|网|在线|社|台|新闻|客户端|APP|App)"
+    rf"(?={ROLE})"
+)
 #: How the names of papers, sites and agencies end: a source in brackets, never a person
 #: (荆楚网消息 (楚天金报)).
 _MEDIA_ENDS = ("报", "网", "社", "台", "刊")
@@ -56,7 +62,7 @@ _SENT_FROM = re.compile(r"发自[\u4e00-\u9fff]{1,8}$")
 _WORK_MARK = re.compile(r"[/／](?:文字|文|图片|图|摄影|摄|视频)(?=[\s、,，;；/／]|$)")
 #: How long a titled name that splits no way may be (阿不都热依木).
 _LONG_NAME = 6
-_SIMPLE = re.compile(r"(?:记者|通讯员|实习生)[ \u3000]?([\u4e00-\u9fff]{2,3})")
+_SIMPLE = re.compile(r"(?:记者|通讯员|实习生)[ \u3000\xa0]?([\u4e00-\u9fff]{2,3})")
 
 
 def _surname_score(name: str) -> int | None:
@@ -143,6 +149,14 @@ def _join_padded(tokens: list[str]) -> list[str]:
     return out
 
 
+def _unorg(token: str) -> str:
+    """`token` without a paper or site named before its role word (浙江在线记者马悦 → 记者马悦)."""
+    org = _ORG.match(token)
+    if org is None or org.end() == len(token) or _ROLE_RE.match(token, org.end()) is None:
+        return token
+    return token[org.end() :]
+
+
 def parse_credit(
     text: str, *, need_role: bool = False, pen_names: bool = False
 ) -> list[str] | None:
@@ -169,7 +183,7 @@ def parse_credit(
     roles = 0
     titled = False  # a role word covers every name after it: 记者 王二、张三
     tokens = _join_padded(
-        [part for token in _TOKEN_RE.findall(body) for part in _split_at_roles(token)]
+        [part for token in _TOKEN_RE.findall(body) for part in _split_at_roles(_unorg(token))]
     )
     for token in tokens:
         org = _ORG.match(token)

@@ -9,13 +9,21 @@ removes the formula together with the credit and separators after it.
 Outlets are recognised as a class, not only from a list: a name that ends the way media names
 end (`…报`, `…网`, `…社`, `…新闻`, `…之声`, `…客户端`, `…体育` for a portal's desk), alone or
 joined to another (`厦门网-厦门日报`, `沈阳晚报、沈阳网`), directly followed by an optional place
-and date and by 电/讯/专电/消息. `OUTLETS` only normalises spellings (`法新` → `法新社`) and lets
-a formula glued after a subtitle be found in mid-line, where a name's start cannot be told.
+and date and by 电/讯/专电/消息. At a paragraph's head (never in a headline) a name with no
+media ending is an outlet too (`直播吧11月5日讯`, `盖世汽车讯`, `DoNews 11月4日消息`), where the
+formula ends its word and the name is no time (`北京时间`) nor a word the formula word ends
+(`简讯`, `腾讯`).
+`OUTLETS` only normalises spellings (`法新` → `法新社`) and lets a formula glued after a subtitle
+be found in mid-line, where a name's start cannot be told.
+
+The page's residue at a paragraph's head is passed over: a note in brackets (`（原标题：…）`), a
+source line (`来源：X`) up to its note, its name printed twice or a listed outlet in it.
 
 A headline run into its story with no line break (THUCNews, SogouCS: `…季后赛复出新浪体育讯北京
 时间…`) is read as such when no sentence ends before the formula: a listed name anchors it; an
 unlisted one is guessed from the formula's date or from the story or credit right after it (the
-name starts after 据, a space or a bracket, else it is two characters and a media ending). A
+name is one the line printed before, or starts after a titled name, 据, a space or a bracket, else
+it is two characters and a media ending, never a number's unit). A
 private-use paragraph mark (SogouCS: U+E40C) opens a paragraph as a line break does.
 """
 
@@ -48,7 +56,10 @@ _NAMES_TEXT = """
 """
 _NAMES = tuple(_NAMES_TEXT.split())
 #: A portal's desk after its name: 新浪体育讯, 搜狐财经讯.
-_DESK = "(?:体育|娱乐|财经|科技|房产|家居|汽车|教育|游戏|时尚|军事|文化|读书|女性|健康|旅游)"
+_DESK = (
+    "(?:体育|娱乐|财经|科技|房产|家居|汽车|教育|游戏|时尚|军事|文化|读书|女性|健康|旅游|港股|美股"
+    "|众测|数码|手机|星座|育儿)"
+)
 _SPELLINGS = {"中国新闻社": "中新社", "法新": "法新社", "路透": "路透社", "美联": "美联社"}
 #: Outlets as printed -> as labelled. Longest spellings are tried first.
 OUTLETS: dict[str, str] = {**{name: name for name in _NAMES}, **_SPELLINGS}
@@ -80,13 +91,13 @@ _TOD = (
 #: How media names end: papers, sites, agencies, stations, apps, and a portal's desks.
 _SUFFIX = (
     r"(?:都市报|青年报|日报|晚报|晨报|早报|时报|商报|快报|新闻网|新闻|通讯社|之声|在线|客户端"
-    r"|电视台|广播电台|频道|体育|娱乐|科技|财经|报|网|社)"
+    r"|电视台|广播电台|频道|体育|娱乐|科技|财经|报|网(?![站友民络页点])|社)"
 )
 # A name's characters: letters and digits (新华０８网), never 讯/电 (they end the formula) nor the
 # words 记者/报道/消息, nor a paper's 本报 (a subtitle glued before 本报讯 is no name).
 # 电 only inside a word that goes on: 闪电新闻, 电视, 每日电讯报.
 _NAME_CHAR = (
-    r"(?:(?!记者|报道|消息|本[报刊台网])(?:[^\W_讯电]|(?<=闪)电|电(?=[视力子影讯脑台信商])))"
+    r"(?:(?!记者|报道|消息|本[报刊台网])(?:[^\W_讯电据]|(?<=闪)电|电(?=[视力子影讯脑台信商])))"
 )
 # Never led by 据 (据新华社… is attribution, its own pattern).
 # At most seven characters before the ending: a headline run into an unlisted name's formula
@@ -94,10 +105,29 @@ _NAME_CHAR = (
 # …报 never ends a name inside 报道 (据21世纪经济报道昨日消息 is attribution).
 _NAME = rf"(?:(?!据)[{_CJK}A-Za-z]{_NAME_CHAR}{{0,6}}?{_SUFFIX}(?!道))"
 #: Joined names: 汉网-武汉晚报, 沈阳晚报、沈阳网, 东南网－海峡都市报.
-_COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000]?{_NAME}){{0,2}}"
+#: A name with no media ending (直播吧, 蓝鲸教育, 中证APP, DoNews, PingWest品玩, IT之家): a Latin
+#: word with up to four characters after it, or two to eight name characters and an app's APP.
+_FREE_CHAR = r"(?:(?!记者|报道|消息|本[报刊台网])[^\W\d_讯电A-Za-z])"
+_FREE_NAME = (
+    rf"(?:[A-Za-z][A-Za-z0-9]{{1,15}}{_FREE_CHAR}{{0,4}}"
+    rf"|(?!据){_FREE_CHAR}{{2,8}}(?:APP|App)?)"
+)
+#: What a free name can never be: a time (北京时间, 今日, 昨晚), a word a formula word ends
+#: (快讯, 简讯, 资讯, 喜讯, 好消息, 最新消息), or a sentence's first word (据, 另, 但).
+_NOT_A_NAME = re.compile(
+    r"时间|^(?:今|昨|前|明|近|本|当|每|上|下|同|次)[日天周月年晚早夜]|^最新|^(?:据|另|又|但|而|并)"
+)
+_WORD_BEFORE = {
+    "讯": frozenset("快简资通喜死音短噩佳捷电腾婚闻传审刑视警凶"),
+    "消息": frozenset("好坏新小假真一二三四五六七八九十两几个条则些"),
+}
+#: What may follow a free name's formula: a separator, never a character going on with a word.
+_FREE_AFTER = frozenset(" \u3000\xa0(（【,，:：")
+_COMPOUND = rf"{_NAME}(?:[-－—–、·][ \u3000\xa0]?{_NAME}){{0,2}}"
 # A place: no digits, no 讯, never a media word (they belong to the outlet) nor 记者/报道.
 _PLACE_CHAR = (
-    rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前)"
+    rf"(?:(?!记者|报道|通讯|消息|新闻|之声|客户端|频道|[昨今前近]日|[昨今前]天|日前"
+    rf"|微博|微信|官方|官微|官网|网站|公众号|编译|整理|摘编|时间)"
     rf"(?![报网讯据])[{_CJK}·・])"
 )
 _PLACE = rf"{_PLACE_CHAR}{{1,12}}?(?:、{_PLACE_CHAR}{{1,10}}?)*"
@@ -110,31 +140,34 @@ _TERM = rf"(?P<term>{_SPECIAL}专?电|讯|消息|综合报道)"
 _OPEN = r"[(（【\[]"
 _CLOSE = r"[)）】\]]"
 #: The paper's own 本报 after a joined name: 汉网-武汉晚报 本报讯.
-_OWN = r"(?:[ \u3000]?本报(?=讯|电))?"
+_OWN = r"(?:[ \u3000\xa0]?本报(?=讯|电))?"
 _ROLE_RE = re.compile(ROLE)
 _REPORTED_REACH = 64
 #: Reporter parentheses right after the formula: （记者 X、Y）.
-_PARENS_AFTER = re.compile(r"[ \t\u3000]*[(（【](?P<credit>[^()（）【】\n]{1,60})[)）】]")
+_PARENS_AFTER = re.compile(r"[ \t\u3000\xa0]*[(（【](?P<credit>[^()（）【】\n]{1,60})[)）】]")
 #: `…报道:` right after the formula: 杨宝金、记者刘欣欣报道: .
 _REPORTED_AFTER = re.compile(
-    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})?[ \u3000]?[{_CJK}·]"
-    rf"(?:[{_CJK}·、，, \u3000／/]|{ROLE}){{1,40}}?)"
-    r"[ \u3000]?报道[ \u3000]?[:：]?"
+    rf"[ \t\u3000\xa0]*(?P<credit>(?:{ROLE})?[ \u3000\xa0]?[{_CJK}·]"
+    rf"(?:[{_CJK}·、，, \u3000\xa0／/]|{ROLE}){{1,40}}?)"
+    r"[ \u3000\xa0]?报道[ \u3000\xa0]?[:：]?"
 )
-#: Titled names set off by spaces, no 报道: 南都讯　记者刘凡　周昌和　任笑一　继推出日票后.
+#: Titled names set off by spaces or run together with their roles, no 报道: 南都讯　记者刘凡
+#: 周昌和　任笑一　继推出日票后, 本报讯记者李莉通讯员刘清华 昨天.
 _TITLED_RUN = re.compile(
-    rf"[ \t\u3000]*(?P<credit>(?:{ROLE})[ \u3000／/]*[{_CJK}·]{{2,4}}"
-    rf"(?:[ \u3000、，,]+(?:(?:{ROLE})[ \u3000／/]*)?[{_CJK}·]{{2,4}})*)(?=[ \u3000，,])"
+    rf"[ \t\u3000\xa0]*(?P<credit>(?:{ROLE})[ \u3000\xa0／/]*[{_CJK}·]{{2,4}}"
+    rf"(?:(?:[ \u3000\xa0、，,]+(?:(?:{ROLE})[ \u3000\xa0／/]*)?|(?:{ROLE})[ \u3000\xa0／/]*)"
+    rf"[{_CJK}·]{{2,4}})*)"
+    r"(?=[ \u3000\xa0，,])"
 )
-_RUN_PART = re.compile("[^ \u3000、，,]+")
+_RUN_PART = re.compile("[^ \u3000\xa0、，,]+")
 #: A titled name run into the sentence it opens: 记者张三从市教育局获悉 (the name stays in it).
 _NAME_INTO_TEXT = re.compile(
-    rf"[ \t\u3000]*(?:{ROLE})[ \u3000]?(?P<name>[{_CJK}]{{2,3}}?)"
+    rf"[ \t\u3000\xa0]*(?:{ROLE})[ \u3000\xa0]?(?P<name>[{_CJK}]{{2,3}}?)"
     r"(?=从|在|于|获悉|了解|近日|日前|昨日|昨天|今天|今日|前日|前天|表示|介绍|采访|来到|走进)"
 )
 #: 综合新华社驻外记者报道: a round-up credited to a desk's correspondents.
 _ROUNDUP_AFTER = re.compile(
-    rf"[ \t\u3000]*综合(?:{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?记者报道[ \u3000]?[:：]?"
+    rf"[ \t\u3000\xa0]*综合(?:{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?记者报道[ \u3000\xa0]?[:：]?"
 )
 #: Sentence punctuation: a line prefix with none is a headline-like run (o0211's subtitle).
 _PUNCT_RE = re.compile('[，。,；;：:！？!?“”"]')
@@ -147,10 +180,11 @@ _GLUED_TERM = re.compile(rf"{_SPECIAL}专?电|(?<!快)讯|(?<!小)消息")
 _DATE_BEFORE = re.compile(rf"(?:{_DATE})\s?{_TOD}?\s?\Z")
 _DATE_REACH = 20
 #: What may follow an undated glued formula: the story after a space, or a credit in brackets.
-_UNDATED_AFTER = frozenset(" \u3000(（【:：")
+_UNDATED_AFTER = frozenset(" \u3000\xa0(（【:：")
 _SUFFIX_RE = re.compile(_SUFFIX)
-_NAME_BOUNDARIES = " \u3000)）】」》"
+_NAME_BOUNDARIES = " \u3000\xa0)）】」》"
 _GLUED_NAME_REACH = 14
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
 _TERMS_RE = re.compile("电|讯|消息|报道")
 _OPENERS = re.compile(r"[(（【\[]")
 _PROGRAMME = re.compile(r"\s?[(（][^()（）\n]{1,20}[)）]\s?(?=[:：])")
@@ -166,7 +200,7 @@ _MARKS_TRIED = 3
 #: The time a portal stamps before the story it reprints, then a space.
 _STAMP = re.compile(
     r"(?:[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
-    r"[ \u3000]?[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?[ \u3000]+"
+    r"[ \u3000\xa0]?[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?[ \u3000\xa0]+"
 )
 _MARK_REACH = 600
 _HEADLINE_MAX = 80
@@ -179,8 +213,8 @@ _FORMULA_REACH = 48
 #: 何宇本报讯 (the Sogou samples mark paragraph breaks with a private-use character, U+E40C, so
 #: one may stand between them).
 _BYLINE_BEFORE = re.compile(
-    rf"(?P<credit>(?:{ROLE})[ \u3000]?[{_CJK}]{{2,3}}"
-    rf"(?:[ \u3000、]+(?:(?:{ROLE})[ \u3000]?)?[{_CJK}]{{2,3}})*)[\s\ue000-\uf8ff]?\Z"
+    rf"(?P<credit>(?:{ROLE})[ \u3000\xa0]?[{_CJK}]{{2,3}}"
+    rf"(?:[ \u3000\xa0、]+(?:(?:{ROLE})[ \u3000\xa0]?)?[{_CJK}]{{2,3}})*)[\s\ue000-\uf8ff]?\Z"
 )
 #: A line before the dateline that is a byline: □记者 宋迎迎 报道.
 _BYLINE_LINE = re.compile(
@@ -203,11 +237,13 @@ class DatelineFinder:
     def __init__(self, outlets: Mapping[str, str] = OUTLETS) -> None:
         self.outlets = {unicodedata.normalize("NFKC", k): v for k, v in outlets.items()}
         known = _alternation(outlets)
-        outlet = rf"(?P<outlet>(?:{known})(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道))?|{_COMPOUND})"
+        # A listed name's desk, channel or app: 新浪体育, 中新网上海新闻, 中新网客户端.
+        desk = rf"(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道)|客户端|APP)"
+        outlet = rf"(?P<outlet>(?:{known}){desk}?|{_COMPOUND})"
         dated = rf"(?:(?P<date>{_DATE})\s?{_TOD}?\s?)"
         outlet_first = rf"{outlet}{_MARK}{_OWN}\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?{_TERM}"
         known_first = (
-            rf"(?P<outlet>(?:{known})(?:{_DESK}|[{_CJK}]{{1,6}}?(?:新闻|频道))?){_MARK}"
+            rf"(?P<outlet>(?:{known}){desk}?){_MARK}"
             rf"\s?(?P<loc>{_PLACE})??(?:{_QUAL})?\s?{dated}?(?P<term>{_SPECIAL}专?电|讯|消息)"
         )
         opened = rf"(?P<open>{_OPEN})?\s?"
@@ -222,8 +258,8 @@ class DatelineFinder:
         )
         # （搜狐体育　陶冶　４月２２日广州报道）: a portal's byline carrying date and place.
         dated_byline = (
-            rf"(?P<open>{_OPEN})(?P<outlet>{known}|{_NAME})[ \u3000]+"
-            rf"(?P<credit>[{_CJK}·、 \u3000]{{2,24}}?)[ \u3000]*(?P<date>{_DATE})\s?"
+            rf"(?P<open>{_OPEN})(?P<outlet>{known}|{_NAME})[ \u3000\xa0]+"
+            rf"(?P<credit>[{_CJK}·、 \u3000\xa0]{{2,24}}?)[ \u3000\xa0]*(?P<date>{_DATE})\s?"
             rf"(?P<loc>{_PLACE})?(?P<term>报道)(?P<close>{_CLOSE})"
         )
         self._lead = tuple(
@@ -241,17 +277,23 @@ class DatelineFinder:
                 rf"(?P<date>{_DATE})\s?(?P<loc>{_PLACE})(?P<term>讯|电)",
                 rf"(?P<roundup>综合)(?P<outlet>{known}|{_NAME})?(?:驻外|驻[{_CJK}]{{1,6}}?)?"
                 r"记者报道",
+                # 直播吧11月5日讯, 盖世汽车讯, DoNews 11月4日消息: a name with no media ending, only
+                # at a paragraph's head and where the formula ends its word (_free_name_ok).
+                rf"(?P<free>(?P<outlet>{_FREE_NAME}))[ \u3000\xa0]?(?:(?P<date>{_DATE})\s?{_TOD}?)?"
+                r"(?P<term>讯|电|消息)",
             )
         )
         self._bracketed = tuple(
             re.compile(p)
             for p in (
-                rf"(?P<open>{_OPEN})\s?{outlet_first}(?P<close>\s?{_CLOSE})",
+                # 【据新华社上海4月20日专电】: an attributed wire formula in brackets.
+                rf"(?P<open>{_OPEN})\s?(?:据)?{outlet_first}(?P<close>\s?{_CLOSE})",
                 place_first,
                 byline,
                 dated_byline,
             )
         )
+        self._free = self._lead[-1]
         self._glued = re.compile(known_first)
         self._attributed = self._lead[3]
         self._known = re.compile(known)
@@ -269,10 +311,12 @@ class DatelineFinder:
         for index, (offset, line) in enumerate(lines[: reach + 1]):
             end = offset + len(line)
             past = index >= reach
-            for pos in _paragraph_heads(text, offset, line):
+            for pos in _paragraph_heads(text, offset, line, self._known):
                 if _TERMS_RE.search(text, pos, min(end, pos + _FORMULA_REACH)) is None:
                     continue
                 for pattern in self._lead:
+                    if pattern is self._free and index == 0 and len(lines) > 1:
+                        continue  # a headline is no paragraph: 唐嫣罗晋公布婚讯
                     found = pattern.match(text, pos, end)
                     if found is not None:
                         dateline = self._build(text, found, issue_date, position="lead")
@@ -311,6 +355,8 @@ class DatelineFinder:
             found = self._glued.match(text, offset + i, offset + len(line))
             if found is None or self._known.search(found.group("loc") or ""):
                 continue  # …新浪大片在线观看新浪娱乐讯: the place would hold the outlet
+            if len(found.group("loc") or "..") == 1:
+                continue  # …法制晚报·看法新闻11月4日消息: a listed 法新 inside a word, no place
             if line[i - 1] == "据":
                 # …涉毒据新华社电: the attribution is the formula's, as at a line's head.
                 attributed = self._attributed.match(text, offset + i - 1, offset + len(line))
@@ -400,6 +446,13 @@ class DatelineFinder:
             start += 1
         if CONTROL.search(text, start, end) is not None:
             return None  # \s matches \x1c-\x1f; a printed formula holds no control character
+        if groups.get("free") is not None and not _free_name_ok(text, match):
+            return None
+        if groups.get("term") == "消息" and _CJK_RE.match(text, end):
+            return None  # 财政部网站5日消息显示: a sentence going on, not a formula
+        place = groups.get("loc") or ""
+        if place and place[-1] in _WORD_BEFORE.get(groups.get("term") or "", ()):
+            return None  # 腾讯将创办腾讯: a place never ends with the first half of 腾讯, 简讯
         outlet = self._outlet(groups.get("outlet"), groups)
         if outlet is not None and self._glued_before_known(groups.get("outlet") or ""):
             return None  # 副题新京报讯: a subtitle glued to a listed outlet, found in mid-line
@@ -477,6 +530,21 @@ def _undated_end_ok(text: str, end: int) -> bool:
     return _reported_after(text, end) is not None or _ROLE_RE.match(text, end) is not None
 
 
+def _free_name_ok(text: str, match: re.Match[str]) -> bool:
+    """Whether a name with no media ending reads as an outlet's before its formula.
+
+    Never a time or a word that ends with the formula word (快讯, 好消息); 电 and 消息 only dated;
+    the formula must end its word: a separator follows it (直播吧11月5日讯 据…, 盖世汽车讯 据…).
+    """
+    name, term = match.group("free"), match.group("term")
+    if _NOT_A_NAME.search(name) or name[-1] in _WORD_BEFORE.get(term, ()):
+        return False
+    if term in ("电", "消息") and match.group("date") is None:
+        return False  # 官方消息：, 独家消息：: an undated 消息 or 电 needs a media name
+    return match.end() < len(text) and text[match.end()] in _FREE_AFTER
+
+
+_CJK_RE = re.compile(f"[{_CJK}]")
 _COUNTRY_SET = frozenset(COUNTRIES)
 _COUNTRY_SIZES = sorted({len(c) for c in COUNTRIES}, reverse=True)
 
@@ -505,9 +573,27 @@ def _date_of(match: re.Match[str], issue_date: dt.date | None) -> tuple[dt.date 
 
 
 def _name_starts(line: str, date_at: int) -> list[int]:
-    """Where the name of a glued formula whose date (or end) starts at `date_at` may start."""
+    """Where the name of a glued formula whose date (or end) starts at `date_at` may start.
+
+    A titled name just before it ends where the outlet begins (□记者 钱妤晚报讯: 钱妤, 晚报): a
+    person's name of three characters is tried before one of two.
+    """
     starts = []
     window = max(0, date_at - _GLUED_NAME_REACH)
+    # A name the line printed before, in a page's note: (来源：中国日报网)…中国中国日报网10月31日电.
+    for size in range(min(12, date_at - 1), 2, -1):
+        if line.find(line[date_at - size : date_at], 0, date_at - size) >= 0:
+            starts.append(date_at - size)
+            break
+    roles = list(_ROLE_RE.finditer(line, window, date_at))
+    if roles:
+        after = roles[-1].end()
+        while after < date_at and line[after] in " \u3000\xa0":
+            after += 1
+        for size in (3, 2):
+            end = after + size
+            if date_at - end >= 2 and has_surname(line[after:end]):
+                starts.append(end)
     attribution = line.rfind("据", window, date_at)
     if attribution > 0 and date_at - attribution > 2:
         starts.append(attribution)
@@ -515,11 +601,26 @@ def _name_starts(line: str, date_at: int) -> list[int]:
     if boundary >= 0 and date_at - boundary > 2:
         starts.append(boundary + 1)
     endings = list(_SUFFIX_RE.finditer(line, window, date_at))
-    for ending in reversed(endings):
+    for index in range(len(endings) - 1, -1, -1):
+        ending = endings[index]
         start = ending.start() - 2
+        if index > 0 and endings[index - 1].end() == ending.start():
+            # …扬子晚报网10月17日讯: an ending after another one (晚报网, 日报网) takes its name.
+            start = endings[index - 1].start() - 2
+        # A character after a number is its unit (…增长3倍新报讯, …募集500亿元新报讯): no name
+        # starts there.
+        while 0 < start < ending.start() and _is_unit(line, start):
+            start += 1
         if start > 0 and start not in starts:
             starts.append(start)
     return starts
+
+
+def _is_unit(line: str, at: int) -> bool:
+    """Whether `line[at]` is a number's unit: after a digit, or 元 after a digit and 万 or 亿."""
+    if line[at - 1] in _DIGITS:
+        return True
+    return line[at] == "元" and at >= 2 and line[at - 1] in "万亿" and line[at - 2] in _DIGITS
 
 
 def _opens_story(dateline: Dateline) -> bool:
@@ -536,12 +637,48 @@ def _with_names(dateline: Dateline, names: list[str]) -> Dateline:
     return dateline.model_copy(update={"reporters": [*extra, *dateline.reporters]})
 
 
-def _paragraph_heads(text: str, offset: int, line: str) -> list[int]:
+#: A page's note run into the lead before the formula: （原标题：…）, (来源：中国日报网).
+_NOTE = re.compile(r"[(（](?:原标题|原文标题|来源)[:：][^()（）\n]{1,80}[)）]")
+#: A page's source line run into the lead: 来源：中超联赛APP中超联赛APP讯.
+_SOURCE = re.compile(r"(?:文章)?来源[:：][ \u3000\xa0]?")
+_SOURCE_REACH = 24
+
+
+def _residue_heads(text: str, pos: int, end: int, known: re.Pattern[str]) -> list[int]:
+    """Where the story may open past the page's residue at a paragraph's head.
+
+    After a note in brackets (（原标题：…）蓝鲸教育10月17日讯); after a source line (来源：X), at
+    the note after it, where its name is printed twice (来源：中超联赛APP中超联赛APP讯) or after
+    a listed outlet in it (来源：中国证券报·中证网中证APP讯).
+    """
+    heads = []
+    note = _NOTE.match(text, pos, end)
+    if note is not None:
+        heads.append(note.end())
+    source = _SOURCE.match(text, pos, end)
+    if source is None:
+        return heads
+    after = source.end()
+    reach = min(end, after + _SOURCE_REACH)
+    bracket = _NOTE.search(text, after, min(end, after + _SOURCE_REACH + 80))
+    if bracket is not None and bracket.start() < reach:
+        heads.append(bracket.end())
+    for size in range(min(12, (reach - after) // 2), 1, -1):
+        if text[after : after + size] == text[after + size : after + 2 * size]:
+            heads.append(after + size)
+            break
+    for listed in known.finditer(text, after, reach):
+        heads.append(listed.end())
+    return heads
+
+
+def _paragraph_heads(text: str, offset: int, line: str, known: re.Pattern[str]) -> list[int]:
     """Where paragraphs open in a line: its head past any indent, and after paragraph marks."""
     heads = []
     pos = offset + len(line) - len(line.lstrip(_INDENT_CHARS))
     if pos < offset + len(line):
         heads.append(pos)
+        heads.extend(_residue_heads(text, pos, offset + len(line), known))
         # 2016年06月17日06:15 汉网-武汉晚报 本报讯: a portal's stamp of when and whence.
         stamp = _STAMP.match(text, pos, offset + len(line))
         if stamp is not None:

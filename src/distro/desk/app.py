@@ -211,6 +211,25 @@ def create_app(
             "approved": [{"article_id": d.article_id, "version": d.version} for d in members],
         }
 
+    @app.post("/api/editions/{account}/{edition}/reject")
+    def api_reject_edition(
+        account: str, edition: str, reason: str = "", by: str = "desk"
+    ) -> dict[str, Any]:
+        from distro.channels.wechat.approvals import reject
+
+        settings, ledger = desk.open()
+        if not reason.strip():
+            raise HTTPException(422, "a rejection needs a reason")
+        try:
+            _account, members = reject(settings, ledger, edition, reason, account=account, by=by)
+        except InputError as exc:
+            raise HTTPException(404, exc.message) from None
+        return {
+            "account": account,
+            "edition": edition,
+            "rejected": [{"article_id": d.article_id, "version": d.version} for d in members],
+        }
+
     @app.get("/api/trigger/{dag_id}")
     def api_trigger(
         request: Request, dag_id: str, ids: Listed = None, channel: Listed = None
@@ -289,7 +308,8 @@ def create_app(
     def review_page(request: Request) -> HTMLResponse:
         settings, ledger = desk.open()
         held = queries.waiting(settings, ledger)
-        return page(request, "review.html", title="Review", held=held)
+        editions = queries.editions(settings, ledger)
+        return page(request, "review.html", title="Review", held=held, editions=editions)
 
     @app.get("/trigger/{dag_id}", response_class=HTMLResponse)
     def trigger_page(

@@ -240,6 +240,17 @@ def waiting(settings: Settings, ledger: Ledger) -> list[dict[str, Any]]:
     return found
 
 
+def editions(settings: Settings, ledger: Ledger) -> list[dict[str, Any]]:
+    """WeChat 群发 editions previewed and waiting for an editor, with the DAG that asks."""
+    from distro.channels.wechat.approvals import waiting as held_editions
+
+    found = []
+    for doc in held_editions(settings, ledger):
+        doc["dag_id"] = workflows.edition_review("wechat", doc["account"])
+        found.append(doc)
+    return found
+
+
 def trigger_conf(
     dag_id: str, article_ids: list[str], channels: list[str] | None = None
 ) -> dict[str, Any]:

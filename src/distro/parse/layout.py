@@ -41,7 +41,8 @@ _DATELINE_REACH = 48
 _PAGE = r"[A-Za-zＡ-Ｚａ-ｚ]?\s*[0-9０-９]{1,3}|[一二三四五六七八九十]{1,3}"
 _JUMP_LINE = re.compile(rf"[（(]?\s*(?:下转|紧转|转|续)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]?")
 _JUMP_TAIL = re.compile(rf"[（(]\s*(?:下转|紧转|转|续)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]$")
-_FROM_HEAD = re.compile(rf"^[（(]?\s*(?:上接|紧接|接|承)\s*第?\s*(?:{_PAGE})\s*版\s*[）)]")
+_FROM_HEAD = re.compile(rf"^[（(]?\s*(?:上接|紧接|接|承)\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)]")
+_FROM_LINE = re.compile(rf"[（(]?\s*(?:上接|紧接|接|承)\s*第?\s*(?P<page>{_PAGE})\s*版")
 _PAGE_REF = re.compile(
     rf"(?:[>＞»→▶]+\s*)?[（(【]?\s*(?:详见|请看|见)?\s*第?\s*(?P<page>{_PAGE})\s*版\s*[）)】]?"
 )
@@ -67,6 +68,8 @@ class Block:
     byline: Byline | None = None
     paragraphs: list[str] = field(default_factory=list)
     continued_on_page: str | None = None
+    #: Page the item continues from (`（上接第一版）` → `1`), its continuation head cut.
+    continued_from_page: str | None = None
     page_ref: str | None = None
     #: Model margin of each of the item's lines (how sure the labelling is), in page order.
     margins: list[float] = field(default_factory=list)
@@ -184,6 +187,7 @@ class _Builder:
             if head is not None:
                 self.dropped.append(head.group())
                 text = text[head.end() :].lstrip()
+                block.continued_from_page = page_number(head.group("page"))
         if text[-1:] in ("）", ")"):
             jump = _JUMP_TAIL.search(text, max(0, len(text) - 16))
             if jump is not None:
@@ -195,6 +199,12 @@ class _Builder:
         if new:
             self.flush()
         self.pieces.append(text)
+
+    def continued_from(self, text: str) -> None:
+        """A continuation head line (`（上接第一版）`): the page the current item comes from."""
+        head = _FROM_LINE.match(text)
+        if head is not None and self.current is not None:
+            self.current.continued_from_page = page_number(head.group("page"))
 
     def marker(self, text: str, margin: float, *, jump: bool) -> None:
         self.dropped.append(text)
@@ -515,6 +525,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
             builder.marker(line, margin, jump=label == "J")
         else:  # furniture, continuation heads
             builder.dropped.append(line)
+            if label == "A":
+                builder.continued_from(line)
         if label != "F":
             previous = label
     builder.flush()

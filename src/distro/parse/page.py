@@ -286,6 +286,7 @@ def _article(
         paragraphs=paragraphs,
         summary=summary,
         continued_on_page=block.continued_on_page,
+        continued_from_page=block.continued_from_page,
         page_ref=block.page_ref,
         page=page,
         issue_date=issue_date,

@@ -104,6 +104,24 @@ def test_new_pages_are_pushed_once_and_changed_ones_again(
     assert "Baidu: 1 URL(s) pushed, 6 left today" in report.messages
 
 
+def test_a_killed_page_is_pushed_again_and_baidu_finds_it_withdrawn(
+    tmp_path: Path, ledger: Ledger, server: BaiduServer
+) -> None:
+    from distro import service
+
+    cfg = configured(tmp_path, server)
+    publish_new(cfg, ledger, range(1, 3))
+    assert sorted(server.accepted) == [page(1), page(2)]
+    service.kill(cfg, ledger, [f"a-{1:020x}"], "法律原因撤稿")
+    report = web.publish(cfg, ledger)
+    assert server.pushes[-1].urls == [page(1)]  # only the withdrawn one, once
+    assert "Baidu: 1 URL(s) pushed" in " ".join(report.messages)
+    tombstone = (cfg.state.site / "articles" / f"a-{1:020x}.html").read_text(encoding="utf-8")
+    assert 'name="robots" content="noindex"' in tombstone  # what Baidu finds there
+    web.publish(cfg, ledger)
+    assert server.accepted.count(page(1)) == 2
+
+
 def test_at_most_the_quota_a_day_and_the_rest_the_next_day(
     tmp_path: Path, ledger: Ledger, server: BaiduServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

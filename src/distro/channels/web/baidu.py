@@ -1,4 +1,6 @@
-"""百度普通收录 (Baidu's URL push): new and changed article pages are pushed after a web publish.
+"""百度普通收录 (Baidu's URL push): new, changed and withdrawn article pages are pushed after a web
+publish (a killed article's URL is pushed again, so Baidu recrawls it and finds the ``noindex``
+tombstone: the API has no delete call).
 
 The API (百度搜索资源平台, 普通收录 › API提交): ``POST http://data.zz.baidu.com/urls?site=<site>
 &token=<token>`` with a ``text/plain`` body of at most 2,000 URLs, one per line. It answers

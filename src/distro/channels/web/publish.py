@@ -28,6 +28,7 @@ from distro.channels.web.render import (
     render_calendar,
     render_day,
     render_index,
+    render_teaser,
     render_tombstone,
     section_prefix,
 )
@@ -322,8 +323,13 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         days = {article_day(v) for v in versions}
         key = article_key(article_id)
         if article.kind is Kind.TEASER:
-            outcome = "teaser"  # a teaser points to another page and never gets one
+            outcome = "teaser"  # a teaser points to another page and is no story of its own
             report.skipped += len(mine)
+            target = ledger.get(article.page_ref_id) if article.page_ref_id else None
+            if target is not None and is_page(target):
+                # resolved (distro.jumps): a 导读 page that links the story, kept off the lists
+                teaser = render_teaser(article, target, site, sections=catalog.sections)
+                files.append(make_file(key, teaser, tier=PAGE))
         elif is_page(article):
             story = Story(article, version_time(article, mine, when))
             if article.version > 2:
@@ -404,14 +410,16 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
     catalog.save()
     if drawing:
         icon.drawn(ledger, site)
-    # Queued before the deliveries close: a crash after this still pushes them next run.
+    # Queued before the deliveries close: a crash after this still pushes them next run. A
+    # tombstone is a changed URL too: 普通收录 has no delete call, so Baidu is sent back to the
+    # page to find it withdrawn (noindex) and drop it.
     baidu.enqueue(
         settings,
         ledger,
         (
             baidu.Page(site.url(article_key(d.article_id)), d.article_id, d.version)
             for d, outcome in claimed
-            if outcome == "page"
+            if outcome in ("page", "tombstone")
         ),
     )
     fault("publish.written", CHANNEL)

@@ -286,6 +286,7 @@ def render_article(story: Story, site: Site, *, sections: Sequence[str] = ()) ->
             history=story.history,
             ld=script_json(news_article(story, site, site.url(key))),
             body=marked_body(article),
+            jump=jump_note(article),
             byline=printed_byline(article),
             section_url=section_url,
             nav=navigation(site, sections),
@@ -328,6 +329,40 @@ def render_index(
             show_sections=section is None,
             nav=navigation(site, sections),
             feeds=feed_links(site, prefix, section or site.title),
+        )
+    )
+
+
+def printed_page(page: str) -> str:
+    """A page as a paper names it: `第2版`, `A2版`."""
+    return f"{page}版" if page[:1].isalpha() and not page[:1].isdecimal() else f"第{page}版"
+
+
+def jump_note(article: Article) -> str:
+    """`（下转第2版）` under a story whose continuation is not in yet; empty otherwise."""
+    if not article.continued_on_page:
+        return ""
+    return f"（下转{printed_page(article.continued_on_page)}）"
+
+
+def render_teaser(
+    teaser: Article, target: Article, site: Site, *, sections: Sequence[str] = ()
+) -> str:
+    """A resolved teaser (导读): its headline and summary, linking the story it points to."""
+    return (
+        environment()
+        .get_template("teaser.html")
+        .render(
+            site=site,
+            teaser=teaser,
+            target_id=target.id,
+            target_url=site.url(article_key(target.id)),
+            target_headline=target.headline,
+            page=printed_page(teaser.page_ref or target.page or ""),
+            canonical=site.url(article_key(teaser.id)),
+            robots="noindex",
+            nav=navigation(site, sections),
+            feeds=[],
         )
     )
 
