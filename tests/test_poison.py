@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,3 +281,180 @@ def test_no_text_field_of_an_article_can_hold_a_character_no_text_may_hold(
     assert Article.model_validate({**doc, "genre": "news\ud800"}).genre == "news"
     with pytest.raises(ValidationError, match="headline"):
         Article.model_validate({**doc, "headline": "标题\ud800"})
+
+
+# -- properties over the variant families (tests/test_variants.py has one of each) -------------
+
+#: Characters that broke a stage once, or could: controls, C1, bidi, BOM, non-characters,
+#: separators, dots, full-width digits, combining marks, emoji, ideographs.
+HOSTILE = (
+    "\x00\x01\x08\x0b\x1f\x7f\x85\x9b\u202a\u202e\u2066\u2069\ufeff\ufffe\uffff\u200b\u200d"
+    "\u00a0\u3000 \t\n\r/\\.-_:?#%&<>\"'０１２３４５６７８９\u0301\u00e9🎉"
+    "要闻本报一二三ABCabc0123456789"
+)
+
+
+def _json_values(draw_text: Any) -> Any:
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(
+        st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(allow_nan=False), draw_text,
+        st.sampled_from(["2021-07-05", "0001-01-01", "9999-12-31", "2021-02-30", "..", "."]),
+    )  # fmt: skip
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        draw_text, inner, max_size=3), max_leaves=6)  # fmt: skip
+
+
+def test_sidecar_and_name_facts_end_as_valid_facts_or_a_parse_error() -> None:
+    """Whatever a sidecar holds and whatever the name: PageMeta or a ParseError, and the facts
+    kept always make an article that validates (or fails validation with the field named)."""
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+    from pydantic import ValidationError
+
+    from distro.errors import ParseError
+    from distro.models import MAX_SECTION, Article
+    from distro.parse import page_meta
+
+    text = st.text(alphabet=HOSTILE + "\ud800\udfff", max_size=80)
+    keys = st.sampled_from(["issue_date", "page", "section", "publication", "embargo_until"])
+    sidecars = st.dictionaries(keys, _json_values(text), max_size=5)
+    names = st.text(alphabet=HOSTILE.replace("/", "").replace("\x00", ""), max_size=40).map(
+        lambda stem: stem + ".txt"
+    ) | st.sampled_from(["00010101_x.txt", "99991231_x.txt", "２０２１０７０５_x.txt"])
+
+    @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(name=names, doc=sidecars | st.binary(max_size=60))
+    def check(name: str, doc: dict[str, Any] | bytes) -> None:
+        raw = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+        try:
+            meta = page_meta(name, raw)
+        except ParseError as exc:
+            assert exc.message and "\n" not in exc.message
+            return
+        base = {
+            "id": "a-00000000000000000001",
+            "headline": "标题",
+            "provenance": {"origin": "file:///x.txt", "sha256": "0" * 64,
+                           "received_at": "2021-07-05T00:00:00+00:00"},
+        }  # fmt: skip
+        facts = {"issue_date": meta.issue_date, "page": meta.page, "section": meta.section}
+        try:
+            article = Article.model_validate({**base, **facts})
+        except ValidationError as exc:
+            assert {str(e["loc"][0]) for e in exc.errors()} <= {"section", "page"}, exc
+            return
+        assert not CONTROL.search(article.model_dump_json())
+        article.model_dump_json().encode("utf-8")  # strict: no lone surrogate
+        if article.section is not None:
+            assert len(article.section) <= MAX_SECTION and "/" not in article.section
+        if article.issue_date is not None:
+            assert 1900 <= article.issue_date.year <= 2100
+
+    check()
+
+
+def test_feed_entries_with_hostile_text_and_dates_never_raise() -> None:
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    from distro.errors import SourceRejected
+    from distro.parse.feed import parse_feed
+
+    xml_text = st.text(alphabet=HOSTILE.replace("<", "").replace("&", ""), max_size=60)
+    dates = st.sampled_from([
+        "Mon, 01 Jan 0001 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 +0000", "garbage",
+        "Mon, 05 Jul 2021 25:61:00 +0800", "Tue, 30 Feb 2021 10:00:00 +0800", "1625450000",
+        "2021-07-05T10:00:00", "Mon, 05 Jul 2021 10:00:00 +1400", "", "２０２１-07-05",
+    ])  # fmt: skip
+    entries = st.lists(st.tuples(xml_text, xml_text, dates), min_size=1, max_size=6)
+
+    @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(entries=entries)
+    def check(entries: list[tuple[str, str, str]]) -> None:
+        from xml.sax.saxutils import escape
+
+        items = "".join(
+            f"<item><title>{escape(t)}</title><description>{escape(d)}</description>"
+            f"<pubDate>{escape(when)}</pubDate></item>"
+            for t, d, when in entries
+        )
+        data = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode(
+            "utf-8", "surrogatepass"
+        )
+        try:
+            result = parse_feed(data, origin="https://example.org/f.xml")
+        except SourceRejected:
+            return
+        for problem in result.problems:
+            assert "\n" not in problem, problem
+        for article in result.articles:
+            assert not CONTROL.search(article.model_dump_json())
+            if article.published_at is not None:
+                assert 1900 <= article.published_at.year <= 2100
+
+    check()
+
+
+def test_a_seeded_batch_of_hostile_names_and_sidecars_is_all_accounted_for(
+    settings: Settings, seed_bytes: bytes
+) -> None:
+    """Thirty random hostile inputs beside one good page, one run: each is stored or
+    quarantined with a reason, nothing is left in the inbox, every channel publishes."""
+    import random
+
+    rng = random.Random(14)
+    inbox = settings.state.inbox
+    inbox.mkdir(parents=True)
+    drop(inbox, "2021-07-05_01_要闻.txt", seed_bytes)
+    safe = HOSTILE.replace("/", "").replace("\x00", "")
+    values: list[object] = ["..", ".", "", " ", "长" * 70, "\u202e要闻", "要\n闻", 0, 10**40,
+                            1.5, True, None, [], {}, "0001-01-01", "2021-02-30", "２０２１-07-05",
+                            "2021-07-05T25:61", {"wbe": "2021-07-05T06:00"}]  # fmt: skip
+    names = []
+    for n in range(30):
+        stem = "".join(rng.choice(safe) for _ in range(rng.randint(1, 30))).lstrip(".") or "x"
+        name = f"{n:02d}{stem}.txt"
+        if len(name.encode()) > 200 or name.endswith((".part.txt", ".tmp.txt")):
+            name = f"{n:02d}.txt"
+        facts = {k: rng.choice(values) for k in rng.sample(
+            ["issue_date", "page", "section", "publication", "embargo_until"], rng.randint(0, 4))}
+        side = json.dumps(facts).encode() if rng.random() < 0.8 else rng.randbytes(20)
+        body = variant_page(seed_bytes, n, rng)
+        drop(inbox, name, body, side)
+        names.append(name)
+    with Ledger.open(settings) as ledger:
+        report = ingest(settings, ledger=ledger)
+        assert len(report.sources) == 31, [r.uri for r in report.sources]
+        for source in report.sources:
+            assert source.outcome in {"ok", "quarantined"}, (source.uri, source.reason)
+            if source.outcome == "quarantined":
+                assert source.reason and "\n" not in source.reason, source.uri
+        entries = ledger.quarantined()
+        assert all(e.reason and "Traceback" not in e.reason for e in entries)
+        left = [p.name for p in inbox.iterdir() if not p.name.startswith(".")]
+        assert [n for n in left if not n.endswith(".meta.json")] == [], left
+        for name in channels.enabled(settings):
+            published = channels.publish(name, settings, ledger)
+            assert published.failed == 0, (name, published.messages)
+        assert ledger.pending("web") == [] and ledger.pending("app") == []
+        assert not any(CONTROL.search(a.model_dump_json()) for a in ledger.articles())
+
+
+def variant_page(seed: bytes, n: int, rng: Any) -> bytes:
+    """The seed page, changed so each copy is its own content, sometimes in another shape."""
+    text = seed.decode("utf-8").replace("。", "，", n + 1)
+    shape = rng.randrange(6)
+    if shape == 0:
+        return text.encode("utf-16")
+    if shape == 1:
+        return text.encode("gb18030")
+    if shape == 2:
+        return ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8")
+    if shape == 3:
+        head, tail = text.split("\n", 1)
+        return (f"\u202e{head}\u202c\n" + tail).encode("utf-8")
+    return text.encode("utf-8")

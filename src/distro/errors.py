@@ -31,6 +31,19 @@ rest at once (see ``distro.airflow.failures``). Raise with ``from exc`` so the c
 
 from __future__ import annotations
 
+import re
+
+#: What a message or log line must not carry raw: line breaks, controls, bidi controls, a BOM
+#: (a file named `a\nWARNING forged.txt` would otherwise write a log line of its own).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def shown(text: str) -> str:
+    """``text`` with line breaks, control and bidi characters written as escapes (``\\n``)."""
+    if not _UNSHOWN.search(text):
+        return text
+    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], text)
+
 
 class DistroError(Exception):
     """Base of every error distro raises on purpose."""
@@ -48,7 +61,10 @@ class ConfigError(DistroError):
 
 
 class InputError(DistroError):
-    """An input that cannot become articles."""
+    """An input that cannot become articles; its message is one line (see ``shown``)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(shown(message), retry_after=retry_after)
 
 
 class DecodeError(InputError):

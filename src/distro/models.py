@@ -8,7 +8,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 
 #: Bumped whenever a model changes shape; schemas/ files carry it in their names.
 SCHEMA_VERSION = "2"
@@ -16,19 +16,34 @@ SCHEMA_VERSION = "2"
 #: Characters no text field may hold: C0 and C1 controls (tab, line feed and carriage return
 #: aside), DEL, lone surrogates and the non-characters XML 1.0 forbids. They break every XML
 #: renderer (lxml refuses them), so the models clean them out of every text field: no article
-#: can hold one, whichever stage built it (parser, feed, ledger read, republish).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: can hold one, whichever stage built it (parser, feed, ledger read, republish). So do the
+#: bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: a headline with
+#: U+202E shows reversed in a feed reader or a push, "Trojan Source") and a byte order mark
+#: inside the text (U+FEFF, left by files joined together); the marks LRM and RLM stay.
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+    "\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 #: Dates a paper can carry: older or later ones are typos (``0001-01-01``) and overflow in UTC.
 MIN_YEAR, MAX_YEAR = 1900, 2100
 #: Bounds on names that become paths, keys, ids and feed titles.
 MAX_SECTION = 64
 MAX_NAME = 128
+#: A headline longer than this is a paragraph a feed or a page put in the title.
+MAX_HEADLINE = 500
 #: Validation context key: a document read back from the ledger (stored before a rule existed).
 STORED = "stored"
 
 
 def _context(info: ValidationInfo, key: str) -> bool:
     return isinstance(info.context, dict) and bool(info.context.get(key))
+
+
+def explain(exc: ValidationError) -> str:
+    """A validation error as one line: each field's dotted path and what is wrong with it."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'article'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 def clean_text(value: str) -> str:
@@ -98,9 +113,7 @@ def _required(value: str) -> str:
     return value
 
 
-Headline = Annotated[
-    str, Field(min_length=1), AfterValidator(_printable), AfterValidator(_required)
-]
+Headline = Annotated[str, Field(min_length=1), *bounded(MAX_HEADLINE), AfterValidator(_required)]
 Name = Annotated[str, *bounded(MAX_NAME)]
 Section = Annotated[
     Annotated[str, *bounded(MAX_SECTION)] | None,
@@ -110,6 +123,19 @@ Page = Annotated[str, *bounded(16)]
 Keyword = Annotated[str, *bounded(100)]
 IssueDate = Annotated[dt.date | None, AfterValidator(_issue_date)]
 Moment = Annotated[dt.datetime | None, AfterValidator(_moment)]
+_CHANNEL = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+def _channel(value: str, info: ValidationInfo) -> str:
+    if not _CHANNEL.fullmatch(value) and not _context(info, STORED):
+        raise ValueError(f"{value[:40]!r} is not a channel name")
+    return value
+
+
+#: A channel name as an embargo names it (``web``, ``wechat``).
+ChannelName = Annotated[str, Field(max_length=32), AfterValidator(_channel)]
+#: An embargo time: aware, 1900 to 2100.
+EmbargoTime = Annotated[dt.datetime, AfterValidator(_moment)]
 
 
 class _Model(BaseModel):
@@ -269,7 +295,7 @@ class Article(_Model):
         default=None,
         description="No channel shows this article before this time (timezone-aware).",
     )
-    embargo_channels: dict[Annotated[str, Field(max_length=32)], dt.datetime] = Field(
+    embargo_channels: dict[ChannelName, EmbargoTime] = Field(
         default_factory=dict,
         description="Per-channel embargo times (web at 06:00, the WeChat edition at 07:00);"
         " a channel not named here uses embargo_until.",

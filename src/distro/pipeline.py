@@ -20,11 +20,18 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from distro import channels, embargo, review
-from distro.errors import DistroError, InputError, RecordRejected, SourceRejected, StoreError
+from distro.errors import (
+    DistroError,
+    InputError,
+    RecordRejected,
+    SourceRejected,
+    StoreError,
+    shown,
+)
 from distro.faults import fault
 from distro.jumps import Jumps, Step
-from distro.models import Article, QuarantineEntry
-from distro.parse.meta import SIDECAR_SUFFIX
+from distro.models import Article, QuarantineEntry, explain
+from distro.parse.meta import SIDECAR_SUFFIX, sidecar_name
 from distro.sources.base import Item, Outcome, PayloadKind, Source, open_sources
 from distro.sources.feed import FeedSource
 from distro.sources.inbox import InboxSource
@@ -125,11 +132,8 @@ class IngestReport:
 Progress = Callable[[SourceReport], None]
 
 
-def invalid(exc: ValidationError) -> str:
-    """A validation error as one line: each field's dotted path and what is wrong with it."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'article'}: {e['msg']}" for e in exc.errors()
-    )
+#: A validation error as one line (``models.explain``).
+invalid = explain
 
 
 class Ingestor:
@@ -157,6 +161,8 @@ class Ingestor:
         except StoreError:
             item.release()
             raise
+        if report.reason is not None:
+            report.reason = shown(report.reason)
         if report.outcome == "error":
             item.release()
         else:
@@ -167,6 +173,7 @@ class Ingestor:
     def _quarantine(
         self, report: SourceReport, *, raw_ref: str, stage: str, reason: str
     ) -> QuarantineEntry:
+        reason = shown(reason)  # a file name with a line break writes no log line of its own
         entry = self.ledger.quarantine(
             raw_ref=raw_ref, stage=stage, reason=reason, origin=report.uri
         )
@@ -221,6 +228,7 @@ class Ingestor:
         fault("ingest.parsed")
         for problem in problems:
             self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=problem)
+        before = len(report.entries)
         valid = [a for a in articles if self._valid(a, raw.sha256, report)]
 
         def apply(steps: list[Step]) -> None:
@@ -234,11 +242,16 @@ class Ingestor:
             self.jumps.settle(valid, paper=self._paper(item), apply=apply)
         else:
             apply([Step(article) for article in valid])
+        refused = [
+            e.reason for i in report.entries[before:] if (e := self.ledger.get_quarantine(i))
+        ]
         if problems:
             report.reason = "; ".join(problems)
         if report.articles == 0:
             report.outcome = "quarantined"
-            if not problems:
+            if refused and not problems:  # each has its entry: no second one saying "none"
+                report.reason = f"{len(refused)} of {len(articles)} articles refused: {refused[0]}"
+            elif not problems:
                 report.reason = "no articles found"
                 self._quarantine(report, raw_ref=raw.sha256, stage="parse", reason=report.reason)
 
@@ -271,6 +284,13 @@ class Ingestor:
             received_at=received_at,
         )
         if meta.embargo:
+            unknown = sorted(set(meta.embargo) - {"*", *channels.names()})
+            if unknown:  # a misspelt channel would otherwise show the page before its time
+                known = ", ".join(channels.names())
+                raise InputError(
+                    f"{sidecar_name(filename)}: embargo_until names no channel "
+                    f"{', '.join(repr(u[:32]) for u in unknown)} (channels: {known}, or *)"
+                )
             every = meta.embargo.get("*")
             channels_only = {k: v for k, v in meta.embargo.items() if k != "*"}
             articles = [
@@ -315,13 +335,14 @@ class Ingestor:
         sha256: str,
         report: SourceReport,
         hold_until: dt.datetime | None = None,
-    ) -> None:
+    ) -> str | None:
+        """Validate and store one article; the reason it was quarantined, or None when stored."""
         try:
             checked = Article.model_validate(article.model_dump())
         except ValidationError as exc:
             reason = f"{article.id}: {invalid(exc)}"
             self._quarantine(report, raw_ref=sha256, stage="validate", reason=reason)
-            return
+            return reason
         try:
             held = review.gate(self.settings, checked, self.targets)
             waits = embargo.not_before(checked, self.targets)
@@ -332,8 +353,9 @@ class Ingestor:
                     waits[pair] = max(waits.get(pair, hold_until), hold_until)
             outcome, stored = self.ledger.put(checked, self.targets, held, waits)
         except RecordRejected as exc:
-            self._quarantine(report, raw_ref=sha256, stage="store", reason=f"{article.id}: {exc}")
-            return
+            reason = f"{article.id}: {exc}"
+            self._quarantine(report, raw_ref=sha256, stage="store", reason=reason)
+            return reason
         fault("ingest.stored")
         gates = ", ".join(f"{channel}/{target}" for channel, target in held or {})
         log.info(
@@ -347,6 +369,7 @@ class Ingestor:
             report.accepted += 1
         else:
             report.new_versions += 1
+        return None
 
 
 def run_source(

@@ -12,6 +12,8 @@ import argparse
 import datetime as dt
 import errno
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from distro.errors import InputError
 from distro.models import Article
 from distro.parse import is_sidecar, page_meta, parse_page, sidecar_name
 from distro.pipeline import invalid
+from distro.sources.inbox import kind_of
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -59,10 +62,23 @@ def _render(article: Article, form: str) -> dict[str, Any]:
     return article.model_dump(mode="json")
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of a regular file (through a link: the operator named it); a named pipe or a
+    device (``/dev/zero``) is refused, never read: it would block or never end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{path}: {kind_of(mode)}, not a page file")
+        return handle.read()
+
+
 def parse_file(path: Path, issue_date: dt.date | None) -> list[Article]:
     """The articles of one page file, with the facts of its sidecar and name."""
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file") from exc
     except IsADirectoryError as exc:
@@ -71,7 +87,7 @@ def parse_file(path: Path, issue_date: dt.date | None) -> list[Article]:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
     side = path.with_name(Path(sidecar_name(path.name)).name)
     try:
-        sidecar: bytes | None = side.read_bytes()
+        sidecar: bytes | None = read_file(side)
     except FileNotFoundError:
         sidecar = None
     except OSError as exc:  # a name so long its sidecar's passes the limit has none

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json as jsonlib
 import logging
 import os
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -258,8 +259,11 @@ class HttpClient:
             location = reply.headers.get("location")
             if reply.status not in REDIRECTS or not location or reply.status in handled:
                 return self._judge(call, reply, handled)
-            target = urljoin(call.url, location)
-            scheme = urlsplit(target).scheme.lower()
+            try:
+                target = urljoin(call.url, location)
+                scheme = urlsplit(target).scheme.lower()
+            except ValueError:  # `http://[::1`: the server's fault, and it will not change
+                raise self._rejected(call, "redirect to a malformed URL refused") from None
             if scheme not in SCHEMES:
                 raise self._rejected(call, f"redirect to a {scheme or 'schemeless'} URL refused")
             if target in seen:
@@ -308,6 +312,9 @@ class HttpClient:
                 if watch.expired:
                     raise self._unavailable(call, late) from None
                 raise self._transport_error(call, exc, timeout) from None
+            except ValueError as exc:  # requests parses a bad Location even when not following
+                kind = type(exc).__name__
+                raise self._rejected(call, f"malformed response ({kind}: {exc})") from None
             if watch.expired:
                 raise self._unavailable(call, late)
         headers = {k.lower(): v for k, v in response.headers.items()}
@@ -356,6 +363,11 @@ class HttpClient:
             return self._rejected(call, f"{kind}: not an http(s) URL")
         if isinstance(exc, requests.exceptions.ContentDecodingError):
             return self._rejected(call, f"{kind}: the body does not decode")
+        if isinstance(exc, requests.exceptions.InvalidHeader):  # two Content-Lengths, CR in one
+            return self._rejected(call, f"{kind}: a malformed header")
+        broken = _broken_head(exc)
+        if broken is not None:  # 2 MB header lines, 20,000 headers: a retry sees the same
+            return self._rejected(call, f"{kind}: malformed response ({broken})")
         return self._unavailable(call, f"{kind}: {_reason(exc)}")
 
 
@@ -364,8 +376,8 @@ def _ca_bundle() -> str | bool:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
-def _reason(exc: BaseException) -> str:
-    """The innermost OS-level reason (``Connection refused``), not urllib3's pool repr."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (arguments, causes, contexts, urllib3 reasons)."""
     seen: set[int] = set()
     todo: list[BaseException] = [exc]
     while todo:
@@ -373,12 +385,32 @@ def _reason(exc: BaseException) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror
+        yield current
         todo.extend(a for a in current.args if isinstance(a, BaseException))
         for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
             if isinstance(linked, BaseException):
                 todo.append(linked)
+
+
+def _broken_head(exc: BaseException) -> str | None:
+    """What is wrong with a response head http.client refused for its size, or None.
+
+    A status line that is not HTTP, a reset or an early close stay transient (a proxy, a
+    restart); an oversized head is how that server answers, every time.
+    """
+    for current in _chain(exc):
+        if isinstance(current, http.client.LineTooLong):
+            return "a header line over 64 KiB"
+        if type(current) is http.client.HTTPException and "headers" in str(current):
+            return str(current)[:80]
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost OS-level reason (``Connection refused``), not urllib3's pool repr."""
+    for current in _chain(exc):
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
     return "connection failed"
 
 

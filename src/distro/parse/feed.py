@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from distro.embargo import parse_time
 from distro.errors import SourceRejected
 from distro.html import sanitize, text_to_html
-from distro.models import Article, Byline, Provenance, make_id
+from distro.models import Article, Byline, Provenance, explain, make_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_CHARS = 500
@@ -190,8 +190,10 @@ def entry_article(
         headline = text[:HEADLINE_FALLBACK_CHARS] or (link or "")
     if not headline:
         raise ValueError("no title, summary, content or link")
-    published = to_shanghai(entry.get("published_parsed")) or to_shanghai(
-        entry.get("updated_parsed")
+    # dict.get: feedparser's own get maps a missing updated_parsed to published_parsed with a
+    # DeprecationWarning (an out-of-range pubDate, year 9999, took that path).
+    published = to_shanghai(dict.get(entry, "published_parsed")) or to_shanghai(
+        dict.get(entry, "updated_parsed")
     )
     # Without a guid or link, a title alone does not tie two entries: add the date, else the text.
     key = guid or entry.get("link") or f"title:{headline}"
@@ -264,7 +266,10 @@ def parse_feed(
                 provenance=provenance,
                 section=section,
             )
-        except (ValueError, ValidationError) as exc:
+        except ValidationError as exc:  # one line, the fields named (a reason, not a dump)
+            result.problems.append(f"entry {number}: {explain(exc)}")
+            continue
+        except ValueError as exc:
             result.problems.append(f"entry {number}: {exc}")
             continue
         if article.id in seen:

@@ -22,7 +22,9 @@ What the inbox refuses moves to ``<inbox>/.refused/<YYYY-MM-DD>/`` with a quaran
 (a symbolic link is never followed: a link to ``/etc/passwd`` is neither read nor archived),
 a name longer than ``MAX_NAME_BYTES`` of UTF-8 (its sidecar and temporary names would pass the
 file system's 255 bytes), and a file the pattern does not take (an ``.rss`` dropped by mistake).
-Partial writes, dotfiles and sidecars are left alone.
+Partial writes, dotfiles and sidecars are left alone, until ``stale_seconds`` pass: a partial
+write untouched that long, or a sidecar whose page never came, is refused too (its writer died),
+so nothing waits in the inbox for ever. Dotfiles stay the operator's.
 """
 
 from __future__ import annotations
@@ -284,13 +286,42 @@ class InboxSource:
             stage="claim",
         )
 
+    def abandoned(self, path: Path, names: set[str], clock: float) -> str | None:
+        """Why a partial write or a sidecar left alone so far is given up, or None."""
+        name = path.name
+        if name.startswith(".") or not name.endswith(IGNORED_SUFFIXES):
+            return None
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            return None
+        if clock - info.st_mtime < self.stale_seconds:
+            return None
+        hours = f"{self.stale_seconds / 3600:g} h"
+        if name.endswith(SIDECAR_SUFFIX):
+            stem = name.removesuffix(SIDECAR_SUFFIX)
+            if any(other != name and sidecar_name(other) == name for other in names):
+                return None  # its page is here (waiting to settle, or refused with a reason)
+            if any(self.claimed.glob(f"*/{glob.escape(stem)}.*")):
+                return None
+            return f"{readable(name)}: a sidecar whose page did not come within {hours}"
+        return f"{readable(name)}: a partial write untouched for {hours} (its writer stopped)"
+
     def items(self, ledger: Ledger) -> Iterator[Item]:
         if not self.path.is_dir():
             return
         self.claimed.mkdir(exist_ok=True)
         self.recover()
         clock = time.time()
-        for path in sorted(self.path.iterdir()):
+        listing = sorted(self.path.iterdir())
+        names = {p.name for p in listing}
+        for path in listing:
+            given_up = self.abandoned(path, names, clock)
+            if given_up is not None:
+                refused = self.refuse(path, given_up)
+                if refused is not None:
+                    yield refused
+                continue
             if not takeable(path, self.settle_seconds, clock) or own_folder(path, self.pattern):
                 continue
             reason = refusal(path, self.pattern)

@@ -10,6 +10,7 @@ day=d)`` adds to the counter ``wechat:calls`` for day ``d``.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from sqlalchemy import select
 
@@ -17,6 +18,12 @@ from distro.store import tables as t
 from distro.store.engine import Database, now
 
 SEPARATOR = ":"
+#: Expired rows are deleted this long after their expiry (a caller judging expiry on its own
+#: clock, ``get(at=…)``, still finds them), by a writer of that namespace, at most once per
+#: ``PURGE_EVERY`` seconds per process: one indexed range delete, not one per write.
+PURGE_GRACE = dt.timedelta(days=1)
+PURGE_EVERY = 600.0
+_purged: dict[tuple[str, str | None], float] = {}
 
 
 class KeyValue:
@@ -66,6 +73,31 @@ class KeyValue:
         )
         with self.db.tx() as conn:
             conn.execute(statement)
+        self._purge(stamp, name)
+
+    def purge(self, *, at: dt.datetime | None = None, keep: str | None = None) -> int:
+        """Delete this namespace's rows that expired ``PURGE_GRACE`` before ``at`` (all but the
+        key ``keep``, just written on its writer's clock): how many."""
+        kv = t.kv
+        cutoff = (at or now()) - PURGE_GRACE
+        where = kv.c.expires_at.is_not(None) & (kv.c.expires_at <= cutoff)
+        if keep is not None:
+            where &= kv.c.key != self.key(keep)
+        if self.namespace is not None:
+            # A key range (`ns:` up to `ns;`) walks the primary key, not the whole table.
+            prefix = self.namespace + SEPARATOR
+            where &= (kv.c.key >= prefix) & (kv.c.key < self.namespace + chr(ord(SEPARATOR) + 1))
+        with self.db.tx() as conn:
+            return int(conn.execute(kv.delete().where(where)).rowcount or 0)
+
+    def _purge(self, stamp: dt.datetime, keep: str) -> None:
+        clock = time.monotonic()
+        where = (self.db.engine.url.render_as_string(), self.namespace)
+        last = _purged.get(where)
+        if last is not None and clock - last < PURGE_EVERY:
+            return
+        _purged[where] = clock
+        self.purge(at=stamp, keep=keep)
 
     def claim(
         self, name: str, value: str, *, expires_at: dt.datetime, at: dt.datetime | None = None
@@ -86,7 +118,9 @@ class KeyValue:
             .returning(kv.c.key)
         )
         with self.db.tx() as conn:
-            return conn.execute(statement).first() is not None
+            taken = conn.execute(statement).first() is not None
+        self._purge(min(stamp, at or stamp), name)  # on the caller's clock when it is earlier
+        return taken
 
     def delete(self, name: str) -> None:
         with self.db.tx() as conn:
