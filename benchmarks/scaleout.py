@@ -37,11 +37,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import requests
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from tests.scaleout.stack import Stack  # noqa: E402
+from tests.scaleout.stack import Stack, wait_for  # noqa: E402
 from tests.scaleout.wire import Drop, drop  # noqa: E402
 
 from distro.models import DeliveryState  # noqa: E402
@@ -178,11 +180,21 @@ def run_phase(
     load_before = os.getloadavg()
     started = time.monotonic()
     run_id = f"bench-{phase}"
-    stack.trigger("publish_partners", run_id)
+    body = {"logical_date": None, "dag_run_id": run_id, "conf": {}}
+    # A loaded API server may time out on a trigger it still made: 409 is that run.
+    wait_for(
+        f"trigger {run_id}",
+        lambda: stack.api("POST", "dags/publish_partners/dagRuns", json=body).status_code
+        in (200, 409),
+        timeout=300,
+    )
     state = ""
     with Ledger(stack.store_url, migrate_schema=False) as ledger:
         while time.monotonic() - started < args.timeout:
-            state = stack.run_state("publish_partners", run_id)
+            try:
+                state = stack.run_state("publish_partners", run_id)
+            except requests.RequestException:  # the API server is busy: ask again
+                state = ""
             if state in ("success", "failed"):
                 break
             time.sleep(1.0)
@@ -192,7 +204,12 @@ def run_phase(
             for d in ledger.deliveries(channel="partners")
             if d.article_id in ids and d.state is DeliveryState.SENT
         ]
-    tis = stack.task_instances("publish_partners", run_id)
+    tis: list[dict[str, Any]] = []
+    wait_for(
+        f"tasks of {run_id}",
+        lambda: bool(tis.extend(stack.task_instances("publish_partners", run_id)) or tis),
+        timeout=300,
+    )
     with receiver.lock:
         got = {key: n for key, n in receiver.received.items() if key in expected}
     return {
@@ -235,7 +252,11 @@ def network(args: Any) -> int:
         stack.wait_dag("publish_partners")
         stack.wait_dag("sweep")
         # The sweep would start publish runs of its own mid-phase: each phase is one run here.
-        stack.api("PATCH", "dags/sweep", json={"is_paused": True}).raise_for_status()
+        wait_for(
+            "sweep paused",
+            lambda: stack.api("PATCH", "dags/sweep", json={"is_paused": True}).ok,
+            timeout=300,
+        )
         for index in range(2, workers + 1):  # phase 1 runs on worker 1 alone
             stack.procs.pop(f"worker-{index}").stop()
         running = 1
