@@ -165,7 +165,7 @@ def seed(stack: Stack, names: list[str], first: int, count: int) -> set[str]:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     targets = [("partners", name) for name in names]
     ids = set()
-    with Ledger(stack.store_url, migrate_schema=False) as ledger:
+    with Ledger(stack.store_url) as ledger:  # no task may have migrated it yet
         for n in range(first, first + count):
             _, stored = ledger.put(article(n, now - dt.timedelta(seconds=n)), targets)
             ids.add(stored.id)
