@@ -1,4 +1,5 @@
-"""Scale-out benchmark: a burst of wire files through one Celery worker, then through two.
+"""Scale-out benchmark: a burst of wire files through one Celery worker, then through two; or
+(``--mode network``) partner webhooks answering after 100 ms, through 1, 2 and 4 workers.
 
 Run from the repository: ``uv run python benchmarks/scaleout.py [--files 500]``. It starts the
 distributed profile of tests/scaleout (PostgreSQL, Redis, an S3 server and Airflow with
@@ -8,6 +9,15 @@ phase 2 starts worker 2 again and drops as many new pages. Each phase is timed f
 the moment every article is in the ledger (ingested) and delivered to the web and app channels
 (site and app feeds on S3), read from the ledger. Figures go to stdout and, as JSON, to
 benchmarks/results/scaleout.json.
+
+``--mode network --articles 100 --partners 20``: channels are network-bound in real life. A
+webhook receiver on 127.0.0.1 answers every POST after ``--latency`` (0.1 s) and counts each
+delivery id; ``--partners`` partners push to it, each split into ``--buckets`` hash buckets. Each
+phase stores ``--articles`` new articles straight into the ledger (ingest is not timed: it is
+CPU-bound and measured by the file mode) with a delivery per partner, triggers
+``publish_partners`` and times until every delivery is sent and the run is over, with 1, then 2,
+then 4 workers of ``--concurrency`` slots (fixed). Results in
+benchmarks/results/scaleout-network.json.
 """
 
 from __future__ import annotations
@@ -17,17 +27,23 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import requests
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from tests.scaleout.stack import Stack  # noqa: E402
+from tests.scaleout.stack import Stack, wait_for  # noqa: E402
 from tests.scaleout.wire import Drop, drop  # noqa: E402
 
 from distro.models import DeliveryState  # noqa: E402
@@ -89,12 +105,217 @@ def measure(stack: Stack, files: int, batch: str, timeout: float) -> dict[str, A
     }
 
 
+HOOK_SECRET = "whsec-scaleout-0123456789"
+WORKER_STEPS = (1, 2, 4)
+
+
+class SlowReceiver:
+    """Partner webhooks on 127.0.0.1: every POST is answered 200 after ``latency`` seconds; the
+    delivery ids it received are counted (a count above one is a duplicate)."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.received: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(receiver.latency)
+                with receiver.lock:
+                    receiver.received[self.headers.get("X-Distro-Delivery", "")] += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def partner_names(count: int) -> list[str]:
+    return [f"p{n:02d}" for n in range(count)]
+
+
+def partners_config(names: list[str], url: str, buckets: int) -> str:
+    return "".join(
+        f'[[partners]]\nname = "{name}"\ntoken = "env:DISTRO_TOKEN_{name.upper()}"\n'
+        f"buckets = {buckets}\n"
+        f'webhook = {{ url = "{url}", secret = "env:DISTRO_HOOK_SECRET" }}\n\n'
+        for name in names
+    )
+
+
+def seed(stack: Stack, names: list[str], first: int, count: int) -> set[str]:
+    """``count`` new articles, each with a partner delivery per partner, as ingest stores them."""
+    from tests.channels.web.stories import article
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    targets = [("partners", name) for name in names]
+    ids = set()
+    with Ledger(stack.store_url) as ledger:  # no task may have migrated it yet
+        for n in range(first, first + count):
+            _, stored = ledger.put(article(n, now - dt.timedelta(seconds=n)), targets)
+            ids.add(stored.id)
+    return ids
+
+
+def run_phase(
+    stack: Stack, receiver: SlowReceiver, names: list[str], phase: str, first: int, args: Any
+) -> dict[str, Any]:
+    ids = seed(stack, names, first, args.articles)
+    expected = {f"{i}/v1/{name}" for i in ids for name in names}
+    load_before = os.getloadavg()
+    started = time.monotonic()
+    run_id = f"bench-{phase}"
+    body = {"logical_date": None, "dag_run_id": run_id, "conf": {}}
+    # A loaded API server may time out on a trigger it still made: 409 is that run.
+    wait_for(
+        f"trigger {run_id}",
+        lambda: stack.api("POST", "dags/publish_partners/dagRuns", json=body).status_code
+        in (200, 409),
+        timeout=300,
+    )
+    state = ""
+    with Ledger(stack.store_url, migrate_schema=False) as ledger:
+        while time.monotonic() - started < args.timeout:
+            try:
+                state = stack.run_state("publish_partners", run_id)
+            except requests.RequestException:  # the API server is busy: ask again
+                state = ""
+            if state in ("success", "failed"):
+                break
+            time.sleep(1.0)
+        elapsed = time.monotonic() - started
+        sent = [
+            d
+            for d in ledger.deliveries(channel="partners")
+            if d.article_id in ids and d.state is DeliveryState.SENT
+        ]
+    tis: list[dict[str, Any]] = []
+    wait_for(
+        f"tasks of {run_id}",
+        lambda: bool(tis.extend(stack.task_instances("publish_partners", run_id)) or tis),
+        timeout=300,
+    )
+    with receiver.lock:
+        got = {key: n for key, n in receiver.received.items() if key in expected}
+    return {
+        "workers": phase,
+        "run_state": state,
+        "articles": len(ids),
+        "deliveries": len(expected),
+        "sent": len(sent),
+        "received": len(got),
+        "lost": len(expected - set(got)),
+        "duplicated": sum(1 for n in got.values() if n > 1),
+        "publish_tasks": sum(1 for ti in tis if ti["task_id"] == "publish"),
+        "seconds": round(elapsed, 1),
+        "deliveries_per_second": round(len(sent) / elapsed, 2),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def network(args: Any) -> int:
+    names = partner_names(args.partners)
+    receiver = SlowReceiver(args.latency)
+    tokens = {f"DISTRO_TOKEN_{name.upper()}": f"tok-{name}-scaleout-4f1c9a7e" for name in names}
+    workers = max(WORKER_STEPS)
+    stack = Stack(
+        dags=[REPO / "dags"],
+        workers=workers,
+        concurrency=args.concurrency,
+        config_extra="[channels.wechat]\nenabled = false\n\n"
+        f"[limits]\npublish_parallelism = {workers * args.concurrency}\n\n"
+        + partners_config(names, receiver.url, args.buckets),
+        env_extra={**tokens, "DISTRO_HOOK_SECRET": HOOK_SECRET},
+    )
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    t0 = time.monotonic()
+    stack.start()
+    startup = time.monotonic() - t0
+    phases: list[dict[str, Any]] = []
+    try:
+        stack.wait_dag("publish_partners")
+        stack.wait_dag("sweep")
+        # The sweep would start publish runs of its own mid-phase: each phase is one run here.
+        wait_for(
+            "sweep paused",
+            lambda: stack.api("PATCH", "dags/sweep", json={"is_paused": True}).ok,
+            timeout=300,
+        )
+        for index in range(2, workers + 1):  # phase 1 runs on worker 1 alone
+            stack.procs.pop(f"worker-{index}").stop()
+        running = 1
+        for step, count in enumerate(WORKER_STEPS):
+            while running < count:
+                running += 1
+                stack.start_worker(running)
+                stack.wait_worker(running)
+            phases.append(
+                run_phase(stack, receiver, names, str(count), 1 + step * 100_000, args)
+            )
+            print(json.dumps(phases[-1], ensure_ascii=False), flush=True)
+    finally:
+        stack.stop()
+        receiver.stop()
+    base = phases[0]["deliveries_per_second"]
+    report = {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "uptime_before": uptime.strip(),
+        "stack_startup_seconds": round(startup, 1),
+        "latency_seconds": args.latency,
+        "partners": args.partners,
+        "buckets_per_partner": args.buckets,
+        "concurrency_per_worker": args.concurrency,
+        "phases": phases,
+        "throughput_ratios": {
+            p["workers"]: round(p["deliveries_per_second"] / base, 2) for p in phases
+        },
+    }
+    out = HERE / "results" / "scaleout-network.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"{'workers':>7} {'tasks':>6} {'seconds':>8} {'deliveries/s':>13} {'ratio':>6} "
+          f"{'lost':>5} {'dup':>4}")  # fmt: skip
+    for p in phases:
+        ratio = report["throughput_ratios"][p["workers"]]
+        print(
+            f"{p['workers']:>7} {p['publish_tasks']:>6} {p['seconds']:>8} "
+            f"{p['deliveries_per_second']:>13} {ratio:>6} {p['lost']:>5} {p['duplicated']:>4}"
+        )
+    print(f"stack start-up: {report['stack_startup_seconds']} s; results in {out}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("files", "network"), default="files")
     parser.add_argument("--files", type=int, default=500, help="wire files per phase")
     parser.add_argument("--concurrency", type=int, default=1, help="task slots per worker")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per phase")
+    parser.add_argument("--articles", type=int, default=100, help="network: articles per phase")
+    parser.add_argument("--partners", type=int, default=20, help="network: partners")
+    parser.add_argument("--buckets", type=int, default=2, help="network: buckets per partner")
+    parser.add_argument("--latency", type=float, default=0.1, help="network: seconds per call")
     args = parser.parse_args()
+    if args.mode == "network":
+        return network(args)
 
     stack = Stack(
         dags=[REPO / "dags"],

@@ -436,6 +436,13 @@ class PartnerConfig(_Section):
     filters: PartnerFilterConfig = Field(default_factory=PartnerFilterConfig)
     webhook: WebhookConfig | None = None
     review: Review = "auto"
+    buckets: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Split this partner's pending work into this many tasks by a hash of the"
+        " article id (webhook pushes in parallel; the feed is written once after them).",
+    )
 
 
 class PartnerFeedsConfig(_Section):

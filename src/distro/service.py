@@ -19,6 +19,7 @@ from distro import channels, embargo, review
 from distro.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    from distro.channels.shards import Shard
     from distro.config import Settings
     from distro.store.ledger import Ledger
 
@@ -93,21 +94,30 @@ def waiting_channels(settings: Settings, ledger: Ledger) -> list[str]:
     return [name for name in signalled(settings) if ledger.pending(name, limit=1)]
 
 
-def shards(settings: Settings, ledger: Ledger, channel: str) -> list[str]:
-    """The targets of ``channel`` with work pending: one publish task each, in parallel.
+def shards(settings: Settings, ledger: Ledger, channel: str) -> list[Shard]:
+    """The shards of ``channel`` with work pending: one publish task each, in parallel.
 
-    The ledger's claims keep every (article version, channel, target) exactly-once across
-    shards; a retried shard only ever drains its own target.
+    A target is one shard, or, when its channel splits it into buckets, one shard per bucket
+    its pending articles fall in (``distro.channels.shards``). The ledger's claims keep every
+    (article version, channel, target) exactly-once across shards, every version of an article
+    falls in the same bucket (in order), and a retried shard only ever drains its own share.
     """
     from distro.channels import registry
+    from distro.channels.shards import split
 
     spec = registry.get(channel)
     ledger.release_due(channel=channel)
-    return [
-        target
-        for target in registry.targets(settings, spec)
-        if ledger.pending(channel, target=target, limit=1)
-    ]
+    found: list[Shard] = []
+    for target in registry.targets(settings, spec):
+        buckets = spec.buckets_of(settings, target)
+        if buckets == 1:
+            if ledger.pending(channel, target=target, limit=1):
+                found.extend(split(target, 1, ()))
+            continue
+        pending = ledger.pending(channel, target=target)
+        if pending:
+            found.extend(split(target, buckets, (d.article_id for d in pending)))
+    return found
 
 
 def delivery_status(

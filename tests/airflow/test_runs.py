@@ -199,7 +199,10 @@ def test_partners_publish_as_one_mapped_task_per_partner_with_work(
     dag_run = run("publish_partners", settings)
     tis = dag_run.get_task_instances()
     plan = next(ti for ti in tis if ti.task_id == "plan").xcom_pull(task_ids="plan")
-    assert sorted(plan) == ["apps", "portal", "xinhua"]
+    assert sorted(shard["target"] for shard in plan) == ["apps", "portal", "xinhua"]
+    # no partner is split into buckets: each shard writes its own feed, no finish step
+    assert {shard["buckets"] for shard in plan} == {1}
+    assert "finish" not in {ti.task_id for ti in tis}
     shards = [ti for ti in tis if ti.task_id == "publish"]
     assert sorted(ti.map_index for ti in shards) == [0, 1, 2]
     assert {str(ti.state) for ti in shards} == {"success"}

@@ -23,10 +23,11 @@ from airflow.sdk import (
     CronTriggerTimetable,
     MultipleCronTriggerTimetable,
     Param,
+    TriggerRule,
     get_current_context,
     task,
 )
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from distro import channels, review, workflows
 from distro.airflow import queues, tasks
@@ -173,23 +174,7 @@ def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
 
         published: Any
         if spec.shards and lane.target is None:
-            # One mapped task per target with pending work: tasks grow with targets, never
-            # with articles, and a retried shard redoes only its own target.
-            @task(task_id="plan")
-            @task_errors
-            def plan() -> list[str]:
-                return tasks.shards(channel)
-
-            @task(
-                task_id="publish",
-                max_active_tis_per_dagrun=settings.config.limits.publish_parallelism,
-                **pool,
-            )
-            @task_errors
-            def publish_shard(target: str) -> dict[str, Any]:
-                return tasks.publish(channel, target)
-
-            published = publish_shard.expand(target=plan())
+            published = sharded(settings, channel, pool)
         else:
 
             @task(task_id="publish", **pool)
@@ -214,6 +199,56 @@ def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
                 task_id="await_published", probe=spec.probe, probe_kwargs=where, **pool
             )
     return dag
+
+
+def sharded(settings: Settings, channel: str, pool: dict[str, Any]) -> Any:
+    """``plan`` → ``publish`` mapped over the shards (→ ``finish`` when a target is split).
+
+    Tasks grow with shards (targets with work, and the hash buckets of the targets split into
+    buckets), never with articles. A whole target's shard publishes it completely. A bucket
+    does only its articles' own work (a webhook push) and records it on each delivery; when the
+    config splits any target, ``finish`` then writes each split target's aggregate files (a
+    feed) once and closes those deliveries, whatever the buckets did (``all_done``: one failing
+    bucket never holds the feeds back), and ``shards_failed`` is the run's verdict. A retried
+    shard re-plans nothing: Airflow retries the mapped task instance with its own shard, and
+    what an earlier try did is in the ledger.
+    """
+    split = channels.split(settings, channel)
+
+    @task(task_id="plan")
+    @task_errors
+    def plan() -> list[dict[str, Any]]:
+        return tasks.shards(channel)
+
+    @task(
+        task_id="publish",
+        max_active_tis_per_dagrun=settings.config.limits.publish_parallelism,
+        map_index_template="{{ shard_label }}",
+        **pool,
+    )
+    @task_errors
+    def publish_shard(shard: dict[str, Any]) -> dict[str, Any]:
+        result = tasks.deliver(channel, shard)
+        get_current_context()["shard_label"] = result["shard"]  # type: ignore[typeddict-unknown-key]
+        return result
+
+    planned: Any = plan()  # an XComArg: the list of shards
+    published = publish_shard.expand(shard=planned)
+    if not split:
+        return published
+
+    @task(task_id="finish", trigger_rule=TriggerRule.ALL_DONE, **pool)
+    @task_errors
+    def finish(shards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return tasks.finish(channel, shards)
+
+    @task(task_id="shards_failed", trigger_rule=TriggerRule.ONE_FAILED, retries=0)
+    def shards_failed() -> None:
+        raise AirflowFailException(f"a {channel} shard failed after its retries (see publish)")
+
+    published >> finish(planned)
+    published >> shards_failed()
+    return published
 
 
 def editor_dag(dag_id: str, description: str, params: dict[str, Any]) -> DAG:

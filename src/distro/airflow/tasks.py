@@ -103,13 +103,7 @@ def publish(
         report = channels.publish(channel, settings, ledger, target)
     finally:
         ledger.close()
-    result: dict[str, Any] = counts(report, ("sent", "skipped", "quarantined", "failed"))
-    result["channel"] = channel
-    if target is not None:
-        result["target"] = target
-    result["dry_run"] = report.dry_run
-    result["summary"] = report.summary()
-    return result
+    return report_of(report, channel, target)
 
 
 def missed(dag_run: Any, late_minutes: float) -> str | None:
@@ -128,14 +122,72 @@ def missed(dag_run: Any, late_minutes: float) -> str | None:
     )
 
 
-def shards(channel: str, settings: Settings | None = None) -> list[str]:
-    """The targets of ``channel`` with pending work (the publish DAG maps one task over each)."""
+def shards(channel: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The shards of ``channel`` with work: a target, or one hash bucket of it (the publish DAG
+    maps one task over each)."""
     settings = settings_now(settings)
     ledger = open_ledger(settings)
     try:
-        return service.shards(settings, ledger, channel)
+        return [shard.as_json() for shard in service.shards(settings, ledger, channel)]
     finally:
         ledger.close()
+
+
+def report_of(report: channels.PublishReport, channel: str, target: str | None) -> dict[str, Any]:
+    """What a publish task returns (XCom): counts and the summary, never bodies."""
+    result: dict[str, Any] = counts(report, ("sent", "skipped", "quarantined", "failed"))
+    result["channel"] = channel
+    if target is not None:
+        result["target"] = target
+    result["dry_run"] = report.dry_run
+    result["summary"] = report.summary()
+    return result
+
+
+def deliver(
+    channel: str, shard: dict[str, Any], settings: Settings | None = None
+) -> dict[str, Any]:
+    """Publish one shard of ``channel`` (a whole target, or one bucket's per-article half)."""
+    from distro.channels.shards import Shard
+
+    share = Shard.of(shard)
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    try:
+        report = channels.deliver(channel, settings, ledger, share)
+    finally:
+        ledger.close()
+    result = report_of(report, channel, share.target)
+    result["shard"] = share.label()
+    return result
+
+
+def finish(
+    channel: str, shards: Sequence[dict[str, Any]], settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """After the shards: each target split into buckets gets its aggregate files written once,
+    and the deliveries its buckets did closed. Every target is tried; the first error is
+    raised after them, so one target's trouble never holds the others' feeds back."""
+    from distro.channels.shards import Shard
+
+    targets = dict.fromkeys(s.target for s in map(Shard.of, shards) if not s.whole)
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    results: list[dict[str, Any]] = []
+    problem: Exception | None = None
+    try:
+        for target in targets:
+            try:
+                report = channels.finish(channel, settings, ledger, target)
+            except Exception as exc:  # the other targets still get their files
+                problem = problem or exc
+                continue
+            results.append(report_of(report, channel, target))
+    finally:
+        ledger.close()
+    if problem is not None:
+        raise problem
+    return results
 
 
 PUSH_BY_RULES = service.PUSH_BY_RULES

@@ -17,6 +17,7 @@ from distro.channels import registry
 from distro.channels.spec import DEFAULT_TARGET, ChannelSpec, Lane
 
 if TYPE_CHECKING:
+    from distro.channels.shards import Shard
     from distro.config import Settings
     from distro.models import Article, Delivery
     from distro.store.ledger import Ledger
@@ -26,12 +27,15 @@ __all__ = [
     "ChannelSpec",
     "Lane",
     "PublishReport",
+    "deliver",
     "enabled",
+    "finish",
     "get",
     "lanes",
     "names",
     "on_clock",
     "publish",
+    "split",
     "targets",
 ]
 
@@ -81,6 +85,12 @@ def targets(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
+def split(settings: Settings, name: str) -> list[str]:
+    """The targets of channel ``name`` its config splits into hash buckets."""
+    spec = registry.get(name)
+    return [t for t in registry.targets(settings, spec) if spec.buckets_of(settings, t) > 1]
+
+
 def lanes(settings: Settings, name: str) -> list[Lane]:
     """The publish DAGs of channel ``name``."""
     return registry.lanes(settings, registry.get(name))
@@ -103,6 +113,23 @@ def publish(
     spec = registry.get(name)
     ledger.release_due(channel=name)
     return spec.publish(settings, ledger, target)
+
+
+def deliver(name: str, settings: Settings, ledger: Ledger, shard: Shard) -> PublishReport:
+    """Publish one shard: a whole target, or the per-article half of one bucket of it."""
+    spec = registry.get(name)
+    ledger.release_due(channel=name)
+    if shard.whole or spec.deliver is None:
+        return spec.publish(settings, ledger, shard.target)
+    return spec.deliver(settings, ledger, shard)
+
+
+def finish(name: str, settings: Settings, ledger: Ledger, target: str) -> PublishReport:
+    """The per-target half after a target's buckets: its aggregate files, its deliveries closed."""
+    spec = registry.get(name)
+    if spec.finish is None:
+        return PublishReport(name)
+    return spec.finish(settings, ledger, target)
 
 
 def claim_by_article(

@@ -13,6 +13,7 @@ from distro.channels.spec import DEFAULT_TARGET, ChannelSpec, Lane
 
 if TYPE_CHECKING:
     from distro.channels import PublishReport
+    from distro.channels.shards import Shard
     from distro.config import Settings
     from distro.store.ledger import Ledger
 
@@ -61,6 +62,22 @@ def _partners(settings: Settings, ledger: Ledger, target: str | None = None) -> 
     return publish(settings, ledger)
 
 
+def _partner_buckets(settings: Settings, target: str) -> int:
+    return next((p.buckets for p in settings.config.partners if p.name == target), 1)
+
+
+def _partner_deliver(settings: Settings, ledger: Ledger, shard: Shard) -> PublishReport:
+    from distro.channels.partners import deliver
+
+    return deliver(settings, ledger, shard)
+
+
+def _partner_finish(settings: Settings, ledger: Ledger, target: str) -> PublishReport:
+    from distro.channels.partners import finish
+
+    return finish(settings, ledger, target)
+
+
 def _partner_review(settings: Settings, target: str) -> str | float:
     for partner in settings.config.partners:
         if partner.name == target:
@@ -78,6 +95,10 @@ PARTNERS = ChannelSpec(
     review=_partner_review,
     scopes=("channels.web", "partners"),
     shards=True,
+    # A partner with many articles: webhook pushes in buckets, its feed once after them.
+    buckets=_partner_buckets,
+    deliver=_partner_deliver,
+    finish=_partner_finish,
     order=20,
     description="Feeds and signed webhooks for channel partners, one target per partner.",
 )

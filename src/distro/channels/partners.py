@@ -26,6 +26,7 @@ import hmac
 import json
 import time
 from collections.abc import Sequence
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from distro import secrets
@@ -45,13 +46,14 @@ from distro.channels.web.render import (
 from distro.errors import ChannelRejected, ChannelUnavailable
 from distro.faults import broken, fault
 from distro.html import body_text
-from distro.models import Article, Delivery, Kind
+from distro.models import Article, Delivery, DeliveryState, Kind
 from distro.net import CHANNEL as HTTP_ERRORS
 from distro.net import HttpClient, Limits, RetryPolicy
 from distro.ninjs import to_ninjs
 from distro.store.objects import ObjectStore, open_objects
 
 if TYPE_CHECKING:
+    from distro.channels.shards import Shard
     from distro.config import PartnerConfig, PartnerFilterConfig, Settings
     from distro.store.ledger import Ledger
 
@@ -269,15 +271,29 @@ def was_fed(ledger: Ledger, article_id: str, partner: str) -> bool:
     )
 
 
-def publish_partner(
+#: Delivery ``detail`` keys of the two phases. ``staged`` and ``ready`` hold the attempt number
+#: they were recorded at, so a mark left by an earlier attempt (before a crash) never counts.
+STAGED = "staged"  # the article's decision is made: ``decision``, ``listed_at``, ``reason``
+READY = "ready"  # its per-article work (the push) is done: the finish step may close it
+LISTED = {"published", "updated"}
+
+
+def deliver_partner(
     partner: PartnerConfig,
     settings: Settings,
     ledger: Ledger,
-    output: Output,
     http: HttpClient,
     report: PublishReport,
+    shard: Shard | None = None,
 ) -> None:
+    """The per-article half for one partner (or one bucket of it): decide, render, push.
+
+    Each delivery is left ``sending`` with its decision recorded (``STAGED``) and, once its push
+    is through or none is needed, ``READY``; ``finish_partner`` lists them and closes them.
+    """
     pending = ledger.pending(CHANNEL, target=partner.name)
+    if shard is not None:
+        pending = shard.select(pending)
     if not pending:
         return
     site = site_of(settings)
@@ -285,8 +301,7 @@ def publish_partner(
     hook_secret = secrets.resolve(partner.webhook.secret) if partner.webhook else None
     when = dt.datetime.now(dt.UTC)
     self_url = feed_url(settings, partner.name, partner.format)
-    shelf, changed = load_shelf(ledger, partner)
-    done: list[tuple[Delivery, str]] = []
+    shelf: Shelf | None = None  # read only here, and only when a kill asks what was listed
     for article_id, mine in claim_by_article(ledger, pending):
         found = ledger.get(article_id)
         if found is None:
@@ -296,18 +311,20 @@ def publish_partner(
             continue
         latest = mine[-1]
         webhook = partner.webhook
+        listed_at: str | None = None
         try:  # one article whose data cannot be rendered must not stop the partner's feed
             article = publishable(found)
-            entry = None
             if article.kind is Kind.TEASER:
                 event = None
             elif is_page(article) and matches(article, partner.filters):
                 story = Story(article, version_time(article, mine, when))
                 broken("render.partners", article_id)
                 render_feed([story], partner, site, self_url)  # the item alone renders
-                entry = Entry.of(story)
+                listed_at = story.updated.isoformat()
                 event = "published" if article.version == 1 else "updated"
             else:
+                if shelf is None:
+                    shelf = load_shelf(ledger, partner)[0]
                 listed = any(e.id == article_id for e in shelf.entries)
                 fed = listed or was_fed(ledger, article_id, partner.name)
                 event = "canceled" if fed and not is_page(article) else None
@@ -324,38 +341,76 @@ def publish_partner(
                 json.dumps(payload, ensure_ascii=False).encode("utf-8")
         except Exception as exc:
             reason = refusal(article_id, partner.name, exc)
-            changed = shelf.remove(article_id) or changed
-            for d in mine:
-                ledger.mark_quarantined(d, reason)
-            report.quarantined += len(mine)
-            report.messages.append(reason)
-            continue
-        if entry is not None:
-            shelf.upsert(entry, CAPACITY)
-            changed = True
-        elif article.kind is not Kind.TEASER:
-            changed = shelf.remove(article_id) or changed
-        pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
-        if event is not None and webhook is not None and hook_secret and not pushed:
-            try:
-                status = push(
-                    http,
-                    webhook.url,
-                    hook_secret,
-                    event=event,
-                    delivery_id=f"{article.id}/v{article.version}/{partner.name}",
-                    payload=payload,
+            for d in mine:  # the finish step takes it off the feed and quarantines it
+                ledger.update_detail(
+                    d, **{STAGED: d.attempts, READY: d.attempts}, decision="refused", reason=reason
                 )
-            except (ChannelRejected, ChannelUnavailable) as exc:
-                # Rejected is final for the item; unavailable goes back to pending for a rerun.
-                for d in mine:
-                    ledger.mark_failed(d, exc.message, terminal=not exc.TRANSIENT)
-                report.failed += len(mine)
-                continue
-            fault("publish.written", CHANNEL)
-            mine[-1] = ledger.update_detail(latest, webhook="delivered", status=status)
-        outcome = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
-        done.extend((d, outcome) for d in mine)
+            continue
+        decision = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
+        pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
+        needs_push = event is not None and webhook is not None and bool(hook_secret) and not pushed
+        for n, d in enumerate(mine):
+            # Every version of the article is ready together, after the push when there is one.
+            ready = None if needs_push else d.attempts
+            marks = {STAGED: d.attempts, READY: ready, "decision": decision, "listed_at": listed_at}
+            mine[n] = ledger.update_detail(d, **marks)
+        if not needs_push:
+            continue
+        assert webhook is not None and hook_secret  # needs_push says so
+        try:
+            status = push(
+                http,
+                webhook.url,
+                hook_secret,
+                event=str(event),
+                delivery_id=f"{article.id}/v{article.version}/{partner.name}",
+                payload=payload,
+            )
+        except (ChannelRejected, ChannelUnavailable) as exc:
+            # Rejected is final for the item; unavailable goes back to pending for a rerun
+            # (its decision stays recorded, so the feed still lists it meanwhile).
+            for d in mine:
+                ledger.mark_failed(d, exc.message, terminal=not exc.TRANSIENT)
+            report.failed += len(mine)
+            continue
+        fault("publish.written", CHANNEL)
+        for d in mine[:-1]:
+            ledger.update_detail(d, **{READY: d.attempts})
+        ledger.update_detail(latest, webhook="delivered", status=status, **{READY: latest.attempts})
+
+
+def recorded(d: Delivery, key: str) -> bool:
+    """Whether ``d`` carries the mark ``key`` made by its current attempt."""
+    return d.detail.get(key) == str(d.attempts)
+
+
+def finish_partner(
+    partner: PartnerConfig,
+    settings: Settings,
+    ledger: Ledger,
+    output: Output,
+    report: PublishReport,
+) -> None:
+    """The per-partner half, once after every bucket: update its list, write its feed, and close
+    the deliveries whose per-article work is done."""
+    staged = [d for d in ledger.pending(CHANNEL, target=partner.name) if recorded(d, STAGED)]
+    if not staged:
+        return
+    site = site_of(settings)
+    self_url = feed_url(settings, partner.name, partner.format)
+    shelf, changed = load_shelf(ledger, partner)
+    ordered = sorted(staged, key=lambda d: (d.article_id, d.version))
+    for article_id, group in groupby(ordered, key=lambda d: d.article_id):
+        decided = list(group)[-1]  # the newest version decides what the list shows
+        decision = decided.detail.get("decision", "")
+        stored = ledger.get(article_id, decided.version) if decision in LISTED else None
+        if stored is not None:
+            listed_at = dt.datetime.fromisoformat(decided.detail["listed_at"])
+            shelf.upsert(Entry.of(Story(publishable(stored), listed_at)), CAPACITY)
+            changed = True
+        elif decision != "teaser":
+            changed = shelf.remove(article_id) or changed
+    done = [d for d in ordered if d.state is DeliveryState.SENDING and recorded(d, READY)]
     if changed:
         stories = []
         for shown in shelf.entries[:INDEX_SIZE]:
@@ -365,23 +420,44 @@ def publish_partner(
         data, refused = render_guarded(stories, partner, site, self_url)
         for article_id, reason in refused.items():
             shelf.remove(article_id)  # out of the list until a new version renders
-            for d, _outcome in done:
+            for d in done:
                 if d.article_id == article_id:
                     ledger.mark_quarantined(d, reason)
                     report.quarantined += 1
-            done = [(d, outcome) for d, outcome in done if d.article_id != article_id]
+            done = [d for d in done if d.article_id != article_id]
             report.messages.append(reason)
         written = output.write([make_file(feed_key(partner.name, partner.format), data, tier=ROOT)])
         ledger.kv(NAMESPACE).child("catalog").set(partner.name, shelf.dump())
         report.outputs.extend(output.objects.uri(k) for k in written.written)
     fault("publish.written", CHANNEL)
-    for d, outcome in done:
+    for d in done:
+        outcome = d.detail.get("decision", "")
+        if outcome == "refused":
+            reason = d.detail.get("reason") or f"cannot render {d.article_id}"
+            ledger.mark_quarantined(d, reason)
+            report.quarantined += 1
+            if reason not in report.messages:
+                report.messages.append(reason)
+            continue
         ledger.mark_sent(d, outcome=outcome)
         fault("publish.sent", CHANNEL)
         if outcome in {"published", "updated", "canceled"}:
             report.sent += 1
         else:
             report.skipped += 1
+
+
+def publish_partner(
+    partner: PartnerConfig,
+    settings: Settings,
+    ledger: Ledger,
+    output: Output,
+    http: HttpClient,
+    report: PublishReport,
+) -> None:
+    """Both halves for one partner, in one process (a target of one bucket)."""
+    deliver_partner(partner, settings, ledger, http, report)
+    finish_partner(partner, settings, ledger, output, report)
 
 
 def clear_legacy_feeds(settings: Settings, ledger: Ledger) -> list[str]:
@@ -394,6 +470,28 @@ def clear_legacy_feeds(settings: Settings, ledger: Ledger) -> list[str]:
         site.delete(key)
     ledger.kv(NAMESPACE).set(LEGACY_CLEARED, "1")
     return gone
+
+
+def narrowed(settings: Settings, target: str) -> list[PartnerConfig]:
+    return [partner for partner in settings.config.partners if partner.name == target]
+
+
+def deliver(settings: Settings, ledger: Ledger, shard: Shard) -> PublishReport:
+    """One bucket of one partner: pushes, and each delivery's decision for ``finish``."""
+    report = PublishReport(CHANNEL)
+    with client(settings.config.limits.http_timeout_seconds) as http:
+        for partner in narrowed(settings, shard.target):
+            deliver_partner(partner, settings, ledger, http, report, shard)
+    return report
+
+
+def finish(settings: Settings, ledger: Ledger, target: str) -> PublishReport:
+    """One partner's feed from what its buckets recorded, once they have all run."""
+    report = PublishReport(CHANNEL)
+    output = Output(objects_of_partners(settings), ledger)
+    for partner in narrowed(settings, target):
+        finish_partner(partner, settings, ledger, output, report)
+    return report
 
 
 def publish(settings: Settings, ledger: Ledger) -> PublishReport:

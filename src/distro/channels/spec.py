@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from distro.channels import PublishReport
+    from distro.channels.shards import Shard
     from distro.config import Settings
     from distro.store.ledger import Ledger
 
@@ -41,6 +42,20 @@ class Publish(Protocol):
     def __call__(
         self, settings: Settings, ledger: Ledger, target: str | None = None
     ) -> PublishReport: ...
+
+
+class Deliver(Protocol):
+    """The per-article half of publishing one bucket of a target (pushes, per-item calls): each
+    delivery is taken, sent and recorded as done for ``Finish``, not closed."""
+
+    def __call__(self, settings: Settings, ledger: Ledger, shard: Shard) -> PublishReport: ...
+
+
+class Finish(Protocol):
+    """The per-target half, run once after every bucket: the aggregate files (a feed) are written
+    from what the buckets recorded, and those deliveries closed."""
+
+    def __call__(self, settings: Settings, ledger: Ledger, target: str) -> PublishReport: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,9 @@ class ChannelSpec:
       parse time), ``collect(settings, ledger, target)`` builds the request an editor answers on
       Airflow's Required Actions page, ``decide(settings, ledger, target, batch, answer)``
       applies the answer; ``OPTIONS`` are the request's choices.
+    - ``buckets``, ``deliver``, ``finish``: a target with more than one bucket is published as
+      that many mapped ``deliver`` tasks (split by a hash of the article id), then one
+      ``finish`` task for the target (``distro.channels.shards``); all three or none.
     - ``kills``: whether it withdraws killed articles (a tombstone, a deletion); ``dry_run``:
       whether it runs dry when its connection is missing.
     """
@@ -101,9 +119,19 @@ class ChannelSpec:
     #: Whether ``publish`` can drain one target alone: then a lane that covers every target is
     #: published as one mapped task per target with pending work (shards), in parallel.
     shards: bool = False
+    #: How many hash buckets a target's pending work is split into (None: one per target).
+    buckets: Callable[[Settings, str], int] | None = None
+    deliver: Deliver | None = None
+    finish: Finish | None = None
     #: Publishing order among channels (lower first); ties by name.
     order: int = 100
     description: str = ""
+
+    def buckets_of(self, settings: Settings, target: str) -> int:
+        """How many buckets ``target`` is split into (1 unless the channel can split it)."""
+        if self.buckets is None or self.deliver is None or self.finish is None:
+            return 1
+        return max(1, self.buckets(settings, target))
 
     @property
     def on_clock(self) -> bool:
