@@ -480,7 +480,7 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
     """
     out: list[tuple[str, ...]] = [()]
     pairs: set[str] | None = None
-    for above, line in pairwise(lines):
+    for i, (above, line) in enumerate(pairwise(lines), 1):
         if above[-1] in PARAGRAPH_ENDS or len(above) > MAX_HEADING or is_heading(line):
             out.append(())
             continue
@@ -491,6 +491,10 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
                 text = "\n".join(lines)
                 pairs = set(map(operator.add, text, text[1:]))
             feats.append("seam=seen" if above[-1] + line[0] in pairs else "seam=new")
+        if i > 1 and lines[i - 2][-1] in PARAGRAPH_ENDS:
+            # Under a finished paragraph the upper line is a crosshead or a broken paragraph's
+            # start; under a headline it may be a lead cut a few words in (`中新网6月` | `8日电…`).
+            feats += [f"body_{f}" for f in feats]
         out.append(tuple(feats))
     return out
 
