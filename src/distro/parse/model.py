@@ -362,15 +362,20 @@ def guard(text: str) -> str:
     return ""
 
 
+#: Line ends that leave a sentence unfinished: the next body line continues it.
+_CUT_ENDS = frozenset("，、,的")
+
+
 def open_body(text: str) -> bool:
     """A paragraph line broken off mid-sentence: the next body line must continue it.
 
-    Open (no paragraph end), and not a crosshead: longer than a heading, or with clause
-    punctuation inside, and no ordinal (`一、`).
+    Open (no paragraph end), and not a crosshead: longer than a heading, cut after a comma or
+    the particle 的 (`会议还部署了下一阶段的`), or with clause punctuation inside, and no
+    ordinal (`一、`).
     """
     if text[-1] in PARAGRAPH_ENDS:
         return False
-    if len(text) > MAX_HEADING:
+    if len(text) > MAX_HEADING or text[-1] in _CUT_ENDS:
         return True
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
