@@ -393,6 +393,8 @@ def grams(text: str) -> frozenset[str]:
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
 _WINDOW = 150
+#: Most lines a window visits, skipped ones included.
+_WINDOW_LINES = 40
 
 
 class _Grams:
@@ -415,12 +417,14 @@ def _body_window(
     """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters.
 
     Lines the page prints more than once (`repeated`: boilerplate, a disclaimer under every
-    web story) say nothing about the topic and are skipped.
+    web story) say nothing about the topic and are skipped; at most `_WINDOW_LINES` lines are
+    visited, so a page of repeated lines stays linear too.
     """
     out: set[str] = set()
     read = 0
     j = start
-    while 0 <= j < len(lines) and read < _WINDOW:
+    stop = start + step * _WINDOW_LINES
+    while 0 <= j < len(lines) and read < _WINDOW and j != stop:
         if not is_heading(lines[j]) and lines[j] not in repeated:
             out |= grams[j]
             read += len(lines[j])
