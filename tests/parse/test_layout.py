@@ -223,3 +223,11 @@ def test_story_before_an_unconfirmed_start_is_held() -> None:
     assert "unconfirmed_start" in second.flags
     assert "next_start_unconfirmed" in first.flags
     assert first.confidence <= 0.7
+
+
+
+def test_line_cut_after_de_is_continued() -> None:
+    # `会议还部署了下一阶段的` | `重点工作。`: no sentence stops on 的, so a break cut it.
+    second = parse(WIRE_PAGE, issue_date=ISSUE)[1]
+    texts = [*second.paragraphs, second.summary or ""]
+    assert any("会议还部署了下一阶段的重点工作。" in text for text in texts)

@@ -381,6 +381,7 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
             elif is_heading(lines[i + 1]) and after_end and _opens_lead(lines, fixed, i + 2):
                 # a headline and its subheadline (副题) over a datelined lead
                 fixed[i], fixed[i + 1], fixed[i + 2] = "G", "G", "P"
+    fixed = _promote_repeated_leads(lines, fixed)
     if "G" not in fixed:
         body = [i for i, label in enumerate(fixed) if label in "PC"]
         if len(body) >= 2 and is_heading(lines[body[0]]):
@@ -394,6 +395,37 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
                 for i in range(first + 1, after):
                     fixed[i] = "B"
                 fixed[after] = "P"
+    return fixed
+
+
+#: Characters of a lead's opening compared across the page (`_promote_repeated_leads`).
+_LEAD_OPENING = 10
+
+
+def _promote_repeated_leads(lines: list[str], labels: list[str]) -> list[str]:
+    """A heading-shaped line after a finished paragraph, over a body line that opens as a lead
+    under a headline elsewhere on the page opens (a wire formula, a site's notice under every
+    story): the page itself says a story starts there."""
+    size = _LEAD_OPENING
+    openings = {
+        lines[i][:size]
+        for i in range(1, len(lines))
+        if labels[i] == "P" and labels[i - 1] == "G" and len(lines[i]) >= 2 * size
+    }
+    if not openings:
+        return labels
+    fixed = list(labels)
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i] in "PC"
+            and fixed[i + 1] in "PC"
+            and (lines[i - 1][-1] in PARAGRAPH_ENDS or fixed[i - 1] == "F")
+            and is_heading(lines[i])
+            and len(lines[i + 1]) >= 2 * size
+            and lines[i + 1][:size] in openings
+            and not _dated(lines[i])
+        ):
+            fixed[i], fixed[i + 1] = "G", "P"
     return fixed
 
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 from distro.dates.dateline import find_dateline
@@ -325,6 +326,7 @@ _NEIGHBOUR = frozenset(
         "ordinal",
         "lead_date",
         "space",
+        "rep_open",
     )
 )
 #: Facts of the line two back that tell a lead fragment from a crosshead.
@@ -360,15 +362,20 @@ def guard(text: str) -> str:
     return ""
 
 
+#: Line ends that leave a sentence unfinished: the next body line continues it.
+_CUT_ENDS = frozenset("，、,的")
+
+
 def open_body(text: str) -> bool:
     """A paragraph line broken off mid-sentence: the next body line must continue it.
 
-    Open (no paragraph end), and not a crosshead: longer than a heading, or with clause
-    punctuation inside, and no ordinal (`一、`).
+    Open (no paragraph end), and not a crosshead: longer than a heading, cut after a comma or
+    the particle 的 (`会议还部署了下一阶段的`), or with clause punctuation inside, and no
+    ordinal (`一、`).
     """
     if text[-1] in PARAGRAPH_ENDS:
         return False
-    if len(text) > MAX_HEADING:
+    if len(text) > MAX_HEADING or text[-1] in _CUT_ENDS:
         return True
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
@@ -386,6 +393,8 @@ def grams(text: str) -> frozenset[str]:
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
 _WINDOW = 150
+#: Most lines a window visits, skipped ones included.
+_WINDOW_LINES = 40
 
 
 class _Grams:
@@ -408,12 +417,14 @@ def _body_window(
     """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters.
 
     Lines the page prints more than once (`repeated`: boilerplate, a disclaimer under every
-    web story) say nothing about the topic and are skipped.
+    web story) say nothing about the topic and are skipped; at most `_WINDOW_LINES` lines are
+    visited, so a page of repeated lines stays linear too.
     """
     out: set[str] = set()
     read = 0
     j = start
-    while 0 <= j < len(lines) and read < _WINDOW:
+    stop = start + step * _WINDOW_LINES
+    while 0 <= j < len(lines) and read < _WINDOW and j != stop:
         if not is_heading(lines[j]) and lines[j] not in repeated:
             out |= grams[j]
             read += len(lines[j])
@@ -457,10 +468,65 @@ def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
     return out
 
 
+#: Bounds of a short open line's share of itself and the line under it (see `junctions`).
+_SHARES = (0.2, 0.34, 0.5)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
+    """Facts of the seam between each line and an open heading-length line above it.
+
+    A column break cuts a paragraph anywhere, so the piece above is as likely long as short and
+    the word it cut goes on in the line below (`…对乌兹别克斯` | `坦进行…`); a crosshead is a
+    whole short line, and the sentence under it starts afresh (`变更公共绿地要论证` |
+    `《条例》规定…`). So: the upper line's share of the two (`share=`), and whether the two
+    ideographs at the seam form a pair the page prints elsewhere (`seam=seen`: a name, a place,
+    a term the story repeats) or nowhere (`seam=new`). The page's pairs are read once, only
+    when some seam asks, so the cost stays linear in the page.
+    """
+    out: list[tuple[str, ...]] = [()]
+    pairs: set[str] | None = None
+    for i, (above, line) in enumerate(pairwise(lines), 1):
+        if above[-1] in PARAGRAPH_ENDS or len(above) > MAX_HEADING or is_heading(line):
+            out.append(())
+            continue
+        share = len(above) / (len(above) + len(line))
+        feats = [f"share={next((k for k, b in enumerate(_SHARES) if share < b), len(_SHARES))}"]
+        if _is_han(above[-1]) and _is_han(line[0]):
+            if pairs is None:
+                text = "\n".join(lines)
+                pairs = set(map(operator.add, text, text[1:]))
+            feats.append("seam=seen" if above[-1] + line[0] in pairs else "seam=new")
+        if i > 1 and lines[i - 2][-1] in PARAGRAPH_ENDS:
+            # Under a finished paragraph the upper line is a crosshead or a broken paragraph's
+            # start; under a headline it may be a lead cut a few words in (`中新网6月` | `8日电…`).
+            feats += [f"body_{f}" for f in feats]
+        out.append(tuple(feats))
+    return out
+
+
+#: Characters of a line's opening compared with the page's other lines (see `page_features`).
+_OPENING = 10
+
+
 def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
-    """The features of every line: its own, and the telling ones of the lines before and after."""
-    own = [own_features(line) for line in lines]
+    """The features of every line: its own, and the telling ones of the lines before and after.
+
+    `rep_open`: the line opens as another line of the page does (`新华社北京１月５日电`, a web
+    disclaimer under every story): a lead, so the short line above it is likely a headline.
+    """
+    openings = Counter(line[:_OPENING] for line in lines if len(line) >= 2 * _OPENING)
+    own = [
+        (*own_features(line), "rep_open")
+        if len(line) >= 2 * _OPENING and openings[line[:_OPENING]] > 1
+        else own_features(line)
+        for line in lines
+    ]
     topic = cohesion(lines)
+    seams = junctions(lines)
     out: list[tuple[str, ...]] = []
     last = len(lines) - 1
     for i, feats in enumerate(own):
@@ -470,7 +536,7 @@ def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
         extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom" or f[:6] == "first="]
         second = own[i - 2] if i > 1 else ("top",)
         extra += [f"pp:{f}" for f in second if f in _SECOND]
-        out.append((*feats, *topic[i], *extra, "bias"))
+        out.append((*feats, *topic[i], *seams[i], *extra, "bias"))
     return out
 
 

@@ -125,6 +125,8 @@ class Story:
     page_ref: str | None = None
     summary: str | None = None
     lines: list[str] = field(default_factory=list)  # as printed, before column breaks
+    #: The 副题 as printed, line by line, when it is more than one line (see `_subtitle_lines`).
+    subtitle: list[str] = field(default_factory=list)
     date: tuple[int, int, int] = (2012, 6, 15)
 
 
@@ -164,6 +166,20 @@ def _split_prefix(paragraphs: list[str]) -> tuple[str | None, list[str]]:
         if not any(ch in head for ch in "。，！？：“”（）"):
             return head, [first[found.start() :], *paragraphs[1:]]
     return None, paragraphs
+
+
+def _subtitle_lines(paragraphs: list[str]) -> int:
+    """How many short lines open the text before a datelined lead (`红会首次发遇难者慰问金` |
+    `遇难群众每人１万 因公殉职每人２万` | `本报讯（记者…）…`): two or three, a web copy of the
+    printed 副题, which a page sets as heading lines, never as body."""
+    for count in (2, 3):
+        if (
+            len(paragraphs) > count
+            and all(len(p) <= 30 and p[-1] not in "。！？”" for p in paragraphs[:count])
+            and _DATELINE_WORD.match(paragraphs[count]) is not None
+        ):
+            return count
+    return 0
 
 
 def _padded(name: str) -> str:
@@ -212,6 +228,10 @@ def _story(record: dict[str, Any], rng: random.Random) -> Story:
             story.kicker = tidy_line(prefix)
         else:
             story.subheadline = tidy_line(prefix)
+    else:
+        # Kept among the paragraphs while the page is planned, so the random stream (and every
+        # other page) stays as it was; `_render` and `_truth` read them as the stack's lines.
+        story.subtitle = paragraphs[: _subtitle_lines(paragraphs)]
     credit = _LEAD_CREDIT.match(paragraphs[0])
     if credit is not None and rng.random() < 0.75:
         names = re.split(r"[\s、]", credit.group("names"))
@@ -333,7 +353,12 @@ def _render(story: Story, rng: random.Random, *, lead_fragment: bool) -> list[tu
         return lines
     if story.byline is not None and not story.byline["trailer"]:
         lines.append((story.byline["raw"], "B"))
+    stack = len(_subtitle(story))
     for index, paragraph in enumerate(story.lines):
+        if index < stack:
+            rng.random()  # the draw of a paragraph, so the stream stays as it was
+            lines.append((paragraph, "G"))
+            continue
         if _JUMP.fullmatch(paragraph):
             lines.append((paragraph, "J"))
             continue
@@ -359,9 +384,22 @@ def _last_body(lines: list[tuple[str, str]]) -> int:
     return max(i for i, (_, label) in enumerate(lines) if label in "PCG")
 
 
+def _subtitle(story: Story) -> list[str]:
+    """The 副题 lines opening the story's printed text, if its text still opens with them."""
+    count = len(story.subtitle)
+    if count and story.lines[:count] == story.subtitle and len(story.paragraphs) > count:
+        return story.subtitle
+    return []
+
+
 def _truth(story: Story) -> dict[str, Any]:
+    subtitle = _subtitle(story)
     doc = asdict(story)
     doc.pop("lines")
+    doc.pop("subtitle")
+    if subtitle:
+        doc["subheadline"] = " ".join(subtitle)
+        doc["paragraphs"] = doc["paragraphs"][len(subtitle) :]
     doc.pop("date")
     if doc["byline"] is not None:
         doc["byline"] = {"raw": doc["byline"]["raw"], "names": doc["byline"]["names"]}
