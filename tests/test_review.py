@@ -145,6 +145,88 @@ def test_unknown_ids_and_missing_reasons_are_refused(settings: Settings, ledger:
         review.reject(ledger, ["a-ffffffffffffffffffff"], " ")
 
 
+def test_a_corrected_article_is_a_new_version_that_meets_the_gates_again(
+    settings: Settings, ledger: Ledger
+) -> None:
+    # The shape the parser issue names: a credit line read as the headline, the real one below.
+    pairs = channels.targets(settings)
+    unsure = article(
+        headline="（本报记者王南整理）",
+        subheadline="某路段两车相撞",
+        confidence=0.55,
+        flags=["headline_like_credit"],
+    )
+    _outcome, v1 = ledger.put(unsure, pairs, review.gate(settings, unsure, pairs))
+    assert {d.channel for d in ledger.held()} == {"wechat", "app"}
+    done = review.correct(
+        settings,
+        ledger,
+        v1.id,
+        {"headline": "某路段两车相撞", "subheadline": "", "byline": "本报记者 王南"},
+        by="王编辑",
+    )
+    assert (done["version"], done["fields"]) == (2, ["byline", "headline", "subheadline"])
+    v2 = ledger.get(v1.id)
+    assert v2 is not None and v2.version == 2
+    assert (v2.headline, v2.subheadline) == ("某路段两车相撞", None)
+    assert (v2.confidence, v2.flags) == (1.0, [])
+    assert v2.byline is not None and v2.byline.names == ["王南"]
+    assert v2.paragraphs == v1.paragraphs  # what was not corrected stays as it was
+    # app's threshold gate lets the vouched copy pass; wechat's `always` gate asks again
+    assert [(d.version, d.channel) for d in ledger.held()] == [(2, "wechat")]
+    assert done["held"] == ["wechat/default"]
+    old = [d for d in ledger.deliveries(article_id=v1.id) if d.version == 1]
+    assert {d.detail.get("outcome") for d in old if d.channel != "web"} == {"superseded by v2"}
+    pending = {d.channel for d in ledger.deliveries(article_id=v1.id) if d.version == 2}
+    assert pending == {c for c, _t in pairs}
+
+
+def test_a_correction_the_model_refuses_is_one_line_and_changes_nothing(
+    settings: Settings, ledger: Ledger
+) -> None:
+    pairs = channels.targets(settings)
+    first = article()
+    ledger.put(first, pairs, review.gate(settings, first, pairs))
+    with pytest.raises(InputError, match="editable are"):
+        review.correct(settings, ledger, first.id, {"provenance": "x"})
+    with pytest.raises(InputError, match="the correction is refused: headline"):
+        review.correct(settings, ledger, first.id, {"headline": "  "})
+    with pytest.raises(InputError, match="the correction is refused: section"):
+        review.correct(settings, ledger, first.id, {"section": "../etc"})
+    with pytest.raises(InputError, match="no article"):
+        review.correct(settings, ledger, "a-ffffffffffffffffffff", {"headline": "标题"})
+    assert ledger.get(first.id) is not None and ledger.get(first.id).version == 1  # type: ignore[union-attr]
+
+
+def test_an_airflow_answer_corrects_the_articles_it_names(
+    settings: Settings, ledger: Ledger
+) -> None:
+    pairs = channels.targets(settings)
+    first, second = article(), story(2, dt.datetime(2026, 7, 5, 9, tzinfo=dt.UTC))
+    for one in (first, second):
+        ledger.put(one, pairs, review.gate(settings, one, pairs))
+    batch = {"items": [w.as_json() for w in review.waiting(ledger, channel="wechat")]}
+    answer = {
+        "chosen_options": ["Correct"],
+        "params_input": {
+            "corrections": {
+                first.id: {"kicker": "交通", "headline": "两车相撞 无人受伤"},
+                second.id: {"headline": ""},  # refused: the other still goes
+                "a-ffffffffffffffffffff": {"headline": "不在此次请求中"},
+            }
+        },
+        "responded_by_user": {"id": "wang", "name": "王编辑"},
+    }
+    result = review.apply_answer(ledger, "wechat", batch, answer, settings)
+    assert [c["article_id"] for c in result["corrected"]] == [first.id]
+    assert len(result["refused"]) == 2 and result["by"] == "王编辑"
+    fixed = ledger.get(first.id)
+    assert fixed is not None and (fixed.kicker, fixed.headline) == ("交通", "两车相撞 无人受伤")
+    assert ledger.get(second.id).version == 1  # type: ignore[union-attr]
+    held = sorted((d.article_id, d.version) for d in ledger.held(channel="wechat"))
+    assert held == sorted([(first.id, 2), (second.id, 1)])
+
+
 def test_a_new_version_supersedes_the_held_one(settings: Settings, ledger: Ledger) -> None:
     pairs = [("wechat", "default"), ("web", "default")]
     first = article()

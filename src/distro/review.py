@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from distro.errors import InputError
-from distro.models import Article, Delivery, Kind
+from distro.models import Article, Byline, Delivery, Kind
 from distro.store.ledger import DeliveryConflict
 
 if TYPE_CHECKING:
@@ -175,10 +175,82 @@ def reject(
     return done
 
 
+#: The fields an editor may correct at the gate (a byline is given as printed, then parsed).
+EDITABLE = ("kicker", "headline", "subheadline", "byline", "summary", "section", "paragraphs")
+
+
+def correct(
+    settings: Settings,
+    ledger: Ledger,
+    article_id: str,
+    fields: dict[str, Any],
+    *,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """An editor's corrected fields become a new version, which goes through every gate again.
+
+    Empty optional fields are cleared (``subheadline = ""``: there is none). The editor vouches
+    for the copy, so the version carries confidence 1.0 and no parser flags: a threshold gate
+    lets it pass, an ``always`` gate holds it for the editor's yes. What waited of the older
+    version closes (superseded). Raises ``InputError`` for an unknown article, an unknown field
+    or a value the article model refuses.
+    """
+    from pydantic import ValidationError
+
+    from distro import channels, embargo
+    from distro.parse.byline import parse_byline
+    from distro.store.articles import MissingArticle
+
+    unknown = sorted(set(fields) - set(EDITABLE))
+    if unknown:
+        raise InputError(f"cannot correct {', '.join(unknown)}: editable are {', '.join(EDITABLE)}")
+    if not fields:
+        raise InputError("a correction names at least one field")
+    changes: dict[str, Any] = {"confidence": 1.0, "flags": []}
+    for name, value in fields.items():
+        if name == "paragraphs":
+            given = value if isinstance(value, list) else str(value).split("\n")
+            changes[name] = [str(p).strip() for p in given if str(p).strip()]
+        elif name == "byline":
+            text = str(value or "").strip()
+            changes[name] = (parse_byline(text) or Byline(raw=text)) if text else None
+        else:
+            text = str(value if value is not None else "").strip()
+            changes[name] = text or (None if name != "headline" else text)
+    latest = ledger.get(article_id)
+    if latest is None:
+        raise InputError(f"no article {article_id}")
+    try:  # checked here for a one-line answer; the store validates again in its transaction
+        Article.model_validate({**latest.model_dump(), **changes})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise InputError(f"{article_id}: the correction is refused: {problems}") from None
+    who = by or "editor"
+    try:
+        revised = ledger.correct(article_id, changes, reason=f"corrected at review by {who}")
+    except MissingArticle:
+        raise InputError(f"no article {article_id}") from None
+    pairs = channels.targets(settings)
+    held = gate(settings, revised, pairs)
+    queued = ledger.enqueue_many(
+        revised.id, revised.version, pairs, held, embargo.not_before(revised, pairs)
+    )
+    return {
+        "article_id": revised.id,
+        "version": revised.version,
+        "fields": sorted(fields),
+        "queued": queued,
+        "held": sorted(f"{c}/{t}" for c, t in held),
+    }
+
+
 #: How an Airflow review request offers the choice, and what each option means.
 APPROVE = "Approve"
 REJECT = "Reject"
-OPTIONS = [APPROVE, REJECT]
+CORRECT = "Correct"
+OPTIONS = [APPROVE, REJECT, CORRECT]
 EXCERPT = 120
 
 
@@ -211,8 +283,10 @@ def body(channel: str, docs: Sequence[dict[str, Any]], openings: dict[str, str])
     """Markdown for the request: each article with its flags, confidence and opening."""
     lines = [
         f"Held at the **{channel}** review gate. **{APPROVE}** sends them; **{REJECT}**"
-        " quarantines them with your reason. To decide only some, list their ids under"
-        " *Only these ids*; the rest stay held for the next request.",
+        f" quarantines them with your reason; **{CORRECT}** makes a new version of each article"
+        ' you fix under *Corrections* (`{"a-…": {"headline": "…"}}`), asked about'
+        " again. To decide only some, list their ids under *Only these ids*; the rest stay held"
+        " for the next request.",
         "",
         "| id | version | target | headline | confidence | flags | why held |",
         "|---|---|---|---|---|---|---|",
@@ -234,17 +308,25 @@ def body(channel: str, docs: Sequence[dict[str, Any]], openings: dict[str, str])
 
 
 def apply_answer(
-    ledger: Ledger, channel: str, batch: dict[str, Any], answer: dict[str, Any]
+    ledger: Ledger,
+    channel: str,
+    batch: dict[str, Any],
+    answer: dict[str, Any],
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """An answer from Airflow (``chosen_options``, ``params_input``) applied to its batch.
 
     Only the deliveries the request listed are decided, and only those still held: what an
-    editor decided meanwhile from the CLI stays as decided.
+    editor decided meanwhile from the CLI stays as decided. **Correct** makes a new version of
+    each article named under *Corrections* (``{"a-…": {"headline": "…"}}``), which goes through
+    the gates again; the older version's held deliveries close with it.
     """
     chosen = list(answer.get("chosen_options") or [])
     params = dict(answer.get("params_input") or {})
     user = answer.get("responded_by_user") or {}
     by = str(user.get("name") or user.get("id") or "airflow")
+    if CORRECT in chosen:
+        return _apply_corrections(ledger, channel, batch, params, by, settings)
     only = {str(i).strip() for i in params.get("only") or [] if str(i).strip()}
     listed = {(d["article_id"], int(d["version"]), d["target"]) for d in batch.get("items", [])}
     if only:
@@ -266,3 +348,37 @@ def apply_answer(
         except DeliveryConflict:
             continue
     return {"channel": channel, "approved": approved, "rejected": rejected, "by": by}
+
+
+def _apply_corrections(
+    ledger: Ledger,
+    channel: str,
+    batch: dict[str, Any],
+    params: dict[str, Any],
+    by: str,
+    settings: Settings | None,
+) -> dict[str, Any]:
+    if settings is None:
+        raise InputError("corrections need the settings (which channels the new version goes to)")
+    listed = {d["article_id"] for d in batch.get("items", [])}
+    given = params.get("corrections") or {}
+    if not isinstance(given, dict):
+        raise InputError("corrections must map article ids to the fields to correct")
+    corrected: list[dict[str, Any]] = []
+    refused: list[str] = []
+    for article_id, fields in given.items():
+        if article_id not in listed or not isinstance(fields, dict):
+            refused.append(f"{article_id}: not in this request, or no fields given")
+            continue
+        try:
+            corrected.append(correct(settings, ledger, article_id, fields, by=by))
+        except InputError as exc:  # one bad correction must not lose the others
+            refused.append(exc.message)
+    return {
+        "channel": channel,
+        "approved": [],
+        "rejected": [],
+        "corrected": corrected,
+        "refused": refused,
+        "by": by,
+    }

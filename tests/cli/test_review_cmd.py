@@ -1,4 +1,4 @@
-"""`distro review`: list held articles as JSON Lines, approve, reject with a reason."""
+"""`distro review`: list held articles as JSON Lines, approve, reject with a reason, correct."""
 
 from __future__ import annotations
 
@@ -55,3 +55,22 @@ def test_unknown_ids_and_missing_reason(
     assert "no such article(s): a-ffffffffffffffffffff" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["review", "reject", "a-ffffffffffffffffffff", *args])  # --reason is required
+
+
+def test_correct_makes_a_version_that_waits_again(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["review", "list", "--json", *args]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])["article_id"]
+    fix = ["review", "correct", first, "--headline", "坚定不移抓项目", "--kicker", "", *args]
+    assert main(fix) == 0
+    out = capsys.readouterr().out
+    assert f"corrected {first}: v2 (headline, kicker)" in out
+    assert "held again for review on wechat/default" in out  # `always`: the editor asks again
+    assert main(["review", "list", "--json", *args]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    docs = {doc["article_id"]: doc for doc in listed}
+    assert (docs[first]["version"], docs[first]["headline"]) == (2, "坚定不移抓项目")
+    assert main(["review", "correct", first, "--headline", " ", *args]) == 1
+    assert "the correction is refused: headline" in capsys.readouterr().err

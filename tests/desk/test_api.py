@@ -178,6 +178,33 @@ def test_the_review_queue_is_what_the_gate_holds(
     assert body["required_actions"] == "/required_actions?response_received=false"
 
 
+def test_a_held_article_is_corrected_over_rest_and_waits_again(tmp_path: Path) -> None:
+    fresh = seed(tmp_path / "state")
+    with Ledger.open(fresh.settings) as ledger:
+        before = ledger.get(fresh.lead)
+    assert before is not None
+    with serve(root_app(fresh.settings)) as base:
+        url = f"{base}{PREFIX}/api/articles/{fresh.lead}/correct"
+        done = requests.post(url, json={"subheadline": "——副题更正"}, params={"by": "王编辑"},
+                             timeout=30)  # fmt: skip
+        assert done.status_code == 200, done.text
+        now = before.version + 1
+        assert (done.json()["version"], done.json()["held"]) == (now, ["wechat/default"])
+        refused = requests.post(url, json={"headline": ""}, timeout=30)
+        assert refused.status_code == 422 and "headline" in refused.text
+        unknown = requests.post(
+            f"{base}{PREFIX}/api/articles/a-ffffffffffffffffffff/correct",
+            json={"headline": "标题"},
+            timeout=30,
+        )
+        assert unknown.status_code == 404
+        held = {(h["article_id"], h["version"]) for h in get(f"{base}{PREFIX}/api/review")["held"]}
+    assert (fresh.lead, now) in held and (fresh.lead, before.version) not in held
+    with Ledger.open(fresh.settings) as ledger:
+        fixed = ledger.get(fresh.lead)
+    assert fixed is not None and fixed.subheadline == "——副题更正"
+
+
 def test_editor_forms_get_the_run_conf_and_airflow_links(desk: str, newsroom: Newsroom) -> None:
     body = get(f"{desk}/api/trigger/republish", ids=f"{newsroom.lead},{newsroom.second}")
     assert body["conf"] == {

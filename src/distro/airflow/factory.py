@@ -335,7 +335,12 @@ def republish_dag(settings: Settings) -> DAG:
 
 
 def ask_editor(
-    settings: Settings, options: list[str], things: str, ids: str, rejected: str
+    settings: Settings,
+    options: list[str],
+    things: str,
+    ids: str,
+    rejected: str,
+    extra: dict[str, Any] | None = None,
 ) -> Any:
     """The human-in-the-loop task of a review DAG: the batch ``collect`` made, asked of editors.
 
@@ -367,6 +372,7 @@ def ask_editor(
                 title="Reason",
                 description=f"Why ({rejected} quarantined with it).",
             ),
+            **(extra or {}),
         },
         assigned_users=editors or None,
         response_timeout=timeout,
@@ -400,7 +406,22 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             return batch
 
         batch = collect()
-        ask = ask_editor(settings, review.OPTIONS, "ids", "article ids", "a rejection is")
+        corrections = Param(
+            {},
+            type="object",
+            title="Corrections",
+            description="With Correct: the fields to fix per article id, e.g. {\"a-…\": "
+            "{\"headline\": \"…\", \"subheadline\": \"\"}} (kicker, headline, subheadline, "
+            "byline, summary, section, paragraphs); the new version is asked about again.",
+        )
+        ask = ask_editor(
+            settings,
+            review.OPTIONS,
+            "ids",
+            "article ids",
+            "a rejection is",
+            {"corrections": corrections},
+        )
 
         @task(task_id="decide", outlets=[SIGNALS])
         @task_errors

@@ -314,6 +314,6 @@ def review_decide(
     settings = settings_now(settings)
     ledger = open_ledger(settings)
     try:
-        return review.apply_answer(ledger, channel, batch, answer)
+        return review.apply_answer(ledger, channel, batch, answer, settings)
     finally:
         ledger.close()

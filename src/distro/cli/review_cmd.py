@@ -1,7 +1,8 @@
-"""`distro review list|approve|reject|editions|approve-edition|reject-edition`: the review gates.
+"""`distro review list|approve|reject|correct|editions|approve-edition|reject-edition`: the gates.
 
-``list``/``approve ID...``/``reject ID... --reason R`` decide on articles held at a channel
-target's review gate; ``editions``/``approve-edition E``/``reject-edition E --reason R`` on WeChat
+``list``/``approve ID...``/``reject ID... --reason R``/``correct ID --headline H…`` decide on
+articles held at a channel target's review gate (a correction is a new version, held again where
+the gate says so); ``editions``/``approve-edition E``/``reject-edition E --reason R`` on WeChat
 群发 editions previewed and held for an editor (``approve = "editor"``).
 """
 
@@ -36,6 +37,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         if name == "reject":
             action.add_argument("--reason", required=True, help="why it must not go out")
         action.set_defaults(handler=run_decide, decision=name)
+    fix = actions.add_parser(
+        "correct",
+        parents=[common],
+        help="fix fields of a held article: a new version, which meets the gates again",
+    )
+    fix.add_argument("id", metavar="ID", help="the article id (a-…)")
+    for name in review.EDITABLE:
+        what = "one paragraph per line" if name == "paragraphs" else "empty clears it"
+        fix.add_argument(f"--{name}", default=None, help=f"the corrected {name} ({what})")
+    fix.add_argument("--by", default=None, help="the editor's name (default: your login)")
+    fix.set_defaults(handler=run_correct)
     editions = actions.add_parser(
         "editions", parents=[common], help="WeChat 群发 editions previewed and held for an editor"
     )
@@ -104,6 +116,17 @@ def run_decide(args: argparse.Namespace) -> int:
         print(f"{verb} {d.article_id} v{d.version} for {d.channel}/{d.target}")
     if args.decision == "approve" and done:
         print("the channels send them on their next run (an event or the sweep wakes them)")
+    return 0
+
+
+def run_correct(args: argparse.Namespace) -> int:
+    settings = config.load(args.config, args.state)
+    fields = {n: getattr(args, n) for n in review.EDITABLE if getattr(args, n) is not None}
+    with Ledger.open(settings) as ledger:
+        done = review.correct(settings, ledger, args.id, fields, by=_editor(args.by))
+    print(f"corrected {done['article_id']}: v{done['version']} ({', '.join(done['fields'])})")
+    held = ", ".join(done["held"])
+    print(f"held again for review on {held}" if held else "no gate holds it: the channels send it")
     return 0
 
 

@@ -188,6 +188,17 @@ def create_app(
             "held": held,
         }
 
+    @app.post("/api/articles/{article_id}/correct")
+    def api_correct(article_id: str, fields: dict[str, Any], by: str = "desk") -> dict[str, Any]:
+        from distro import review
+
+        settings, ledger = desk.open()
+        try:
+            return review.correct(settings, ledger, article_id, fields, by=by)
+        except InputError as exc:
+            status = 404 if exc.message.startswith("no article") else 422
+            raise HTTPException(status, exc.message) from None
+
     @app.get("/api/editions")
     def api_editions() -> dict[str, Any]:
         from distro.channels.wechat.approvals import waiting

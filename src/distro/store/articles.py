@@ -167,7 +167,9 @@ class ArticleStore:
         with self.db.tx() as conn:
             return int(conn.execute(select(column).select_from(a)).scalar_one())
 
-    def _new_version(self, article_id: str, note: str, **changes: Any) -> Article:
+    def _new_version(
+        self, article_id: str, note: str, *, edited: bool = False, **changes: Any
+    ) -> Article:
         for _attempt in range(RETRIES):
             try:
                 with self.db.tx() as conn:
@@ -175,7 +177,12 @@ class ArticleStore:
                     if latest is None:
                         raise MissingArticle(f"no article {article_id}")
                     content_hash, current = latest
-                    stored = current.model_copy(update={"version": current.version + 1, **changes})
+                    update = {"version": current.version + 1, **changes}
+                    if edited:  # an editor's values: validated like any input, hashed anew
+                        stored = Article.model_validate({**current.model_dump(), **update})
+                        content_hash = stored.content_hash()
+                    else:
+                        stored = current.model_copy(update=update)
                     self._insert(conn, stored, content_hash, note)
                     return stored
             except IntegrityError:
@@ -200,3 +207,10 @@ class ArticleStore:
     def kill(self, article_id: str, reason: str) -> Article:
         """A new version marked canceled: channels withdraw it."""
         return self._new_version(article_id, reason, pub_status=PubStatus.CANCELED)
+
+    def correct(self, article_id: str, changes: dict[str, Any], *, reason: str) -> Article:
+        """A new version with fields an editor corrected (validated as the model says).
+
+        Raises ``pydantic.ValidationError`` when a value is not one the model takes.
+        """
+        return self._new_version(article_id, reason, edited=True, **changes)

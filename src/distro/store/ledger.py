@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -146,6 +146,10 @@ class Ledger:
     def kill(self, article_id: str, reason: str) -> Article:
         """A new version marked canceled: channels withdraw it."""
         return self.article_store.kill(article_id, reason)
+
+    def correct(self, article_id: str, changes: dict[str, Any], *, reason: str) -> Article:
+        """A new version with an editor's corrected fields (``ArticleStore.correct``)."""
+        return self.article_store.correct(article_id, changes, reason=reason)
 
     # Deliveries (DeliveryStore)
 
