@@ -250,7 +250,9 @@ def correct(
 APPROVE = "Approve"
 REJECT = "Reject"
 CORRECT = "Correct"
-OPTIONS = [APPROVE, REJECT, CORRECT]
+#: Correct is applied when an answer carries it (``apply_answer``), but the request does not
+#: offer it yet: Airflow's HITL task did not come back from an answer with an object field.
+OPTIONS = [APPROVE, REJECT]
 EXCERPT = 120
 
 
@@ -283,10 +285,9 @@ def body(channel: str, docs: Sequence[dict[str, Any]], openings: dict[str, str])
     """Markdown for the request: each article with its flags, confidence and opening."""
     lines = [
         f"Held at the **{channel}** review gate. **{APPROVE}** sends them; **{REJECT}**"
-        f" quarantines them with your reason; **{CORRECT}** makes a new version of each article"
-        ' you fix under *Corrections* (`{"a-…": {"headline": "…"}}`), asked about'
-        " again. To decide only some, list their ids under *Only these ids*; the rest stay held"
-        " for the next request.",
+        " quarantines them with your reason. To decide only some, list their ids under"
+        " *Only these ids*; the rest stay held for the next request. To correct fields:"
+        " `distro review correct ID --headline …` or the desk's REST API.",
         "",
         "| id | version | target | headline | confidence | flags | why held |",
         "|---|---|---|---|---|---|---|",

@@ -406,22 +406,7 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             return batch
 
         batch = collect()
-        corrections = Param(
-            {},
-            type="object",
-            title="Corrections",
-            description="With Correct: the fields to fix per article id, e.g. {\"a-…\": "
-            "{\"headline\": \"…\", \"subheadline\": \"\"}} (kicker, headline, subheadline, "
-            "byline, summary, section, paragraphs); the new version is asked about again.",
-        )
-        ask = ask_editor(
-            settings,
-            review.OPTIONS,
-            "ids",
-            "article ids",
-            "a rejection is",
-            {"corrections": corrections},
-        )
+        ask = ask_editor(settings, review.OPTIONS, "ids", "article ids", "a rejection is")
 
         @task(task_id="decide", outlets=[SIGNALS])
         @task_errors
