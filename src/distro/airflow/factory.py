@@ -335,12 +335,7 @@ def republish_dag(settings: Settings) -> DAG:
 
 
 def ask_editor(
-    settings: Settings,
-    options: list[str],
-    things: str,
-    ids: str,
-    rejected: str,
-    extra: dict[str, Any] | None = None,
+    settings: Settings, options: list[str], things: str, ids: str, rejected: str
 ) -> Any:
     """The human-in-the-loop task of a review DAG: the batch ``collect`` made, asked of editors.
 
@@ -372,7 +367,6 @@ def ask_editor(
                 title="Reason",
                 description=f"Why ({rejected} quarantined with it).",
             ),
-            **(extra or {}),
         },
         assigned_users=editors or None,
         response_timeout=timeout,
