@@ -227,6 +227,52 @@ def test_an_airflow_answer_corrects_the_articles_it_names(
     assert held == sorted([(first.id, 2), (second.id, 1)])
 
 
+def test_corrections_typed_in_the_form_are_read_line_by_line() -> None:
+    one = ["a-0123456789abcdef0123"]
+    found, refused = review.read_corrections(
+        "headline：两车相撞 无人受伤\nsubheadline:\nparagraphs: 第一段。\nparagraphs: 第二段。\n",
+        one,
+    )
+    paragraphs = ["第一段。", "第二段。"]
+    assert found == {
+        one[0]: {"headline": "两车相撞 无人受伤", "subheadline": "", "paragraphs": paragraphs}
+    }
+    assert refused == []
+    two = [*one, "a-ffffffffffffffffffff"]
+    found, refused = review.read_corrections(
+        f"{two[1]} kicker: 交通\nheadline: 没有编号\n{two[0]} dateline: 本报讯\n随便写写", two
+    )
+    assert found == {two[1]: {"kicker": "交通"}}
+    assert [line.split(":")[0] for line in refused] == ["line 2", "line 3", "line 4"]
+    assert "name the article id" in refused[0] and "cannot correct dateline" in refused[1]
+    found, refused = review.read_corrections(json.dumps({two[0]: {"headline": "新"}}), two)
+    assert found == {two[0]: {"headline": "新"}} and refused == []
+    _found, refused = review.read_corrections("{not json", two)
+    assert refused[0].startswith("corrections are not valid JSON")
+
+
+def test_an_airflow_answer_with_typed_corrections_makes_a_new_version_held_again(
+    settings: Settings, ledger: Ledger
+) -> None:
+    pairs = channels.targets(settings)
+    first = article()
+    ledger.put(first, pairs, review.gate(settings, first, pairs))
+    batch = {"items": [w.as_json() for w in review.waiting(ledger, channel="wechat")]}
+    answer = {
+        "chosen_options": ["Correct"],
+        "params_input": {"only": [], "reason": "", "corrections": "headline: 两车相撞 无人受伤"},
+        "responded_by_user": {"id": "wang", "name": "王编辑"},
+    }
+    result = review.apply_answer(ledger, "wechat", batch, answer, settings)
+    assert [(c["article_id"], c["version"]) for c in result["corrected"]] == [(first.id, 2)]
+    assert result["refused"] == []
+    # `always` holds the editor's version on WeChat; the threshold gate lets confidence 1.0 pass
+    assert result["gates"] == ["wechat"] and "wechat" not in result["wake"]
+    assert {"app", "web"} <= set(result["wake"])
+    assert [(d.article_id, d.version) for d in ledger.held(channel="wechat")] == [(first.id, 2)]
+    assert ledger.get(first.id).headline == "两车相撞 无人受伤"  # type: ignore[union-attr]
+
+
 def test_a_new_version_supersedes_the_held_one(settings: Settings, ledger: Ledger) -> None:
     pairs = [("wechat", "default"), ("web", "default")]
     first = article()

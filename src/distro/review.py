@@ -10,6 +10,8 @@ ends in ``approve`` or ``reject`` here.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -250,9 +252,7 @@ def correct(
 APPROVE = "Approve"
 REJECT = "Reject"
 CORRECT = "Correct"
-#: Correct is applied when an answer carries it (``apply_answer``), but the request does not
-#: offer it yet: Airflow's HITL task did not come back from an answer with an object field.
-OPTIONS = [APPROVE, REJECT]
+OPTIONS = [APPROVE, REJECT, CORRECT]
 EXCERPT = 120
 
 
@@ -286,8 +286,11 @@ def body(channel: str, docs: Sequence[dict[str, Any]], openings: dict[str, str])
     lines = [
         f"Held at the **{channel}** review gate. **{APPROVE}** sends them; **{REJECT}**"
         " quarantines them with your reason. To decide only some, list their ids under"
-        " *Only these ids*; the rest stay held for the next request. To correct fields:"
-        " `distro review correct ID --headline …` or the desk's REST API.",
+        f" *Only these ids*; the rest stay held for the next request. **{CORRECT}** makes a new"
+        " version of each article named under *Corrections*, one field per line:"
+        " `ID headline: 新标题` (the id may be left out when one article is listed; a blank"
+        " value clears an optional field; each `paragraphs:` line is one paragraph). The new"
+        " version is asked about again.",
         "",
         "| id | version | target | headline | confidence | flags | why held |",
         "|---|---|---|---|---|---|---|",
@@ -363,10 +366,12 @@ def _apply_corrections(
         raise InputError("corrections need the settings (which channels the new version goes to)")
     listed = {d["article_id"] for d in batch.get("items", [])}
     given = params.get("corrections") or {}
+    refused: list[str] = []
+    if isinstance(given, str):
+        given, refused = read_corrections(given, sorted(listed))
     if not isinstance(given, dict):
         raise InputError("corrections must map article ids to the fields to correct")
     corrected: list[dict[str, Any]] = []
-    refused: list[str] = []
     for article_id, fields in given.items():
         if article_id not in listed or not isinstance(fields, dict):
             refused.append(f"{article_id}: not in this request, or no fields given")
@@ -375,6 +380,9 @@ def _apply_corrections(
             corrected.append(correct(settings, ledger, article_id, fields, by=by))
         except InputError as exc:  # one bad correction must not lose the others
             refused.append(exc.message)
+    from distro import channels
+
+    held = {pair for done in corrected for pair in done["held"]}
     return {
         "channel": channel,
         "approved": [],
@@ -382,4 +390,58 @@ def _apply_corrections(
         "corrected": corrected,
         "refused": refused,
         "by": by,
+        # Where the new versions go out now, and the gates that hold them for another look.
+        "wake": sorted({c for c, t in channels.targets(settings) if f"{c}/{t}" not in held})
+        if corrected
+        else [],
+        "gates": sorted({pair.split("/")[0] for pair in held}),
     }
+
+
+_CORRECTION = re.compile(
+    r"^(?:(?P<id>a-[0-9A-Za-z]+)\s+)?(?P<field>[a-z]+)\s*[:：]\s?(?P<value>.*)$"
+)
+
+
+def read_corrections(
+    text: str, listed: Sequence[str]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Corrections as typed in the review form, and the lines that could not be read.
+
+    One field per line, ``ID FIELD: value`` (a full-width colon is as good); the id may be left
+    out when the request lists one article. Each ``paragraphs`` line is one paragraph, in order.
+    A JSON object (``{"a-…": {"headline": "…"}}``) is read as it is.
+    """
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            loaded = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            return {}, [f"corrections are not valid JSON: {exc.msg} (line {exc.lineno})"]
+        if not isinstance(loaded, dict):
+            return {}, ["corrections must map article ids to the fields to correct"]
+        return loaded, []
+    found: dict[str, dict[str, Any]] = {}
+    refused: list[str] = []
+    only = listed[0] if len(listed) == 1 else None
+    for number, line in enumerate(stripped.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _CORRECTION.match(line.strip())
+        if match is None:
+            refused.append(f"line {number}: not `ID field: value`: {line.strip()}")
+            continue
+        article_id, field = match["id"] or only, match["field"]
+        if article_id is None:
+            refused.append(f"line {number}: name the article id: several are listed")
+            continue
+        if field not in EDITABLE:
+            editable = ", ".join(EDITABLE)
+            refused.append(f"line {number}: cannot correct {field}: editable are {editable}")
+            continue
+        fields = found.setdefault(article_id, {})
+        if field == "paragraphs":
+            fields.setdefault("paragraphs", []).append(match["value"])
+        else:
+            fields[field] = match["value"]
+    return found, refused

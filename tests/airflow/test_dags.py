@@ -202,9 +202,11 @@ def test_a_review_gate_gets_a_review_dag_with_a_human_step(tmp_path: Path) -> No
     dag = dags["review_wechat"]
     ask = dag.get_task("ask_editor")
     assert isinstance(ask, HITLOperator)
-    assert ask.options == ["Approve", "Reject"] and ask.retries == 0
+    assert ask.options == ["Approve", "Reject", "Correct"] and ask.retries == 0
     assert ask.assigned_users == [{"id": "wang", "name": "wang"}]
-    assert set(ask.params) == {"only", "reason"}
+    assert set(ask.params) == {"only", "reason", "corrections"}
+    # the editor types corrections into a text box: a string, as Airflow's form shows one
+    assert ask.params.get_param("corrections").schema["type"] == "string"
     assert dag.get_task("decide").upstream_task_ids == {"ask_editor"}
     assert ask.upstream_task_ids == {"collect"}
     assert dag.max_active_runs == 1

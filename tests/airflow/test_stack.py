@@ -187,19 +187,38 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
         found = response.json()["hitl_details"]
         return found[0] if found else None
 
+    def answer(request: dict[str, object], option: str, **params: object) -> None:
+        ti = request["task_instance"]
+        assert isinstance(ti, dict)
+        # Airflow takes an answer only with every field of the form in it.
+        given = {"only": [], "reason": "", "corrections": "", **params}
+        client.check(
+            client.call(
+                "PATCH",
+                f"/api/v2/dags/review_web/dagRuns/{ti['dag_run_id']}/taskInstances/ask_editor/-1"
+                "/hitlDetails",
+                json={"chosen_options": [option], "params_input": given},
+            )
+        )
+
     request = wait_for("the review request on Required Actions", asked, 90)
     assert "2 articles wait for review" in str(request["subject"])
     assert first in str(request["body"]) and second in str(request["body"])
     assert not list(site.glob("a-*.html")), "a held article reached the gated channel"
 
-    ti = request["task_instance"]
-    assert isinstance(ti, dict)
-    answer = client.call(
-        "PATCH",
-        f"/api/v2/dags/review_web/dagRuns/{ti['dag_run_id']}/taskInstances/ask_editor/-1/hitlDetails",
-        json={"chosen_options": ["Approve"], "params_input": {"only": [first], "reason": ""}},
-    )
-    client.check(answer)
+    # Correct: the editor's version of the second is held again and asked about in a new request.
+    answer(request, "Correct", corrections=f"{second} headline: 编辑改过的标题")
+    def asked_again() -> dict[str, object] | None:
+        found = asked()
+        return found if found and found["task_instance"] != request["task_instance"] else None
+
+    again = wait_for("the corrected version asked about", asked_again, 120)
+    assert "编辑改过的标题" in str(again["body"]) and first in str(again["body"])
+    with Ledger.open(settings) as ledger:
+        assert [d.version for d in ledger.held(channel="web") if d.article_id == second] == [2]
+    assert not list(site.glob("a-*.html")), "a corrected article skipped the gate"
+
+    answer(again, "Approve", only=[first])
     page = site / f"{first}.html"
     wait_for("the approved article on the web", page.exists, 180)
     assert not (site / f"{second}.html").exists()
@@ -212,7 +231,7 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
     assert wait_for("the approved delivery marked sent", sent, 30) == [DeliveryState.SENT]
     with Ledger.open(settings) as ledger:
         (rejected,) = review.reject(ledger, [second], "标题是署名行")
-        assert rejected.state is DeliveryState.QUARANTINED
+        assert rejected.state is DeliveryState.QUARANTINED and rejected.version == 2
         reasons = [q.reason for q in ledger.quarantined() if q.stage == "review"]
     assert reasons == ["rejected by editor: 标题是署名行"]
 

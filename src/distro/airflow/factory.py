@@ -335,12 +335,18 @@ def republish_dag(settings: Settings) -> DAG:
 
 
 def ask_editor(
-    settings: Settings, options: list[str], things: str, ids: str, rejected: str
+    settings: Settings,
+    options: list[str],
+    things: str,
+    ids: str,
+    rejected: str,
+    fields: dict[str, Param] | None = None,
 ) -> Any:
     """The human-in-the-loop task of a review DAG: the batch ``collect`` made, asked of editors.
 
     It waits in the triggerer (no worker slot) for ``[review] response_timeout_hours`` at most;
-    the form offers *Only these <things>* and a *Reason*.
+    the form offers *Only these <things>*, a *Reason* and any further ``fields``. An answer
+    through the REST API names every field (Airflow refuses one that leaves any out).
     """
     from airflow.providers.standard.operators.hitl import HITLOperator
     from airflow.sdk.execution_time.hitl import HITLUser
@@ -367,6 +373,7 @@ def ask_editor(
                 title="Reason",
                 description=f"Why ({rejected} quarantined with it).",
             ),
+            **(fields or {}),
         },
         assigned_users=editors or None,
         response_timeout=timeout,
@@ -400,7 +407,24 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             return batch
 
         batch = collect()
-        ask = ask_editor(settings, review.OPTIONS, "ids", "article ids", "a rejection is")
+        # Text, not an object: one `ID field: value` per line is what an editor can type.
+        corrections = Param(
+            "",
+            type="string",
+            format="multiline",
+            title="Corrections",
+            description="With Correct: one field per line, `a-… headline: 新标题` (kicker,"
+            " headline, subheadline, byline, summary, section, paragraphs); the new version"
+            " is asked about again.",
+        )
+        ask = ask_editor(
+            settings,
+            review.OPTIONS,
+            "ids",
+            "article ids",
+            "a rejection is",
+            {"corrections": corrections},
+        )
 
         @task(task_id="decide", outlets=[SIGNALS])
         @task_errors
@@ -409,8 +433,11 @@ def review_dag(settings: Settings, channel: str) -> DAG:
             asked = ti.xcom_pull(task_ids="collect")
             answer = ti.xcom_pull(task_ids="ask_editor")
             result = tasks.review_decide(channel, asked, answer)
-            if result["approved"]:
-                announce(tasks.woken([channel]), {"review": result["by"]})
+            # A corrected version is queued everywhere: wake what sends it, ask where it waits.
+            wake = ([channel] if result["approved"] else []) + list(result.get("wake", []))
+            gates = list(result.get("gates", []))
+            if wake or gates:
+                announce(tasks.woken(sorted(set(wake))), {"review": result["by"]}, held=gates)
             return result
 
         batch >> ask >> decide()
