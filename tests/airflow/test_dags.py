@@ -190,6 +190,22 @@ def test_republish_form_offers_the_enabled_channels(tmp_path: Path) -> None:
     assert dag.params["push"] == "auto"
 
 
+def test_a_task_parse_builds_only_its_own_dag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Airflow names the DAG a task runs in (its parsing context): the file builds that one."""
+    from distro.airflow import factory
+
+    settings = load(tmp_path, '[channels.wechat]\nreview = 0.8\n')
+    every = factory.build(settings)
+    assert {"publish_web", "review_wechat", "ingest_wire"} <= set(every)
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "review_wechat")
+    assert list(factory.build(settings)) == ["review_wechat"]
+    # an id this file does not declare (another file's DAG) leaves the file as it is
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "someone_elses_dag")
+    assert set(factory.build(settings)) == set(every)
+
+
 def test_a_review_gate_gets_a_review_dag_with_a_human_step(tmp_path: Path) -> None:
     from airflow.providers.standard.operators.hitl import HITLOperator
 

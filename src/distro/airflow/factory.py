@@ -25,6 +25,7 @@ from airflow.sdk import (
     Param,
     TriggerRule,
     get_current_context,
+    get_parsing_context,
     task,
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -651,6 +652,11 @@ def build(settings: Settings, broken: dict[str, list[str]] | None = None) -> dic
     for dag_id, problems in affected(settings, broken or {}).items():
         failed.setdefault(dag_id, []).extend(problems)
     broken = failed
+    # A task's own parse of this file needs one DAG: Airflow says which, the rest is start-up.
+    wanted = get_parsing_context().dag_id
+    if wanted is not None and (wanted in builders or wanted in broken):
+        builders = {wanted: builders[wanted]} if wanted in builders else {}
+        broken = {wanted: broken[wanted]} if wanted in broken else {}
     dags: dict[str, DAG] = {}
     for dag_id, make in builders.items():
         if dag_id in broken:
