@@ -94,6 +94,7 @@ def test_teaser_and_killed_article_are_valid(validator: Draft202012Validator) ->
         headline="加压奋进,跑出高质量发展“加速度”",
         subheadline="2021年全区“攻坚突破年”现场观摩会侧记",
         page_ref="3",
+        page_ref_id="a-story0000000000000",
         pub_status=PubStatus.CANCELED,
         provenance=PROVENANCE,
     )
@@ -102,6 +103,17 @@ def test_teaser_and_killed_article_are_valid(validator: Draft202012Validator) ->
     assert "bodies" not in doc
     assert doc["pubStatus"] == "canceled"
     assert {"role": "pageRef", "value": "3"} in doc["altIds"]
+    # the story it points to, once that page is in: an app links the teaser to it
+    assert {"role": "pageRefId", "value": "a-story0000000000000"} in doc["altIds"]
+
+
+def test_a_continuation_names_the_page_it_continues_from(
+    validator: Draft202012Validator,
+) -> None:
+    doc = to_ninjs(article().model_copy(update={"continued_from_page": "1"}))
+    assert [error.message for error in validator.iter_errors(doc)] == []
+    assert {"role": "continuedFromPage", "value": "1"} in doc["altIds"]
+    assert not any(alt["role"] == "continuedFromPage" for alt in to_ninjs(article())["altIds"])
 
 
 def test_validator_rejects_extra_keys(validator: Draft202012Validator) -> None:

@@ -122,7 +122,9 @@ def to_ninjs(article: Article) -> dict[str, Any]:
     optional_ids = {
         "page": article.page,
         "continuedOnPage": article.continued_on_page,
+        "continuedFromPage": article.continued_from_page,
         "pageRef": article.page_ref,
+        "pageRefId": article.page_ref_id,
         "issueDate": article.issue_date.isoformat() if article.issue_date else None,
         "link": article.link,
         "origin": article.provenance.origin,
