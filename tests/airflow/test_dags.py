@@ -190,6 +190,22 @@ def test_republish_form_offers_the_enabled_channels(tmp_path: Path) -> None:
     assert dag.params["push"] == "auto"
 
 
+def test_a_kill_takes_articles_back_from_each_wechat_account_in_its_pool(
+    tmp_path: Path,
+) -> None:
+    from distro.airflow import factory
+
+    text = '[[channels.wechat.accounts]]\nname = "district"\nconn_id = "wx_district"\n'
+    dags = factory.build(load(tmp_path, text))
+    backs = {t.task_id: t for t in dags["kill"].tasks if t.task_id.startswith("take_back_")}
+    # one per account, none for the event channels (their own runs take the kill)
+    assert set(backs) == {"take_back_wechat", "take_back_wechat__district"}
+    for lane, task in backs.items():
+        assert task.upstream_task_ids == {"withdraw"}
+        publish = dags[lane.replace("take_back_", "publish_")].get_task("publish")
+        assert (task.pool, task.pool_slots) == (publish.pool, publish.pool_slots)
+
+
 def test_a_task_parse_builds_only_its_own_dag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -132,6 +132,37 @@ def test_publish_wechat_without_an_account_is_a_dry_run_that_waits_for_nothing(
     assert wait.xcom_pull(task_ids="await_published")["done"] is True
 
 
+def test_a_kill_takes_the_article_back_from_wechat_at_once_without_an_edition(
+    airflow_db: Path, state: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from distro.models import DeliveryState
+    from tests.channels.wechat.server import WeChatServer
+
+    server = WeChatServer().start()
+    login = {"login": server.state.appid, "password": server.state.secret}
+    connection = {"conn_type": "http", "host": server.base_url, **login}
+    monkeypatch.setenv("AIRFLOW_CONN_DISTRO_WECHAT", json.dumps(connection))
+    wechat = [("wechat", "default")]
+    try:
+        with Ledger.open(state) as ledger:
+            _, old = ledger.put(article("早间新闻", "本报讯 早间新闻一则。"), wechat)
+        assert str(run("publish_wechat", state).state) == "success"  # the edition, published
+        with Ledger.open(state) as ledger:
+            _, fresh = ledger.put(article("午间新闻", "本报讯 午间新闻一则。"), wechat)
+        drafts = len(server.state.ok_calls("draft/add"))
+        dag_run = run("kill", state, {"article_ids": [old.id], "reason": "法务要求撤稿"})
+        assert states(dag_run) == {"withdraw": "success", "take_back_wechat": "success"}
+        assert len(server.state.ok_calls("freepublish/delete")) == 1  # at once, not at 07:00
+        assert len(server.state.ok_calls("draft/add")) == drafts  # and no edition out of time
+        with Ledger.open(state) as ledger:
+            waiting = [d.state for d in ledger.deliveries(article_id=fresh.id, channel="wechat")]
+        assert waiting == [DeliveryState.PENDING]  # the next edition's, at its time
+    finally:
+        server.stop()
+
+
 def test_publish_wechat_waits_in_the_triggerer_until_the_edition_is_out(
     airflow_db: Path, state: config.Settings
 ) -> None:

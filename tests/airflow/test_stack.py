@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -126,23 +127,9 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     assert others == {"web"}
 
     # An editor's republish from the command line that waits and says how each channel went.
+    again_cmd = ["republish", article_id, "--channel", "web", "--reason", "再次更正"]
     done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("distro")),
-            "republish",
-            article_id,
-            "--channel",
-            "web",
-            "--reason",
-            "再次更正",
-            "--wait",
-            "150",
-            "--json",
-            "--config",
-            str(settings.config_path),
-            "--state",
-            str(settings.state.root),
-        ],
+        cli(settings, *again_cmd, "--wait", "150", "--json"),
         capture_output=True,
         text=True,
         timeout=200,
@@ -154,6 +141,42 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     assert [(d["channel"], d["version"], d["state"]) for d in outcome["deliveries"]] == [
         ("web", 3, "sent")
     ]
+
+    # A kill through Airflow's `kill` DAG: a tombstone, and gone from every list and feed.
+    assert article_id in listed(settings.state.site)
+    done = subprocess.run(
+        cli(settings, "kill", article_id, "--reason", "法务要求撤稿", "--wait", "150", "--json"),
+        capture_output=True,
+        text=True,
+        timeout=200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome = json.loads(done.stdout)
+    assert outcome["state"] == "success"
+    web = [d["state"] for d in outcome["deliveries"] if d["channel"] == "web"]
+    assert web == ["sent"], outcome
+    assert article_id not in listed(settings.state.site)
+    tombstone = (site / f"{article_id}.html").read_text(encoding="utf-8")
+    assert "撤" in tombstone and "noindex" in tombstone
+
+
+def cli(settings: config.Settings, *args: str) -> list[str]:
+    """A `distro` command line of this environment, on the test's config and state."""
+    command = str(Path(sys.executable).with_name("distro"))
+    where = ["--config", str(settings.config_path), "--state", str(settings.state.root)]
+    return [command, *args, *where]
+
+
+def listed(site: Path) -> str:
+    """Every list, feed and sitemap of the site (not the article pages themselves)."""
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in sorted(site.rglob("*"))
+        if path.is_file()
+        and path.suffix in {".xml", ".json", ".html"}
+        and "articles" not in path.parts
+    )
 
 
 @pytest.mark.parametrize("extra", ['\n[channels.web]\nreview = "always"\n'])
@@ -335,7 +358,10 @@ def test_a_mass_edition_waits_on_required_actions_then_goes_out_once(
 def test_the_stack_restarts_on_the_same_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """stop → start → stop on one state: the second start finds the pool and resizes it."""
+    """stop → start → stop on one state: the second start finds the pool and resizes it, and
+    an embargo set before the stop lets its page out after the start, not before."""
+    import datetime as dt
+
     from distro.airflow import stack
 
     monkeypatch.delenv("DISTRO_AIRFLOW_PASSWORD", raising=False)
@@ -343,15 +369,44 @@ def test_the_stack_restarts_on_the_same_state(
     head = f'[airflow]\napi_url = "http://127.0.0.1:{free_port()}"\n\n'
     head += "[channels.app]\nenabled = false\n\n[channels.wechat]\n"
     slots = []
+    embargo = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=75)
     for size in (1, 2):
         path.write_text(head + f"pool_slots = {size}\n", encoding="utf-8")
         settings = config.load(path, tmp_path / "state")
         started = stack.up(settings, timeout=150)
+        site = settings.state.site / "articles"
         try:
             client = started.client()
             response = client.call("GET", "/api/v2/pools/wechat_api")
             client.check(response)
             slots.append(response.json()["slots"])
+            if size == 1:
+                sidecar = {"issue_date": "2021-07-05", "page": "1"}
+                sidecar["embargo_until"] = {"*": embargo.isoformat()}  # type: ignore[assignment]
+                inbox = settings.state.inbox
+                meta = json.dumps(sidecar, ensure_ascii=False)
+                (inbox / f"{SEED.stem}.meta.json").write_text(meta, encoding="utf-8")
+                (inbox / ".seed.part").write_bytes(SEED.read_bytes())
+                (inbox / ".seed.part").replace(inbox / SEED.name)
+                held = partial(scheduled_on_web, settings)
+                assert wait_for("the page ingested and held to its embargo", held, 90)
+                assert dt.datetime.now(dt.UTC) < embargo and not list(site.glob("a-*.html"))
+            else:
+                # the embargo passed while the stack was down or starting: out now
+                wait_for("the embargoed page on the web", partial(pages_of, site), 150)
+                assert dt.datetime.now(dt.UTC) >= embargo
         finally:
             stack.down(settings)
     assert slots == [1, 2]
+
+
+def scheduled_on_web(settings: config.Settings) -> list[str]:
+    """Articles whose web delivery waits for its embargo time."""
+    with Ledger.open(settings) as ledger:
+        web = ledger.deliveries(channel="web")
+    return [d.article_id for d in web if d.state is DeliveryState.SCHEDULED]
+
+
+def pages_of(site: Path) -> list[Path]:
+    """The article pages the web output holds."""
+    return sorted(site.glob("a-*.html"))

@@ -40,8 +40,9 @@ from distro.errors import ConfigError
 
 OWNER = "distro"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-#: How often `sweep` looks for deliveries no event woke (apache/airflow#56050).
-SWEEP = "*/5 * * * *"
+#: How often `sweep` looks for deliveries no event woke (apache/airflow#56050) and lets out
+#: embargoes that have passed: an embargoed article goes out within a minute of its time.
+SWEEP = "* * * * *"
 #: Inbox groups also look on a clock, for files dropped while the triggerer was down.
 INBOX_SWEEP = "*/10 * * * *"
 #: Signals ride on one alias so a task announces only the channels that have new work.
@@ -154,12 +155,17 @@ def ingest_dag(settings: Settings, group: str) -> DAG:
     return dag
 
 
+def lane_pool(lane: channels.Lane) -> dict[str, Any]:
+    """A lane task's pool arguments: it takes every slot, so one such task runs at a time."""
+    if lane.pool is None:
+        return {}
+    return {"pool": lane.pool[0], "pool_slots": lane.pool[1]}
+
+
 def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
     """One lane of a channel: woken by its signal (event channels) or on its clock only."""
     spec = channels.get(channel)
-    pool: dict[str, Any] = {}
-    if lane.pool is not None:
-        pool = {"pool": lane.pool[0], "pool_slots": lane.pool[1]}
+    pool = lane_pool(lane)
     assets = [] if spec.on_clock else [channel_asset(channel)]
     which = f" (target {lane.target})" if lane.target else ""
     with DAG(
@@ -526,7 +532,26 @@ def kill_dag(settings: Settings) -> DAG:
             announce(tasks.woken(result["channels"]), {"kill": result["key"]})
             return result
 
-        withdraw()
+        killed = withdraw()
+        # Clock channels (WeChat) take the articles back now, instead of with their next
+        # edition: a task per lane (its failures and retries its own) in the lane's pool, so
+        # it never runs beside that lane's edition.
+        for name in channels.enabled(settings):
+            spec = channels.get(name)
+            if not spec.on_clock or spec.withdraw is None:
+                continue
+            for lane in channels.lanes(settings, name):
+                lane_id = workflows.publish(name, lane.target).removeprefix("publish_")
+
+                @task(task_id=f"take_back_{lane_id}", **lane_pool(lane))
+                @task_errors
+                def take_back(name: str = name, target: str | None = lane.target) -> str:
+                    asked = get_current_context()["ti"].xcom_pull(task_ids="withdraw")
+                    if name not in asked["channels"]:
+                        raise AirflowSkipException(f"nothing of this kill is on {name}")
+                    return tasks.take_back(name, target)
+
+                killed >> take_back()
     return dag
 
 

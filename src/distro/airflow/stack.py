@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from distro import channels, service
+from distro import channels, service, workflows
 from distro.airflow import tasks
-from distro.airflow.rest import AirflowClient
+from distro.airflow.rest import AirflowClient, AirflowRefused
 from distro.config import Settings
 from distro.errors import ConfigError, DistroError
 from distro.store.ledger import Ledger
@@ -355,6 +355,12 @@ def up(
         wait_healthy(stack, client, deadline, progress)
         wait_dags(stack, client, expected_dags(settings), deadline, progress)
         ensure_pools(settings, client)
+        # What came due while the stack was down (embargoes, retries) goes out now, not on
+        # the clock; the sweep wakes event channels only, so no missed edition is sent.
+        try:
+            client.trigger(workflows.SWEEP, {}, f"up__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%f}")
+        except AirflowRefused as exc:  # the clock still runs it within a minute
+            progress(f"the first sweep was not started: {exc}")
     except BaseException:
         down(settings)
         raise

@@ -241,6 +241,17 @@ def kill(
         ledger.close()
 
 
+def take_back(channel: str, target: str | None = None, settings: Settings | None = None) -> str:
+    """A kill's step on a clock channel's lane: withdraw the killed articles now, send no
+    edition."""
+    settings = settings_now(settings)
+    ledger = open_ledger(settings)
+    try:
+        return channels.take_back(channel, settings, ledger, target).summary()
+    finally:
+        ledger.close()
+
+
 def pending(settings: Settings | None = None) -> list[str]:
     """Signalled channels that still have deliveries waiting (embargoes that passed included)."""
     settings = settings_now(settings)

@@ -115,6 +115,21 @@ def publish(
     return spec.publish(settings, ledger, target)
 
 
+def take_back(
+    name: str, settings: Settings, ledger: Ledger, target: str | None = None
+) -> PublishReport:
+    """What a kill runs at once on channel ``name``: an event channel publishes (the kill is
+    one more version), a clock channel only withdraws, so no edition goes out of its time."""
+    spec = registry.get(name)
+    if not spec.on_clock:
+        return publish(name, settings, ledger, target)
+    if spec.withdraw is None:
+        report = PublishReport(channel=name)
+        report.messages.append(f"{name} takes killed articles back with its next edition")
+        return report
+    return spec.withdraw(settings, ledger, target)
+
+
 def deliver(name: str, settings: Settings, ledger: Ledger, shard: Shard) -> PublishReport:
     """Publish one shard: a whole target, or the per-article half of one bucket of it."""
     spec = registry.get(name)

@@ -128,6 +128,14 @@ def _wechat(settings: Settings, ledger: Ledger, target: str | None = None) -> Pu
     return publish(settings, ledger, target)
 
 
+def _wechat_withdraw(
+    settings: Settings, ledger: Ledger, target: str | None = None
+) -> PublishReport:
+    from distro.channels.wechat import withdraw
+
+    return withdraw(settings, ledger, target)
+
+
 #: A WeChat edition that would go out later than this after its time is skipped (`distro up
 #: --catch-up` sends the missed one).
 LATE_EDITION_MINUTES = 30.0
@@ -178,6 +186,7 @@ def _wechat_review(settings: Settings, target: str) -> str | float:
 WECHAT = ChannelSpec(
     name="wechat",
     publish=_wechat,
+    withdraw=_wechat_withdraw,
     enabled=lambda settings: settings.config.channels.wechat.enabled,
     targets=_wechat_targets,
     lanes=_wechat_lanes,

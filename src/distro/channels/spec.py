@@ -101,6 +101,8 @@ class ChannelSpec:
       ``finish`` task for the target (``distro.channels.shards``); all three or none.
     - ``kills``: whether it withdraws killed articles (a tombstone, a deletion); ``dry_run``:
       whether it runs dry when its connection is missing.
+    - ``withdraw``: clock channels: take back killed articles now and send no edition (a kill
+      runs it at once instead of waiting for the next edition). Same signature as ``publish``.
     """
 
     name: str
@@ -115,6 +117,7 @@ class ChannelSpec:
     editions: str | None = None
     scopes: tuple[str, ...] = ()
     kills: bool = True
+    withdraw: Publish | None = None
     dry_run: bool = False
     #: Whether ``publish`` can drain one target alone: then a lane that covers every target is
     #: published as one mapped task per target with pending work (shards), in parallel.

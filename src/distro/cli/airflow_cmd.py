@@ -189,8 +189,8 @@ def run_kill(args: argparse.Namespace) -> int:
         with Ledger.open(settings) as ledger:
             result = service.kill(settings, ledger, args.ids, args.reason)
             for name in result["channels"]:
-                # WeChat too: a takedown does not wait for the next edition.
-                published = channels.publish(name, settings, ledger)
+                # WeChat too: a takedown does not wait for the next edition (nor sends one).
+                published = channels.take_back(name, settings, ledger)
                 result.setdefault("published", []).append(published.summary())
         return report(result, args.json)
     conf = {"article_ids": args.ids, "reason": args.reason}

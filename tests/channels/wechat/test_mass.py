@@ -388,6 +388,25 @@ def test_a_killed_article_is_deleted_from_its_mass_send_once(
     assert job.deleted == [2]  # once
 
 
+def test_a_kill_deletes_from_the_mass_send_at_once_and_sends_no_edition(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    from distro.channels.wechat import withdraw
+
+    stored = enqueue(1, 2)
+    publish(settings, ledger, client=client)
+    settle(settings, ledger, client)
+    killed = ledger.kill(stored[1].id, "legal")
+    ledger.enqueue(killed.id, killed.version, "wechat")
+    enqueue(3)  # for the next edition, at its time
+    before = [len(api.calls_of(f"message/mass/{call}")) for call in ("preview", "sendall")]
+    report = withdraw(settings, ledger, client=client)
+    [job] = api.mass_jobs.values()
+    assert report.sent == 1 and job.deleted == [2]
+    # no new edition: nothing previewed, nothing sent
+    assert [len(api.calls_of(f"message/mass/{call}")) for call in ("preview", "sendall")] == before
+
+
 def test_a_lost_answer_to_sendall_is_asked_again_under_the_same_clientmsgid(
     settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
 ) -> None:

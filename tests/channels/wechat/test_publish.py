@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from distro import secrets
-from distro.channels.wechat import handle_event, outstanding, poll, probe, publish
+from distro.channels.wechat import handle_event, outstanding, poll, probe, publish, withdraw
 from distro.channels.wechat.client import WeChatClient
 from distro.config import Settings
 from distro.errors import ChannelUnavailable, SecretsUnavailable, is_transient
@@ -311,6 +311,27 @@ def test_a_killed_article_is_deleted(
     assert api.deleted == [(article_id, 2)]
     publish(settings, ledger, client=client)
     assert api.deleted == [(article_id, 2)]  # once
+
+
+def test_a_kill_is_taken_back_at_once_and_no_edition_goes_out_of_its_time(
+    settings: Settings, ledger: Ledger, client: WeChatClient, api: WeChatState, enqueue: Enqueue
+) -> None:
+    stored = enqueue(1)
+    publish(settings, ledger, client=client)
+    settle(settings, ledger, client)
+    drafts = len(api.ok_calls("draft/add"))
+    killed = ledger.kill(stored[0].id, "legal")
+    ledger.enqueue(killed.id, killed.version, "wechat")
+    [fresh] = enqueue(2)  # waits for the next edition
+    report = withdraw(settings, ledger, client=client)
+    article_id = next(iter(api.published))
+    assert report.sent == 1 and api.deleted == [(article_id, 1)]
+    assert len(api.ok_calls("draft/add")) == drafts  # no edition was drafted
+    assert [d.state for d in ledger.deliveries(article_id=fresh.id)] == [DeliveryState.PENDING]
+    assert withdraw(settings, ledger, client=client).sent == 0  # deleted once
+    assert len(api.ok_calls("freepublish/delete")) == 1
+    publish(settings, ledger, client=client)  # the edition, at its time, takes the new one
+    assert len(api.ok_calls("draft/add")) == drafts + 1
 
 
 def test_a_content_that_cannot_render_is_quarantined(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         probe,
         publish,
         targets,
+        withdraw,
     )
 
 #: Where each name lives, loaded on first use: the DAG file (parsed again by every Airflow task)
@@ -38,6 +39,7 @@ _HOMES = {
     "probe": "distro.channels.wechat.runs",
     "publish": "distro.channels.wechat.runs",
     "targets": "distro.channels.wechat.runs",
+    "withdraw": "distro.channels.wechat.runs",
 }
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "probe",
     "publish",
     "targets",
+    "withdraw",
 ]
 
 

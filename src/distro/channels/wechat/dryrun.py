@@ -235,7 +235,15 @@ def _cover(outbox: Path) -> None:
 class DryRun:
     """One account's dry run: the real publisher's editions, each written to the outbox."""
 
-    def __init__(self, settings: Settings, ledger: Ledger, account: WeChatAccount) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        account: WeChatAccount,
+        *,
+        kills_only: bool = False,
+    ) -> None:
+        self.kills_only = kills_only
         self.account = account
         self.ledger = DryLedger(ledger)
         self.transport = RecordingTransport()
@@ -292,7 +300,7 @@ class DryRun:
             name = members[0].delivery.detail.get("edition", "")
             notes.append(f"edition {name} is in flight from a run with a connection: left alone")
         try:
-            for members in planned.editions:
+            for members in [] if self.kills_only else planned.editions:
                 start = len(self.transport.requests)
                 self.publisher.edition(members)
                 taken = self._moved(members)
@@ -325,3 +333,8 @@ class DryRun:
 def publish(settings: Settings, ledger: Ledger, account: WeChatAccount) -> PublishReport:
     """Write what ``publish`` would send for the account's pending deliveries; send nothing."""
     return DryRun(settings, ledger, account).run()
+
+
+def withdraw(settings: Settings, ledger: Ledger, account: WeChatAccount) -> PublishReport:
+    """Write what taking back the account's killed articles would send; no edition, nothing sent."""
+    return DryRun(settings, ledger, account, kills_only=True).run()

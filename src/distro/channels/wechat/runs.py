@@ -110,6 +110,25 @@ def publish(
     return merge(reports)
 
 
+def withdraw(
+    settings: Settings,
+    ledger: Ledger,
+    target: str | None = None,
+    *,
+    client: WeChatClient | None = None,
+) -> PublishReport:
+    """Take back killed articles now, for one account or every one, and send no edition: the
+    next edition keeps its time (an account with no connection runs dry)."""
+    reports = []
+    for account in _chosen(settings, target, client):
+        found = client or client_for(settings, ledger, account)
+        if found is None:
+            reports.append(dryrun.withdraw(settings, ledger, account))
+            continue
+        reports.append(mass.publisher(settings, ledger, found, account).withdraw_killed())
+    return merge(reports)
+
+
 def outstanding(ledger: Ledger, target: str | None = None) -> list[str]:
     """publish_ids and mass msg_ids not yet settled (what a deferrable wait waits for)."""
     return sorted(in_flight(ledger, "publish_id", target)) + sorted(
