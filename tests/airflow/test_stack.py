@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -127,16 +127,7 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     assert others == {"web"}
 
     # An editor's republish from the command line that waits and says how each channel went.
-    again_cmd = ["republish", article_id, "--channel", "web", "--reason", "再次更正"]
-    done = subprocess.run(
-        cli(settings, *again_cmd, "--wait", "150", "--json"),
-        capture_output=True,
-        text=True,
-        timeout=200,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    outcome = json.loads(done.stdout)
+    outcome = waited(settings, "republish", article_id, "--channel", "web", "--reason", "再次更正")
     assert outcome["state"] == "success"
     assert [(d["channel"], d["version"], d["state"]) for d in outcome["deliveries"]] == [
         ("web", 3, "sent")
@@ -144,15 +135,7 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
 
     # A kill through Airflow's `kill` DAG: a tombstone, and gone from every list and feed.
     assert article_id in listed(settings.state.site)
-    done = subprocess.run(
-        cli(settings, "kill", article_id, "--reason", "法务要求撤稿", "--wait", "150", "--json"),
-        capture_output=True,
-        text=True,
-        timeout=200,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    outcome = json.loads(done.stdout)
+    outcome = waited(settings, "kill", article_id, "--reason", "法务要求撤稿")
     assert outcome["state"] == "success"
     web = [d["state"] for d in outcome["deliveries"] if d["channel"] == "web"]
     assert web == ["sent"], outcome
@@ -161,11 +144,20 @@ def test_drop_reaches_the_web_then_republish_delivers_version_2(
     assert "撤" in tombstone and "noindex" in tombstone
 
 
-def cli(settings: config.Settings, *args: str) -> list[str]:
-    """A `distro` command line of this environment, on the test's config and state."""
+def waited(settings: config.Settings, *args: str) -> dict[str, Any]:
+    """An editor's `distro … --wait --json` on the test's config and state: what it printed."""
     command = str(Path(sys.executable).with_name("distro"))
     where = ["--config", str(settings.config_path), "--state", str(settings.state.root)]
-    return [command, *args, *where]
+    done = subprocess.run(
+        [command, *args, "--wait", "150", "--json", *where],
+        capture_output=True,
+        text=True,
+        timeout=200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
 
 
 def listed(site: Path) -> str:

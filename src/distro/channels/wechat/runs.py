@@ -100,14 +100,7 @@ def publish(
     """Publish what is pending for one account (``target``) or every enabled one; an account
     with no connection runs dry. A given ``client`` is the default account's unless ``target``
     names another."""
-    reports = []
-    for account in _chosen(settings, target, client):
-        found = client or client_for(settings, ledger, account)
-        if found is None:
-            reports.append(dryrun.publish(settings, ledger, account))
-            continue
-        reports.append(mass.publisher(settings, ledger, found, account).run())
-    return merge(reports)
+    return _each_account(settings, ledger, target, client, kills_only=False)
 
 
 def withdraw(
@@ -119,13 +112,26 @@ def withdraw(
 ) -> PublishReport:
     """Take back killed articles now, for one account or every one, and send no edition: the
     next edition keeps its time (an account with no connection runs dry)."""
+    return _each_account(settings, ledger, target, client, kills_only=True)
+
+
+def _each_account(
+    settings: Settings,
+    ledger: Ledger,
+    target: str | None,
+    client: WeChatClient | None,
+    *,
+    kills_only: bool,
+) -> PublishReport:
     reports = []
     for account in _chosen(settings, target, client):
         found = client or client_for(settings, ledger, account)
         if found is None:
-            reports.append(dryrun.withdraw(settings, ledger, account))
+            dry = dryrun.withdraw if kills_only else dryrun.publish
+            reports.append(dry(settings, ledger, account))
             continue
-        reports.append(mass.publisher(settings, ledger, found, account).withdraw_killed())
+        publisher = mass.publisher(settings, ledger, found, account)
+        reports.append(publisher.withdraw_killed() if kills_only else publisher.run())
     return merge(reports)
 
 
