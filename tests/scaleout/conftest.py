@@ -9,6 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.channels.test_partners import SECRET, TOKENS, Receiver
 from tests.scaleout.stack import Stack
 
 HERE = Path(__file__).resolve().parent
@@ -16,18 +17,43 @@ REPO = HERE.parents[1]
 #: Each site write is held this long, so a channel's batch lasts long enough to kill a worker
 #: in the middle of it.
 SITE_DELAY = 0.05
+#: Partners and their hash buckets: xinhua's pushes run as that many mapped tasks.
+PARTNERS = {"xinhua": 3, "portal": 1}
+
+
+def partners_toml(hook_url: str) -> str:
+    """Two partners with signed webhooks to ``hook_url``; tokens and secret by reference."""
+    return "".join(
+        f'[[partners]]\nname = "{name}"\ntoken = "env:DISTRO_TOKEN_{name.upper()}"\n'
+        f'format = "rss"\nbuckets = {buckets}\n'
+        f'webhook = {{ url = "{hook_url}", secret = "env:DISTRO_HOOK_SECRET" }}\n\n'
+        for name, buckets in PARTNERS.items()
+    )
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    """PostgreSQL, Redis, S3 and Airflow on Celery with two workers, torn down at the end."""
+def receiver() -> Iterator[Receiver]:
+    """The partners' webhook endpoint, on 127.0.0.1 in the test process."""
+    running = Receiver().start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(receiver: Receiver) -> Iterator[Stack]:
+    """PostgreSQL, Redis, S3 (and SQS) and Airflow on Celery with two workers, an S3 source on
+    an SQS queue and two partners (one in hash buckets), torn down at the end."""
     stack = Stack(
         dags=[REPO / "dags", HERE / "dags"],
         workers=2,
         concurrency=2,
         site_delay=SITE_DELAY,
         # WeChat editions run only when a test triggers them, never from the clock mid-test.
-        config_extra="[channels.wechat]\nschedules = []\n",
+        config_extra="[channels.wechat]\nschedules = []\n\n" + partners_toml(receiver.url),
+        env_extra={**TOKENS, "DISTRO_HOOK_SECRET": SECRET},
+        events=True,
     )
     stack.start()
     try:

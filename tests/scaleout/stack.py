@@ -33,6 +33,12 @@ EDITOR = ("editor", "editor-scaleout")
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "scaleout", "AWS_SECRET_ACCESS_KEY": "scaleout-secret"}
 REGION = "us-east-1"
 BUCKETS = ("distro-archive", "distro-site", "distro-app")
+#: With ``events``: the wire bucket, the prefix it notifies SQS of, the S3 source and its group.
+WIRE_BUCKET = "distro-wire"
+WIRE_PREFIX = "wire/"
+WIRE_SOURCE = "wire_s3"
+WIRE_GROUP = "drops"
+WIRE_CONN = "wire_s3"
 
 
 class StackError(RuntimeError):
@@ -178,6 +184,10 @@ class Stack:
     #: Seconds the site's S3 requests are held (0: straight to the S3 server).
     site_delay: float = 0.0
     sources: tuple[str, ...] = ("wire",)
+    #: An S3 source (group ``WIRE_GROUP``) on ``WIRE_BUCKET``, whose new objects the bucket
+    #: announces on an SQS queue that the triggerer watches; its clock stays as a daily sweep.
+    events: bool = False
+    queue_url: str = ""
     env_extra: Mapping[str, str] = field(default_factory=dict)
     procs: dict[str, Proc] = field(default_factory=dict)
     pg_port: int = 0
@@ -434,11 +444,46 @@ class Stack:
         client = self.s3()
         for bucket in BUCKETS:
             client.create_bucket(Bucket=bucket)
+        if self.events:
+            self.notify_queue()
+
+    def notify_queue(self) -> None:
+        """The wire bucket and its ``s3:ObjectCreated:*`` notifications to an SQS queue (moto
+        serves SQS on the same port), as deploy/aws sets up on a real account."""
+        sqs = self.client("sqs")
+        self.queue_url = sqs.create_queue(QueueName="distro-wire-events")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+        s3 = self.s3()
+        s3.create_bucket(Bucket=WIRE_BUCKET)
+        rules = [{"Name": "prefix", "Value": WIRE_PREFIX}]
+        s3.put_bucket_notification_configuration(
+            Bucket=WIRE_BUCKET,
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": arn["Attributes"]["QueueArn"],
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {"Key": {"FilterRules": rules}},
+                    }
+                ]
+            },
+        )
+        # S3 sends a test event when the notification is set up: the trigger skips it, but the
+        # first ingest run should be one that a drop started.
+        while got := sqs.receive_message(QueueUrl=self.queue_url, WaitTimeSeconds=0).get(
+            "Messages"
+        ):
+            for message in got:
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def s3(self) -> Any:
         """A boto3 S3 client on the stack's S3 server."""
+        return self.client("s3")
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of ``service`` (s3, sqs) on the stack's moto server."""
         return boto3.client(
-            "s3",
+            service,
             endpoint_url=self.s3_url,
             region_name=REGION,
             aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
@@ -460,6 +505,14 @@ class Stack:
             f'path = "{self.inbox_of(group)}"\npattern = "*.txt"\n\n'
             for group in self.sources
         )
+        if self.events:
+            # The daily clock is the sweep (listing after the cursor); drops come as events.
+            sources += (
+                f'[[sources]]\nkind = "s3"\nname = "{WIRE_SOURCE}"\ngroup = "{WIRE_GROUP}"\n'
+                f'bucket = "{WIRE_BUCKET}"\nprefix = "{WIRE_PREFIX}"\nconn_id = "{WIRE_CONN}"\n'
+                f'region = "{REGION}"\nqueue_url = "{self.queue_url}"\n'
+                f'schedule = "0 4 * * *"\n\n'
+            )
         self.config_path.write_text(
             f'timezone = "Asia/Shanghai"\n\n'
             f'[store]\nurl = "{self.store_url}"\n\n'
@@ -523,6 +576,14 @@ class Stack:
                 **S3_KEYS,
             }
         )
+        # The S3 source and the message-queue trigger reach moto through this connection.
+        conn = {
+            "conn_type": "aws",
+            "login": S3_KEYS["AWS_ACCESS_KEY_ID"],
+            "password": S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+            "extra": {"region_name": REGION, "endpoint_url": self.s3_url},
+        }
+        env[f"AIRFLOW_CONN_{WIRE_CONN.upper()}"] = json.dumps(conn)
         env.update(self.env_extra)
         env.update(extra)
         return env
