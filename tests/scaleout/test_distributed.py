@@ -1,5 +1,6 @@
 """The end-to-end scenario on the distributed stack: CeleryExecutor with two workers, metadata
-and ledger on PostgreSQL, archive and site on S3 over HTTP; then a worker killed mid-batch."""
+and ledger on PostgreSQL, archive and site on S3 over HTTP; drops into a bucket that notifies an
+SQS queue, published to partners in hash buckets; then a worker killed mid-batch."""
 
 from __future__ import annotations
 
@@ -8,15 +9,32 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
+from distro.channels.shards import bucket_of
+from distro.config import S3SourceConfig, load
 from distro.models import Delivery, DeliveryState
+from distro.sources.s3 import S3Source
 from distro.store.ledger import Ledger
-from tests.scaleout.stack import ADMIN, Stack, StackError, wait_for
-from tests.scaleout.wire import Drop, drop
+from tests.channels.test_partners import Receiver
+from tests.scaleout.conftest import PARTNERS
+from tests.scaleout.stack import (
+    ADMIN,
+    WIRE_BUCKET,
+    WIRE_GROUP,
+    WIRE_PREFIX,
+    WIRE_SOURCE,
+    Stack,
+    StackError,
+    wait_for,
+)
+from tests.scaleout.wire import Drop, drop, put, put_sidecar
 
 pytestmark = pytest.mark.scaleout
 
@@ -195,6 +213,163 @@ def test_wire_copy_reaches_every_channel_and_a_republish_delivers_version_2(
     with ledger(stack) as store:
         wechat = [d for d in store.deliveries(article_id=story.id) if d.channel == "wechat"]
     assert [d.version for d in wechat] == [1]
+
+
+def ingest_result(stack: Stack, dag_id: str, run_id: str) -> dict[str, Any]:
+    """What the run's ingest task returned (its XCom, through the REST API)."""
+    response = stack.api(
+        "GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances/ingest/xcomEntries/return_value"
+    )
+    response.raise_for_status()
+    return dict(response.json()["value"])
+
+
+def announced(event: dict[str, Any]) -> set[str]:
+    """The S3 keys the SQS messages of one asset event announce."""
+    payload = (event.get("extra") or {}).get("payload") or {}
+    keys = set()
+    for message in payload.get("message_batch") or ():
+        body = json.loads(message["Body"])
+        keys.update(unquote_plus(r["s3"]["object"]["key"]) for r in body.get("Records", ()))
+    return keys
+
+
+def queue_events(stack: Stack) -> list[dict[str, Any]]:
+    """Every asset event of the SQS queue's asset (the watcher's trigger made them)."""
+    response = stack.api(
+        "GET", "assets/events", params={"name_pattern": "distro_sqs", "limit": 100}
+    )
+    response.raise_for_status()
+    return list(response.json()["asset_events"])
+
+
+def settled(stack: Stack, dag_id: str, keys: set[str]) -> bool:
+    """Whether the queue's events announced ``keys``, each event started a run, and every run
+    of ``dag_id`` is over."""
+    events = queue_events(stack)
+    if not keys <= {key for event in events for key in announced(event)}:
+        return False
+    if not all(event["created_dagruns"] for event in events):
+        return False
+    return all(run["state"] in ("success", "failed") for run in stack.runs(dag_id))
+
+
+def test_bucket_drops_are_ingested_on_the_queue_event_and_pushed_once_per_partner_bucket(
+    stack: Stack, receiver: Receiver
+) -> None:
+    ingest = f"ingest_{WIRE_GROUP}"
+    for dag_id in (ingest, "publish_web", "publish_app", "publish_partners"):
+        stack.wait_dag(dag_id)
+    [source] = [
+        s for s in load(stack.config_path, stack.state).config.sources if s.name == WIRE_SOURCE
+    ]
+    assert isinstance(source, S3SourceConfig) and source.queue_url == stack.queue_url
+    reader = S3Source(source)
+    s3 = stack.s3()
+    # The sidecars go first. Their events start runs that take nothing (a sidecar is no page)
+    # and, having nothing queued, list the prefix as the sweep: none is due for a while after.
+    sidecars = {put_sidecar(s3, WIRE_BUCKET, WIRE_PREFIX, page, batch="sqs") for page in (1, 2, 3)}
+    wait_for(
+        "the sidecars' events and their runs",
+        lambda: settled(stack, ingest, sidecars),
+        timeout=WAIT,
+        log=stack.procs["triggerer"].log,
+    )
+    with ledger(stack) as store:
+        assert store.get_value(reader.swept_key) is not None
+        assert store.cursor(reader.cursor_key) is None
+    swept = {run["dag_run_id"] for run in stack.runs(ingest)}
+    earlier = {run["dag_run_id"] for run in stack.runs("publish_partners")}
+    started = time.monotonic()
+    drops = [put(s3, WIRE_BUCKET, WIRE_PREFIX, page, batch="sqs") for page in (1, 2, 3)]
+    ids = {article.id for item in drops for article in item.articles}
+
+    def partners_done() -> bool:
+        with ledger(stack) as store:
+            rows = [d for d in store.deliveries(channel="partners") if d.article_id in ids]
+        return all(
+            {d.article_id for d in rows if d.target == name and d.state is DeliveryState.SENT}
+            == ids
+            for name in PARTNERS
+        )
+
+    wait_delivered(stack, drops)
+    wait_for(
+        f"{len(ids)} articles at partners {sorted(PARTNERS)}",
+        partners_done,
+        timeout=WAIT,
+        log=stack.procs["scheduler"].log,
+    )
+    took = time.monotonic() - started
+    assert_exactly_once(stack, drops)
+
+    # Ingestion was started by the queue: every run that took pages was triggered by an asset
+    # event of the SQS watcher (not the clock), its events announced the keys it took, and it
+    # took them from the messages without listing the prefix (the cursor never moved).
+    runs = [run for run in stack.runs(ingest) if run["dag_run_id"] not in swept]
+    for run in runs:  # events for sidecars start runs too; every run is over before we look
+        assert stack.wait_run(ingest, run["dag_run_id"], timeout=WAIT) == "success", run
+    results = {run["dag_run_id"]: ingest_result(stack, ingest, run["dag_run_id"]) for run in runs}
+    taking = [run for run in runs if results[run["dag_run_id"]]["accepted"]]
+    assert taking, results
+    assert {run["run_type"] for run in taking} == {"asset_triggered"}, taking
+    keys: set[str] = set()
+    queued = 0
+    for run in taking:
+        run_id = run["dag_run_id"]
+        response = stack.api("GET", f"dags/{ingest}/dagRuns/{run_id}/upstreamAssetEvents")
+        response.raise_for_status()
+        events = response.json()["asset_events"]
+        assert events, run
+        assert all(e["uri"].startswith("x-distro://sqs/") for e in events), events
+        assert all((e["extra"] or {}).get("from_trigger") for e in events), events
+        keys.update(key for e in events for key in announced(e))
+        queued += results[run_id].get("events", {}).get("queued", 0)
+    assert {str(item.path) for item in drops} <= keys
+    assert queued == len(drops)
+    with ledger(stack) as store:
+        assert store.cursor(reader.cursor_key) is None
+        assert all(store.get_value(reader.seen_key(str(item.path))) == "1" for item in drops)
+
+    # Each partner got each article exactly once: one sent delivery per (article, version,
+    # partner) in the ledger, one signed push per page at the webhook (a teaser is listed in
+    # the feed, never pushed).
+    with ledger(stack) as store:
+        rows = [d for d in store.deliveries(channel="partners") if d.article_id in ids]
+    per_key = Counter((d.article_id, d.version, d.target) for d in rows)
+    assert set(per_key) == {(i, 1, name) for i in ids for name in PARTNERS}
+    assert all(count == 1 for count in per_key.values()), per_key
+    pages = {article.id for item in drops for article in item.pages}
+    assert pages < ids
+    pushed = Counter(
+        r["headers"]["x-distro-delivery"]
+        for r in list(receiver.requests)
+        if r["body"].get("article_id") in ids
+    )
+    assert set(pushed) == {f"{i}/v1/{name}" for i in pages for name in PARTNERS}, pushed
+    assert {r["status"] for r in receiver.requests} == {200}
+    assert all(count == 1 for count in pushed.values()), pushed
+
+    # xinhua's pushes ran as mapped publish tasks, one per hash bucket its articles fall in.
+    buckets = PARTNERS["xinhua"]
+    wanted = {f"xinhua#{bucket_of(i, buckets)}/{buckets}" for i in ids}
+    assert len(wanted) >= 2, wanted
+    fresh = [r for r in stack.runs("publish_partners") if r["dag_run_id"] not in earlier]
+    shards: list[dict[str, Any]] = []
+    for run in fresh:
+        assert stack.wait_run("publish_partners", run["dag_run_id"], timeout=WAIT) == "success"
+        shards.extend(
+            ti
+            for ti in stack.task_instances("publish_partners", run["dag_run_id"])
+            if ti["task_id"] == "publish" and ti["map_index"] >= 0
+        )
+    done = {ti["rendered_map_index"] for ti in shards if ti["state"] == "success"}
+    assert wanted <= done, done
+    tasks = {
+        (ti["dag_run_id"], ti["map_index"]) for ti in shards if ti["rendered_map_index"] in wanted
+    }
+    assert len(tasks) >= len(wanted) >= 2
+    print(f"{len(drops)} pages put -> web, app and {len(PARTNERS)} partners: {took:.1f} s")
 
 
 def worker_running(stack: Stack, pid: int) -> str:
