@@ -10,6 +10,7 @@ from distro.errors import ParseError
 from distro.models import Article, Kind
 from distro.parse import parse_page
 from distro.parse.layout import page_number, segment
+from distro.parse.model import guards
 from distro.parse.page import split_stack
 
 ISSUE = dt.date(2021, 7, 5)
@@ -231,3 +232,52 @@ def test_line_cut_after_de_is_continued() -> None:
     second = parse(WIRE_PAGE, issue_date=ISSUE)[1]
     texts = [*second.paragraphs, second.summary or ""]
     assert any("会议还部署了下一阶段的重点工作。" in text for text in texts)
+
+
+#: Real lines (corpus page 005, SogouCS): a crosshead between two finished paragraphs.
+CROSSHEAD = [
+    "的健康和生命，因此给现代都市人造成的心理压力最直接且最具冲击力。",
+    "提高幸福感应双管齐下",
+    "沃建中表示，提升幸福指数，可从外部条件和自身两方面改变。其中，政府应改善家庭的生活条件、"
+    "尽可能提高收入水平，完善医保体系，改善工作环境，提供咨询和推荐机会等。",
+]
+#: Real lines (corpus page 100, 雅虎资讯): a column break in a notice the page prints again.
+BROKEN_NOTICE = [
+    "渠县已启动防汛应急二级响应。",
+    "中国雅虎侠客平台仅提供",
+    "信息存储空间服务，其内容均由上网用户提供。中国雅虎提示您尊重权利人之权利。",
+    "探秘崖葬悬棺中的惊悚干尸",
+    "中国雅虎侠客平台仅提供信息存储空间服务，其内容均由上网用户提供。中国雅虎提示您尊重权利人之权利。",
+]
+
+
+def test_a_whole_short_line_after_a_paragraph_is_not_continued() -> None:
+    assert guards(CROSSHEAD)[1] == "C"
+    page = "标题\n\n□记者 宋迎迎 报道\n\n" + "\n".join(CROSSHEAD) + "\n"
+    articles = parse(page, issue_date=ISSUE)
+    # a crosshead or the next story's headline, but never the start of the paragraph under it
+    assert CROSSHEAD[2] in [p for article in articles for p in article.paragraphs]
+
+
+#: Real text (corpus pages 100 and 053, 雅虎资讯), cut below as a column break cuts it.
+FLOOD = (
+    "渠县县城水位净涨１９米，此次洪灾已导致渠县部分低洼地段停水、停电、停气，"
+    "渠城滨河路、龙溪市场等地段和街道全部被淹，渠县已启动防汛应急二级响应。"
+)
+NOTICE = (
+    "日本《读卖新闻》６月６日消息称，据日本海上保安厅巡逻船确认，中国渔政船“渔政３５００１”"
+    "６日上午８时２５分（北京时间）左右在钓鱼岛黄尾屿西北约３７公里处"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "why"),
+    [
+        (BROKEN_NOTICE, "the seam 供信 recurs on the page"),
+        (["第一段结束了。", FLOOD[:9], FLOOD[9:]], "a number"),
+        (["第一段结束了。", NOTICE[:6], NOTICE[6:]], "a title's quote"),
+        ([*CROSSHEAD[:2], CROSSHEAD[2][:25]], "the line under it is not that long"),
+    ],
+)
+def test_a_column_break_may_still_leave_a_short_line(lines: list[str], why: str) -> None:
+    assert guards(lines)[1] == "", why

@@ -29,7 +29,7 @@ from distro.parse.model import (
     PARAGRAPH_ENDS,
     LineModel,
     grams,
-    guard,
+    guards,
     is_heading,
     page_features,
     shipped,
@@ -535,7 +535,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
-    decoded = model.decode(page_features(lines), guards=[guard(line) for line in lines])
+    decoded = model.decode(page_features(lines), guards=guards(lines))
     labels = promote_headings(lines, decoded.labels)
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = merge_crossheads(lines, labels)
