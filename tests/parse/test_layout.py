@@ -9,8 +9,8 @@ import pytest
 from distro.errors import ParseError
 from distro.models import Article, Kind
 from distro.parse import parse_page
-from distro.parse.layout import page_number, segment
-from distro.parse.model import guards
+from distro.parse.layout import page_number, promote_new_topics, segment
+from distro.parse.model import guards, page_features
 from distro.parse.page import split_stack
 
 ISSUE = dt.date(2021, 7, 5)
@@ -281,3 +281,38 @@ NOTICE = (
 )
 def test_a_column_break_may_still_leave_a_short_line(lines: list[str], why: str) -> None:
     assert guards(lines)[1] == "", why
+
+
+#: Real lines (corpus page 121, People's Daily 1998): a story's end, the next story's headline
+#: and its undated lead.
+NEW_TOPIC = [
+    "世界真是变小了。随着各国人民之间交往的增多，他们的文化、风俗、习惯等等也都在相互传播，"
+    "相互吸收，这应该说是一件好事。",
+    "（本报莫斯科１月４日电）",
+    "控制基因有利保存",
+    "据报道，美国戴维斯加利福尼亚大学的研究人员发现了能够控制水果表皮在成熟过程中扩张的一种"
+    "基因。控制这种基因将使水果的保存期更长。",
+    "这种基因能够控制名叫棒曲霉素的蛋白质。这种蛋白质可使水果生长，但同时又能使水果在成熟后"
+    "迅速变软。研究人员说，知道了这种基因作用原理，就知道如何控制它们。",
+]
+
+
+def test_a_heading_over_another_topic_starts_a_story() -> None:
+    labels = promote_new_topics(NEW_TOPIC, ["P"] * 5, page_features(NEW_TOPIC))
+    assert labels == ["P", "P", "G", "P", "P"]
+
+
+#: Real lines (corpus page 005, SogouCS): the body before the crosshead 提高幸福感应双管齐下.
+BEFORE_CROSSHEAD = [
+    "沃建中介绍，对家庭不满意的因素主要有八个，从大到小的排序分别是经济收入低、住房太小、"
+    "居住环境差、身体差、工作不理想、子女教育、夫妻不和睦和夫妻性生活不和谐。"
+    "随着年龄增长，在４０至７０岁间，幸福感反而下降。",
+    "此外，本市居民目前的心理压力来自于食品安全、经济状况、社会变化快、子女教育、自然灾难等。"
+    "之所以食品安全排在首位是因为这一问题直接关乎人",
+]
+
+
+def test_a_crosshead_that_goes_on_with_the_story_stays_body() -> None:
+    lines = [*BEFORE_CROSSHEAD, *CROSSHEAD]  # the body on both sides shares its words
+    labels = ["P", "P", "C", "P", "P"]
+    assert promote_new_topics(lines, labels, page_features(lines)) == labels
