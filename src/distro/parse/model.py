@@ -402,8 +402,21 @@ def guards(lines: Sequence[str]) -> list[str]:
     page prints nowhere else: a column break cuts a word, a number or a quote (`…对乌兹别克斯`
     | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
     paragraph. Linear in the page: its pairs are read once, only when a seam asks.
+
+    And an open line is continued by the next one when it leaves a title or an aside open
+    (`日本《读卖新` | `闻》６月６日…`: no paragraph ends inside 《》 or （）), or when the two
+    joined open as another line of the page does (a notice printed under every story, here cut
+    by a column break: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
     """
     out = [guard(line) for line in lines]
+    openings = {line[:_OPENING] for line in lines if len(line) >= 2 * _OPENING}
+    for i, (line, below) in enumerate(pairwise(lines)):
+        if out[i] or line[-1] in PARAGRAPH_ENDS:
+            continue
+        cut_title = line.count("《") > line.count("》") or line.count("（") > line.count("）")
+        cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
+        if cut_title or cut_copy:
+            out[i] = "PG"
     pairs: set[str] | None = None
     for i in range(1, len(lines) - 1):
         line, below = lines[i], lines[i + 1]
