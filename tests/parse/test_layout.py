@@ -9,7 +9,12 @@ import pytest
 from distro.errors import ParseError
 from distro.models import Article, Kind
 from distro.parse import parse_page
-from distro.parse.layout import page_number, promote_new_topics, segment
+from distro.parse.layout import (
+    page_number,
+    promote_new_topics,
+    rejoin_broken_datelines,
+    segment,
+)
 from distro.parse.model import guards, page_features
 from distro.parse.page import split_stack
 
@@ -322,3 +327,23 @@ def test_a_crosshead_that_goes_on_with_the_story_stays_body() -> None:
     lines = [*BEFORE_CROSSHEAD, *CROSSHEAD]  # the body on both sides shares its words
     labels = ["P", "P", "C", "P", "P"]
     assert promote_new_topics(lines, labels, page_features(lines)) == labels
+
+
+def test_a_cut_quote_is_continued() -> None:
+    # Real text (corpus page 143, People's Daily 1998), cut inside its quote.
+    lines = [
+        "进驻邻近村庄的北京军区某高炮旅官兵得知这事后，主动前来帮忙。",
+        "婚礼由营教导员马凡贵主持。小贺高声说：“我一",
+        "不拜天地，二不拜高堂，今天我一要拜共产党，二要拜解放军。”",
+    ]
+    assert guards(lines)[1] == "PG"
+
+
+def test_a_dateline_cut_before_its_date_is_rejoined() -> None:
+    # Real lead (corpus page 141, People's Daily 1998): `新华社莫斯科` | `１月１２日电…`.
+    lines = [
+        "俄卢布改值未引发通货膨胀",
+        "新华社莫斯科",
+        "１月１２日电（记者盛世良）俄罗斯中央银行第一副行长沃伊卢科夫１２日说，卢布改值未引发通货膨胀。",
+    ]
+    assert rejoin_broken_datelines(lines, ["G", "P", "P"]) == ["G", "P", "C"]

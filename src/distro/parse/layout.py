@@ -307,9 +307,26 @@ def demote_numbered_crossheads(lines: list[str], labels: list[str]) -> list[str]
     return fixed
 
 
+def _dateline_across(upper: str, lower: str) -> bool:
+    """Whether the two lines joined open with a dateline that runs across the seam: the lower
+    line opens with none, or with the rest of it (`新华社莫斯科` | `１月１２日电…`)."""
+    if not might_open_with_dateline(upper + lower[:_DATELINE_REACH]):
+        return False
+    joined = find_dateline(upper + lower, None)
+    if joined is None or joined.position != "lead" or joined.span[0] != 0:
+        return False
+    if joined.span[1] <= len(upper):
+        return False
+    alone = find_dateline(lower, None) if might_open_with_dateline(lower) else None
+    return alone is None or alone.position != "lead" or alone.span[0] != 0 or (
+        alone.span[1] <= joined.span[1] - len(upper)
+    )
+
+
 def rejoin_broken_datelines(lines: list[str], labels: list[str]) -> list[str]:
     """A lead whose dateline a column break cut (`新华社北京一月十二日` | `电国务院…`): the
-    second piece continues the first, though it opens a line the way a paragraph does."""
+    second piece continues the first, though it opens a line the way a paragraph does, even
+    with a dateline of its own (`新华社莫斯科` | `１月１２日电…`)."""
     fixed = list(labels)
     for i in range(len(lines) - 1):
         if (
@@ -318,8 +335,7 @@ def rejoin_broken_datelines(lines: list[str], labels: list[str]) -> list[str]:
             and len(lines[i]) <= 24
             and lines[i][-1:] not in PARAGRAPH_ENDS
             and not opens_with_dateline(lines[i])
-            and not opens_with_dateline(lines[i + 1])
-            and opens_with_dateline(lines[i] + lines[i + 1])
+            and _dateline_across(lines[i], lines[i + 1])
         ):
             fixed[i + 1] = "C"
     return fixed

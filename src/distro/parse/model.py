@@ -384,6 +384,8 @@ def open_body(text: str) -> bool:
 _CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
 #: Pairs of brackets and quotes a whole line leaves balanced; a cut inside one leaves it open.
 _PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("(", ")"), ("「", "」"))
+#: Brackets and quotes a paragraph never leaves open where a column break cut it.
+_CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
 #: How many times longer than a whole short line the body line under it is (see `guards`).
 _WHOLE_RATIO = 3
 
@@ -403,8 +405,8 @@ def guards(lines: Sequence[str]) -> list[str]:
     | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
     paragraph. Linear in the page: its pairs are read once, only when a seam asks.
 
-    And an open line is continued by the next one when it leaves a title or an aside open
-    (`日本《读卖新` | `闻》６月６日…`: no paragraph ends inside 《》 or （）), or when the two
+    And an open line is continued by the next one when it leaves a title, an aside or a quote
+    open (`日本《读卖新` | `闻》６月６日…`, `作为“九` | `五”极地…`), or when the two
     joined open as another line of the page does (a notice printed under every story, here cut
     by a column break: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
     """
@@ -413,7 +415,7 @@ def guards(lines: Sequence[str]) -> list[str]:
     for i, (line, below) in enumerate(pairwise(lines)):
         if out[i] or line[-1] in PARAGRAPH_ENDS:
             continue
-        cut_title = line.count("《") > line.count("》") or line.count("（") > line.count("）")
+        cut_title = any(line.count(a) > line.count(b) for a, b in _CUT_PAIRS)
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
         if cut_title or cut_copy:
             out[i] = "PG"
