@@ -13,7 +13,7 @@ from tests.parse.corpus import compose, score
 from tests.parse.corpus.train import MODEL, trained
 
 #: Floors a little under what was measured (corpus README): a regression fails, noise does not.
-CV_STORIES, CV_PAGES = 0.80, 0.75
+CV_STORIES, CV_PAGES = 0.84, 0.81
 SHIPPED_STORIES, SHIPPED_PAGES = 0.91, 0.87
 
 

@@ -9,7 +9,13 @@ import pytest
 from distro.errors import ParseError
 from distro.models import Article, Kind
 from distro.parse import parse_page
-from distro.parse.layout import page_number, segment
+from distro.parse.layout import (
+    page_number,
+    promote_new_topics,
+    rejoin_broken_datelines,
+    segment,
+)
+from distro.parse.model import guards, page_features
 from distro.parse.page import split_stack
 
 ISSUE = dt.date(2021, 7, 5)
@@ -231,3 +237,113 @@ def test_line_cut_after_de_is_continued() -> None:
     second = parse(WIRE_PAGE, issue_date=ISSUE)[1]
     texts = [*second.paragraphs, second.summary or ""]
     assert any("会议还部署了下一阶段的重点工作。" in text for text in texts)
+
+
+#: Real lines (corpus page 005, SogouCS): a crosshead between two finished paragraphs.
+CROSSHEAD = [
+    "的健康和生命，因此给现代都市人造成的心理压力最直接且最具冲击力。",
+    "提高幸福感应双管齐下",
+    "沃建中表示，提升幸福指数，可从外部条件和自身两方面改变。其中，政府应改善家庭的生活条件、"
+    "尽可能提高收入水平，完善医保体系，改善工作环境，提供咨询和推荐机会等。",
+]
+#: Real lines (corpus page 100, 雅虎资讯): a column break in a notice the page prints again.
+BROKEN_NOTICE = [
+    "渠县已启动防汛应急二级响应。",
+    "中国雅虎侠客平台仅提供",
+    "信息存储空间服务，其内容均由上网用户提供。中国雅虎提示您尊重权利人之权利。",
+    "探秘崖葬悬棺中的惊悚干尸",
+    "中国雅虎侠客平台仅提供信息存储空间服务，其内容均由上网用户提供。中国雅虎提示您尊重权利人之权利。",
+]
+
+
+def test_a_whole_short_line_after_a_paragraph_is_not_continued() -> None:
+    assert guards(CROSSHEAD)[1] == "C"
+    page = "标题\n\n□记者 宋迎迎 报道\n\n" + "\n".join(CROSSHEAD) + "\n"
+    articles = parse(page, issue_date=ISSUE)
+    # a crosshead or the next story's headline, but never the start of the paragraph under it
+    assert CROSSHEAD[2] in [p for article in articles for p in article.paragraphs]
+
+
+#: Real text (corpus pages 100 and 053, 雅虎资讯), cut below as a column break cuts it.
+FLOOD = (
+    "渠县县城水位净涨１９米，此次洪灾已导致渠县部分低洼地段停水、停电、停气，"
+    "渠城滨河路、龙溪市场等地段和街道全部被淹，渠县已启动防汛应急二级响应。"
+)
+NOTICE = (
+    "日本《读卖新闻》６月６日消息称，据日本海上保安厅巡逻船确认，中国渔政船“渔政３５００１”"
+    "６日上午８时２５分（北京时间）左右在钓鱼岛黄尾屿西北约３７公里处"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "why"),
+    [
+        (BROKEN_NOTICE, "the seam 供信 recurs on the page"),
+        (["第一段结束了。", FLOOD[:9], FLOOD[9:]], "a number"),
+        (["第一段结束了。", NOTICE[:6], NOTICE[6:]], "a title's quote"),
+        ([*CROSSHEAD[:2], CROSSHEAD[2][:25]], "the line under it is not that long"),
+    ],
+)
+def test_a_column_break_may_still_leave_a_short_line(lines: list[str], why: str) -> None:
+    assert guards(lines)[1] != "C", why
+
+
+def test_a_cut_title_or_a_cut_copy_of_a_notice_is_continued() -> None:
+    assert guards(["第一段结束了。", NOTICE[:6], NOTICE[6:]])[1] == "PG"  # 日本《读卖新 | 闻》…
+    assert guards(BROKEN_NOTICE)[1] == "PG"  # opens as the notice printed whole below
+    assert guards(["第一段结束了。", NOTICE[:6] + "》", NOTICE[6:]])[1] != "PG"
+
+
+#: Real lines (corpus page 121, People's Daily 1998): a story's end, the next story's headline
+#: and its undated lead.
+NEW_TOPIC = [
+    "世界真是变小了。随着各国人民之间交往的增多，他们的文化、风俗、习惯等等也都在相互传播，"
+    "相互吸收，这应该说是一件好事。",
+    "（本报莫斯科１月４日电）",
+    "控制基因有利保存",
+    "据报道，美国戴维斯加利福尼亚大学的研究人员发现了能够控制水果表皮在成熟过程中扩张的一种"
+    "基因。控制这种基因将使水果的保存期更长。",
+    "这种基因能够控制名叫棒曲霉素的蛋白质。这种蛋白质可使水果生长，但同时又能使水果在成熟后"
+    "迅速变软。研究人员说，知道了这种基因作用原理，就知道如何控制它们。",
+]
+
+
+def test_a_heading_over_another_topic_starts_a_story() -> None:
+    labels = promote_new_topics(NEW_TOPIC, ["P"] * 5, page_features(NEW_TOPIC))
+    assert labels == ["P", "P", "G", "P", "P"]
+
+
+#: Real lines (corpus page 005, SogouCS): the body before the crosshead 提高幸福感应双管齐下.
+BEFORE_CROSSHEAD = [
+    "沃建中介绍，对家庭不满意的因素主要有八个，从大到小的排序分别是经济收入低、住房太小、"
+    "居住环境差、身体差、工作不理想、子女教育、夫妻不和睦和夫妻性生活不和谐。"
+    "随着年龄增长，在４０至７０岁间，幸福感反而下降。",
+    "此外，本市居民目前的心理压力来自于食品安全、经济状况、社会变化快、子女教育、自然灾难等。"
+    "之所以食品安全排在首位是因为这一问题直接关乎人",
+]
+
+
+def test_a_crosshead_that_goes_on_with_the_story_stays_body() -> None:
+    lines = [*BEFORE_CROSSHEAD, *CROSSHEAD]  # the body on both sides shares its words
+    labels = ["P", "P", "C", "P", "P"]
+    assert promote_new_topics(lines, labels, page_features(lines)) == labels
+
+
+def test_a_cut_quote_is_continued() -> None:
+    # Real text (corpus page 143, People's Daily 1998), cut inside its quote.
+    lines = [
+        "进驻邻近村庄的北京军区某高炮旅官兵得知这事后，主动前来帮忙。",
+        "婚礼由营教导员马凡贵主持。小贺高声说：“我一",
+        "不拜天地，二不拜高堂，今天我一要拜共产党，二要拜解放军。”",
+    ]
+    assert guards(lines)[1] == "PG"
+
+
+def test_a_dateline_cut_before_its_date_is_rejoined() -> None:
+    # Real lead (corpus page 141, People's Daily 1998): `新华社莫斯科` | `１月１２日电…`.
+    lines = [
+        "俄卢布改值未引发通货膨胀",
+        "新华社莫斯科",
+        "１月１２日电（记者盛世良）俄罗斯中央银行第一副行长沃伊卢科夫１２日说，卢布改值未引发通货膨胀。",
+    ]
+    assert rejoin_broken_datelines(lines, ["G", "P", "P"]) == ["G", "P", "C"]

@@ -29,7 +29,7 @@ from distro.parse.model import (
     PARAGRAPH_ENDS,
     LineModel,
     grams,
-    guard,
+    guards,
     is_heading,
     page_features,
     shipped,
@@ -307,9 +307,26 @@ def demote_numbered_crossheads(lines: list[str], labels: list[str]) -> list[str]
     return fixed
 
 
+def _dateline_across(upper: str, lower: str) -> bool:
+    """Whether the two lines joined open with a dateline that runs across the seam: the lower
+    line opens with none, or with the rest of it (`新华社莫斯科` | `１月１２日电…`)."""
+    if not might_open_with_dateline(upper + lower[:_DATELINE_REACH]):
+        return False
+    joined = find_dateline(upper + lower, None)
+    if joined is None or joined.position != "lead" or joined.span[0] != 0:
+        return False
+    if joined.span[1] <= len(upper):
+        return False
+    alone = find_dateline(lower, None) if might_open_with_dateline(lower) else None
+    return alone is None or alone.position != "lead" or alone.span[0] != 0 or (
+        alone.span[1] <= joined.span[1] - len(upper)
+    )
+
+
 def rejoin_broken_datelines(lines: list[str], labels: list[str]) -> list[str]:
     """A lead whose dateline a column break cut (`新华社北京一月十二日` | `电国务院…`): the
-    second piece continues the first, though it opens a line the way a paragraph does."""
+    second piece continues the first, though it opens a line the way a paragraph does, even
+    with a dateline of its own (`新华社莫斯科` | `１月１２日电…`)."""
     fixed = list(labels)
     for i in range(len(lines) - 1):
         if (
@@ -318,8 +335,7 @@ def rejoin_broken_datelines(lines: list[str], labels: list[str]) -> list[str]:
             and len(lines[i]) <= 24
             and lines[i][-1:] not in PARAGRAPH_ENDS
             and not opens_with_dateline(lines[i])
-            and not opens_with_dateline(lines[i + 1])
-            and opens_with_dateline(lines[i] + lines[i + 1])
+            and _dateline_across(lines[i], lines[i + 1])
         ):
             fixed[i + 1] = "C"
     return fixed
@@ -395,6 +411,32 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
                 for i in range(first + 1, after):
                     fixed[i] = "B"
                 fixed[after] = "P"
+    return fixed
+
+
+def promote_new_topics(
+    lines: list[str], labels: list[str], feats: list[tuple[str, ...]]
+) -> list[str]:
+    """A heading-shaped line read as body after a finished paragraph, over body text, where the
+    body before it and the body after it share next to no words (`coh=0`, `coh=1`: under 5 %)
+    and its own words are none of the story's above it (`echo_p=0`): a new story starts there,
+    when a lead under it gives words enough. A crosshead goes on telling the story above it
+    (see `model.cohesion`); on the corpus, 441 of 454 such lines head a story."""
+    fixed = list(labels)
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i] == "P"
+            and fixed[i + 1] in "PC"
+            and lines[i - 1][-1] in PARAGRAPH_ENDS
+            and fixed[i - 1] in "PCF"
+            # a lead under it: long, or broken (so the words are enough to tell a topic)
+            and (len(lines[i + 1]) > MAX_HEADING or (i + 2 < len(lines) and fixed[i + 2] == "C"))
+            and ("coh=0" in feats[i] or "coh=1" in feats[i])
+            and "echo_p=0" in feats[i]
+            and is_heading(lines[i])
+            and not _dated(lines[i])
+        ):
+            fixed[i], fixed[i + 1] = "G", "P"
     return fixed
 
 
@@ -535,8 +577,9 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
-    decoded = model.decode(page_features(lines), guards=[guard(line) for line in lines])
-    labels = promote_headings(lines, decoded.labels)
+    feats = page_features(lines)
+    decoded = model.decode(feats, guards=guards(lines))
+    labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = merge_crossheads(lines, labels)
     builder = _Builder()

@@ -380,6 +380,68 @@ def open_body(text: str) -> bool:
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+#: Characters that open a line only as the rest of a sentence cut above it.
+_CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
+#: Pairs of brackets and quotes a whole line leaves balanced; a cut inside one leaves it open.
+_PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("(", ")"), ("「", "」"))
+#: Brackets and quotes a paragraph never leaves open where a column break cut it.
+_CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
+#: How many times longer than a whole short line the body line under it is (see `guards`).
+_WHOLE_RATIO = 3
+
+
+def _balanced(text: str) -> bool:
+    return all(text.count(a) <= text.count(b) for a, b in _PAIRS)
+
+
+def guards(lines: Sequence[str]) -> list[str]:
+    """`guard` of every line, and what the page around a line adds.
+
+    A short heading-shaped line after a finished paragraph (`提高幸福感应双管齐下`), with no
+    clause punctuation, brackets and quotes balanced, is a whole line (a crosshead, a caption,
+    a list's item) when the body line under it is more than three times its length, starts as a
+    sentence does (no closing punctuation), and the two ideographs at the seam are a pair the
+    page prints nowhere else: a column break cuts a word, a number or a quote (`…对乌兹别克斯`
+    | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
+    paragraph. Linear in the page: its pairs are read once, only when a seam asks.
+
+    And an open line is continued by the next one when it leaves a title, an aside or a quote
+    open (`日本《读卖新` | `闻》６月６日…`, `作为“九` | `五”极地…`), or when the two
+    joined open as another line of the page does (a notice printed under every story, here cut
+    by a column break: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
+    """
+    out = [guard(line) for line in lines]
+    openings = {line[:_OPENING] for line in lines if len(line) >= 2 * _OPENING}
+    for i, (line, below) in enumerate(pairwise(lines)):
+        if out[i] or line[-1] in PARAGRAPH_ENDS:
+            continue
+        cut_title = any(line.count(a) > line.count(b) for a, b in _CUT_PAIRS)
+        cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
+        if cut_title or cut_copy:
+            out[i] = "PG"
+    pairs: set[str] | None = None
+    for i in range(1, len(lines) - 1):
+        line, below = lines[i], lines[i + 1]
+        if (
+            out[i]
+            or lines[i - 1][-1] not in PARAGRAPH_ENDS
+            or len(below) <= _WHOLE_RATIO * len(line)
+            or below[0] in _CONTINUES
+            or not is_heading(line)
+            or open_body(line)
+            or is_heading(below)
+            or (line[-1].isdigit() and below[0].isdigit())
+            or not _balanced(line)
+        ):
+            continue
+        if pairs is None:
+            text = "\n".join(lines)
+            pairs = set(map(operator.add, text, text[1:]))
+        if line[-1] + below[0] not in pairs:
+            out[i] = "C"
+    return out
+
+
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
