@@ -4,7 +4,8 @@ Each drop is the seed page under a page number of its own (so its articles are n
 as published when every article of it has its page in the web output. In the same run, between
 distro's drops, the floor: an empty DAG scheduled on an asset whose watcher is the inbox's own
 trigger on a folder of its own, with one task that leaves a mark; a floor drop counts when its
-mark appears. Run:
+mark appears. Before the stack stops, where the single drops' time went is read from Airflow's
+own database (`dag_run`, `task_instance`): the medians of each step of each DAG's runs. Run:
 
     uv run python benchmarks/latency.py [--drops 20] [--burst 200] [--out benchmarks/latency.md]
 """
@@ -12,11 +13,14 @@ mark appears. Run:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +128,87 @@ def floor_drop(folder: Path, marks: Path, n: int, limit: float) -> Drop:
     return item
 
 
+def stamp(text: str | None) -> dt.datetime | None:
+    """A time as Airflow's SQLite database keeps it (UTC)."""
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class Run:
+    dag_id: str
+    queued: dt.datetime
+    started: dt.datetime | None
+    ended: dt.datetime | None
+    task_started: dt.datetime | None
+    task_ended: dt.datetime | None
+
+
+def runs(database: Path, since: float, until: float) -> list[Run]:
+    """Every DAG run queued between ``since`` and ``until`` (epoch seconds), with its first task."""
+    found = []
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT r.dag_id, r.queued_at, r.start_date, r.end_date, MIN(t.start_date),"
+            " MAX(t.end_date) FROM dag_run r LEFT JOIN task_instance t"
+            " ON t.dag_id = r.dag_id AND t.run_id = r.run_id GROUP BY r.id"
+        ).fetchall()
+    for dag_id, queued, started, ended, task_started, task_ended in rows:
+        at = stamp(queued)
+        if at is not None and since <= at.timestamp() <= until:
+            found.append(
+                Run(dag_id, at, stamp(started), stamp(ended), stamp(task_started),
+                    stamp(task_ended))
+            )  # fmt: skip
+    return sorted(found, key=lambda r: r.queued)
+
+
+def seconds(pairs: Sequence[tuple[dt.datetime | None, dt.datetime | None]]) -> str:
+    gaps = [(b - a).total_seconds() for a, b in pairs if a is not None and b is not None]
+    return f"{statistics.median(gaps):.2f} s" if gaps else "—"
+
+
+def steps(found: list[Run], drops: list[float], floor_drops: list[float]) -> list[str]:
+    """Medians of each step, per DAG: where a single drop's time goes."""
+    by = {name: [r for r in found if r.dag_id == name] for name in ("ingest_wire", "publish_web")}
+    by["floor"] = [r for r in found if r.dag_id == "floor"]
+    ingest_ends = [r.task_ended for r in by["ingest_wire"] if r.task_ended is not None]
+    woken = []
+    for run in by["publish_web"]:
+        before = [end for end in ingest_ends if end <= run.queued]
+        woken.append((max(before) if before else None, run.queued))
+
+    def first_runs(name: str, times: list[float]) -> str:
+        """Each drop → the first run of ``name`` queued after it (trigger poll, asset event)."""
+        pairs: list[tuple[dt.datetime | None, dt.datetime | None]] = []
+        for when in times:
+            moment = dt.datetime.fromtimestamp(when, dt.UTC)
+            after = [r.queued for r in by[name] if r.queued >= moment]
+            pairs.append((moment, min(after) if after else None))
+        return seconds(pairs)
+
+    lines = [
+        "| step (medians, single drops) | ingest_wire | publish_web | floor |",
+        "| --- | ---: | ---: | ---: |",
+        f"| runs | {len(by['ingest_wire'])} | {len(by['publish_web'])} | {len(by['floor'])} |",
+        f"| drop → run queued (trigger poll, asset event) | {first_runs('ingest_wire', drops)}"
+        f" | — | {first_runs('floor', floor_drops)} |",
+        f"| ingest task end → publish run queued (asset event) | — | {seconds(woken)} | — |",
+    ]
+    rows: list[tuple[str, Callable[[Run], tuple[dt.datetime | None, dt.datetime | None]]]] = [
+        ("run queued → task started", lambda r: (r.queued, r.task_started)),
+        ("task started → ended (parse, work, XCom)", lambda r: (r.task_started, r.task_ended)),
+        ("task ended → run closed", lambda r: (r.task_ended, r.ended)),
+    ]
+    for label, pick in rows:
+        cells = [seconds([pick(r) for r in by[name]]) for name in ("ingest_wire", "publish_web")]
+        cells.append(seconds([pick(r) for r in by["floor"]]))
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return [*lines, ""]
+
+
 def ratio(items: list[Drop], floor: list[Drop]) -> list[str]:
     mine = [i.latency for i in items if i.latency is not None]
     base = [i.latency for i in floor if i.latency is not None]
@@ -179,17 +264,23 @@ def main() -> None:
     inbox, site = settings.state.inbox, settings.state.site / "articles"
     lines = ["# Drop → published latency", ""]
     try:
-        singles, floor = [], []
+        singles, floor, dropped, floor_dropped = [], [], [], []
         floor_drop(floor_folder, marks, -1, 120)  # the floor DAG's first run: parsed and warm
+        since = time.time()
         for n in range(args.drops):
             item, sidecar = prepare(n, data)
+            dropped.append(time.time())
             drop(inbox, item, data, sidecar)
             watch(site, [item], 120)
             singles.append(item)
             time.sleep(args.gap)
+            floor_dropped.append(time.time())
             floor.append(floor_drop(floor_folder, marks, n, 120))
             print(f"drop {n}: {item.latency} (floor {floor[-1].latency})", flush=True)
             time.sleep(args.gap)
+        until = time.time()
+        found = runs(stack.Stack(settings).home / "airflow.db", since, until)
+        table = steps(found, dropped, floor_dropped)
         burst = [prepare(10_000 + n, data) for n in range(args.burst)]
         began = time.monotonic()
         for item, sidecar in burst:
@@ -207,6 +298,9 @@ def main() -> None:
             *summary(f"{args.drops} single drops, {args.gap:.0f} s apart", singles),
             *summary(f"the floor: {args.drops} drops, taken between distro's", floor),
             *ratio(singles, floor),
+            "### where the single drops' time went (Airflow's `dag_run` and `task_instance`)",
+            "",
+            *table,
             *summary(f"burst of {args.burst} files at once", [i for i, _ in burst], total),
         ]
     finally:

@@ -31,10 +31,8 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from distro import channels, review, workflows
-from distro.airflow import queues, tasks
+from distro.airflow import tasks
 from distro.airflow.failures import DistroRetryPolicy, task_errors
-from distro.airflow.triggers import InboxTrigger
-from distro.airflow.waits import AwaitStatus
 from distro.config import InboxSourceConfig, Settings
 from distro.errors import ConfigError
 
@@ -79,6 +77,9 @@ def inbox_path(settings: Settings, source: InboxSourceConfig) -> Path:
 
 def inbox_asset(settings: Settings, source: InboxSourceConfig) -> Asset:
     """The inbox as an asset, watched by the triggerer so a dropped file starts ingestion."""
+    # Imported here: a task's parse of another DAG (Airflow's parsing context) skips it.
+    from distro.airflow.triggers import InboxTrigger
+
     folder = inbox_path(settings, source)
     trigger = InboxTrigger(
         directory=str(folder), pattern=source.pattern, poke_interval=INBOX_POLL_SECONDS
@@ -123,6 +124,8 @@ def announce(names: list[str], extra: dict[str, Any], *, held: list[str] | None 
 
 
 def ingest_dag(settings: Settings, group: str) -> DAG:
+    from distro.airflow import queues  # S3 events and sources: ingest DAGs only
+
     sources = [source for source in settings.config.sources if source.group == group]
     inboxes = [source for source in sources if isinstance(source, InboxSourceConfig)]
     crons = [source.schedule for source in sources if source.schedule]
@@ -195,6 +198,8 @@ def publish_dag(settings: Settings, channel: str, lane: channels.Lane) -> DAG:
 
             published = publish()
         if spec.probe is not None:
+            from distro.airflow.waits import AwaitStatus  # probe channels' DAGs only
+
             # Asynchronous publishing: wait in the triggerer, not in a worker slot.
             where: dict[str, Any] = {
                 "config": str(settings.config_path.absolute()) if settings.config_path else None,

@@ -56,10 +56,12 @@ __all__ = [
 class Ledger:
     """The engine and its stores; the original flat API delegates to them."""
 
-    def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
+    def __init__(
+        self, url: str, *, migrate_schema: bool = True, keep_connections: bool = False
+    ) -> None:
         self.url = normalize_url(url)
         try:
-            self.engine = create(self.url)
+            self.engine = create(self.url, keep_connections=keep_connections)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the ledger: {exc}") from exc
         except ModuleNotFoundError as exc:

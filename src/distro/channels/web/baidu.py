@@ -32,12 +32,11 @@ from zoneinfo import ZoneInfo
 
 from distro import secrets
 from distro.errors import ChannelRejected, ChannelUnavailable
-from distro.net import CHANNEL as HTTP_ERRORS
-from distro.net import HttpClient, Limits, Reply, RetryPolicy
 
 if TYPE_CHECKING:
     from distro.channels import PublishReport
     from distro.config import BaiduPushConfig, Settings
+    from distro.net import HttpClient, Reply
     from distro.store.kv import KeyValue
     from distro.store.ledger import Ledger
 
@@ -118,6 +117,10 @@ def remaining(ledger: Ledger, day: str) -> int | None:
 
 
 def client(settings: Settings, token: str) -> HttpClient:
+    # Imported here: a site without the push never loads the HTTP layer (requests) in a publish.
+    from distro.net import CHANNEL as HTTP_ERRORS
+    from distro.net import HttpClient, Limits, RetryPolicy
+
     return HttpClient(
         limits=Limits.of(settings.config.limits),
         retry=RetryPolicy(attempts=2, base_delay=0.5),

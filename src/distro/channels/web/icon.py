@@ -22,12 +22,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
-
 from distro.channels.web.render import Site
 from distro.fonts import SERIF, fc_match, parse_spec
 
 if TYPE_CHECKING:
+    from PIL import ImageFont
+
     from distro.store.ledger import Ledger
     from distro.store.objects import ObjectStore
 
@@ -65,6 +65,8 @@ def _candidates(configured: str | None) -> tuple[tuple[str, int], ...]:
 
 
 def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    from PIL import Image, ImageDraw
+
     canvas = Image.new("L", (GLYPH, GLYPH))
     ImageDraw.Draw(canvas).text((GLYPH // 2, GLYPH // 2), char, font=font, fill=255, anchor="mm")
     return canvas.tobytes()
@@ -73,6 +75,8 @@ def _drawn(font: ImageFont.FreeTypeFont, char: str) -> bytes:
 def font_for(mark: str, configured: str | None = None) -> ImageFont.FreeTypeFont | None:
     """The first font that draws ``mark`` (not as its missing-glyph box), at the icon's size:
     ``configured`` (as ``$DISTRO_ICON_FONT`` is written), then the system's."""
+    from PIL import ImageFont
+
     for path, index in _candidates(configured):
         try:
             font = ImageFont.truetype(path, GLYPH, index=index)
@@ -91,7 +95,10 @@ def favicon_ico(site: Site) -> bytes:
 
 @functools.lru_cache(maxsize=8)
 def _icon(mark: str, configured: str | None) -> bytes:
-    # Drawn once per process and mark: every publish offers the icon, few change it.
+    # Drawn once per process and mark: every publish offers the icon, few change it. Pillow is
+    # imported here, not with the module: a publish that does not draw never loads it.
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, CANVAS - 1, CANVAS - 1), radius=RADIUS, fill=ACCENT)

@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from distro.errors import ChannelRejected, ChannelUnavailable
-from distro.net import CHANNEL as HTTP_ERRORS
-from distro.net import HttpClient, Limits, RetryPolicy
 
 if TYPE_CHECKING:
     from distro.channels import PublishReport
     from distro.config import Settings
+    from distro.net import HttpClient
     from distro.store.kv import KeyValue
     from distro.store.ledger import Ledger
 
@@ -51,6 +50,10 @@ def is_feed(key: str) -> bool:
 
 
 def client(settings: Settings) -> HttpClient:
+    # Imported here: a site without hubs never loads the HTTP layer (requests) in a publish.
+    from distro.net import CHANNEL as HTTP_ERRORS
+    from distro.net import HttpClient, Limits, RetryPolicy
+
     return HttpClient(
         limits=Limits.of(settings.config.limits),
         retry=RetryPolicy(attempts=ATTEMPTS, base_delay=BACKOFF),
