@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,11 @@ from distro.channels.shards import bucket_of
 from distro.errors import StoreUnavailable
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
-from tests.channels.test_partners import SECRET, TOKENS, Receiver
 from tests.channels.web.stories import article
+from tests.servers.webhooks import SECRET, TOKENS, Receiver
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 ARTICLES = 12
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def config_text(hook_url: str) -> str:

@@ -13,21 +13,12 @@ import pytest
 
 from distro.channels import app, partners, web
 from distro.store.ledger import Ledger
-from tests.channels.test_partners import SECRET, TOKENS, Receiver
 from tests.channels.web.stories import seed_article, settings
+from tests.servers.webhooks import SECRET, TOKENS, Receiver
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 CHANNELS = ("web", "app")
 PARTNERS = {"xinhua": "rss", "portal": "atom", "apps": "jsonfeed", "archive": "ninjs"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ from distro.channels import partners
 from distro.channels.shards import Shard, bucket_of, split
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
-from tests.channels.test_partners import SECRET, TOKENS, Receiver
 from tests.channels.web.stories import article, check_rss, settings
+from tests.servers.webhooks import SECRET, TOKENS, Receiver
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 IDS = [f"a-{n:020x}" for n in range(1, 2001)]
@@ -55,15 +54,6 @@ def test_buckets_share_the_work_evenly_and_one_bucket_is_the_whole() -> None:
     assert Shard.of(Shard("x", 2, 3).as_json()) == Shard("x", 2, 3)
     with pytest.raises(ValueError, match="no bucket 4 of 4"):
         Shard("x", 4, 4)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def test_buckets_push_and_the_finish_step_writes_the_feed_once(

@@ -9,8 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.channels.test_partners import SECRET, TOKENS, Receiver
 from tests.scaleout.stack import Stack
+from tests.servers.webhooks import SECRET, TOKENS, Receiver
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -33,12 +33,9 @@ def partners_toml(hook_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def receiver() -> Iterator[Receiver]:
-    """The partners' webhook endpoint, on 127.0.0.1 in the test process."""
-    running = Receiver().start()
-    try:
+    """The partners' webhook endpoint for the whole stack, in the test process."""
+    with Receiver() as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="session")

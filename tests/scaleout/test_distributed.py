@@ -22,7 +22,6 @@ from distro.config import S3SourceConfig, load
 from distro.models import Delivery, DeliveryState
 from distro.sources.s3 import S3Source
 from distro.store.ledger import Ledger
-from tests.channels.test_partners import Receiver
 from tests.scaleout.conftest import PARTNERS
 from tests.scaleout.stack import (
     ADMIN,
@@ -35,6 +34,7 @@ from tests.scaleout.stack import (
     wait_for,
 )
 from tests.scaleout.wire import Drop, drop, put, put_sidecar
+from tests.servers.webhooks import Receiver
 
 pytestmark = pytest.mark.scaleout
 

@@ -11,6 +11,7 @@ from tests.servers.feeds import FeedServer
 from tests.servers.hostile import HostileServer
 from tests.servers.postgres import PostgresCluster
 from tests.servers.s3 import S3Server
+from tests.servers.webhooks import Receiver
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +71,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     return cluster.create_database()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A partner's webhook endpoint for one test."""
+    with Receiver() as running:
+        yield running
