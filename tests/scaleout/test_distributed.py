@@ -266,8 +266,8 @@ def test_bucket_drops_are_ingested_on_the_queue_event_and_pushed_once_per_partne
     assert isinstance(source, S3SourceConfig) and source.queue_url == stack.queue_url
     reader = S3Source(source)
     s3 = stack.s3()
-    # The sidecars go first. Their events start runs that take nothing (a sidecar is no page)
-    # and, having nothing queued, list the prefix as the sweep: none is due for a while after.
+    # The sidecars go first. Their events start runs that take nothing (a sidecar is no page);
+    # the first lists the prefix, never listed before, as the sweep: none is due for a while.
     sidecars = {put_sidecar(s3, WIRE_BUCKET, WIRE_PREFIX, page, batch="sqs") for page in (1, 2, 3)}
     wait_for(
         "the sidecars' events and their runs",

@@ -153,6 +153,31 @@ def test_announced_keys_are_taken_without_listing_and_never_move_the_cursor(
         assert listings.calls == 2
 
 
+def test_a_run_started_by_a_sidecar_or_a_taken_key_lists_nothing(
+    notified: NotifiedBucket, tmp_path: Path, seed_bytes: bytes
+) -> None:
+    """A producer puts the sidecar first: its notification starts a run with nothing to take,
+    which must not list the whole prefix (one listing per drop would undo the queue)."""
+    cfg = source_cfg(notified)
+    settings = settings_for(tmp_path, cfg)
+    listings = Listings(notified.server)
+    source = S3Source(cfg, client=listings.client)
+    with Ledger.open(settings) as ledger:
+        assert run(settings, ledger, source) == [] and listings.calls == 1  # the first sweep
+        notified.drop("wire/2021/07/05/1200-p5.meta.json", SIDECAR)
+        assert source.queue(ledger, ["wire/2021/07/05/1200-p5.meta.json"]) == []
+        assert run(settings, ledger, source) == [] and listings.calls == 1
+        notified.drop("wire/2021/07/05/1200-p5.txt", seed_bytes)
+        source.queue(ledger, ["wire/2021/07/05/1200-p5.txt"])
+        assert [r.outcome for r in run(settings, ledger, source)] == ["ok"]
+        # a duplicate notification of the page taken: still an event run, still no listing
+        assert source.queue(ledger, ["wire/2021/07/05/1200-p5.txt"]) == []
+        assert run(settings, ledger, source) == [] and listings.calls == 1
+        # keys of another prefix say nothing of this source: that run is the clock's, it lists
+        source.queue(ledger, ["elsewhere/1200.txt"])
+        assert run(settings, ledger, source) == [] and listings.calls == 2
+
+
 def test_a_key_taken_by_either_path_is_not_taken_by_the_other(
     notified: NotifiedBucket, tmp_path: Path, seed_bytes: bytes
 ) -> None:

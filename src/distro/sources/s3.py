@@ -44,6 +44,9 @@ class S3Source:
         self._client = client
         self.cursor_key = f"s3:{cfg.name}"
         self.events_key = f"s3-events:{cfg.name}"  # keys notifications announced, not yet done
+        # Set when notifications named keys of this source (a sidecar, a page taken already):
+        # the run they start is an event run even with nothing queued, and need not list.
+        self.announced_key = f"s3-announced:{cfg.name}"
         self.swept_key = f"s3-swept:{cfg.name}"  # when the prefix was last listed
         self.location = f"s3://{cfg.bucket}/{cfg.prefix}"
 
@@ -81,6 +84,9 @@ class S3Source:
         """Queue announced keys for the next ``items``; returns those newly queued (pages of this
         source not seen before). The ingest DAG runs one at a time, so read-modify-write is safe.
         """
+        keys = list(keys)
+        if any(key.startswith(self.cfg.prefix) for key in keys):
+            ledger.set_value(self.announced_key, "1")
         current = self.queued(ledger)
         known = set(current)
         added = [
@@ -100,9 +106,10 @@ class S3Source:
             ledger.delete_value(self.events_key)
 
     def sweep_due(self, ledger: Ledger, *, queued: bool, now: dt.datetime | None = None) -> bool:
-        """Whether this run lists the prefix: always without a queue, else on a run with nothing
-        queued (the clock, or an event whose keys were taken already) or when the last listing is
-        ``sweep_seconds`` old."""
+        """Whether this run lists the prefix: always without a queue, else on a run no
+        notification started (the clock) or when the last listing is ``sweep_seconds`` old.
+        ``queued``: notifications announced keys of this source for this run (pages queued, or
+        sidecars and pages taken already)."""
         if self.cfg.queue_url is None or not queued:
             return True
         last = ledger.get_value(self.swept_key)
@@ -134,7 +141,10 @@ class S3Source:
             item = self._item(ledger, key, key.rsplit("/", 1)[-1], advance=False)
             if item is not None:
                 yield item
-        if self.sweep_due(ledger, queued=bool(queued)):
+        announced = ledger.get_value(self.announced_key) is not None
+        if announced:
+            ledger.delete_value(self.announced_key)
+        if self.sweep_due(ledger, queued=bool(queued) or announced):
             ledger.set_value(self.swept_key, dt.datetime.now(dt.UTC).isoformat())
             yield from self._listed(ledger)
 
