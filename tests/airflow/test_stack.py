@@ -199,7 +199,12 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
             params={"response_received": "false"},
         )
         client.check(response)
-        found = response.json()["hitl_details"]
+        # Only a request whose task still waits can take an answer (a failed one stays listed).
+        found = [
+            detail
+            for detail in response.json()["hitl_details"]
+            if detail["task_instance"].get("state") in ("awaiting_input", "deferred", None)
+        ]
         return found[0] if found else None
 
     def answer(request: dict[str, object], option: str, **params: object) -> None:
