@@ -18,6 +18,16 @@ def test_terminal_errors_fail_at_once() -> None:
     assert decision.action is RetryAction.FAIL
 
 
+def test_a_review_request_that_timed_out_is_not_asked_again() -> None:
+    from airflow.providers.standard.exceptions import HITLTimeoutError
+    from airflow.sdk import RetryAction
+
+    from distro.airflow.failures import DistroRetryPolicy
+
+    decision = DistroRetryPolicy().evaluate(HITLTimeoutError("no answer in 24 h"), 1, 2)
+    assert decision.action is RetryAction.FAIL
+
+
 def test_quota_errors_wait_for_retry_after() -> None:
     from airflow.sdk import RetryAction
 

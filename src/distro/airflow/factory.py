@@ -391,7 +391,12 @@ def ask_editor(
         response_timeout=timeout,
         # The wait is the response timeout's: no execution timeout may cut it short.
         execution_timeout=None,
-        retries=0,
+        # One retry, for a request whose start Airflow lost (the LocalExecutor can report a
+        # HITL task that follows an answered one as finished while it is still queued, and
+        # the scheduler fails it): asked again at once, not at the next clock run. An answer,
+        # a timeout or a bad answer is final (DistroRetryPolicy).
+        retries=1,
+        retry_delay=dt.timedelta(seconds=5),
     )
 
 

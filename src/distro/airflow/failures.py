@@ -30,6 +30,12 @@ class DistroRetryPolicy(RetryPolicy):
         max_tries: int,
         context: Any = None,
     ) -> RetryDecision:
+        from airflow.providers.standard.exceptions import HITLTriggerEventError
+
+        if isinstance(exception, HITLTriggerEventError):
+            # An editor's request that timed out: asking again would only wait again (what
+            # stays held is asked about by the review DAG's next run).
+            return RetryDecision.fail(f"review request over: {type(exception).__name__}")
         if isinstance(exception, DistroError):
             if not is_transient(exception):
                 return RetryDecision.fail(f"terminal: {type(exception).__name__}")
