@@ -393,8 +393,8 @@ def ask_editor(
         execution_timeout=None,
         # One retry, for a request whose start Airflow lost (the LocalExecutor can report a
         # HITL task that follows an answered one as finished while it is still queued, and
-        # the scheduler fails it): asked again at once, not at the next clock run. An answer,
-        # a timeout or a bad answer is final (DistroRetryPolicy).
+        # the scheduler fails it): asked again at once, not at the next clock run. A timeout
+        # is final (DistroRetryPolicy).
         retries=1,
         retry_delay=dt.timedelta(seconds=5),
     )
@@ -550,7 +550,11 @@ def kill_dag(settings: Settings) -> DAG:
             spec = channels.get(name)
             if not spec.on_clock or spec.withdraw is None:
                 continue
-            for lane in channels.lanes(settings, name):
+            try:
+                lanes = channels.lanes(settings, name)
+            except Exception:  # a bad section takes down that channel's DAGs, not the kill
+                continue
+            for lane in lanes:
                 lane_id = workflows.publish(name, lane.target).removeprefix("publish_")
 
                 @task(task_id=f"take_back_{lane_id}", **lane_pool(lane))
