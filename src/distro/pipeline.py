@@ -426,7 +426,8 @@ def ingest(
 ) -> IngestReport:
     """Run every configured source once, plus an inbox folder and feeds given as arguments."""
     own_ledger = ledger is None
-    active = ledger if ledger is not None else Ledger.open(settings)
+    # closed below: its connections stay open across the run's many short transactions
+    active = ledger if ledger is not None else Ledger.open(settings, keep_connections=True)
     http = transport or Transport(settings.config.limits)
     try:
         archive = Archive(open_objects(settings.config.archive, settings.state.archive))

@@ -56,7 +56,8 @@ def test_every_corpus_file_ends_somewhere(
     urls = serve_corpora(feed_server, shared / "corpora")
     assert len(urls) > 3000
     settings = config.load(None, tmp_path / "state")
-    with Ledger.open(settings) as ledger, Transport(settings.config.limits) as http:
+    ledger_opened = Ledger.open(settings, keep_connections=True)
+    with ledger_opened as ledger, Transport(settings.config.limits) as http:
         started = time.perf_counter()
         first = ingest(settings, ledger=ledger, feeds=urls, transport=http)
         first_seconds = time.perf_counter() - started

@@ -77,9 +77,10 @@ class Ledger:
         self._root = KeyValue(self.db)
 
     @classmethod
-    def open(cls, settings: Settings) -> Ledger:
-        """The ledger the settings name, migrated to head."""
-        return cls(settings.store_url)
+    def open(cls, settings: Settings, *, keep_connections: bool = False) -> Ledger:
+        """The ledger the settings name, migrated to head; ``keep_connections`` for a caller
+        that always closes it (a SQLite file's connections stay open until `close`)."""
+        return cls(settings.store_url, keep_connections=keep_connections)
 
     def close(self) -> None:
         self.engine.dispose()
