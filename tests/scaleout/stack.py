@@ -559,6 +559,8 @@ class Stack:
                 "AIRFLOW__API__PORT": str(self.api_port),
                 "AIRFLOW__API__BASE_URL": self.api_url,
                 "AIRFLOW__API__WORKERS": "1",
+                # as distro's local stack: a slow first start call must not be made twice
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
                 "AIRFLOW__API__SECRET_KEY": self._secret,
                 "AIRFLOW__API_AUTH__JWT_SECRET": self._secret,
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",

@@ -360,13 +360,14 @@ def ask_editor(
     the form offers *Only these <things>*, a *Reason* and any further ``fields``. An answer
     through the REST API names every field (Airflow refuses one that leaves any out).
     """
-    from airflow.providers.standard.operators.hitl import HITLOperator
     from airflow.sdk.execution_time.hitl import HITLUser
+
+    from distro.airflow.editors import EditorRequest
 
     cfg = settings.config.review
     timeout = dt.timedelta(hours=cfg.response_timeout_hours) if cfg.response_timeout_hours else None
     editors = [HITLUser(id=user, name=user) for user in cfg.editors]
-    return HITLOperator(
+    return EditorRequest(
         task_id="ask_editor",
         subject="{{ ti.xcom_pull(task_ids='collect')['subject'] }}",
         body="{{ ti.xcom_pull(task_ids='collect')['body'] }}",
@@ -391,10 +392,10 @@ def ask_editor(
         response_timeout=timeout,
         # The wait is the response timeout's: no execution timeout may cut it short.
         execution_timeout=None,
-        # One retry, for a request whose start Airflow lost (the LocalExecutor can report a
-        # HITL task that follows an answered one as finished while it is still queued, and
-        # the scheduler fails it): asked again at once, not at the next clock run. A timeout
-        # is final (DistroRetryPolicy).
+        # One retry, for a request whose start or resume Airflow lost (a worker's call to the
+        # API server answered late, sent again and refused: Airflow fails a task that never
+        # ran): it takes an answer already given, or asks at once, not at the next clock run.
+        # A timeout is final (DistroRetryPolicy).
         retries=1,
         retry_delay=dt.timedelta(seconds=5),
     )

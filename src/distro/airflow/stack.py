@@ -148,6 +148,11 @@ class Stack:
                 # One scheduler loop per second keeps drop-to-publish latency low on SQLite.
                 "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
                 "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
+                # A task's start is one call to the API server, which on SQLite waits its turn
+                # for the database: past the default 5 s the worker calls again, the first call
+                # has already marked the task running, the second is refused, and Airflow fails
+                # a task that never ran (a retry, or an editor's answer asked again). Wait.
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
                 "DISTRO_STATE": str(self.settings.state.root),
             }
         )
