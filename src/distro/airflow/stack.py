@@ -373,18 +373,24 @@ def up(
 
 
 def down(settings: Settings, *, timeout: float = 30.0) -> list[str]:
-    """Stop the parts `distro up` started (by their pid files); returns what was stopped."""
+    """Stop the parts `distro up` started (by their pid files); returns what was stopped.
+
+    The API server goes last: a task still running when the scheduler stops reports its end
+    through it, and with it gone first the task's calls would retry until the grace ran out.
+    """
     stack = Stack(settings)
     running = stack.running()
-    for pid in running.values():
-        # Each part leads its own session: signal the group so its workers stop too.
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(stack.alive(part) for part in running):
-        time.sleep(0.3)
+    for wave, grace in (
+        ([part for part in running if part != "api-server"], timeout),
+        ([part for part in running if part == "api-server"], min(timeout, 10.0)),
+    ):
+        deadline = time.monotonic() + grace
+        for part in wave:
+            # Each part leads its own session: signal the group so its workers stop too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(running[part], signal.SIGTERM)
+        while time.monotonic() < deadline and any(stack.alive(part) for part in wave):
+            time.sleep(0.3)
     for part, pid in running.items():
         if stack.alive(part) is not None:
             with contextlib.suppress(ProcessLookupError):
