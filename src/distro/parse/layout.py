@@ -546,21 +546,28 @@ def merge_crossheads(lines: list[str], labels: list[str]) -> list[str]:
     if len(items) < 2:
         return labels
     seen = Counter(p for item in items for p in item.paragraphs)
-    fixed = list(labels)
-    before: set[str] | None = None
-    previous: _Item | None = None
-    for item in items:
+
+    def words_of(item: _Item) -> set[str]:
         words: set[str] = set()
         for paragraph in item.paragraphs:
             if seen[paragraph] == 1:
                 words |= grams(paragraph)
+        return words
+
+    fixed = list(labels)
+    # The bigrams of the item before (with any crossheads merged into it), read only when an
+    # unconfirmed item asks: most items are confirmed or follow a closed one.
+    before: set[str] | None = None
+    previous: _Item | None = None
+    for item in items:
+        if previous is None or previous.closed or item.confirmed or item.teaser:
+            before, previous = None, item
+            continue
+        words = words_of(item)
+        if before is None:
+            before = words_of(previous)
         if (
-            previous is not None
-            and before is not None
-            and not previous.closed
-            and not item.confirmed
-            and not item.teaser
-            and len(words) >= _MIN_GRAMS
+            len(words) >= _MIN_GRAMS
             and len(before) >= _MIN_GRAMS
             and len(words & before) >= COHESION * min(len(words), len(before))
         ):

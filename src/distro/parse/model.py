@@ -390,6 +390,37 @@ _CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
 _WHOLE_RATIO = 3
 
 
+#: Pair look-ups `PrintedPairs` answers by searching the page text, before it reads every pair.
+_SEARCHES = 32
+
+
+class PrintedPairs:
+    """Whether two characters are printed side by side anywhere on the page.
+
+    A pair asked about is the seam of two lines, so it is printed elsewhere exactly when it is a
+    substring of the page text (the seam itself has a newline between). The first `_SEARCHES`
+    questions search the text (at C speed, no set built); a page that asks more has its pairs
+    read once into a set, so the cost stays linear in the page.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.text: str | None = None
+        self.pairs: set[str] | None = None
+        self.asked = 0
+
+    def __contains__(self, pair: str) -> bool:
+        if self.pairs is not None:
+            return pair in self.pairs
+        if self.text is None:
+            self.text = "\n".join(self.lines)
+        self.asked += 1
+        if self.asked <= _SEARCHES:
+            return pair in self.text
+        self.pairs = set(map(operator.add, self.text, self.text[1:]))
+        return pair in self.pairs
+
+
 def _balanced(text: str) -> bool:
     return all(text.count(a) <= text.count(b) for a, b in _PAIRS)
 
@@ -403,7 +434,7 @@ def guards(lines: Sequence[str]) -> list[str]:
     sentence does (no closing punctuation), and the two ideographs at the seam are a pair the
     page prints nowhere else: a column break cuts a word, a number or a quote (`…对乌兹别克斯`
     | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
-    paragraph. Linear in the page: its pairs are read once, only when a seam asks.
+    paragraph. Linear in the page (see `PrintedPairs`).
 
     And an open line is continued by the next one when it leaves a title, an aside or a quote
     open (`日本《读卖新` | `闻》６月６日…`, `作为“九` | `五”极地…`), or when the two
@@ -419,7 +450,7 @@ def guards(lines: Sequence[str]) -> list[str]:
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
         if cut_title or cut_copy:
             out[i] = "PG"
-    pairs: set[str] | None = None
+    printed = PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
         line, below = lines[i], lines[i + 1]
         if (
@@ -434,23 +465,18 @@ def guards(lines: Sequence[str]) -> list[str]:
             or not _balanced(line)
         ):
             continue
-        if pairs is None:
-            text = "\n".join(lines)
-            pairs = set(map(operator.add, text, text[1:]))
-        if line[-1] + below[0] not in pairs:
+        if line[-1] + below[0] not in printed:
             out[i] = "C"
     return out
 
 
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+#: Every pair of adjacent ideographs, overlapping: an empty match before each, capturing two.
+_HAN_PAIR = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
 
 
 def grams(text: str) -> frozenset[str]:
-    """The Han character bigrams of a line: the words a topic repeats."""
-    out: set[str] = set()
-    for run in _HAN_RUN.findall(text):
-        out.update(map(operator.add, run, run[1:]))
-    return frozenset(out)
+    """The Han character bigrams of a line: the words a topic repeats (one regex pass)."""
+    return frozenset(_HAN_PAIR.findall(text))
 
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
@@ -546,11 +572,11 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
     whole short line, and the sentence under it starts afresh (`变更公共绿地要论证` |
     `《条例》规定…`). So: the upper line's share of the two (`share=`), and whether the two
     ideographs at the seam form a pair the page prints elsewhere (`seam=seen`: a name, a place,
-    a term the story repeats) or nowhere (`seam=new`). The page's pairs are read once, only
-    when some seam asks, so the cost stays linear in the page.
+    a term the story repeats) or nowhere (`seam=new`), answered by `PrintedPairs`, so the cost
+    stays linear in the page.
     """
     out: list[tuple[str, ...]] = [()]
-    pairs: set[str] | None = None
+    printed = PrintedPairs(lines)
     for i, (above, line) in enumerate(pairwise(lines), 1):
         if above[-1] in PARAGRAPH_ENDS or len(above) > MAX_HEADING or is_heading(line):
             out.append(())
@@ -558,10 +584,7 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
         share = len(above) / (len(above) + len(line))
         feats = [f"share={next((k for k, b in enumerate(_SHARES) if share < b), len(_SHARES))}"]
         if _is_han(above[-1]) and _is_han(line[0]):
-            if pairs is None:
-                text = "\n".join(lines)
-                pairs = set(map(operator.add, text, text[1:]))
-            feats.append("seam=seen" if above[-1] + line[0] in pairs else "seam=new")
+            feats.append("seam=seen" if above[-1] + line[0] in printed else "seam=new")
         if i > 1 and lines[i - 2][-1] in PARAGRAPH_ENDS:
             # Under a finished paragraph the upper line is a crosshead or a broken paragraph's
             # start; under a headline it may be a lead cut a few words in (`中新网6月` | `8日电…`).
