@@ -175,29 +175,145 @@ def is_heading(text: str) -> bool:
     )
 
 
+_CLAUSES = ("clauses=0", "clauses=1", "clauses=2", "clauses=3")
+#: `len=` feature of each line length up to 60 (see `_bucket`).
+_LEN = tuple(f"len={_bucket(size)}" for size in range(61))
+#: Characters an `_EDITOR` credit can open with (a cheap test before the pattern).
+_EDITOR_FIRST = frozenset("本责编美版设校组审值监统制图视")
+
+
+@lru_cache(maxsize=8192)
+def _char_features(ch: str) -> tuple[str, str, str | None, str]:
+    """`end=`, `start=`, `first=` (None for a line it opens no sentence of) and `last=` of `ch`."""
+    first = f"first={ch}" if "\u4e00" <= ch <= "\u9fff" or ch in "”’）" else None
+    return f"end={_end_class(ch)}", f"start={_start_class(ch)}", first, f"last={ch}"
+
+
+def _caption_end(text: str) -> bool:
+    """`_CAPTION` at the end of `text`, tested only when one of its words is in it."""
+    return ("摄" in text or "供图" in text or "图片来源" in text) and (
+        _CAPTION.search(text) is not None
+    )
+
+
 def own_features(text: str) -> tuple[str, ...]:
-    """Facts about one line on its own (see the module docstring)."""
+    """Facts about one line on its own (see the module docstring).
+
+    Each pattern runs only when a cheap test (a character it needs) leaves it a chance: most
+    lines have none of them.
+    """
     size = len(text)
     last = text[-1]
     first = text[0]
-    feats = [f"len={_bucket(size)}", f"end={_end_class(last)}", f"start={_start_class(first)}"]
+    end_feat, _, _, last_feat = _char_features(last)
+    _, start_feat, first_feat, _ = _char_features(first)
+    feats = [_LEN[size] if size <= 60 else "len=long", end_feat, start_feat]
     if last in PARAGRAPH_ENDS:
         feats.append("closed")
     if _LEAD_DATE.match(text) is not None:
         feats.append("lead_date")
-    if "\u4e00" <= first <= "\u9fff" or first in "”’）":
-        feats.append(f"first={first}")  # 据/近/昨 open sentences; a broken line opens anywhere
+    if first_feat is not None:
+        feats.append(first_feat)  # 据/近/昨 open sentences; a broken line opens anywhere
     if size > 60:
         # Body copy, the common case: only the ending and a dateline matter.
         if "。" in text:
             feats.append("has_stop")
         if _dateline_open(text):
             feats.append("dateline")
-        if _EDITOR.match(text) is not None:
+        if first in _EDITOR_FIRST and _EDITOR.match(text) is not None:
             feats.append("editor")
-        if _CAPTION.search(text) is not None:
+        if _caption_end(text):
             feats.append("caption_end")
         return tuple(feats)
+    if "。" in text:
+        feats.append("has_stop")
+    clauses = text.count("，") + text.count("、") + text.count("；")
+    feats.append(_CLAUSES[min(clauses, 3)])
+    spaced = " " in text
+    if spaced:
+        feats.append("space")
+    if _dateline_open(text):
+        feats.append("dateline")
+    else:
+        head = text[:32]
+        if ("讯" in head or "电" in head or "消息" in head or "报道" in head) and (
+            _OPENS_DATELINE.match(text) is not None
+        ):
+            feats.append("dateline_word")
+    role = _ROLE.search(text) is not None
+    if role:
+        feats.append("role")
+    marked = first in MARKS or first in "◎●"
+    if marked:
+        feats.append("marked")
+    if _NAME_RUN.fullmatch(text) is not None:
+        feats.append("name_shape")
+        if _NAME_ONLY.fullmatch(text) is not None and "讯" not in text and "电" not in text:
+            feats.append("name_only")  # `周德武`, `姚祥明 羊盘初`: a writer's byline
+    padded = spaced and _PADDED.search(text) is not None
+    if padded:
+        feats.append("padded")
+    if first in "（(" and last in "）)" and _CREDIT.match(text) is not None:
+        feats.append("credit_parens")
+    if (role or marked or padded) and (
+        parse_byline(text) is not None or credit_byline(text) is not None
+    ):
+        feats.append("byline")
+    paged = "版" in text
+    jump = from_ = False
+    if paged and size <= 16:
+        if _JUMP.fullmatch(text) is not None:
+            feats.append("jump")
+            jump = True
+        elif _FROM.fullmatch(text) is not None:
+            feats.append("from")
+            from_ = True
+        elif _PAGE_REF.fullmatch(text) is not None:
+            feats.append("page_ref")
+    jump_tail = paged and last in "）)" and _JUMP_TAIL.search(text) is not None
+    if jump_tail:
+        feats.append("jump_tail")
+    if (first in "（(上紧接承" or first.isspace()) and _FROM.match(text) is not None:
+        feats.append("from_head")
+    if first in _EDITOR_FIRST and _EDITOR.match(text) is not None:
+        feats.append("editor")
+    if ("年" in text or "星期" in text) and _DATE.search(text) is not None:
+        feats.append("date")
+    if first.isdigit() and _STAMP.fullmatch(text) is not None:
+        feats.append("stamp")
+    if (
+        "。" not in text
+        and not jump_tail
+        and not jump
+        and not from_
+        and _RUNNING.search(text) is not None
+    ):
+        feats.append("page_no")  # a running head, not prose or a jump that names a page
+    if _caption_end(text):
+        feats.append("caption_end")
+    if text.startswith(("图为", "图：", "图/")):
+        feats.append("caption_start")
+    if first in "—─" or text[:2] in ("--", "－－"):
+        feats.append("dashed")
+    heading = is_heading(text)
+    if heading and open_body(text):
+        # A title with a comma inside (`因为有你，爱驻我家`) reads like a broken body line: it
+        # may still head a story, but only the model's weights can say so.
+        feats.append("heading")
+        feats.append("open_heading")
+    elif heading:
+        feats.append("heading")
+        if _COLUMN_LABEL.fullmatch(text) is not None:
+            feats.append("column_label")
+        if clauses == 0:
+            feats.append("crosshead")
+        if _ORDINAL.match(text) is not None:
+            feats.append("ordinal")
+        if spaced or "：" in text or text.endswith(("（图）", "(图)", "（组图）")):
+            feats.append("titled")  # two clauses or a `主题：` lead-in, as headlines are set
+    if size <= 24 and "\u4e00" <= last <= "\u9fff":
+        feats.append(last_feat)  # 的/了/和 end a broken line, rarely a title
+    return tuple(feats)
     if "。" in text:
         feats.append("has_stop")
     clauses = sum(text.count(ch) for ch in "，、；")
@@ -485,8 +601,9 @@ _WINDOW = 150
 _WINDOW_LINES = 40
 
 
-class _Grams:
-    """The bigrams of a page's lines, read only for the lines a window asks for."""
+class LineGrams:
+    """The bigrams of a page's lines, each line read once and only when asked for (the topic
+    windows here, the items of `layout.merge_crossheads`)."""
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
@@ -499,25 +616,44 @@ class _Grams:
         return found
 
 
-def _body_window(
-    lines: Sequence[str], grams: _Grams, start: int, step: int, repeated: frozenset[str]
-) -> set[str]:
-    """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters.
+class _Windows:
+    """Bigrams of the body lines on one side of a line, up to `_WINDOW` characters.
 
     Lines the page prints more than once (`repeated`: boilerplate, a disclaimer under every
-    web story) say nothing about the topic and are skipped; at most `_WINDOW_LINES` lines are
-    visited, so a page of repeated lines stays linear too.
+    web story) say nothing about the topic and are skipped, as are heading-shaped lines; at
+    most `_WINDOW_LINES` lines are visited, so a page of repeated lines stays linear too. The
+    lines of a stack share their windows: a walk is kept by the first body line it read, and
+    reused when it ended within the visiting bound of the new start too.
     """
-    out: set[str] = set()
-    read = 0
-    j = start
-    stop = start + step * _WINDOW_LINES
-    while 0 <= j < len(lines) and read < _WINDOW and j != stop:
-        if not is_heading(lines[j]) and lines[j] not in repeated:
-            out |= grams[j]
-            read += len(lines[j])
-        j += step
-    return out
+
+    def __init__(self, lines: Sequence[str], grams: LineGrams) -> None:
+        repeated = {line for line, n in Counter(lines).items() if n > 1}
+        self.skip = [is_heading(line) or line in repeated for line in lines]
+        self.lines, self.grams = lines, grams
+        self.walks: dict[tuple[int, int], tuple[set[str], int, bool]] = {}
+
+    def read(self, start: int, step: int) -> set[str]:
+        """The window from `start` on, one way (`step` ±1); the caller must not change it."""
+        skip, size = self.skip, len(self.lines)
+        j = start
+        stop = start + step * _WINDOW_LINES
+        while 0 <= j < size and j != stop and skip[j]:
+            j += step
+        walk = self.walks.get((j, step))
+        if walk is not None and not walk[2] and (walk[1] - start) * step < _WINDOW_LINES:
+            return walk[0]
+        first = j
+        out: set[str] = set()
+        read = 0
+        reached = j - step
+        while 0 <= j < size and read < _WINDOW and j != stop:
+            if not skip[j]:
+                out |= self.grams[j]
+                read += len(self.lines[j])
+            reached = j
+            j += step
+        self.walks[(first, step)] = (out, reached, j == stop and read < _WINDOW)
+        return out
 
 
 def _share(part: int, whole: int, bounds: tuple[float, ...]) -> str:
@@ -528,22 +664,22 @@ def _share(part: int, whole: int, bounds: tuple[float, ...]) -> str:
     return str(next((k for k, b in enumerate(bounds, 1) if ratio < b), len(bounds) + 1))
 
 
-def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
+def cohesion(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple[str, ...]]:
     """Topic features of each heading-shaped line: does the body around it tell one story?
 
     A crosshead sits inside a story: the body before and after it share words, and its own
     words echo the body before it. A headline starts a new topic: its words recur after it
     only. Each side reads a bounded window, so the cost stays linear in the page.
     """
-    grams = _Grams(lines)
-    repeated = frozenset(line for line, n in Counter(lines).items() if n > 1)
+    grams = grams if grams is not None else LineGrams(lines)
+    windows = _Windows(lines, grams)
     out: list[tuple[str, ...]] = []
     for i, line in enumerate(lines):
         if i == 0 or not is_heading(line):
             out.append(())
             continue
-        before = _body_window(lines, grams, i - 1, -1, repeated)
-        after = _body_window(lines, grams, i + 1, 1, repeated)
+        before = windows.read(i - 1, -1)
+        after = windows.read(i + 1, 1)
         own = grams[i]
         shared = len(before & after)
         out.append(
@@ -560,7 +696,7 @@ def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
 _SHARES = (0.2, 0.34, 0.5)
 
 
-def _is_han(ch: str) -> bool:
+def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
@@ -583,7 +719,7 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
             continue
         share = len(above) / (len(above) + len(line))
         feats = [f"share={next((k for k, b in enumerate(_SHARES) if share < b), len(_SHARES))}"]
-        if _is_han(above[-1]) and _is_han(line[0]):
+        if is_han(above[-1]) and is_han(line[0]):
             feats.append("seam=seen" if above[-1] + line[0] in printed else "seam=new")
         if i > 1 and lines[i - 2][-1] in PARAGRAPH_ENDS:
             # Under a finished paragraph the upper line is a crosshead or a broken paragraph's
@@ -593,11 +729,35 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
     return out
 
 
+class _Views(dict[str, str]):
+    """Own features as a neighbour passes them on (`p:closed`), or "" for those it keeps.
+
+    Filled as features are met: the vocabulary of own features is bounded (fixed names, and
+    one `first=`/`last=` per character), so the table is too.
+    """
+
+    def __init__(self, prefix: str, passed: frozenset[str], kind: str | None) -> None:
+        super().__init__()
+        self.prefix, self.passed, self.kind = prefix, passed, kind
+
+    def __missing__(self, feature: str) -> str:
+        kept = feature in self.passed or (
+            self.kind is not None and feature[: len(self.kind)] == self.kind
+        )
+        view = self[feature] = f"{self.prefix}{feature}" if kept else ""
+        return view
+
+
+_AS_PREV = _Views("p:", _NEIGHBOUR | {"top"}, "last=")
+_AS_NEXT = _Views("n:", _NEIGHBOUR | {"bottom"}, "first=")
+_AS_SECOND = _Views("pp:", _SECOND, None)
+
+
 #: Characters of a line's opening compared with the page's other lines (see `page_features`).
 _OPENING = 10
 
 
-def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
+def page_features(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple[str, ...]]:
     """The features of every line: its own, and the telling ones of the lines before and after.
 
     `rep_open`: the line opens as another line of the page does (`新华社北京１月５日电`, a web
@@ -610,18 +770,19 @@ def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
         else own_features(line)
         for line in lines
     ]
-    topic = cohesion(lines)
+    topic = cohesion(lines, grams)
     seams = junctions(lines)
+    # Each line's facts as its neighbours see them, read once (by C-level maps, see `_Views`).
+    as_prev = [tuple(filter(None, map(_AS_PREV.__getitem__, feats))) for feats in own]
+    as_next = [tuple(filter(None, map(_AS_NEXT.__getitem__, feats))) for feats in own]
+    as_second = [tuple(filter(None, map(_AS_SECOND.__getitem__, feats))) for feats in own]
     out: list[tuple[str, ...]] = []
     last = len(lines) - 1
     for i, feats in enumerate(own):
-        prev = own[i - 1] if i > 0 else ("top",)
-        nxt = own[i + 1] if i < last else ("bottom",)
-        extra = [f"p:{f}" for f in prev if f in _NEIGHBOUR or f == "top" or f[:5] == "last="]
-        extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom" or f[:6] == "first="]
-        second = own[i - 2] if i > 1 else ("top",)
-        extra += [f"pp:{f}" for f in second if f in _SECOND]
-        out.append((*feats, *topic[i], *seams[i], *extra, "bias"))
+        prev = as_prev[i - 1] if i > 0 else ("p:top",)
+        nxt = as_next[i + 1] if i < last else ("n:bottom",)
+        second = as_second[i - 2] if i > 1 else ("pp:top",)
+        out.append((*feats, *topic[i], *seams[i], *prev, *nxt, *second, "bias"))
     return out
 
 
@@ -681,6 +842,11 @@ class LineModel:
     def __init__(self, weights: dict[str, float] | None = None) -> None:
         self.weights: dict[str, float] = dict(weights or {})
         self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
+        #: The states each line's emission leaves live (see `_live`), beside `_emissions`.
+        self._lives: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: Arcs into (and out of) a state from a row of states, in arc order (see `decode`).
+        self._into: dict[tuple[str, tuple[str, ...]], list[tuple[str, float]]] = {}
+        self._out_of: dict[tuple[str, tuple[str, ...]], list[tuple[str, float]]] = {}
         self._table: dict[str, list[tuple[str, float]]] | None = None
         self._arcs: (
             tuple[
@@ -711,6 +877,7 @@ class LineModel:
             start = {s: get(t, 0.0) for s, t in _STARTS.items()}
             end = {s: get(f"{s[0]}>$", 0.0) for s in STATES if _previous(s) in _ENDS}
             self._arcs = (trans, succ, start, end)
+            self._into, self._out_of = {}, {}
         return self._arcs
 
     def _by_feature(self) -> dict[str, list[tuple[str, float]]]:
@@ -775,16 +942,37 @@ class LineModel:
         ]
         trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
-        live = [_live(em) for em in emissions]
+        lives = self._lives
+        live = []
+        for f, em in zip(feats, emissions, strict=True):
+            states = lives.get(f)
+            if states is None:
+                states = _live(em)
+                if len(lives) < 50_000:
+                    lives[f] = states
+            live.append(states)
+        # The arcs into a state from the states of the row before, in `trans` order (so ties
+        # resolve as over all arcs), listed once per shape of row: rows repeat their states.
+        into, out_of = self._into, self._out_of
 
-        def arc(i: int, p: str, s: str, w: float) -> float:
-            """Weight of the arc into line i's state s from p, rules included."""
+        def arcs_into(s: str, row: tuple[str, ...]) -> list[tuple[str, float]]:
+            found = into.get((s, row))
+            if found is None:
+                found = into[(s, row)] = [(p, w) for p, w in trans[s] if p in row]
+            return found
+
+        def arcs_out(p: str, row: tuple[str, ...]) -> list[tuple[str, float]]:
+            found = out_of.get((p, row))
+            if found is None:
+                found = out_of[(p, row)] = [(s, w) for s, w in succ[p] if s in row]
+            return found
+
+        def ruled(i: int, p: str, s: str) -> bool:
+            """Whether the rules forbid the arc into line i's state s from p."""
             guarded = opened[i - 1]
             if guarded and p in _BODY and s[0] in guarded:
-                return w + _FORBIDDEN
-            if bylines[i] and s == "P" and p in _STACK:
-                return w + _FORBIDDEN
-            return w
+                return True
+            return bylines[i] and s == "P" and p in _STACK
 
         first = emissions[0]
         fwd: list[dict[str, float]] = [
@@ -795,15 +983,17 @@ class LineModel:
         for i in range(1, n):
             em = emissions[i]
             prev_scores = fwd[-1]
+            shape = tuple(prev_scores)
+            plain = not opened[i - 1] and not bylines[i]
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
             for s in live[i]:
                 best, arg = -math.inf, ""
-                for p, w in trans[s]:
-                    score = prev_scores.get(p)
-                    if score is None:
-                        continue
-                    v = score + arc(i, p, s, w)
+                for p, w in arcs_into(s, shape):
+                    if plain or not ruled(i, p, s):
+                        v = prev_scores[p] + w
+                    else:
+                        v = prev_scores[p] + (w + _FORBIDDEN)
                     if v > best:
                         best, arg = v, p
                 if arg:
@@ -832,15 +1022,18 @@ class LineModel:
         for i in range(n - 2, -1, -1):
             em = emissions[i + 1]
             nxt = bwd[i + 1]
+            shape = tuple(nxt)
+            plain = not opened[i] and not bylines[i + 1]
             row = {}
             for p in fwd[i]:
                 best = -math.inf
-                for s, w in succ[p]:
-                    tail = nxt.get(s)
-                    if tail is not None:
-                        v = arc(i + 1, p, s, w) + em[s[0]] + tail
-                        if v > best:
-                            best = v
+                for s, w in arcs_out(p, shape):
+                    if plain or not ruled(i + 1, p, s):
+                        v = w + em[s[0]] + nxt[s]
+                    else:
+                        v = (w + _FORBIDDEN) + em[s[0]] + nxt[s]
+                    if v > best:
+                        best = v
                 row[p] = best
             bwd[i] = row
         out: list[float] = []
@@ -935,6 +1128,7 @@ def train(
             step += 1
             model.weights = weights
             model._emissions = {}
+            model._lives = {}
             model._table = None
             model._arcs = None
             guess = model.decode(feats, margins=False, guards=opened).labels
