@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 
 from distro.dates import find_dateline
@@ -30,10 +29,13 @@ from distro.parse.model import (
     PARAGRAPH_ENDS,
     LineGrams,
     LineModel,
+    PrintedPairs,
+    dateline_leads,
     guards,
     is_han,
     is_heading,
     page_features,
+    pair_code,
     shipped,
 )
 from distro.parse.typography import tidy_lines
@@ -113,13 +115,9 @@ def might_open_with_dateline(text: str) -> bool:
     return "电" in head or "讯" in head or "报道" in head
 
 
-@lru_cache(maxsize=256)
 def opens_with_dateline(text: str) -> bool:
     """Whether a dateline opens `text` (`本报讯 …`, `新华社北京7月5日电 …`)."""
-    if not might_open_with_dateline(text):
-        return False
-    dateline = find_dateline(text, None)
-    return dateline is not None and dateline.position == "lead" and dateline.span[0] == 0
+    return might_open_with_dateline(text) and dateline_leads(text)
 
 
 def _stack_entry(text: str) -> tuple[str, bool]:
@@ -560,22 +558,22 @@ def merge_crossheads(
     seen = Counter(p for item in items for p in item.paragraphs)
     line_grams = line_grams if line_grams is not None else LineGrams(lines)
 
-    def words_of(item: _Item) -> set[str]:
-        words: set[str] = set()
+    def words_of(item: _Item) -> set[int]:
+        words: set[int] = set()
         for paragraph, pieces in zip(item.paragraphs, item.pieces, strict=True):
             if seen[paragraph] == 1:
                 for j in pieces:
                     words |= line_grams[j]
                 for upper, lower in pairwise(pieces):
-                    seam = lines[upper][-1] + lines[lower][0]
-                    if is_han(seam[0]) and is_han(seam[1]):
-                        words.add(seam)
+                    end, start = lines[upper][-1], lines[lower][0]
+                    if is_han(end) and is_han(start):
+                        words.add(pair_code(end, start))
         return words
 
     fixed = list(labels)
     # The bigrams of the item before (with any crossheads merged into it), read only when an
     # unconfirmed item asks: most items are confirmed or follow a closed one.
-    before: set[str] | None = None
+    before: set[int] | None = None
     previous: _Item | None = None
     for item in items:
         if previous is None or previous.closed or item.confirmed or item.teaser:
@@ -602,9 +600,9 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
-    line_grams = LineGrams(lines)
-    feats = page_features(lines, line_grams)
-    decoded = model.decode(feats, guards=guards(lines))
+    line_grams, printed = LineGrams(lines), PrintedPairs(lines)
+    feats = page_features(lines, line_grams, printed)
+    decoded = model.decode(feats, guards=guards(lines, printed))
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = merge_crossheads(lines, labels, line_grams)

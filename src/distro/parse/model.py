@@ -143,12 +143,21 @@ def _start_class(ch: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def dateline_leads(text: str) -> bool:
+    """Whether `distro.dates` reads a lead dateline at the very start of `text`.
+
+    One cache for the line model, the layout rules and the confidence checks: they ask of the
+    same lines (a short line's first 120 characters are the line).
+    """
+    found = find_dateline(text, None)
+    return found is not None and found.position == "lead" and found.span[0] == 0
+
+
 def _dateline_open(text: str) -> bool:
     head = text[:48]
     if "电" not in head and "讯" not in head and "报道" not in head and "消息" not in head:
         return False
-    found = find_dateline(text[:120], None)
-    return found is not None and found.position == "lead" and found.span[0] == 0
+    return dateline_leads(text[:120])
 
 
 #: A line ending in one of these was cut mid-sentence (`会议还部署了下一阶段的`): no headline
@@ -506,8 +515,9 @@ _CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
 _WHOLE_RATIO = 3
 
 
-#: Pair look-ups `PrintedPairs` answers by searching the page text, before it reads every pair.
-_SEARCHES = 32
+#: Pair look-ups `PrintedPairs` answers by searching the page text, before it reads every pair
+#: (a search costs about a fiftieth of reading the pairs into a set).
+_SEARCHES = 16
 
 
 class PrintedPairs:
@@ -516,7 +526,8 @@ class PrintedPairs:
     A pair asked about is the seam of two lines, so it is printed elsewhere exactly when it is a
     substring of the page text (the seam itself has a newline between). The first `_SEARCHES`
     questions search the text (at C speed, no set built); a page that asks more has its pairs
-    read once into a set, so the cost stays linear in the page.
+    read once into a set, so the cost stays linear in the page. One instance serves the seam
+    features and the guards of a page.
     """
 
     def __init__(self, lines: Sequence[str]) -> None:
@@ -541,7 +552,7 @@ def _balanced(text: str) -> bool:
     return all(text.count(a) <= text.count(b) for a, b in _PAIRS)
 
 
-def guards(lines: Sequence[str]) -> list[str]:
+def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[str]:
     """`guard` of every line, and what the page around a line adds.
 
     A short heading-shaped line after a finished paragraph (`提高幸福感应双管齐下`), with no
@@ -566,7 +577,7 @@ def guards(lines: Sequence[str]) -> list[str]:
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
         if cut_title or cut_copy:
             out[i] = "PG"
-    printed = PrintedPairs(lines)
+    printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
         line, below = lines[i], lines[i + 1]
         if (
@@ -586,13 +597,32 @@ def guards(lines: Sequence[str]) -> list[str]:
     return out
 
 
-#: Every pair of adjacent ideographs, overlapping: an empty match before each, capturing two.
-_HAN_PAIR = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
-def grams(text: str) -> frozenset[str]:
-    """The Han character bigrams of a line: the words a topic repeats (one regex pass)."""
-    return frozenset(_HAN_PAIR.findall(text))
+def pair_code(first: str, second: str) -> int:
+    """Two characters as one integer, as `grams` codes them."""
+    return ord(first) | ord(second) << 16
+
+
+def grams(text: str) -> frozenset[int]:
+    """The Han character bigrams of a line, the words a topic repeats, coded by `pair_code`.
+
+    Read at C speed: the runs of ideographs joined by NULs, as UTF-16 code units (every
+    ideograph is one), are read as 32-bit integers at even and at odd offsets: every adjacent
+    pair, less the pairs with a NUL (each run's first and last character beside one).
+    """
+    runs = _HAN_RUN.findall(text)
+    if not runs:
+        return frozenset()
+    joined = "\0".join(runs)
+    units = joined.encode("utf-16-le")
+    size = len(joined)
+    out = set(memoryview(units[: 4 * (size // 2)]).cast("I"))
+    out.update(memoryview(units[2 : 2 + 4 * ((size - 1) // 2)]).cast("I"))
+    if len(runs) > 1:
+        out.difference_update([ord(run[-1]) for run in runs], [ord(run[0]) << 16 for run in runs])
+    return frozenset(out)
 
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
@@ -607,9 +637,9 @@ class LineGrams:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
-        self.read: dict[int, frozenset[str]] = {}
+        self.read: dict[int, frozenset[int]] = {}
 
-    def __getitem__(self, index: int) -> frozenset[str]:
+    def __getitem__(self, index: int) -> frozenset[int]:
         found = self.read.get(index)
         if found is None:
             found = self.read[index] = grams(self.lines[index])
@@ -630,9 +660,9 @@ class _Windows:
         repeated = {line for line, n in Counter(lines).items() if n > 1}
         self.skip = [is_heading(line) or line in repeated for line in lines]
         self.lines, self.grams = lines, grams
-        self.walks: dict[tuple[int, int], tuple[set[str], int, bool]] = {}
+        self.walks: dict[tuple[int, int], tuple[set[int], int, bool]] = {}
 
-    def read(self, start: int, step: int) -> set[str]:
+    def read(self, start: int, step: int) -> set[int]:
         """The window from `start` on, one way (`step` ±1); the caller must not change it."""
         skip, size = self.skip, len(self.lines)
         j = start
@@ -643,7 +673,7 @@ class _Windows:
         if walk is not None and not walk[2] and (walk[1] - start) * step < _WINDOW_LINES:
             return walk[0]
         first = j
-        out: set[str] = set()
+        out: set[int] = set()
         read = 0
         reached = j - step
         while 0 <= j < size and read < _WINDOW and j != stop:
@@ -700,7 +730,7 @@ def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
+def junctions(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[tuple[str, ...]]:
     """Facts of the seam between each line and an open heading-length line above it.
 
     A column break cuts a paragraph anywhere, so the piece above is as likely long as short and
@@ -712,7 +742,7 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
     stays linear in the page.
     """
     out: list[tuple[str, ...]] = [()]
-    printed = PrintedPairs(lines)
+    printed = printed if printed is not None else PrintedPairs(lines)
     for i, (above, line) in enumerate(pairwise(lines), 1):
         if above[-1] in PARAGRAPH_ENDS or len(above) > MAX_HEADING or is_heading(line):
             out.append(())
@@ -757,7 +787,9 @@ _AS_SECOND = _Views("pp:", _SECOND, None)
 _OPENING = 10
 
 
-def page_features(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple[str, ...]]:
+def page_features(
+    lines: Sequence[str], grams: LineGrams | None = None, printed: PrintedPairs | None = None
+) -> list[tuple[str, ...]]:
     """The features of every line: its own, and the telling ones of the lines before and after.
 
     `rep_open`: the line opens as another line of the page does (`新华社北京１月５日电`, a web
@@ -771,7 +803,7 @@ def page_features(lines: Sequence[str], grams: LineGrams | None = None) -> list[
         for line in lines
     ]
     topic = cohesion(lines, grams)
-    seams = junctions(lines)
+    seams = junctions(lines, printed)
     # Each line's facts as its neighbours see them, read once (by C-level maps, see `_Views`).
     as_prev = [tuple(filter(None, map(_AS_PREV.__getitem__, feats))) for feats in own]
     as_next = [tuple(filter(None, map(_AS_NEXT.__getitem__, feats))) for feats in own]
@@ -844,9 +876,14 @@ class LineModel:
         self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
         #: The states each line's emission leaves live (see `_live`), beside `_emissions`.
         self._lives: dict[tuple[str, ...], tuple[str, ...]] = {}
-        #: Arcs into (and out of) a state from a row of states, in arc order (see `decode`).
-        self._into: dict[tuple[str, tuple[str, ...]], list[tuple[str, float]]] = {}
-        self._out_of: dict[tuple[str, tuple[str, ...]], list[tuple[str, float]]] = {}
+        #: Arcs into each state of a row from the row before, and out of each state of a row
+        #: into the row after, keyed by the two rows' states (see `decode`).
+        self._into: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], list[tuple[str, str, list[tuple[str, float]]]]
+        ] = {}
+        self._out_of: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], list[tuple[str, list[tuple[str, str, float]]]]
+        ] = {}
         self._table: dict[str, list[tuple[str, float]]] | None = None
         self._arcs: (
             tuple[
@@ -951,21 +988,10 @@ class LineModel:
                 if len(lives) < 50_000:
                     lives[f] = states
             live.append(states)
-        # The arcs into a state from the states of the row before, in `trans` order (so ties
-        # resolve as over all arcs), listed once per shape of row: rows repeat their states.
+        # Per line, the arcs into each live state from the states of the row before, in
+        # `trans` order (so ties resolve as over all arcs): listed once per pair of row shapes,
+        # which repeat down a page (and across pages).
         into, out_of = self._into, self._out_of
-
-        def arcs_into(s: str, row: tuple[str, ...]) -> list[tuple[str, float]]:
-            found = into.get((s, row))
-            if found is None:
-                found = into[(s, row)] = [(p, w) for p, w in trans[s] if p in row]
-            return found
-
-        def arcs_out(p: str, row: tuple[str, ...]) -> list[tuple[str, float]]:
-            found = out_of.get((p, row))
-            if found is None:
-                found = out_of[(p, row)] = [(s, w) for s, w in succ[p] if s in row]
-            return found
 
         def ruled(i: int, p: str, s: str) -> bool:
             """Whether the rules forbid the arc into line i's state s from p."""
@@ -974,38 +1000,56 @@ class LineModel:
                 return True
             return bylines[i] and s == "P" and p in _STACK
 
+        inf = -math.inf
+        forbidden = _FORBIDDEN
         first = emissions[0]
         fwd: list[dict[str, float]] = [
             {s: start[s] + first[s[0]] for s in live[0] if s in start}
             or {"F^": start["F^"] + first["F"]}
         ]
         back: list[dict[str, str]] = [{}]
+        prev_scores = fwd[0]
         for i in range(1, n):
             em = emissions[i]
-            prev_scores = fwd[-1]
-            shape = tuple(prev_scores)
-            plain = not opened[i - 1] and not bylines[i]
+            key = (live[i], tuple(prev_scores))
+            plan = into.get(key)
+            if plan is None:
+                plan = into[key] = [
+                    (s, s[0], [(p, w) for p, w in trans[s] if p in prev_scores]) for s in live[i]
+                ]
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
-            for s in live[i]:
-                best, arg = -math.inf, ""
-                for p, w in arcs_into(s, shape):
-                    if plain or not ruled(i, p, s):
+            if not opened[i - 1] and not bylines[i]:
+                for s, label, arcs in plan:
+                    best, arg = inf, ""
+                    for p, w in arcs:
                         v = prev_scores[p] + w
-                    else:
-                        v = prev_scores[p] + (w + _FORBIDDEN)
-                    if v > best:
-                        best, arg = v, p
-                if arg:
-                    row[s] = best + em[s[0]]
-                    ptr[s] = arg
+                        if v > best:
+                            best, arg = v, p
+                    if arg:
+                        row[s] = best + em[label]
+                        ptr[s] = arg
+            else:
+                for s, label, arcs in plan:
+                    best, arg = inf, ""
+                    for p, w in arcs:
+                        if ruled(i, p, s):
+                            v = prev_scores[p] + (w + forbidden)
+                        else:
+                            v = prev_scores[p] + w
+                        if v > best:
+                            best, arg = v, p
+                    if arg:
+                        row[s] = best + em[label]
+                        ptr[s] = arg
             if not row:  # no rule-abiding state: furniture keeps the page decodable
                 s = max(prev_scores, key=prev_scores.__getitem__)
-                row = {f"F{_previous(s)}": prev_scores[s] + _FORBIDDEN}
+                row = {f"F{_previous(s)}": prev_scores[s] + forbidden}
                 ptr = {f"F{_previous(s)}": s}
             fwd.append(row)
             back.append(ptr)
-        final = {s: v + end.get(s, _FORBIDDEN) for s, v in fwd[-1].items()}
+            prev_scores = row
+        final = {s: v + end.get(s, forbidden) for s, v in fwd[-1].items()}
         state = max(final, key=final.__getitem__)
         best_total = final[state]
         path = [state]
@@ -1018,24 +1062,39 @@ class LineModel:
             return Decoded(labels, [])
         # Backward pass over the same live states: best completion from each, for max-marginals.
         bwd: list[dict[str, float]] = [{}] * n
-        bwd[-1] = {s: end.get(s, _FORBIDDEN) for s in fwd[-1]}
+        bwd[-1] = {s: end.get(s, forbidden) for s in fwd[-1]}
+        nxt = bwd[-1]
         for i in range(n - 2, -1, -1):
             em = emissions[i + 1]
-            nxt = bwd[i + 1]
-            shape = tuple(nxt)
-            plain = not opened[i] and not bylines[i + 1]
+            here = fwd[i]
+            key = (tuple(here), tuple(nxt))
+            plan_out = out_of.get(key)
+            if plan_out is None:
+                plan_out = out_of[key] = [
+                    (p, [(s, s[0], w) for s, w in succ[p] if s in nxt]) for p in here
+                ]
             row = {}
-            for p in fwd[i]:
-                best = -math.inf
-                for s, w in arcs_out(p, shape):
-                    if plain or not ruled(i + 1, p, s):
-                        v = w + em[s[0]] + nxt[s]
-                    else:
-                        v = (w + _FORBIDDEN) + em[s[0]] + nxt[s]
-                    if v > best:
-                        best = v
-                row[p] = best
+            if not opened[i] and not bylines[i + 1]:
+                for p, arcs_out in plan_out:
+                    best = inf
+                    for s, label, w in arcs_out:
+                        v = w + em[label] + nxt[s]
+                        if v > best:
+                            best = v
+                    row[p] = best
+            else:
+                for p, arcs_out in plan_out:
+                    best = inf
+                    for s, label, w in arcs_out:
+                        if ruled(i + 1, p, s):
+                            v = (w + forbidden) + em[label] + nxt[s]
+                        else:
+                            v = w + em[label] + nxt[s]
+                        if v > best:
+                            best = v
+                    row[p] = best
             bwd[i] = row
+            nxt = row
         out: list[float] = []
         for i in range(n):
             chosen = labels[i]
