@@ -658,7 +658,10 @@ class _Windows:
 
     def __init__(self, lines: Sequence[str], grams: LineGrams) -> None:
         repeated = {line for line, n in Counter(lines).items() if n > 1}
-        self.skip = [is_heading(line) or line in repeated for line in lines]
+        self.headings = [is_heading(line) for line in lines]
+        self.skip = [
+            heading or line in repeated for line, heading in zip(lines, self.headings, strict=True)
+        ]
         self.lines, self.grams = lines, grams
         self.walks: dict[tuple[int, int], tuple[set[int], int, bool]] = {}
 
@@ -686,12 +689,19 @@ class _Windows:
         return out
 
 
-def _share(part: int, whole: int, bounds: tuple[float, ...]) -> str:
-    """A ratio bucketed: `0`, then the index of the first bound it stays under."""
+def _share(part: int, whole: int, bounds: tuple[float, ...]) -> int:
+    """A ratio bucketed: 0, then the index of the first bound it stays under."""
     if part == 0:
-        return "0"
+        return 0
     ratio = part / max(whole, 1)
-    return str(next((k for k, b in enumerate(bounds, 1) if ratio < b), len(bounds) + 1))
+    return next((k for k, b in enumerate(bounds, 1) if ratio < b), len(bounds) + 1)
+
+
+_COH_BOUNDS, _ECHO_P_BOUNDS, _ECHO_N_BOUNDS = (0.05, 0.1, 0.15), (0.15, 0.3), (0.15, 0.3, 0.5)
+#: The feature names of each bucket, built once.
+_COH = tuple(f"coh={k}" for k in range(len(_COH_BOUNDS) + 2))
+_ECHO_P = tuple(f"echo_p={k}" for k in range(len(_ECHO_P_BOUNDS) + 2))
+_ECHO_N = tuple(f"echo_n={k}" for k in range(len(_ECHO_N_BOUNDS) + 2))
 
 
 def cohesion(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple[str, ...]]:
@@ -704,8 +714,8 @@ def cohesion(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple
     grams = grams if grams is not None else LineGrams(lines)
     windows = _Windows(lines, grams)
     out: list[tuple[str, ...]] = []
-    for i, line in enumerate(lines):
-        if i == 0 or not is_heading(line):
+    for i, heading in enumerate(windows.headings):
+        if i == 0 or not heading:
             out.append(())
             continue
         before = windows.read(i - 1, -1)
@@ -714,9 +724,9 @@ def cohesion(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple
         shared = len(before & after)
         out.append(
             (
-                f"coh={_share(shared, min(len(before), len(after)), (0.05, 0.1, 0.15))}",
-                f"echo_p={_share(len(own & before), len(own), (0.15, 0.3))}",
-                f"echo_n={_share(len(own & after), len(own), (0.15, 0.3, 0.5))}",
+                _COH[_share(shared, min(len(before), len(after)), _COH_BOUNDS)],
+                _ECHO_P[_share(len(own & before), len(own), _ECHO_P_BOUNDS)],
+                _ECHO_N[_share(len(own & after), len(own), _ECHO_N_BOUNDS)],
             )
         )
     return out
@@ -874,8 +884,9 @@ class LineModel:
     def __init__(self, weights: dict[str, float] | None = None) -> None:
         self.weights: dict[str, float] = dict(weights or {})
         self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
-        #: The states each line's emission leaves live (see `_live`), beside `_emissions`.
-        self._lives: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: The states each line's emission leaves live (see `_live`), and whether the line is
+        #: byline-shaped (see `decode`), beside `_emissions`.
+        self._lives: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
         #: Arcs into each state of a row from the row before, and out of each state of a row
         #: into the row after, keyed by the two rows' states (see `decode`).
         self._into: dict[
@@ -974,20 +985,22 @@ class LineModel:
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
         # And a `——` heading-shaped line under a heading is its subheadline (副题).
         # A line of names only (`周德武`) there is the writer's byline or the stack's last line.
-        bylines = [
-            "byline" in f or "name_only" in f or ("dashed" in f and "heading" in f) for f in feats
-        ]
         trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
         lives = self._lives
-        live = []
+        live: list[tuple[str, ...]] = []
+        bylines: list[bool] = []
         for f, em in zip(feats, emissions, strict=True):
-            states = lives.get(f)
-            if states is None:
-                states = _live(em)
+            found = lives.get(f)
+            if found is None:
+                found = (
+                    _live(em),
+                    "byline" in f or "name_only" in f or ("dashed" in f and "heading" in f),
+                )
                 if len(lives) < 50_000:
-                    lives[f] = states
-            live.append(states)
+                    lives[f] = found
+            live.append(found[0])
+            bylines.append(found[1])
         # Per line, the arcs into each live state from the states of the row before, in
         # `trans` order (so ties resolve as over all arcs): listed once per pair of row shapes,
         # which repeat down a page (and across pages).
