@@ -606,7 +606,12 @@ def pair_code(first: str, second: str) -> int:
 
 
 def grams(text: str) -> frozenset[int]:
-    """The Han character bigrams of a line, the words a topic repeats, coded by `pair_code`.
+    """The Han character bigrams of a line, the words a topic repeats, coded by `pair_code`."""
+    return frozenset(_pairs(text))
+
+
+def _pairs(text: str) -> set[int]:
+    """`grams`, as a set of its own.
 
     Read at C speed: the runs of ideographs joined by NULs, as UTF-16 code units (every
     ideograph is one), are read as 32-bit integers at even and at odd offsets: every adjacent
@@ -614,15 +619,15 @@ def grams(text: str) -> frozenset[int]:
     """
     runs = _HAN_RUN.findall(text)
     if not runs:
-        return frozenset()
-    joined = "\0".join(runs)
-    units = joined.encode("utf-16-le")
+        return set()
+    joined = "\0".join(runs) if len(runs) > 1 else runs[0]
+    units = memoryview(joined.encode("utf-16-le"))
     size = len(joined)
-    out = set(memoryview(units[: 4 * (size // 2)]).cast("I"))
-    out.update(memoryview(units[2 : 2 + 4 * ((size - 1) // 2)]).cast("I"))
+    out = set(units[: 4 * (size // 2)].cast("I"))
+    out.update(units[2 : 2 + 4 * ((size - 1) // 2)].cast("I"))
     if len(runs) > 1:
         out.difference_update([ord(run[-1]) for run in runs], [ord(run[0]) << 16 for run in runs])
-    return frozenset(out)
+    return out
 
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
@@ -631,18 +636,16 @@ _WINDOW = 150
 _WINDOW_LINES = 40
 
 
-class LineGrams:
-    """The bigrams of a page's lines, each line read once and only when asked for (the topic
-    windows here, the items of `layout.merge_crossheads`)."""
+class LineGrams(dict[int, set[int]]):
+    """The bigrams of a page's lines by index, each line read once and only when asked for (the
+    topic windows here, the items of `layout.merge_crossheads`); read-only for the askers."""
 
     def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__()
         self.lines = lines
-        self.read: dict[int, frozenset[int]] = {}
 
-    def __getitem__(self, index: int) -> frozenset[int]:
-        found = self.read.get(index)
-        if found is None:
-            found = self.read[index] = grams(self.lines[index])
+    def __missing__(self, index: int) -> set[int]:
+        found = self[index] = _pairs(self.lines[index])
         return found
 
 
@@ -679,10 +682,11 @@ class _Windows:
         out: set[int] = set()
         read = 0
         reached = j - step
+        lines, grams = self.lines, self.grams
         while 0 <= j < size and read < _WINDOW and j != stop:
             if not skip[j]:
-                out |= self.grams[j]
-                read += len(self.lines[j])
+                out |= grams[j]
+                read += len(lines[j])
             reached = j
             j += step
         self.walks[(first, step)] = (out, reached, j == stop and read < _WINDOW)
@@ -1109,12 +1113,14 @@ class LineModel:
             bwd[i] = row
             nxt = row
         out: list[float] = []
-        for i in range(n):
-            chosen = labels[i]
-            alt = max(
-                (v + bwd[i][s] for s, v in fwd[i].items() if s[0] != chosen), default=-math.inf
-            )
-            out.append(best_total - alt if alt > -math.inf else 50.0)
+        for chosen, ahead, behind in zip(labels, fwd, bwd, strict=True):
+            alt = inf
+            for s, v in ahead.items():
+                if s[0] != chosen:
+                    total = v + behind[s]
+                    if total > alt:
+                        alt = total
+            out.append(best_total - alt if alt > inf else 50.0)
         return Decoded(labels, out)
 
     def to_json(self) -> str:
