@@ -42,7 +42,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from distro.dates import find_dateline
+from distro.parse.model import dateline_leads
 
 #: Articles below this confidence should be held for an editor.
 THRESHOLD = 0.8
@@ -78,8 +78,7 @@ def _opens_with_dateline(text: str) -> bool:
     head = text[:_DATELINE_REACH]
     if "电" not in head and "讯" not in head and "报道" not in head:
         return False
-    found = find_dateline(text, None)
-    return found is not None and found.position == "lead" and found.span[0] == 0
+    return dateline_leads(text)
 
 
 def _heading_in_body(paragraphs: list[str]) -> bool:

@@ -27,11 +27,15 @@ from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_bylin
 from distro.parse.model import (
     MAX_HEADING,
     PARAGRAPH_ENDS,
+    LineGrams,
     LineModel,
-    grams,
+    PrintedPairs,
+    dateline_leads,
     guards,
+    is_han,
     is_heading,
     page_features,
+    pair_code,
     shipped,
 )
 from distro.parse.typography import tidy_lines
@@ -113,10 +117,7 @@ def might_open_with_dateline(text: str) -> bool:
 
 def opens_with_dateline(text: str) -> bool:
     """Whether a dateline opens `text` (`本报讯 …`, `新华社北京7月5日电 …`)."""
-    if not might_open_with_dateline(text):
-        return False
-    dateline = find_dateline(text, None)
-    return dateline is not None and dateline.position == "lead" and dateline.span[0] == 0
+    return might_open_with_dateline(text) and dateline_leads(text)
 
 
 def _stack_entry(text: str) -> tuple[str, bool]:
@@ -318,8 +319,11 @@ def _dateline_across(upper: str, lower: str) -> bool:
     if joined.span[1] <= len(upper):
         return False
     alone = find_dateline(lower, None) if might_open_with_dateline(lower) else None
-    return alone is None or alone.position != "lead" or alone.span[0] != 0 or (
-        alone.span[1] <= joined.span[1] - len(upper)
+    return (
+        alone is None
+        or alone.position != "lead"
+        or alone.span[0] != 0
+        or (alone.span[1] <= joined.span[1] - len(upper))
     )
 
 
@@ -485,6 +489,8 @@ class _Item:
 
     headings: list[int] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
+    #: The lines of each paragraph, by index.
+    pieces: list[list[int]] = field(default_factory=list)
     #: Something on the page says the item starts here: byline, dateline, continuation head.
     confirmed: bool = False
     #: Something says the item ends here: a jump, a teaser reference, a credit after the body.
@@ -494,13 +500,14 @@ class _Item:
 
 def _items(lines: list[str], labels: list[str]) -> list[_Item]:
     items: list[_Item] = []
-    pieces: list[str] = []
+    pieces: list[int] = []
     current: _Item | None = None
     last = ""
 
     def flush() -> None:
         if pieces and current is not None:
-            current.paragraphs.append("".join(pieces))
+            current.paragraphs.append("".join(lines[j] for j in pieces))
+            current.pieces.append(list(pieces))
         pieces.clear()
 
     for i, label in enumerate(labels):
@@ -522,15 +529,17 @@ def _items(lines: list[str], labels: list[str]) -> list[_Item]:
                 flush()
                 if not current.paragraphs and not pieces and _opens_lead(lines, labels, i):
                     current.confirmed = True
-                pieces.append(lines[i])
+                pieces.append(i)
             elif label == "C":
-                pieces.append(lines[i])
+                pieces.append(i)
         last = label
     flush()
     return items
 
 
-def merge_crossheads(lines: list[str], labels: list[str]) -> list[str]:
+def merge_crossheads(
+    lines: list[str], labels: list[str], line_grams: LineGrams | None = None
+) -> list[str]:
     """Heading lines that start no story: crossheads the body on both sides of them shares.
 
     A story's crosshead (`八因素影响家庭幸福感`) is shaped like a headline, and on a page whose
@@ -540,27 +549,41 @@ def merge_crossheads(lines: list[str], labels: list[str]) -> list[str]:
     dateline, continuation head) and whose body shares at least `COHESION` of its bigrams with
     the item before (whose end nothing confirms either: jump, teaser, credit) is read as part
     of it. Paragraphs printed more than once on the page (boilerplate) say nothing and are left
-    out. Linear in the page: each item's bigrams are read once.
+    out. Linear in the page: each line's bigrams are read once (`line_grams`, shared with the
+    line model's topic features), a paragraph's are its lines' and those across its seams.
     """
     items = _items(lines, labels)
     if len(items) < 2:
         return labels
     seen = Counter(p for item in items for p in item.paragraphs)
+    line_grams = line_grams if line_grams is not None else LineGrams(lines)
+
+    def words_of(item: _Item) -> set[int]:
+        words: set[int] = set()
+        for paragraph, pieces in zip(item.paragraphs, item.pieces, strict=True):
+            if seen[paragraph] == 1:
+                for j in pieces:
+                    words |= line_grams[j]
+                for upper, lower in pairwise(pieces):
+                    end, start = lines[upper][-1], lines[lower][0]
+                    if is_han(end) and is_han(start):
+                        words.add(pair_code(end, start))
+        return words
+
     fixed = list(labels)
-    before: set[str] | None = None
+    # The bigrams of the item before (with any crossheads merged into it), read only when an
+    # unconfirmed item asks: most items are confirmed or follow a closed one.
+    before: set[int] | None = None
     previous: _Item | None = None
     for item in items:
-        words: set[str] = set()
-        for paragraph in item.paragraphs:
-            if seen[paragraph] == 1:
-                words |= grams(paragraph)
+        if previous is None or previous.closed or item.confirmed or item.teaser:
+            before, previous = None, item
+            continue
+        words = words_of(item)
+        if before is None:
+            before = words_of(previous)
         if (
-            previous is not None
-            and before is not None
-            and not previous.closed
-            and not item.confirmed
-            and not item.teaser
-            and len(words) >= _MIN_GRAMS
+            len(words) >= _MIN_GRAMS
             and len(before) >= _MIN_GRAMS
             and len(words & before) >= COHESION * min(len(words), len(before))
         ):
@@ -577,11 +600,12 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
-    feats = page_features(lines)
-    decoded = model.decode(feats, guards=guards(lines))
+    line_grams, printed = LineGrams(lines), PrintedPairs(lines)
+    feats = page_features(lines, line_grams, printed)
+    decoded = model.decode(feats, guards=guards(lines, printed))
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
-    labels = merge_crossheads(lines, labels)
+    labels = merge_crossheads(lines, labels, line_grams)
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):

@@ -143,12 +143,21 @@ def _start_class(ch: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def dateline_leads(text: str) -> bool:
+    """Whether `distro.dates` reads a lead dateline at the very start of `text`.
+
+    One cache for the line model, the layout rules and the confidence checks: they ask of the
+    same lines (a short line's first 120 characters are the line).
+    """
+    found = find_dateline(text, None)
+    return found is not None and found.position == "lead" and found.span[0] == 0
+
+
 def _dateline_open(text: str) -> bool:
     head = text[:48]
     if "电" not in head and "讯" not in head and "报道" not in head and "消息" not in head:
         return False
-    found = find_dateline(text[:120], None)
-    return found is not None and found.position == "lead" and found.span[0] == 0
+    return dateline_leads(text[:120])
 
 
 #: A line ending in one of these was cut mid-sentence (`会议还部署了下一阶段的`): no headline
@@ -175,29 +184,145 @@ def is_heading(text: str) -> bool:
     )
 
 
+_CLAUSES = ("clauses=0", "clauses=1", "clauses=2", "clauses=3")
+#: `len=` feature of each line length up to 60 (see `_bucket`).
+_LEN = tuple(f"len={_bucket(size)}" for size in range(61))
+#: Characters an `_EDITOR` credit can open with (a cheap test before the pattern).
+_EDITOR_FIRST = frozenset("本责编美版设校组审值监统制图视")
+
+
+@lru_cache(maxsize=8192)
+def _char_features(ch: str) -> tuple[str, str, str | None, str]:
+    """`end=`, `start=`, `first=` (None for a line it opens no sentence of) and `last=` of `ch`."""
+    first = f"first={ch}" if "\u4e00" <= ch <= "\u9fff" or ch in "”’）" else None
+    return f"end={_end_class(ch)}", f"start={_start_class(ch)}", first, f"last={ch}"
+
+
+def _caption_end(text: str) -> bool:
+    """`_CAPTION` at the end of `text`, tested only when one of its words is in it."""
+    return ("摄" in text or "供图" in text or "图片来源" in text) and (
+        _CAPTION.search(text) is not None
+    )
+
+
 def own_features(text: str) -> tuple[str, ...]:
-    """Facts about one line on its own (see the module docstring)."""
+    """Facts about one line on its own (see the module docstring).
+
+    Each pattern runs only when a cheap test (a character it needs) leaves it a chance: most
+    lines have none of them.
+    """
     size = len(text)
     last = text[-1]
     first = text[0]
-    feats = [f"len={_bucket(size)}", f"end={_end_class(last)}", f"start={_start_class(first)}"]
+    end_feat, _, _, last_feat = _char_features(last)
+    _, start_feat, first_feat, _ = _char_features(first)
+    feats = [_LEN[size] if size <= 60 else "len=long", end_feat, start_feat]
     if last in PARAGRAPH_ENDS:
         feats.append("closed")
     if _LEAD_DATE.match(text) is not None:
         feats.append("lead_date")
-    if "\u4e00" <= first <= "\u9fff" or first in "”’）":
-        feats.append(f"first={first}")  # 据/近/昨 open sentences; a broken line opens anywhere
+    if first_feat is not None:
+        feats.append(first_feat)  # 据/近/昨 open sentences; a broken line opens anywhere
     if size > 60:
         # Body copy, the common case: only the ending and a dateline matter.
         if "。" in text:
             feats.append("has_stop")
         if _dateline_open(text):
             feats.append("dateline")
-        if _EDITOR.match(text) is not None:
+        if first in _EDITOR_FIRST and _EDITOR.match(text) is not None:
             feats.append("editor")
-        if _CAPTION.search(text) is not None:
+        if _caption_end(text):
             feats.append("caption_end")
         return tuple(feats)
+    if "。" in text:
+        feats.append("has_stop")
+    clauses = text.count("，") + text.count("、") + text.count("；")
+    feats.append(_CLAUSES[min(clauses, 3)])
+    spaced = " " in text
+    if spaced:
+        feats.append("space")
+    if _dateline_open(text):
+        feats.append("dateline")
+    else:
+        head = text[:32]
+        if ("讯" in head or "电" in head or "消息" in head or "报道" in head) and (
+            _OPENS_DATELINE.match(text) is not None
+        ):
+            feats.append("dateline_word")
+    role = _ROLE.search(text) is not None
+    if role:
+        feats.append("role")
+    marked = first in MARKS or first in "◎●"
+    if marked:
+        feats.append("marked")
+    if _NAME_RUN.fullmatch(text) is not None:
+        feats.append("name_shape")
+        if _NAME_ONLY.fullmatch(text) is not None and "讯" not in text and "电" not in text:
+            feats.append("name_only")  # `周德武`, `姚祥明 羊盘初`: a writer's byline
+    padded = spaced and _PADDED.search(text) is not None
+    if padded:
+        feats.append("padded")
+    if first in "（(" and last in "）)" and _CREDIT.match(text) is not None:
+        feats.append("credit_parens")
+    if (role or marked or padded) and (
+        parse_byline(text) is not None or credit_byline(text) is not None
+    ):
+        feats.append("byline")
+    paged = "版" in text
+    jump = from_ = False
+    if paged and size <= 16:
+        if _JUMP.fullmatch(text) is not None:
+            feats.append("jump")
+            jump = True
+        elif _FROM.fullmatch(text) is not None:
+            feats.append("from")
+            from_ = True
+        elif _PAGE_REF.fullmatch(text) is not None:
+            feats.append("page_ref")
+    jump_tail = paged and last in "）)" and _JUMP_TAIL.search(text) is not None
+    if jump_tail:
+        feats.append("jump_tail")
+    if (first in "（(上紧接承" or first.isspace()) and _FROM.match(text) is not None:
+        feats.append("from_head")
+    if first in _EDITOR_FIRST and _EDITOR.match(text) is not None:
+        feats.append("editor")
+    if ("年" in text or "星期" in text) and _DATE.search(text) is not None:
+        feats.append("date")
+    if first.isdigit() and _STAMP.fullmatch(text) is not None:
+        feats.append("stamp")
+    if (
+        "。" not in text
+        and not jump_tail
+        and not jump
+        and not from_
+        and _RUNNING.search(text) is not None
+    ):
+        feats.append("page_no")  # a running head, not prose or a jump that names a page
+    if _caption_end(text):
+        feats.append("caption_end")
+    if text.startswith(("图为", "图：", "图/")):
+        feats.append("caption_start")
+    if first in "—─" or text[:2] in ("--", "－－"):
+        feats.append("dashed")
+    heading = is_heading(text)
+    if heading and open_body(text):
+        # A title with a comma inside (`因为有你，爱驻我家`) reads like a broken body line: it
+        # may still head a story, but only the model's weights can say so.
+        feats.append("heading")
+        feats.append("open_heading")
+    elif heading:
+        feats.append("heading")
+        if _COLUMN_LABEL.fullmatch(text) is not None:
+            feats.append("column_label")
+        if clauses == 0:
+            feats.append("crosshead")
+        if _ORDINAL.match(text) is not None:
+            feats.append("ordinal")
+        if spaced or "：" in text or text.endswith(("（图）", "(图)", "（组图）")):
+            feats.append("titled")  # two clauses or a `主题：` lead-in, as headlines are set
+    if size <= 24 and "\u4e00" <= last <= "\u9fff":
+        feats.append(last_feat)  # 的/了/和 end a broken line, rarely a title
+    return tuple(feats)
     if "。" in text:
         feats.append("has_stop")
     clauses = sum(text.count(ch) for ch in "，、；")
@@ -390,11 +515,44 @@ _CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
 _WHOLE_RATIO = 3
 
 
+#: Pair look-ups `PrintedPairs` answers by searching the page text, before it reads every pair
+#: (a search costs about a fiftieth of reading the pairs into a set).
+_SEARCHES = 16
+
+
+class PrintedPairs:
+    """Whether two characters are printed side by side anywhere on the page.
+
+    A pair asked about is the seam of two lines, so it is printed elsewhere exactly when it is a
+    substring of the page text (the seam itself has a newline between). The first `_SEARCHES`
+    questions search the text (at C speed, no set built); a page that asks more has its pairs
+    read once into a set, so the cost stays linear in the page. One instance serves the seam
+    features and the guards of a page.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.text: str | None = None
+        self.pairs: set[str] | None = None
+        self.asked = 0
+
+    def __contains__(self, pair: str) -> bool:
+        if self.pairs is not None:
+            return pair in self.pairs
+        if self.text is None:
+            self.text = "\n".join(self.lines)
+        self.asked += 1
+        if self.asked <= _SEARCHES:
+            return pair in self.text
+        self.pairs = set(map(operator.add, self.text, self.text[1:]))
+        return pair in self.pairs
+
+
 def _balanced(text: str) -> bool:
     return all(text.count(a) <= text.count(b) for a, b in _PAIRS)
 
 
-def guards(lines: Sequence[str]) -> list[str]:
+def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[str]:
     """`guard` of every line, and what the page around a line adds.
 
     A short heading-shaped line after a finished paragraph (`提高幸福感应双管齐下`), with no
@@ -403,7 +561,7 @@ def guards(lines: Sequence[str]) -> list[str]:
     sentence does (no closing punctuation), and the two ideographs at the seam are a pair the
     page prints nowhere else: a column break cuts a word, a number or a quote (`…对乌兹别克斯`
     | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
-    paragraph. Linear in the page: its pairs are read once, only when a seam asks.
+    paragraph. Linear in the page (see `PrintedPairs`).
 
     And an open line is continued by the next one when it leaves a title, an aside or a quote
     open (`日本《读卖新` | `闻》６月６日…`, `作为“九` | `五”极地…`), or when the two
@@ -419,7 +577,7 @@ def guards(lines: Sequence[str]) -> list[str]:
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
         if cut_title or cut_copy:
             out[i] = "PG"
-    pairs: set[str] | None = None
+    printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
         line, below = lines[i], lines[i + 1]
         if (
@@ -434,10 +592,7 @@ def guards(lines: Sequence[str]) -> list[str]:
             or not _balanced(line)
         ):
             continue
-        if pairs is None:
-            text = "\n".join(lines)
-            pairs = set(map(operator.add, text, text[1:]))
-        if line[-1] + below[0] not in pairs:
+        if line[-1] + below[0] not in printed:
             out[i] = "C"
     return out
 
@@ -445,12 +600,34 @@ def guards(lines: Sequence[str]) -> list[str]:
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
-def grams(text: str) -> frozenset[str]:
-    """The Han character bigrams of a line: the words a topic repeats."""
-    out: set[str] = set()
-    for run in _HAN_RUN.findall(text):
-        out.update(map(operator.add, run, run[1:]))
-    return frozenset(out)
+def pair_code(first: str, second: str) -> int:
+    """Two characters as one integer, as `grams` codes them."""
+    return ord(first) | ord(second) << 16
+
+
+def grams(text: str) -> frozenset[int]:
+    """The Han character bigrams of a line, the words a topic repeats, coded by `pair_code`."""
+    return frozenset(_pairs(text))
+
+
+def _pairs(text: str) -> set[int]:
+    """`grams`, as a set of its own.
+
+    Read at C speed: the runs of ideographs joined by NULs, as UTF-16 code units (every
+    ideograph is one), are read as 32-bit integers at even and at odd offsets: every adjacent
+    pair, less the pairs with a NUL (each run's first and last character beside one).
+    """
+    runs = _HAN_RUN.findall(text)
+    if not runs:
+        return set()
+    joined = "\0".join(runs) if len(runs) > 1 else runs[0]
+    units = memoryview(joined.encode("utf-16-le"))
+    size = len(joined)
+    out = set(units[: 4 * (size // 2)].cast("I"))
+    out.update(units[2 : 2 + 4 * ((size - 1) // 2)].cast("I"))
+    if len(runs) > 1:
+        out.difference_update([ord(run[-1]) for run in runs], [ord(run[0]) << 16 for run in runs])
+    return out
 
 
 #: Body characters read on each side of a short line to tell whether the topic goes on.
@@ -459,72 +636,101 @@ _WINDOW = 150
 _WINDOW_LINES = 40
 
 
-class _Grams:
-    """The bigrams of a page's lines, read only for the lines a window asks for."""
+class LineGrams(dict[int, set[int]]):
+    """The bigrams of a page's lines by index, each line read once and only when asked for (the
+    topic windows here, the items of `layout.merge_crossheads`); read-only for the askers."""
 
     def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__()
         self.lines = lines
-        self.read: dict[int, frozenset[str]] = {}
 
-    def __getitem__(self, index: int) -> frozenset[str]:
-        found = self.read.get(index)
-        if found is None:
-            found = self.read[index] = grams(self.lines[index])
+    def __missing__(self, index: int) -> set[int]:
+        found = self[index] = _pairs(self.lines[index])
         return found
 
 
-def _body_window(
-    lines: Sequence[str], grams: _Grams, start: int, step: int, repeated: frozenset[str]
-) -> set[str]:
-    """Bigrams of the body lines from `start` on (one way), up to `_WINDOW` characters.
+class _Windows:
+    """Bigrams of the body lines on one side of a line, up to `_WINDOW` characters.
 
     Lines the page prints more than once (`repeated`: boilerplate, a disclaimer under every
-    web story) say nothing about the topic and are skipped; at most `_WINDOW_LINES` lines are
-    visited, so a page of repeated lines stays linear too.
+    web story) say nothing about the topic and are skipped, as are heading-shaped lines; at
+    most `_WINDOW_LINES` lines are visited, so a page of repeated lines stays linear too. The
+    lines of a stack share their windows: a walk is kept by the first body line it read, and
+    reused when it ended within the visiting bound of the new start too.
     """
-    out: set[str] = set()
-    read = 0
-    j = start
-    stop = start + step * _WINDOW_LINES
-    while 0 <= j < len(lines) and read < _WINDOW and j != stop:
-        if not is_heading(lines[j]) and lines[j] not in repeated:
-            out |= grams[j]
-            read += len(lines[j])
-        j += step
-    return out
+
+    def __init__(self, lines: Sequence[str], grams: LineGrams) -> None:
+        repeated = {line for line, n in Counter(lines).items() if n > 1}
+        self.headings = [is_heading(line) for line in lines]
+        self.skip = [
+            heading or line in repeated for line, heading in zip(lines, self.headings, strict=True)
+        ]
+        self.lines, self.grams = lines, grams
+        self.walks: dict[tuple[int, int], tuple[set[int], int, bool]] = {}
+
+    def read(self, start: int, step: int) -> set[int]:
+        """The window from `start` on, one way (`step` ±1); the caller must not change it."""
+        skip, size = self.skip, len(self.lines)
+        j = start
+        stop = start + step * _WINDOW_LINES
+        while 0 <= j < size and j != stop and skip[j]:
+            j += step
+        walk = self.walks.get((j, step))
+        if walk is not None and not walk[2] and (walk[1] - start) * step < _WINDOW_LINES:
+            return walk[0]
+        first = j
+        out: set[int] = set()
+        read = 0
+        reached = j - step
+        lines, grams = self.lines, self.grams
+        while 0 <= j < size and read < _WINDOW and j != stop:
+            if not skip[j]:
+                out |= grams[j]
+                read += len(lines[j])
+            reached = j
+            j += step
+        self.walks[(first, step)] = (out, reached, j == stop and read < _WINDOW)
+        return out
 
 
-def _share(part: int, whole: int, bounds: tuple[float, ...]) -> str:
-    """A ratio bucketed: `0`, then the index of the first bound it stays under."""
+def _share(part: int, whole: int, bounds: tuple[float, ...]) -> int:
+    """A ratio bucketed: 0, then the index of the first bound it stays under."""
     if part == 0:
-        return "0"
+        return 0
     ratio = part / max(whole, 1)
-    return str(next((k for k, b in enumerate(bounds, 1) if ratio < b), len(bounds) + 1))
+    return next((k for k, b in enumerate(bounds, 1) if ratio < b), len(bounds) + 1)
 
 
-def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
+_COH_BOUNDS, _ECHO_P_BOUNDS, _ECHO_N_BOUNDS = (0.05, 0.1, 0.15), (0.15, 0.3), (0.15, 0.3, 0.5)
+#: The feature names of each bucket, built once.
+_COH = tuple(f"coh={k}" for k in range(len(_COH_BOUNDS) + 2))
+_ECHO_P = tuple(f"echo_p={k}" for k in range(len(_ECHO_P_BOUNDS) + 2))
+_ECHO_N = tuple(f"echo_n={k}" for k in range(len(_ECHO_N_BOUNDS) + 2))
+
+
+def cohesion(lines: Sequence[str], grams: LineGrams | None = None) -> list[tuple[str, ...]]:
     """Topic features of each heading-shaped line: does the body around it tell one story?
 
     A crosshead sits inside a story: the body before and after it share words, and its own
     words echo the body before it. A headline starts a new topic: its words recur after it
     only. Each side reads a bounded window, so the cost stays linear in the page.
     """
-    grams = _Grams(lines)
-    repeated = frozenset(line for line, n in Counter(lines).items() if n > 1)
+    grams = grams if grams is not None else LineGrams(lines)
+    windows = _Windows(lines, grams)
     out: list[tuple[str, ...]] = []
-    for i, line in enumerate(lines):
-        if i == 0 or not is_heading(line):
+    for i, heading in enumerate(windows.headings):
+        if i == 0 or not heading:
             out.append(())
             continue
-        before = _body_window(lines, grams, i - 1, -1, repeated)
-        after = _body_window(lines, grams, i + 1, 1, repeated)
+        before = windows.read(i - 1, -1)
+        after = windows.read(i + 1, 1)
         own = grams[i]
         shared = len(before & after)
         out.append(
             (
-                f"coh={_share(shared, min(len(before), len(after)), (0.05, 0.1, 0.15))}",
-                f"echo_p={_share(len(own & before), len(own), (0.15, 0.3))}",
-                f"echo_n={_share(len(own & after), len(own), (0.15, 0.3, 0.5))}",
+                _COH[_share(shared, min(len(before), len(after)), _COH_BOUNDS)],
+                _ECHO_P[_share(len(own & before), len(own), _ECHO_P_BOUNDS)],
+                _ECHO_N[_share(len(own & after), len(own), _ECHO_N_BOUNDS)],
             )
         )
     return out
@@ -534,11 +740,11 @@ def cohesion(lines: Sequence[str]) -> list[tuple[str, ...]]:
 _SHARES = (0.2, 0.34, 0.5)
 
 
-def _is_han(ch: str) -> bool:
+def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
+def junctions(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[tuple[str, ...]]:
     """Facts of the seam between each line and an open heading-length line above it.
 
     A column break cuts a paragraph anywhere, so the piece above is as likely long as short and
@@ -546,22 +752,19 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
     whole short line, and the sentence under it starts afresh (`变更公共绿地要论证` |
     `《条例》规定…`). So: the upper line's share of the two (`share=`), and whether the two
     ideographs at the seam form a pair the page prints elsewhere (`seam=seen`: a name, a place,
-    a term the story repeats) or nowhere (`seam=new`). The page's pairs are read once, only
-    when some seam asks, so the cost stays linear in the page.
+    a term the story repeats) or nowhere (`seam=new`), answered by `PrintedPairs`, so the cost
+    stays linear in the page.
     """
     out: list[tuple[str, ...]] = [()]
-    pairs: set[str] | None = None
+    printed = printed if printed is not None else PrintedPairs(lines)
     for i, (above, line) in enumerate(pairwise(lines), 1):
         if above[-1] in PARAGRAPH_ENDS or len(above) > MAX_HEADING or is_heading(line):
             out.append(())
             continue
         share = len(above) / (len(above) + len(line))
         feats = [f"share={next((k for k, b in enumerate(_SHARES) if share < b), len(_SHARES))}"]
-        if _is_han(above[-1]) and _is_han(line[0]):
-            if pairs is None:
-                text = "\n".join(lines)
-                pairs = set(map(operator.add, text, text[1:]))
-            feats.append("seam=seen" if above[-1] + line[0] in pairs else "seam=new")
+        if is_han(above[-1]) and is_han(line[0]):
+            feats.append("seam=seen" if above[-1] + line[0] in printed else "seam=new")
         if i > 1 and lines[i - 2][-1] in PARAGRAPH_ENDS:
             # Under a finished paragraph the upper line is a crosshead or a broken paragraph's
             # start; under a headline it may be a lead cut a few words in (`中新网6月` | `8日电…`).
@@ -570,11 +773,37 @@ def junctions(lines: Sequence[str]) -> list[tuple[str, ...]]:
     return out
 
 
+class _Views(dict[str, str]):
+    """Own features as a neighbour passes them on (`p:closed`), or "" for those it keeps.
+
+    Filled as features are met: the vocabulary of own features is bounded (fixed names, and
+    one `first=`/`last=` per character), so the table is too.
+    """
+
+    def __init__(self, prefix: str, passed: frozenset[str], kind: str | None) -> None:
+        super().__init__()
+        self.prefix, self.passed, self.kind = prefix, passed, kind
+
+    def __missing__(self, feature: str) -> str:
+        kept = feature in self.passed or (
+            self.kind is not None and feature[: len(self.kind)] == self.kind
+        )
+        view = self[feature] = f"{self.prefix}{feature}" if kept else ""
+        return view
+
+
+_AS_PREV = _Views("p:", _NEIGHBOUR | {"top"}, "last=")
+_AS_NEXT = _Views("n:", _NEIGHBOUR | {"bottom"}, "first=")
+_AS_SECOND = _Views("pp:", _SECOND, None)
+
+
 #: Characters of a line's opening compared with the page's other lines (see `page_features`).
 _OPENING = 10
 
 
-def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
+def page_features(
+    lines: Sequence[str], grams: LineGrams | None = None, printed: PrintedPairs | None = None
+) -> list[tuple[str, ...]]:
     """The features of every line: its own, and the telling ones of the lines before and after.
 
     `rep_open`: the line opens as another line of the page does (`新华社北京１月５日电`, a web
@@ -587,18 +816,19 @@ def page_features(lines: Sequence[str]) -> list[tuple[str, ...]]:
         else own_features(line)
         for line in lines
     ]
-    topic = cohesion(lines)
-    seams = junctions(lines)
+    topic = cohesion(lines, grams)
+    seams = junctions(lines, printed)
+    # Each line's facts as its neighbours see them, read once (by C-level maps, see `_Views`).
+    as_prev = [tuple(filter(None, map(_AS_PREV.__getitem__, feats))) for feats in own]
+    as_next = [tuple(filter(None, map(_AS_NEXT.__getitem__, feats))) for feats in own]
+    as_second = [tuple(filter(None, map(_AS_SECOND.__getitem__, feats))) for feats in own]
     out: list[tuple[str, ...]] = []
     last = len(lines) - 1
     for i, feats in enumerate(own):
-        prev = own[i - 1] if i > 0 else ("top",)
-        nxt = own[i + 1] if i < last else ("bottom",)
-        extra = [f"p:{f}" for f in prev if f in _NEIGHBOUR or f == "top" or f[:5] == "last="]
-        extra += [f"n:{f}" for f in nxt if f in _NEIGHBOUR or f == "bottom" or f[:6] == "first="]
-        second = own[i - 2] if i > 1 else ("top",)
-        extra += [f"pp:{f}" for f in second if f in _SECOND]
-        out.append((*feats, *topic[i], *seams[i], *extra, "bias"))
+        prev = as_prev[i - 1] if i > 0 else ("p:top",)
+        nxt = as_next[i + 1] if i < last else ("n:bottom",)
+        second = as_second[i - 2] if i > 1 else ("pp:top",)
+        out.append((*feats, *topic[i], *seams[i], *prev, *nxt, *second, "bias"))
     return out
 
 
@@ -658,6 +888,17 @@ class LineModel:
     def __init__(self, weights: dict[str, float] | None = None) -> None:
         self.weights: dict[str, float] = dict(weights or {})
         self._emissions: dict[tuple[str, ...], dict[str, float]] = {}
+        #: The states each line's emission leaves live (see `_live`), and whether the line is
+        #: byline-shaped (see `decode`), beside `_emissions`.
+        self._lives: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
+        #: Arcs into each state of a row from the row before, and out of each state of a row
+        #: into the row after, keyed by the two rows' states (see `decode`).
+        self._into: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], list[tuple[str, str, list[tuple[str, float]]]]
+        ] = {}
+        self._out_of: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], list[tuple[str, list[tuple[str, str, float]]]]
+        ] = {}
         self._table: dict[str, list[tuple[str, float]]] | None = None
         self._arcs: (
             tuple[
@@ -688,6 +929,7 @@ class LineModel:
             start = {s: get(t, 0.0) for s, t in _STARTS.items()}
             end = {s: get(f"{s[0]}>$", 0.0) for s in STATES if _previous(s) in _ENDS}
             self._arcs = (trans, succ, start, end)
+            self._into, self._out_of = {}, {}
         return self._arcs
 
     def _by_feature(self) -> dict[str, list[tuple[str, float]]]:
@@ -747,52 +989,84 @@ class LineModel:
         # A byline-shaped line right under a heading or byline is a byline, never the lead.
         # And a `——` heading-shaped line under a heading is its subheadline (副题).
         # A line of names only (`周德武`) there is the writer's byline or the stack's last line.
-        bylines = [
-            "byline" in f or "name_only" in f or ("dashed" in f and "heading" in f) for f in feats
-        ]
         trans, succ, start, end = self._graph()
         emissions = [self.emission(f) for f in feats]
-        live = [_live(em) for em in emissions]
+        lives = self._lives
+        live: list[tuple[str, ...]] = []
+        bylines: list[bool] = []
+        for f, em in zip(feats, emissions, strict=True):
+            found = lives.get(f)
+            if found is None:
+                found = (
+                    _live(em),
+                    "byline" in f or "name_only" in f or ("dashed" in f and "heading" in f),
+                )
+                if len(lives) < 50_000:
+                    lives[f] = found
+            live.append(found[0])
+            bylines.append(found[1])
+        # Per line, the arcs into each live state from the states of the row before, in
+        # `trans` order (so ties resolve as over all arcs): listed once per pair of row shapes,
+        # which repeat down a page (and across pages).
+        into, out_of = self._into, self._out_of
 
-        def arc(i: int, p: str, s: str, w: float) -> float:
-            """Weight of the arc into line i's state s from p, rules included."""
+        def ruled(i: int, p: str, s: str) -> bool:
+            """Whether the rules forbid the arc into line i's state s from p."""
             guarded = opened[i - 1]
             if guarded and p in _BODY and s[0] in guarded:
-                return w + _FORBIDDEN
-            if bylines[i] and s == "P" and p in _STACK:
-                return w + _FORBIDDEN
-            return w
+                return True
+            return bylines[i] and s == "P" and p in _STACK
 
+        inf = -math.inf
+        forbidden = _FORBIDDEN
         first = emissions[0]
         fwd: list[dict[str, float]] = [
             {s: start[s] + first[s[0]] for s in live[0] if s in start}
             or {"F^": start["F^"] + first["F"]}
         ]
         back: list[dict[str, str]] = [{}]
+        prev_scores = fwd[0]
         for i in range(1, n):
             em = emissions[i]
-            prev_scores = fwd[-1]
+            key = (live[i], tuple(prev_scores))
+            plan = into.get(key)
+            if plan is None:
+                plan = into[key] = [
+                    (s, s[0], [(p, w) for p, w in trans[s] if p in prev_scores]) for s in live[i]
+                ]
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
-            for s in live[i]:
-                best, arg = -math.inf, ""
-                for p, w in trans[s]:
-                    score = prev_scores.get(p)
-                    if score is None:
-                        continue
-                    v = score + arc(i, p, s, w)
-                    if v > best:
-                        best, arg = v, p
-                if arg:
-                    row[s] = best + em[s[0]]
-                    ptr[s] = arg
+            if not opened[i - 1] and not bylines[i]:
+                for s, label, arcs in plan:
+                    best, arg = inf, ""
+                    for p, w in arcs:
+                        v = prev_scores[p] + w
+                        if v > best:
+                            best, arg = v, p
+                    if arg:
+                        row[s] = best + em[label]
+                        ptr[s] = arg
+            else:
+                for s, label, arcs in plan:
+                    best, arg = inf, ""
+                    for p, w in arcs:
+                        if ruled(i, p, s):
+                            v = prev_scores[p] + (w + forbidden)
+                        else:
+                            v = prev_scores[p] + w
+                        if v > best:
+                            best, arg = v, p
+                    if arg:
+                        row[s] = best + em[label]
+                        ptr[s] = arg
             if not row:  # no rule-abiding state: furniture keeps the page decodable
                 s = max(prev_scores, key=prev_scores.__getitem__)
-                row = {f"F{_previous(s)}": prev_scores[s] + _FORBIDDEN}
+                row = {f"F{_previous(s)}": prev_scores[s] + forbidden}
                 ptr = {f"F{_previous(s)}": s}
             fwd.append(row)
             back.append(ptr)
-        final = {s: v + end.get(s, _FORBIDDEN) for s, v in fwd[-1].items()}
+            prev_scores = row
+        final = {s: v + end.get(s, forbidden) for s, v in fwd[-1].items()}
         state = max(final, key=final.__getitem__)
         best_total = final[state]
         path = [state]
@@ -805,28 +1079,48 @@ class LineModel:
             return Decoded(labels, [])
         # Backward pass over the same live states: best completion from each, for max-marginals.
         bwd: list[dict[str, float]] = [{}] * n
-        bwd[-1] = {s: end.get(s, _FORBIDDEN) for s in fwd[-1]}
+        bwd[-1] = {s: end.get(s, forbidden) for s in fwd[-1]}
+        nxt = bwd[-1]
         for i in range(n - 2, -1, -1):
             em = emissions[i + 1]
-            nxt = bwd[i + 1]
+            here = fwd[i]
+            key = (tuple(here), tuple(nxt))
+            plan_out = out_of.get(key)
+            if plan_out is None:
+                plan_out = out_of[key] = [
+                    (p, [(s, s[0], w) for s, w in succ[p] if s in nxt]) for p in here
+                ]
             row = {}
-            for p in fwd[i]:
-                best = -math.inf
-                for s, w in succ[p]:
-                    tail = nxt.get(s)
-                    if tail is not None:
-                        v = arc(i + 1, p, s, w) + em[s[0]] + tail
+            if not opened[i] and not bylines[i + 1]:
+                for p, arcs_out in plan_out:
+                    best = inf
+                    for s, label, w in arcs_out:
+                        v = w + em[label] + nxt[s]
                         if v > best:
                             best = v
-                row[p] = best
+                    row[p] = best
+            else:
+                for p, arcs_out in plan_out:
+                    best = inf
+                    for s, label, w in arcs_out:
+                        if ruled(i + 1, p, s):
+                            v = (w + forbidden) + em[label] + nxt[s]
+                        else:
+                            v = w + em[label] + nxt[s]
+                        if v > best:
+                            best = v
+                    row[p] = best
             bwd[i] = row
+            nxt = row
         out: list[float] = []
-        for i in range(n):
-            chosen = labels[i]
-            alt = max(
-                (v + bwd[i][s] for s, v in fwd[i].items() if s[0] != chosen), default=-math.inf
-            )
-            out.append(best_total - alt if alt > -math.inf else 50.0)
+        for chosen, ahead, behind in zip(labels, fwd, bwd, strict=True):
+            alt = inf
+            for s, v in ahead.items():
+                if s[0] != chosen:
+                    total = v + behind[s]
+                    if total > alt:
+                        alt = total
+            out.append(best_total - alt if alt > inf else 50.0)
         return Decoded(labels, out)
 
     def to_json(self) -> str:
@@ -912,6 +1206,7 @@ def train(
             step += 1
             model.weights = weights
             model._emissions = {}
+            model._lives = {}
             model._table = None
             model._arcs = None
             guess = model.decode(feats, margins=False, guards=opened).labels

@@ -155,19 +155,25 @@ def articles_of(
     )
     seen: Counter[str] = Counter()
     articles = []
-    # Whether each item's lead opens with a dateline: a page's stories mostly agree.
+    # Whether each item's lead opens with a dateline: a page's stories mostly agree. Each lead
+    # is read once, here, for the share and for its article.
     bodies = [b.page_ref is None and bool(b.paragraphs) for b in layout.blocks]
     leads = [
-        body and _lead_dateline(b.paragraphs[:1], issue_date, None)[0] is not None
-        for b, body in zip(layout.blocks, bodies, strict=True)
+        _lead_dateline(b.paragraphs, issue_date, b.byline) if b.page_ref is None else None
+        for b in layout.blocks
     ]
-    dated, total = sum(leads), sum(bodies)
-    for block, body, own in zip(layout.blocks, bodies, leads, strict=True):
+    dated = [
+        body and lead is not None and lead[0] is not None
+        for body, lead in zip(bodies, leads, strict=True)
+    ]
+    dated_count, total = sum(dated), sum(bodies)
+    for block, body, own, lead in zip(layout.blocks, bodies, dated, leads, strict=True):
         others = total - body
-        share = (dated - own) / others if others else 0.0
+        share = (dated_count - own) / others if others else 0.0
         articles.append(
             _article(
                 block,
+                lead=lead,
                 page_dated_share=share,
                 provenance=provenance,
                 issue_date=issue_date,
@@ -235,7 +241,9 @@ def _article(
     publication: str,
     seen: Counter[str],
     page_dated_share: float = 0.0,
+    lead: tuple[Dateline | None, list[str]] | None = None,
 ) -> Article:
+    """The Article of one item; `lead` is its `_lead_dateline` when the caller read it."""
     kicker, headline, subheadline = split_stack(block.stack)
     teaser = block.page_ref is not None
     paragraphs: list[str]
@@ -243,7 +251,9 @@ def _article(
         dateline, paragraphs = None, []
         summary = "".join(block.paragraphs) or None
     else:
-        dateline, paragraphs = _lead_dateline(block.paragraphs, issue_date, block.byline)
+        if lead is None:
+            lead = _lead_dateline(block.paragraphs, issue_date, block.byline)
+        dateline, paragraphs = lead
         summary = None
     # Two items with one headline on one page (rare: a teaser and its story) stay apart.
     seen[headline] += 1
