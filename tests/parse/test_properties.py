@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from distro.errors import InputError
@@ -147,7 +147,8 @@ def broken_paragraphs(draw: st.DrawFn) -> tuple[list[str], str]:
 @pytest.mark.xfail(
     strict=False, reason="line model: a short lead under a byline reads as a fragment (issue 13)"
 )
-@SETTINGS
+# A known failure: find it, but skip shrinking it (a minute of CI for an example nobody reads).
+@settings(parent=SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(broken_paragraphs())
 def test_column_breaks_are_repaired_and_paragraph_ends_kept(case: tuple[list[str], str]) -> None:
     paragraphs, page = case
