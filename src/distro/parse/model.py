@@ -323,81 +323,6 @@ def own_features(text: str) -> tuple[str, ...]:
     if size <= 24 and "\u4e00" <= last <= "\u9fff":
         feats.append(last_feat)  # 的/了/和 end a broken line, rarely a title
     return tuple(feats)
-    if "。" in text:
-        feats.append("has_stop")
-    clauses = sum(text.count(ch) for ch in "，、；")
-    feats.append(f"clauses={min(clauses, 3)}")
-    if " " in text:
-        feats.append("space")
-    if _dateline_open(text):
-        feats.append("dateline")
-    elif _OPENS_DATELINE.match(text) is not None:
-        feats.append("dateline_word")
-    if _ROLE.search(text) is not None:
-        feats.append("role")
-    if first in MARKS or first in "◎●":
-        feats.append("marked")
-    if _NAME_RUN.fullmatch(text) is not None:
-        feats.append("name_shape")
-        if _NAME_ONLY.fullmatch(text) is not None and "讯" not in text and "电" not in text:
-            feats.append("name_only")  # `周德武`, `姚祥明 羊盘初`: a writer's byline
-    if _PADDED.search(text) is not None:
-        feats.append("padded")
-    if _CREDIT.match(text) is not None:
-        feats.append("credit_parens")
-    if ("role" in feats or "marked" in feats or "padded" in feats) and (
-        parse_byline(text) is not None or credit_byline(text) is not None
-    ):
-        feats.append("byline")
-    if "版" in text and size <= 16:
-        if _JUMP.fullmatch(text) is not None:
-            feats.append("jump")
-        elif _FROM.fullmatch(text) is not None:
-            feats.append("from")
-        elif _PAGE_REF.fullmatch(text) is not None:
-            feats.append("page_ref")
-    if _JUMP_TAIL.search(text) is not None:
-        feats.append("jump_tail")
-    if _FROM.match(text) is not None:
-        feats.append("from_head")
-    if _EDITOR.match(text) is not None:
-        feats.append("editor")
-    if _DATE.search(text) is not None:
-        feats.append("date")
-    if first.isdigit() and _STAMP.fullmatch(text) is not None:
-        feats.append("stamp")
-    if (
-        "。" not in text
-        and "jump_tail" not in feats
-        and "jump" not in feats
-        and "from" not in feats
-        and _RUNNING.search(text) is not None
-    ):
-        feats.append("page_no")  # a running head, not prose or a jump that names a page
-    if _CAPTION.search(text) is not None:
-        feats.append("caption_end")
-    if text.startswith(("图为", "图：", "图/")):
-        feats.append("caption_start")
-    if first in "—─" or text[:2] in ("--", "－－"):
-        feats.append("dashed")
-    if is_heading(text) and open_body(text):
-        # A title with a comma inside (`因为有你，爱驻我家`) reads like a broken body line: it
-        # may still head a story, but only the model's weights can say so.
-        feats.append("heading")
-        feats.append("open_heading")
-    elif is_heading(text):
-        feats.append("heading")
-        if _COLUMN_LABEL.fullmatch(text) is not None:
-            feats.append("column_label")
-        if clauses == 0:
-            feats.append("crosshead")
-        if _ORDINAL.match(text) is not None:
-            feats.append("ordinal")
-        if " " in text or "：" in text or text.endswith(("（图）", "(图)", "（组图）")):
-            feats.append("titled")  # two clauses or a `主题：` lead-in, as headlines are set
-    if size <= 24 and "\u4e00" <= last <= "\u9fff":
-        feats.append(f"last={last}")  # 的/了/和 end a broken line, rarely a title
-    return tuple(feats)
 
 
 #: Own facts that are worth passing to the neighbours.
@@ -1036,6 +961,8 @@ class LineModel:
                 ]
             row: dict[str, float] = {}
             ptr: dict[str, str] = {}
+            # Two copies of the inner loop on purpose: most rows have no rule to check, and
+            # the decoder's hottest loop is cheaper without a `ruled` call per arc.
             if not opened[i - 1] and not bylines[i]:
                 for s, label, arcs in plan:
                     best, arg = inf, ""
