@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLOperator
@@ -32,7 +33,9 @@ def given_answer(ti_id: Any) -> dict[str, Any] | None:
 
     try:
         detail = get_hitl_detail_content_detail(ti_id)
-    except Exception:  # no request yet (a first start that was lost): ask
+    except Exception as exc:  # no request yet (a first start that was lost): ask
+        # said, not swallowed: an answer this misses is asked again, and that must show why
+        logging.getLogger(__name__).warning("no earlier answer read for %s: %r", ti_id, exc)
         return None
     if detail is None or not detail.response_received or not detail.chosen_options:
         return None
