@@ -14,7 +14,9 @@ class EditorRequest(HITLOperator):
     Airflow can fail a task whose start or resume it lost (the worker's call to the API
     server timed out, was sent again and refused), and the retry would ask afresh: the new
     request overwrites the old one, and the answer the editor gave is gone. The request is
-    kept with the task instance, so the retry reads it first.
+    kept with the task instance, so the retry tries to read it first. On Airflow 3.3 that read
+    is refused inside a task ("Unhandled request": only the triggerer's supervisor serves it),
+    so today the retry logs why and asks again.
     """
 
     def execute(self, context: Any) -> Any:
