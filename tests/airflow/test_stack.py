@@ -276,6 +276,33 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
         return found if DeliveryState.SENT in found else []
 
     assert wait_for("the approved delivery marked sent", sent, 30) == [DeliveryState.SENT]
+
+    # A later try of the answered request (Airflow's retry after it lost a resume, or a clear)
+    # takes the answer it holds, read in the real triggerer, and asks nobody again.
+    run = again["task_instance"]["dag_run_id"]  # type: ignore[index]
+    ask = f"/api/v2/dags/review_web/dagRuns/{run}/taskInstances/ask_editor"
+    client.check(
+        client.call(
+            "POST",
+            "/api/v2/dags/review_web/clearTaskInstances",
+            json={"dry_run": False, "dag_run_id": run, "task_ids": ["ask_editor"],
+                  "only_failed": False, "include_downstream": False},
+        )
+    )
+
+    def retried() -> dict[str, object] | None:
+        response = client.call("GET", ask)
+        client.check(response)
+        found: dict[str, object] = response.json()
+        return found if found["state"] == "success" and found["try_number"] == 2 else None
+
+    wait_for("the cleared request finished on its earlier answer", retried, 120)
+    detail = client.call("GET", f"{ask}/-1/hitlDetails")
+    client.check(detail)
+    assert detail.json()["chosen_options"] == ["Approve"], detail.json()
+    assert asked() is None, "a later try asked the editors again"
+    assert sent() == [DeliveryState.SENT]
+
     with Ledger.open(settings) as ledger:
         (rejected,) = review.reject(ledger, [second], "标题是署名行")
         assert rejected.state is DeliveryState.QUARANTINED and rejected.version == 2

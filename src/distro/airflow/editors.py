@@ -2,49 +2,75 @@
 
 from __future__ import annotations
 
-import logging
+import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.providers.standard.triggers.hitl import HITLTrigger
+from airflow.triggers.base import TriggerEvent
 
 
 class EditorRequest(HITLOperator):
-    """Asks once per run: a try that finds its request answered takes that answer.
+    """Asks once per task instance: a later try takes the answer its request already holds.
 
-    Airflow can fail a task whose start or resume it lost (the worker's call to the API
-    server timed out, was sent again and refused), and the retry would ask afresh: the new
-    request overwrites the old one, and the answer the editor gave is gone. The request is
-    kept with the task instance, so the retry tries to read it first. On Airflow 3.3 that read
-    is refused inside a task ("Unhandled request": only the triggerer's supervisor serves it),
-    so today the retry logs why and asks again.
+    Airflow can fail a task whose start or resume it lost. On Airflow 3.3 an answer that
+    resumes a parked request at once races the executor's report of the parking process: the
+    scheduler drains that stale "success" after it has queued the resumed task, takes it for a
+    task killed from outside and fails it (apache/airflow#72716). A plain retry would write its
+    request again, which erases the answer the editor gave. The request row follows the task
+    instance from try to try, but a task cannot read it (only the triggerer's supervisor serves
+    that read), so a later try first waits on :class:`EarlierAnswer` in the triggerer: it
+    resumes at once with the answer given, keeps waiting on the same request while there is
+    none, and asks afresh only where no request was ever written (a first start that was lost).
     """
 
     def execute(self, context: Any) -> Any:
         ti = context["task_instance"]
         if int(getattr(ti, "try_number", 1) or 1) > 1:
-            answered = given_answer(ti.id)
-            if answered is not None:
-                self.log.info("the editor answered before this try: the answer stands")
-                return self.execute_complete(context, answered)
+            self.defer(
+                trigger=EarlierAnswer(
+                    ti_id=ti.id,
+                    options=self.options,
+                    defaults=self.defaults,
+                    params=self.serialized_params,
+                    multiple=self.multiple,
+                    timeout_datetime=deadline(self.response_timeout),
+                ),
+                method_name="resume",
+            )
         return super().execute(context)
 
+    def resume(self, context: Any, event: dict[str, Any]) -> Any:
+        """Finish with the answer the earlier request holds, or ask when there was none."""
+        if event.get("ask"):
+            return super().execute(context)
+        self.log.info("the editor answered before this try: the answer stands")
+        return self.execute_complete(context, event)
 
-def given_answer(ti_id: Any) -> dict[str, Any] | None:
-    """The answer already recorded for the task instance's request, if there is one."""
-    from airflow.sdk.execution_time.hitl import get_hitl_detail_content_detail
 
-    try:
-        detail = get_hitl_detail_content_detail(ti_id)
-    except Exception as exc:  # no request yet (a first start that was lost): ask
-        # said, not swallowed: an answer this misses is asked again, and that must show why
-        logging.getLogger(__name__).warning("no earlier answer read for %s: %r", ti_id, exc)
-        return None
-    if detail is None or not detail.response_received or not detail.chosen_options:
-        return None
-    user = detail.responded_by_user
-    return {
-        "chosen_options": list(detail.chosen_options),
-        "params_input": dict(detail.params_input or {}),
-        "responded_at": detail.responded_at,
-        "responded_by_user": None if user is None else {"id": user.id, "name": user.name},
-    }
+class EarlierAnswer(HITLTrigger):
+    """Waits on a request already written for the task instance; says so when there is none."""
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        _, kwargs = super().serialize()
+        return (f"{__name__}.{type(self).__name__}", kwargs)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow.sdk.execution_time.hitl import get_hitl_detail_content_detail
+        from asgiref.sync import sync_to_async
+
+        try:
+            await sync_to_async(get_hitl_detail_content_detail)(ti_id=self.ti_id)
+        except Exception as exc:  # no request was written (the first start was lost): ask
+            # said, not swallowed: it is why the editors see the request again
+            self.log.warning("no earlier request for %s (%r): asking", self.ti_id, exc)
+            yield TriggerEvent({"ask": True})  # type: ignore[no-untyped-call]
+            return
+        async for event in super().run():
+            yield event
+
+
+def deadline(timeout: dt.timedelta | None) -> dt.datetime | None:
+    """When a request waited on from now times out (``None``: it waits for ever)."""
+    return None if timeout is None else dt.datetime.now(dt.UTC) + timeout

@@ -392,11 +392,11 @@ def ask_editor(
         response_timeout=timeout,
         # The wait is the response timeout's: no execution timeout may cut it short.
         execution_timeout=None,
-        # One retry, for a request whose start or resume Airflow lost (a worker's call to the
-        # API server answered late, sent again and refused: Airflow fails a task that never
-        # ran): it takes an answer already given, or asks at once, not at the next clock run.
-        # A timeout is final (DistroRetryPolicy).
-        retries=1,
+        # Retries, for a request whose start or resume Airflow lost (a worker's call to the API
+        # server answered late and was refused; an answer that resumed it at once): a later try
+        # takes the answer already given (EditorRequest), or asks at once, not at the next clock
+        # run. A timeout is final (DistroRetryPolicy).
+        retries=3,
         retry_delay=dt.timedelta(seconds=5),
     )
 
