@@ -340,3 +340,35 @@ def test_two_pages_of_one_issue_ingested_at_once_still_make_one_article(tmp_path
         [joined] = live(ledger, start["headline"], "1")
         assert joined.paragraphs[-len(rest["paragraphs"]) :] == rest["paragraphs"]
         assert live(ledger, rest["headline"], "2") == []
+
+
+def test_a_lock_left_by_a_killed_ingest_is_taken_over_at_once(tmp_path: Path) -> None:
+    """An ingest SIGKILLed inside an issue's lock does not block the next run until it expires."""
+    import subprocess
+    import sys
+    import time
+
+    from distro.jumps import LOCK_SECONDS, Jumps
+    from distro.owners import owner_mark
+
+    child = subprocess.run(
+        [sys.executable, "-c", "from distro.owners import owner_mark; print(owner_mark())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    settings = settings_with(tmp_path)
+    with Ledger.open(settings) as ledger:
+        kv = ledger.kv("jumps")
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=LOCK_SECONDS)
+        kv.set("lock:人民日报|1998-01-01", f"{child.stdout.strip()} 0123abcd", expires_at=expires)
+        live_mark = f"{owner_mark()} 4567ef"
+        jumps = Jumps(kv)
+        began = time.monotonic()
+        token = jumps._lock("人民日报|1998-01-01")
+        assert time.monotonic() - began < LOCK_SECONDS / 3
+        assert kv.get("lock:人民日报|1998-01-01") == token
+        # a live holder's lock is waited for until it expires, not taken
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.5)
+        kv.set("lock:人民日报|1998-01-02", live_mark, expires_at=soon)
+        waited = time.monotonic()
+        assert jumps._lock("人民日报|1998-01-02") != live_mark
+        assert time.monotonic() - waited >= 0.4

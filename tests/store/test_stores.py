@@ -64,6 +64,17 @@ def test_a_claim_takes_a_name_once_until_it_expires(ledger: Ledger) -> None:
     assert not seen.claim("default:n3", "x", expires_at=until, at=later)  # no expiry: held
 
 
+def test_a_value_is_replaced_only_by_one_who_read_it(ledger: Ledger) -> None:
+    locks = ledger.kv("jumps")
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    locks.set("lock:a", "dead-holder", expires_at=until)
+    assert locks.replace("lock:a", "dead-holder", "first", expires_at=until)
+    assert not locks.replace("lock:a", "dead-holder", "second", expires_at=until)  # it moved
+    assert locks.get("lock:a") == "first"
+    assert not locks.replace("lock:none", "x", "y")  # nothing there: nothing stored
+    assert locks.get("lock:none") is None
+
+
 def test_counters_are_namespaced_the_same_way(ledger: Ledger) -> None:
     day = dt.date(2026, 3, 4)
     wechat = ledger.kv("wechat")

@@ -35,7 +35,6 @@ import errno
 import fnmatch
 import glob
 import os
-import socket
 import stat
 import tempfile
 import time
@@ -43,6 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from distro.owners import ended, owner_mark
 from distro.parse.meta import SIDECAR_SUFFIX, sidecar_name
 from distro.sources.base import Item
 
@@ -143,30 +143,13 @@ def move(source: Path, target: Path) -> bool:
 OWNER = ".owner"
 
 
-def process_start(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot), or None when it does not run."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-    except (OSError, IndexError, UnicodeDecodeError):
-        return None
-    return fields[19] if len(fields) > 19 else None
-
-
-def owner_mark() -> str:
-    """This process, as a claim records it."""
-    pid = os.getpid()
-    return f"{socket.gethostname()} {pid} {process_start(pid) or '-'}"
-
-
 def owner_gone(slot: Path) -> bool:
     """Whether the claim's owner was a process of this host that has ended (pid reuse aside)."""
     try:
-        host, pid, started = (slot / OWNER).read_text(encoding="utf-8").split()
-    except (OSError, ValueError, UnicodeDecodeError):
+        mark = (slot / OWNER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False  # no mark (an older worker, another host): wait for stale_seconds
-    if host != socket.gethostname() or started == "-" or not pid.isdigit():
-        return False
-    return process_start(int(pid)) != started
+    return ended(mark)
 
 
 def unslot(claimed: Path) -> None:

@@ -122,6 +122,20 @@ class KeyValue:
         self._purge(min(stamp, at or stamp), name)  # on the caller's clock when it is earlier
         return taken
 
+    def replace(
+        self, name: str, expected: str, value: str, *, expires_at: dt.datetime | None = None
+    ) -> bool:
+        """Store ``value`` under ``name`` only while ``expected`` is there: whether it did.
+        One statement, so of two callers that read the same value only one replaces it."""
+        kv = t.kv
+        statement = (
+            kv.update()
+            .where((kv.c.key == self.key(name)) & (kv.c.value == expected))
+            .values(value=value, expires_at=expires_at, updated_at=now())
+        )
+        with self.db.tx() as conn:
+            return bool(conn.execute(statement).rowcount)
+
     def delete(self, name: str) -> None:
         with self.db.tx() as conn:
             conn.execute(t.kv.delete().where(t.kv.c.key == self.key(name)))
