@@ -10,6 +10,9 @@ from distro.errors import ParseError
 from distro.models import Article, Kind
 from distro.parse import parse_page
 from distro.parse.layout import (
+    continue_cut_headings,
+    demote_numbered_crossheads,
+    keep_open_lines,
     page_number,
     promote_new_topics,
     rejoin_broken_datelines,
@@ -231,7 +234,6 @@ def test_story_before_an_unconfirmed_start_is_held() -> None:
     assert first.confidence <= 0.7
 
 
-
 def test_line_cut_after_de_is_continued() -> None:
     # `会议还部署了下一阶段的` | `重点工作。`: no sentence stops on 的, so a break cut it.
     second = parse(WIRE_PAGE, issue_date=ISSUE)[1]
@@ -258,6 +260,8 @@ BROKEN_NOTICE = [
 
 def test_a_whole_short_line_after_a_paragraph_is_not_continued() -> None:
     assert guards(CROSSHEAD)[1] == "C"
+    # a line this short needs a line under it only half as long again
+    assert guards([*CROSSHEAD[:2], CROSSHEAD[2][:16]])[1] == "C"
     page = "标题\n\n□记者 宋迎迎 报道\n\n" + "\n".join(CROSSHEAD) + "\n"
     articles = parse(page, issue_date=ISSUE)
     # a crosshead or the next story's headline, but never the start of the paragraph under it
@@ -281,7 +285,11 @@ NOTICE = (
         (BROKEN_NOTICE, "the seam 供信 recurs on the page"),
         (["第一段结束了。", FLOOD[:9], FLOOD[9:]], "a number"),
         (["第一段结束了。", NOTICE[:6], NOTICE[6:]], "a title's quote"),
-        ([*CROSSHEAD[:2], CROSSHEAD[2][:25]], "the line under it is not that long"),
+        ([*CROSSHEAD[:2], CROSSHEAD[2][:15]], "the line under it is not that long"),
+        (
+            ["第一段结束了。", "提高居民幸福感应该双管齐下", CROSSHEAD[2][:30]],
+            "a longer line needs 3×",
+        ),
     ],
 )
 def test_a_column_break_may_still_leave_a_short_line(lines: list[str], why: str) -> None:
@@ -327,6 +335,45 @@ def test_a_crosshead_that_goes_on_with_the_story_stays_body() -> None:
     lines = [*BEFORE_CROSSHEAD, *CROSSHEAD]  # the body on both sides shares its words
     labels = ["P", "P", "C", "P", "P"]
     assert promote_new_topics(lines, labels, page_features(lines)) == labels
+
+
+def test_a_promoted_line_a_column_break_cut_open_stays_body() -> None:
+    # Real lines (corpus page 120, People's Daily 1998): cut inside the quote it opened.
+    lines = [
+        "朝阳升上了天空。",
+        "沉默片刻，你告诉我，作为“九",
+        "五”极地重力场与固体潮特征研究课题的负责人，你将主持这个顾及地球两极的专题，目前课题已经启动。",
+    ]
+    guarded = guards(lines)
+    assert guarded[1] == "PG"
+    decoded = ["P", "P", "C"]
+    assert keep_open_lines(lines, decoded, ["P", "G", "P"], guarded) == decoded
+    # a headline with a comma inside is no cut line: a promotion of it stands
+    headline = ["朝阳升上了天空。", "因为有你，爱驻我家", lines[2]]
+    assert keep_open_lines(headline, decoded, ["P", "G", "P"], guards(headline)) == ["P", "G", "P"]
+
+
+def test_a_heading_over_the_rest_of_a_sentence_is_body() -> None:
+    # Real lines (corpus page 223, People's Daily 1998): a lead cut before its comma.
+    lines = [
+        "韦德里纳外长访华",
+        "应钱其琛副总理兼外长的邀请",
+        "，韦德里纳将于本月２２日至２３日对中国进行正式访问。",
+    ]
+    assert continue_cut_headings(lines, ["G", "G", "P"]) == ["G", "P", "C"]
+
+
+def test_a_number_with_a_point_is_no_ordinal() -> None:
+    # Real lines (corpus page 075, 搜狐公益): `５．１２` is the Wenchuan earthquake's date.
+    lines = [
+        "声明：版权所有。",
+        "５．１２灾后重建资助项目投票评选",
+        "２００９年８月，第一季正式启动。",
+    ]
+    assert demote_numbered_crossheads(lines, ["P", "G", "P"]) == ["P", "G", "P"]
+    assert demote_numbered_crossheads(
+        ["声明：版权所有。", "５．灾后重建", lines[2]], ["P", "G", "P"]
+    ) == ["P", "P", "P"]
 
 
 def test_a_cut_quote_is_continued() -> None:

@@ -25,11 +25,13 @@ from distro.dates.numerals import to_int
 from distro.models import Byline
 from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_byline
 from distro.parse.model import (
+    CONTINUES,
     MAX_HEADING,
     PARAGRAPH_ENDS,
     LineGrams,
     LineModel,
     PrintedPairs,
+    cut_open,
     dateline_leads,
     guards,
     is_han,
@@ -287,8 +289,9 @@ def _opens_lead(lines: list[str], labels: list[str], i: int) -> bool:
 
 
 #: A numbered crosshead's opening (`二、`, `（三）`, `3.`): stories are not numbered, sections are.
+#: Not a number's own point (`５．１２灾后重建…`: a date, the headline's first word).
 _ORDINAL_HEAD = re.compile(
-    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．](?!\d))"
 )
 
 
@@ -596,14 +599,53 @@ def merge_crossheads(
     return fixed
 
 
+def keep_open_lines(
+    lines: list[str], decoded: list[str], promoted: list[str], guarded: list[str]
+) -> list[str]:
+    """Undo a promotion to heading of a line the model continued because its guard says so.
+
+    A body line cut open (`cut_open`: after a comma or 的, inside a title or a quote) is
+    continued by the next line; the promotion rules read a line's shape and the lines around
+    it, and would start a story on a sentence a column break cut (`沉默片刻，你告诉我，作为“九`
+    | `五”极地重力场…`). Clause punctuation alone says less: headlines print commas
+    (`“信为本、孝为先” 敬老爱老公益计划在京启动`).
+    """
+    fixed = list(promoted)
+    for i in range(len(fixed) - 1):
+        if (
+            fixed[i] == "G"
+            and decoded[i] in "PC"
+            and decoded[i + 1] == "C"
+            and "P" in guarded[i]
+            and fixed[i + 1] == "P"
+            and cut_open(lines[i])
+        ):
+            fixed[i], fixed[i + 1] = decoded[i], "C"
+    return fixed
+
+
+def continue_cut_headings(lines: list[str], labels: list[str]) -> list[str]:
+    """A heading over a body line that opens with the rest of a sentence (`，`, `。`, `》`): a
+    line opens so only where a column break cut the sentence above it, so the heading is body
+    (a caption cut before its last stop, a lead cut after a few words) and the next line
+    continues it."""
+    fixed = list(labels)
+    for i in range(len(lines) - 1):
+        if fixed[i] == "G" and fixed[i + 1] in "PC" and lines[i + 1][0] in CONTINUES:
+            fixed[i], fixed[i + 1] = "P", "C"
+    return fixed
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
     line_grams, printed = LineGrams(lines), PrintedPairs(lines)
     feats = page_features(lines, line_grams, printed)
-    decoded = model.decode(feats, guards=guards(lines, printed))
+    guarded = guards(lines, printed)
+    decoded = model.decode(feats, guards=guarded)
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
+    labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = merge_crossheads(lines, labels, line_grams)
     builder = _Builder()

@@ -83,8 +83,9 @@ _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|星期
 _RUNNING = re.compile(rf"(?:第\s*{_PAGE}\s*版|[A-ZＡ-Ｚ]\s*[0-9０-９]{{1,3}}|[0-9]{{2}}版)")
 _CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)[）)]?$")
 _OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
+#: A list's or a section's number (`二、`, `（三）`, `3.`); not a number's own point (`５．１２`).
 _ORDINAL = re.compile(
-    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．](?!\d))"
 )
 _LEAD_DATE = re.compile(
     r"^(?:[0-9０-９]{1,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日"
@@ -430,14 +431,25 @@ def open_body(text: str) -> bool:
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+def cut_open(text: str) -> bool:
+    """A line a column break cut mid-sentence for sure: after a comma or 的, or inside a title,
+    an aside or a quote it opened (`作为“九`); clause punctuation inside says less."""
+    return text[-1] in _CUT_ENDS or any(text.count(a) > text.count(b) for a, b in _CUT_PAIRS)
+
+
 #: Characters that open a line only as the rest of a sentence cut above it.
-_CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
+CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
 #: Pairs of brackets and quotes a whole line leaves balanced; a cut inside one leaves it open.
 _PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("(", ")"), ("「", "」"))
 #: Brackets and quotes a paragraph never leaves open where a column break cut it.
 _CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
 #: How many times longer than a whole short line the body line under it is (see `guards`).
 _WHOLE_RATIO = 3
+#: A whole line this short (a crosshead, a caption, a list's item: `条例亮点`, `李冰冰签名卡`)
+#: needs a body line under it only `_SHORT_RATIO` times its length: a column break leaves a
+#: third of a paragraph at least above the seam, and a piece this short of a paragraph is rare.
+_SHORT_WHOLE = 12
+_SHORT_RATIO = 1.5
 
 
 #: Pair look-ups `PrintedPairs` answers by searching the page text, before it reads every pair
@@ -508,11 +520,12 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         if (
             out[i]
             or lines[i - 1][-1] not in PARAGRAPH_ENDS
-            or len(below) <= _WHOLE_RATIO * len(line)
-            or below[0] in _CONTINUES
+            or len(below)
+            <= (_SHORT_RATIO if len(line) <= _SHORT_WHOLE else _WHOLE_RATIO) * len(line)
+            or below[0] in CONTINUES
             or not is_heading(line)
             or open_body(line)
-            or is_heading(below)
+            or (is_heading(below) and len(line) > _SHORT_WHOLE)
             or (line[-1].isdigit() and below[0].isdigit())
             or not _balanced(line)
         ):
