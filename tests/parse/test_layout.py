@@ -17,8 +17,10 @@ from distro.parse.layout import (
     promote_new_topics,
     rejoin_broken_datelines,
     segment,
+    split_whole_runs,
+    unstack_undated,
 )
-from distro.parse.model import guards, page_features
+from distro.parse.model import PrintedPairs, guards, page_features
 from distro.parse.page import split_stack
 
 ISSUE = dt.date(2021, 7, 5)
@@ -374,6 +376,40 @@ def test_a_number_with_a_point_is_no_ordinal() -> None:
     assert demote_numbered_crossheads(
         ["声明：版权所有。", "５．灾后重建", lines[2]], ["P", "G", "P"]
     ) == ["P", "P", "P"]
+
+
+#: Real lines (corpus page 023, 搜狐公益): a headline, the web subtitle its story prints as its
+#: first two paragraphs, and the lead under them (no dateline, no byline).
+SUBTITLED = [
+    "上海地铁请女性自重 女志愿者用行为艺术示抗议",
+    "上海地铁请女性“自重”引争议",
+    "女志愿者行为艺术示抗议",
+    "新闻源：＠女权之声：为抗议＠上海地铁二运：女性穿得少“不被性骚扰才怪”的不当言论，今天中午，"
+    "上海的一些女志愿者在地铁二号线上举牌抗议。",
+]
+
+
+def test_a_stack_over_an_undated_lead_keeps_only_its_headline() -> None:
+    guarded = guards(SUBTITLED)
+    assert unstack_undated(SUBTITLED, ["G", "G", "G", "P"], guarded) == ["G", "P", "P", "P"]
+    # a 副题 over a datelined lead stays, and so does a stack whose first line is narrower (引题)
+    dated = [*SUBTITLED[:2], "本报上海６月２０日电 " + SUBTITLED[3]]
+    assert unstack_undated(dated, ["G", "G", "P"], guards(dated)) == ["G", "G", "P"]
+    kicker = [SUBTITLED[2], SUBTITLED[0], SUBTITLED[3]]
+    assert unstack_undated(kicker, ["G", "G", "P"], guards(kicker)) == ["G", "G", "P"]
+    # a last line of names only is the writer's byline
+    named = [SUBTITLED[0], "毛一丁", SUBTITLED[3]]
+    assert unstack_undated(named, ["G", "G", "P"], guards(named)) == ["G", "B", "P"]
+
+
+def test_a_whole_line_under_a_whole_body_line_starts_no_paragraph() -> None:
+    labels = ["G", "P", "P", "C"]
+    split = split_whole_runs(SUBTITLED, labels, guards(SUBTITLED), PrintedPairs(SUBTITLED))
+    assert split == ["G", "P", "P", "P"]
+    # under a headline, a short line may be the lead's first words a column break left
+    labels = ["G", "G", "P", "C"]
+    split = split_whole_runs(SUBTITLED, labels, guards(SUBTITLED), PrintedPairs(SUBTITLED))
+    assert split == labels
 
 
 def test_a_cut_quote_is_continued() -> None:

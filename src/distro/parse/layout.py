@@ -36,9 +36,11 @@ from distro.parse.model import (
     guards,
     is_han,
     is_heading,
+    is_whole,
     page_features,
     pair_code,
     shipped,
+    whole_over,
 )
 from distro.parse.typography import tidy_lines
 
@@ -636,6 +638,65 @@ def continue_cut_headings(lines: list[str], labels: list[str]) -> list[str]:
     return fixed
 
 
+def unstack_undated(lines: list[str], labels: list[str], guarded: list[str]) -> list[str]:
+    """A stack of heading lines over a lead no dateline and no byline confirm, whose first line
+    is its widest: the lines under the headline are body (a caption, a crosshead, a web
+    subtitle the story prints as its opening paragraphs: `头枕砸窗靠不住 汽车逃生器保险`).
+
+    A 副题 is set over the lead it introduces, which names where and who (`本报北京１月５日电`,
+    `本报记者 某某`); an 引题 over the headline is narrower than it, so a stack whose first
+    line is narrower is left alone, and so is a `——` line. A last line of names only
+    (`毛一丁`) is the writer's byline; the lead goes on from a last line its guard holds open
+    (a cut copy of a notice: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
+    """
+    fixed = list(labels)
+    i = 0
+    while i < len(lines):
+        if fixed[i] != "G":
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(lines) and fixed[end + 1] == "G":
+            end += 1
+        if (
+            end > i
+            and end + 1 < len(lines)
+            and fixed[end + 1] in "PC"
+            and all(len(lines[j]) < len(lines[i]) for j in range(i + 1, end + 1))
+            and not any(lines[j][:1] in _DASHES for j in range(i + 1, end + 1))
+            and not _opens_lead(lines, fixed, end + 1)
+        ):
+            for j in range(i + 1, end + 1):
+                fixed[j] = "P"
+            if opens_name_byline(lines[end]):
+                fixed[end], fixed[end + 1] = "B", "P"
+            else:
+                fixed[end + 1] = "C" if "P" in guarded[end] else "P"
+        i = end + 1
+    return fixed
+
+
+def split_whole_runs(
+    lines: list[str], labels: list[str], guarded: list[str], printed: PrintedPairs
+) -> list[str]:
+    """A whole short line under another whole body line (a caption's second line, a list of
+    items: `姓名 范松池` | `部队信息 远征军第八军`) starts no paragraph the line under it
+    continues, as after a finished paragraph (`model.guards`): the break that leaves a lead's
+    first words on their own line comes under a headline, not under a body line."""
+    fixed = list(labels)
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i] == "P"
+            and fixed[i + 1] == "C"
+            and fixed[i - 1] == "P"
+            and not guarded[i]
+            and is_whole(lines[i - 1])
+            and whole_over(lines, i, printed)
+        ):
+            fixed[i + 1] = "P"
+    return fixed
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
@@ -647,6 +708,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
     labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
+    labels = split_whole_runs(lines, unstack_undated(lines, labels, guarded), guarded, printed)
     labels = merge_crossheads(lines, labels, line_grams)
     builder = _Builder()
     previous = ""

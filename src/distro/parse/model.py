@@ -516,23 +516,35 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
             out[i] = "PG"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
-        line, below = lines[i], lines[i + 1]
-        if (
-            out[i]
-            or lines[i - 1][-1] not in PARAGRAPH_ENDS
-            or len(below)
-            <= (_SHORT_RATIO if len(line) <= _SHORT_WHOLE else _WHOLE_RATIO) * len(line)
-            or below[0] in CONTINUES
-            or not is_heading(line)
-            or open_body(line)
-            or (is_heading(below) and len(line) > _SHORT_WHOLE)
-            or (line[-1].isdigit() and below[0].isdigit())
-            or not _balanced(line)
-        ):
-            continue
-        if line[-1] + below[0] not in printed:
+        if not out[i] and lines[i - 1][-1] in PARAGRAPH_ENDS and whole_over(lines, i, printed):
             out[i] = "C"
     return out
+
+
+def is_whole(text: str) -> bool:
+    """Shaped like a whole short line (a crosshead, a caption, a list's item): heading-shaped,
+    no paragraph end, no clause punctuation, brackets and quotes balanced."""
+    return (
+        text[-1] not in PARAGRAPH_ENDS
+        and is_heading(text)
+        and not open_body(text)
+        and _balanced(text)
+    )
+
+
+def whole_over(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
+    """Whether line i, whole-shaped, is no column break's upper piece of line i + 1 (see
+    `guards`): the line under it is long enough, opens as a sentence does, and the seam is
+    no pair the page prints elsewhere, nor a number cut."""
+    line, below = lines[i], lines[i + 1]
+    return (
+        len(below) > (_SHORT_RATIO if len(line) <= _SHORT_WHOLE else _WHOLE_RATIO) * len(line)
+        and below[0] not in CONTINUES
+        and is_whole(line)
+        and not (is_heading(below) and len(line) > _SHORT_WHOLE)
+        and not (line[-1].isdigit() and below[0].isdigit())
+        and line[-1] + below[0] not in printed
+    )
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
