@@ -11,6 +11,7 @@ from distro.models import Article, Kind
 from distro.parse import parse_page
 from distro.parse.layout import (
     continue_cut_headings,
+    continue_cut_open,
     demote_numbered_crossheads,
     keep_open_lines,
     page_number,
@@ -353,6 +354,18 @@ def test_a_promoted_line_a_column_break_cut_open_stays_body() -> None:
     # a headline with a comma inside is no cut line: a promotion of it stands
     headline = ["朝阳升上了天空。", "因为有你，爱驻我家", lines[2]]
     assert keep_open_lines(headline, decoded, ["P", "G", "P"], guards(headline)) == ["P", "G", "P"]
+
+
+def test_a_body_line_cut_open_is_continued() -> None:
+    # Real lines (corpus page 122, People's Daily 1998): a quote cut by a column break.
+    lines = [
+        "“一失足成千古恨，同学们，看到今天的我，你们是否感悟到了什么？我恳切地希望",
+        "大家能以我为戒，珍惜人生的美好年华，努力学习，成长为对社会的有用之材……”",
+    ]
+    assert continue_cut_open(lines, ["P", "P"]) == ["P", "C"]
+    # a stop after a stray quote ends the paragraph (corpus page 131)
+    ended = ["这大概就是华府住户请『门神“的原因吧。", lines[1]]
+    assert continue_cut_open(ended, ["P", "P"]) == ["P", "P"]
 
 
 def test_a_heading_over_the_rest_of_a_sentence_is_body() -> None:

@@ -697,6 +697,17 @@ def split_whole_runs(
     return fixed
 
 
+def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
+    """A body line cut open (`cut_open`: after a comma or 的, inside a quote or a title it
+    opened) is continued by the body line under it, whatever read the line as a heading on the
+    way and then as body again (a crosshead merged back: `…我恳切地希望` | `大家能以我为戒…`)."""
+    fixed = list(labels)
+    for i in range(len(lines) - 1):
+        if fixed[i] in "PC" and fixed[i + 1] == "P" and cut_open(lines[i]):
+            fixed[i + 1] = "C"
+    return fixed
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
@@ -709,7 +720,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = split_whole_runs(lines, unstack_undated(lines, labels, guarded), guarded, printed)
-    labels = merge_crossheads(lines, labels, line_grams)
+    labels = continue_cut_open(lines, merge_crossheads(lines, labels, line_grams))
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):

@@ -434,6 +434,8 @@ def open_body(text: str) -> bool:
 def cut_open(text: str) -> bool:
     """A line a column break cut mid-sentence for sure: after a comma or 的, or inside a title,
     an aside or a quote it opened (`作为“九`); clause punctuation inside says less."""
+    if text[-1] in PARAGRAPH_ENDS:
+        return False  # a stop after a stray quote (`…请『门神“的原因吧。`) ends the paragraph
     return text[-1] in _CUT_ENDS or any(text.count(a) > text.count(b) for a, b in _CUT_PAIRS)
 
 
