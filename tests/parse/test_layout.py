@@ -416,13 +416,33 @@ def test_a_stack_over_an_undated_lead_keeps_only_its_headline() -> None:
 
 
 def test_a_whole_line_under_a_whole_body_line_starts_no_paragraph() -> None:
+    unguarded = [""] * len(SUBTITLED)  # as if the lead did not repeat the subtitle's words
     labels = ["G", "P", "P", "C"]
-    split = split_whole_runs(SUBTITLED, labels, guards(SUBTITLED), PrintedPairs(SUBTITLED))
+    split = split_whole_runs(SUBTITLED, labels, unguarded, PrintedPairs(SUBTITLED))
     assert split == ["G", "P", "P", "P"]
     # under a headline, a short line may be the lead's first words a column break left
     labels = ["G", "G", "P", "C"]
-    split = split_whole_runs(SUBTITLED, labels, guards(SUBTITLED), PrintedPairs(SUBTITLED))
+    split = split_whole_runs(SUBTITLED, labels, unguarded, PrintedPairs(SUBTITLED))
     assert split == labels
+
+
+def test_a_line_whose_words_the_next_sentence_repeats_is_whole() -> None:
+    # Real lines (corpus page 026, 搜狐公益): a headline with clause punctuation inside, and
+    # its lead repeating it.
+    lines = [
+        "会各界名人的响应和支持。",
+        "“信为本、孝为先” 敬老爱老公益计划在京启动",
+        "７月１０日，敬老爱老公益计划在京启动。此次活动的主题为＂信为本、孝为先＂。",
+    ]
+    assert guards(lines)[1] == "C"
+    # a lead's first words a column break left alone: the rest goes on with the sentence, and
+    # names the subject again only a sentence later (corpus page 192, People's Daily 1998)
+    lead = [
+        "俄货币改革有条不紊",
+        "俄罗斯货币改革",
+        "已数日了。总的看，流通领域的工作按部就班，货币改革进展顺利。",
+    ]
+    assert guards(lead)[1] != "C"
 
 
 def test_a_cut_quote_is_continued() -> None:

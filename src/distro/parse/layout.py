@@ -645,9 +645,10 @@ def unstack_undated(lines: list[str], labels: list[str], guarded: list[str]) -> 
 
     A 副题 is set over the lead it introduces, which names where and who (`本报北京１月５日电`,
     `本报记者 某某`); an 引题 over the headline is narrower than it, so a stack whose first
-    line is narrower is left alone, and so is a `——` line. A last line of names only
-    (`毛一丁`) is the writer's byline; the lead goes on from a last line its guard holds open
-    (a cut copy of a notice: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
+    line is narrower is left alone, and so is a `——` line (a line as wide as the headline
+    under it is body: the headline repeated as the story's first paragraph). A last line of
+    names only (`毛一丁`) is the writer's byline; the lead goes on from a last line its guard
+    holds open (a cut copy of a notice: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
     """
     fixed = list(labels)
     i = 0
@@ -662,7 +663,7 @@ def unstack_undated(lines: list[str], labels: list[str], guarded: list[str]) -> 
             end > i
             and end + 1 < len(lines)
             and fixed[end + 1] in "PC"
-            and all(len(lines[j]) < len(lines[i]) for j in range(i + 1, end + 1))
+            and all(len(lines[j]) <= len(lines[i]) for j in range(i + 1, end + 1))
             and not any(lines[j][:1] in _DASHES for j in range(i + 1, end + 1))
             and not _opens_lead(lines, fixed, end + 1)
         ):

@@ -518,9 +518,46 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
             out[i] = "PG"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
-        if not out[i] and lines[i - 1][-1] in PARAGRAPH_ENDS and whole_over(lines, i, printed):
+        after_end = lines[i - 1][-1] in PARAGRAPH_ENDS
+        if (not out[i] and after_end and whole_over(lines, i, printed)) or (
+            out[i] in ("", "PG") and echoed_below(lines, i, printed)
+        ):
             out[i] = "C"
     return out
+
+
+#: Share of a line's bigrams the line under it repeats for it to be read whole (`echoed_below`).
+_ECHO_BELOW = 0.4
+#: Fewest bigrams a line needs before that share means anything.
+_ECHO_GRAMS = 6
+
+
+def echoed_below(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
+    """A heading-shaped line with clause punctuation inside (`“信为本、孝为先” 敬老爱老公益计划
+    在京启动`), left open by nothing but that punctuation, whose words the line under it
+    repeats (`７月１０日，敬老爱老公益计划在京启动。…`): a headline's, crosshead's or caption's
+    words recur in the paragraph under it, while the rest of a sentence a column break cut goes
+    on with it. The seam must be no pair the page prints elsewhere, nor a number cut."""
+    line, below = lines[i], lines[i + 1]
+    if (
+        cut_open(line)
+        or not is_heading(line)
+        or line[-1] in PARAGRAPH_ENDS
+        or below[0] in CONTINUES
+        or (line[-1].isdigit() and below[0].isdigit())
+        or line[-1] + below[0] in printed
+    ):
+        return False
+    own = grams(line)
+    if len(own) < _ECHO_GRAMS:
+        return False
+    # Its first sentence only, and a whole one: a lead goes on about its subject a sentence
+    # later (`俄罗斯货币改革` | `已数日了。总的看，…货币改革…`).
+    first = _FIRST_SENTENCE.match(below)
+    return first is not None and len(own & grams(first.group())) >= _ECHO_BELOW * len(own)
+
+
+_FIRST_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]")
 
 
 def is_whole(text: str) -> bool:
