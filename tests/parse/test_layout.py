@@ -445,6 +445,27 @@ def test_a_line_whose_words_the_next_sentence_repeats_is_whole() -> None:
     assert guards(lead)[1] != "C"
 
 
+def test_a_full_width_point_ends_a_sentence_after_a_word_only() -> None:
+    # Real lines (corpus page 011, 搜狐公益): web copy typing its stops as `．`.
+    assert (
+        guards(
+            ["也有可能把自己收集的餐厨废弃油脂卖给不法商贩＂．", "另一家回收油脂企业负责人介绍，"]
+        )[0]
+        == "C"
+    )
+    assert (
+        guards(
+            [
+                "旅游旺季栈桥景点附近公厕的手纸被扯走、踩踏．．．．．．",
+                "众所周知，城市建设需要巨大投入。",
+            ]
+        )[0]
+        == "C"
+    )
+    # after a digit it may be a decimal point a column break cut (`１．` | `５公里`)
+    assert guards(["全长１．", "５公里。"])[0] != "C"
+
+
 def test_a_cut_quote_is_continued() -> None:
     # Real text (corpus page 143, People's Daily 1998), cut inside its quote.
     lines = [

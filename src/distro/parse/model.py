@@ -400,10 +400,18 @@ _ONLY = {"stamp": "F", "jump": "JF", "from": "AF", "page_ref": "RF"}
 _ONLY_KEYS = frozenset(_ONLY)
 
 
+def point_end(text: str) -> bool:
+    """A sentence closed by a full-width point (`总数量的１０％．`, `踩踏．．．．．．`), as some web
+    copy types its stops; after a digit the point may be a decimal point a break cut."""
+    return text[-1] == "．" and len(text) > 1 and not text[-2].isdigit()
+
+
 def guard(text: str) -> str:
     """Labels a body line forbids the next line (see `open_body`); a jump tail ends the item."""
     if open_body(text):
         return "PG"
+    if point_end(text):
+        return "C"
     if text[-1] not in PARAGRAPH_ENDS and _dateline_open(text):
         return "PG"  # a lead broken right after its dateline (`中新网6月8日电 据美|国…`)
     if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
@@ -424,7 +432,7 @@ def open_body(text: str) -> bool:
     the particle 的 (`会议还部署了下一阶段的`), or with clause punctuation inside, and no
     ordinal (`一、`).
     """
-    if text[-1] in PARAGRAPH_ENDS:
+    if text[-1] in PARAGRAPH_ENDS or point_end(text):
         return False
     if len(text) > MAX_HEADING or text[-1] in _CUT_ENDS:
         return True
