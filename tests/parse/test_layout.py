@@ -363,6 +363,18 @@ def test_a_body_line_cut_open_is_continued() -> None:
         "大家能以我为戒，珍惜人生的美好年华，努力学习，成长为对社会的有用之材……”",
     ]
     assert continue_cut_open(lines, ["P", "P"]) == ["P", "C"]
+    # the rest of a sentence or of a number (corpus pages 079 and 059, 搜狐公益)
+    item = [
+        "四、尊重捐赠人的意愿，有效合理的使用基金",
+        "，并定期通过媒体向捐赠者报告基金使用情况。",
+    ]
+    assert guards(item)[0] != "C"  # a numbered item that is a sentence, no crosshead
+    assert continue_cut_open(item, ["P", "P"]) == ["P", "C"]
+    number = [
+        "在这所由国内一家知名大公司在２００",
+        "７年出资捐助建设的小学里，一共有３４２个孩子。",
+    ]
+    assert continue_cut_open(number, ["P", "P"]) == ["P", "C"]
     # a stop after a stray quote ends the paragraph (corpus page 131)
     ended = ["这大概就是华府住户请『门神“的原因吧。", lines[1]]
     assert continue_cut_open(ended, ["P", "P"]) == ["P", "P"]

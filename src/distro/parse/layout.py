@@ -701,11 +701,19 @@ def split_whole_runs(
 def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
     """A body line cut open (`cut_open`: after a comma or 的, inside a quote or a title it
     opened) is continued by the body line under it, whatever read the line as a heading on the
-    way and then as body again (a crosshead merged back: `…我恳切地希望` | `大家能以我为戒…`)."""
+    way and then as body again (a crosshead merged back: `…我恳切地希望` | `大家能以我为戒…`);
+    so is one over a line that opens with the rest of a sentence or of a number a break cut."""
     fixed = list(labels)
     for i in range(len(lines) - 1):
-        if fixed[i] in "PC" and fixed[i + 1] == "P" and cut_open(lines[i]):
-            fixed[i + 1] = "C"
+        if fixed[i] in "PC" and fixed[i + 1] == "P":
+            line, below = lines[i], lines[i + 1]
+            if (
+                cut_open(line)
+                # the rest of a sentence (`，并定期…`) or of a number (`…延期至０` | `８年…`)
+                or below[0] in CONTINUES
+                or (line[-1].isdigit() and below[0].isdigit())
+            ):
+                fixed[i + 1] = "C"
     return fixed
 
 

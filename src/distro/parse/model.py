@@ -416,8 +416,10 @@ def guard(text: str) -> str:
         return "PG"  # a lead broken right after its dateline (`中新网6月8日电 据美|国…`)
     if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
         return "PC"
-    if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None:
-        return "C"  # a numbered crosshead (`二、加快项目建设`) is never continued
+    if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None and "，" not in text:
+        # a numbered crosshead (`二、加快项目建设`) is never continued; a numbered item that is
+        # a sentence (`四、尊重捐赠人的意愿，有效合理的使用基金` | `，并定期…`) may be
+        return "C"
     return ""
 
 
@@ -548,12 +550,11 @@ def echoed_below(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
     on with it. The seam must be no pair the page prints elsewhere, nor a number cut."""
     line, below = lines[i], lines[i + 1]
     if (
-        cut_open(line)
-        or not is_heading(line)
+        not is_heading(line)
         or line[-1] in PARAGRAPH_ENDS
         or below[0] in CONTINUES
         or (line[-1].isdigit() and below[0].isdigit())
-        or line[-1] + below[0] in printed
+        or cut_open(line)
     ):
         return False
     own = grams(line)
@@ -562,7 +563,11 @@ def echoed_below(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
     # Its first sentence only, and a whole one: a lead goes on about its subject a sentence
     # later (`俄罗斯货币改革` | `已数日了。总的看，…货币改革…`).
     first = _FIRST_SENTENCE.match(below)
-    return first is not None and len(own & grams(first.group())) >= _ECHO_BELOW * len(own)
+    return (
+        first is not None
+        and len(own & grams(first.group())) >= _ECHO_BELOW * len(own)
+        and line[-1] + below[0] not in printed  # asked last: few lines get this far
+    )
 
 
 _FIRST_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]")
