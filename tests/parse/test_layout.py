@@ -15,6 +15,7 @@ from distro.parse.layout import (
     demote_numbered_crossheads,
     keep_open_lines,
     page_number,
+    promote_headings,
     promote_new_topics,
     rejoin_broken_datelines,
     segment,
@@ -476,6 +477,22 @@ def test_a_full_width_point_ends_a_sentence_after_a_word_only() -> None:
     )
     # after a digit it may be a decimal point a column break cut (`１．` | `５公里`)
     assert guards(["全长１．", "５公里。"])[0] != "C"
+
+
+def test_a_notice_under_a_headline_says_a_story_starts_also_when_a_break_cut_it() -> None:
+    # Real lines (corpus page 106, 雅虎资讯): the site's notice under every story, cut by a
+    # column break under the first headline, whole under the second.
+    notice = "中国雅虎侠客平台仅提供信息存储空间服务，其内容均由上网用户提供。"
+    lines = [
+        "尼日利亚北部连环爆炸 数百人死亡",
+        notice[:10],
+        notice[10:],
+        "南宁市兴宁区公安分局集中整治６家涉黄场所，查获涉嫌卖淫嫖娼人员２０人。",
+        "ｈｏｌｄ不住命运的中国人",
+        notice,
+    ]
+    labels = promote_headings(lines, ["G", "P", "C", "P", "P", "P"])
+    assert labels[4:] == ["G", "P"]
 
 
 def test_a_cut_quote_is_continued() -> None:

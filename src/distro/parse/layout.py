@@ -458,11 +458,17 @@ def _promote_repeated_leads(lines: list[str], labels: list[str]) -> list[str]:
     under a headline elsewhere on the page opens (a wire formula, a site's notice under every
     story): the page itself says a story starts there."""
     size = _LEAD_OPENING
-    openings = {
-        lines[i][:size]
-        for i in range(1, len(lines))
-        if labels[i] == "P" and labels[i - 1] == "G" and len(lines[i]) >= 2 * size
-    }
+    openings: set[str] = set()
+    for i in range(1, len(lines)):
+        if labels[i] == "P" and labels[i - 1] == "G":
+            # a lead a column break cut short still opens as it does (`中国雅虎侠客平台仅提`
+            # | `供信息存储空间服务…`): its opening read across the break
+            opening, j = lines[i], i + 1
+            while len(opening) < 2 * size and j < len(lines) and labels[j] == "C":
+                opening += lines[j]
+                j += 1
+            if len(opening) >= 2 * size:
+                openings.add(opening[:size])
     if not openings:
         return labels
     fixed = list(labels)
