@@ -495,6 +495,25 @@ def test_a_notice_under_a_headline_says_a_story_starts_also_when_a_break_cut_it(
     assert labels[4:] == ["G", "P"]
 
 
+def test_a_line_wholly_in_brackets_is_no_heading() -> None:
+    from distro.parse.model import is_heading
+
+    assert not is_heading("（本文为“牛年岁末走农家”结束篇）")  # corpus page 167
+    assert not is_heading("（本报悉尼１月１日电）")
+    assert is_heading("（文化）（２）上海老相机制造博物馆即将开门迎客")  # corpus page 039
+
+
+def test_a_dashed_subheadline_hangs_from_the_line_above_it() -> None:
+    # Real lines (corpus page 143, People's Daily 1998): after a finished paragraph.
+    lines = [
+        "中央经济工作会议对继续加强和改善宏观调控做了全面部署，我们要认真贯彻落实。",
+        "我国今年将新建公路２３７０公里",
+        "——李鹏吴邦国为交通工作会议分别发来贺信",
+        "新华社北京１月１４日电（记者孙杰）全国交通工作会议今天在北京开幕。",
+    ]
+    assert promote_headings(lines, ["P", "P", "G", "P"])[:3] == ["P", "G", "G"]
+
+
 def test_a_cut_quote_is_continued() -> None:
     # Real text (corpus page 143, People's Daily 1998), cut inside its quote.
     lines = [

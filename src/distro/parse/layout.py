@@ -376,15 +376,21 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
         ):
             # under a heading, a short line before the datelined lead is the 副题
             fixed[i], fixed[i + 1] = "G", "P"
-    for i in range(1, len(lines) - 1):
+    for i in range(len(lines) - 1):
         if (
-            fixed[i - 1] == "G"
-            and fixed[i] in "PC"
+            fixed[i] in "PC"
             and fixed[i + 1] == "G"
             and lines[i + 1][:1] in "—─"
             and is_heading(lines[i])
+            and (
+                i == 0
+                or fixed[i - 1] in "GF"
+                or (lines[i - 1][-1] in PARAGRAPH_ENDS and not _dated(lines[i]))
+            )
         ):
-            fixed[i] = "G"  # between a heading and a `——` 副题: a line of the same stack
+            # between a heading and a `——` 副题: a line of the same stack; after a finished
+            # paragraph, the headline the 副题 hangs from
+            fixed[i] = "G"
     for i in range(len(lines) - 2):
         if (
             fixed[i] in "PC"

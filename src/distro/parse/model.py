@@ -170,9 +170,10 @@ PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
 MAX_HEADING = 40
 
 
-#: A dateline printed in brackets after a feature's last paragraph (`（本报悉尼１月１日电）`),
-#: as People's Daily sets it: the end of a story, never a heading.
-_TAIL_DATELINE = re.compile(r"[（(][^（）()]{2,30}(?:电|讯)[）)]")
+#: A line wholly in one pair of brackets, an aside: a dateline after a feature's last paragraph
+#: (`（本报悉尼１月１日电）`, as People's Daily sets it), a note ending a story
+#: (`（本文为“牛年岁末走农家”结束篇）`), a jump or a teaser's page; never a heading.
+_ASIDE = re.compile(r"[（(][^（）()]*[）)]")
 
 
 def is_heading(text: str) -> bool:
@@ -181,7 +182,7 @@ def is_heading(text: str) -> bool:
         len(text) <= MAX_HEADING
         and text[-1] not in _NOT_HEADING_END
         and "。" not in text
-        and (text[0] not in "（(" or _TAIL_DATELINE.fullmatch(text) is None)
+        and (text[0] not in "（(" or _ASIDE.fullmatch(text) is None)
     )
 
 
