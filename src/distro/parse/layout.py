@@ -741,6 +741,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = split_whole_runs(lines, unstack_undated(lines, labels, guarded), guarded, printed)
+    # again on the unstacked page: a lead under a headline may have been read as its stack
+    labels = _promote_repeated_leads(lines, labels)
     labels = continue_cut_open(lines, merge_crossheads(lines, labels, line_grams))
     builder = _Builder()
     previous = ""
