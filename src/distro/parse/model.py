@@ -507,11 +507,15 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
 
     A short heading-shaped line after a finished paragraph (`提高幸福感应双管齐下`), with no
     clause punctuation, brackets and quotes balanced, is a whole line (a crosshead, a caption,
-    a list's item) when the body line under it is more than three times its length, starts as a
+    a list's item) when the body line under it is more than three times its length (half as
+    long again under a line of at most `_SHORT_WHOLE` characters, see `whole_over`), starts as a
     sentence does (no closing punctuation), and the two ideographs at the seam are a pair the
     page prints nowhere else: a column break cuts a word, a number or a quote (`…对乌兹别克斯`
     | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
     paragraph. Linear in the page (see `PrintedPairs`).
+
+    A heading-shaped line whose words the first sentence under it repeats is whole too
+    (`echoed_below`), wherever it stands and though it holds clause punctuation.
 
     And an open line is continued by the next one when it leaves a title, an aside or a quote
     open (`日本《读卖新` | `闻》６月６日…`, `作为“九` | `五”极地…`), or when the two
@@ -544,11 +548,11 @@ _ECHO_GRAMS = 6
 
 
 def echoed_below(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
-    """A heading-shaped line with clause punctuation inside (`“信为本、孝为先” 敬老爱老公益计划
-    在京启动`), left open by nothing but that punctuation, whose words the line under it
-    repeats (`７月１０日，敬老爱老公益计划在京启动。…`): a headline's, crosshead's or caption's
-    words recur in the paragraph under it, while the rest of a sentence a column break cut goes
-    on with it. The seam must be no pair the page prints elsewhere, nor a number cut."""
+    """A heading-shaped line, clause punctuation inside allowed (`“信为本、孝为先” 敬老爱老公益
+    计划在京启动`) but not cut open, whose words the first sentence under it repeats
+    (`７月１０日，敬老爱老公益计划在京启动。…`): a headline's, crosshead's or caption's words
+    recur in the paragraph under it, while the rest of a sentence a column break cut goes on
+    with it. The seam must be no pair the page prints elsewhere, nor a number cut."""
     line, below = lines[i], lines[i + 1]
     if (
         not is_heading(line)
