@@ -10,12 +10,19 @@ from distro.errors import ParseError
 from distro.models import Article, Kind
 from distro.parse import parse_page
 from distro.parse.layout import (
+    continue_cut_headings,
+    continue_cut_open,
+    demote_numbered_crossheads,
+    keep_open_lines,
     page_number,
+    promote_headings,
     promote_new_topics,
     rejoin_broken_datelines,
     segment,
+    split_whole_runs,
+    unstack_undated,
 )
-from distro.parse.model import guards, page_features
+from distro.parse.model import PrintedPairs, guards, page_features
 from distro.parse.page import split_stack
 
 ISSUE = dt.date(2021, 7, 5)
@@ -231,7 +238,6 @@ def test_story_before_an_unconfirmed_start_is_held() -> None:
     assert first.confidence <= 0.7
 
 
-
 def test_line_cut_after_de_is_continued() -> None:
     # `会议还部署了下一阶段的` | `重点工作。`: no sentence stops on 的, so a break cut it.
     second = parse(WIRE_PAGE, issue_date=ISSUE)[1]
@@ -258,6 +264,8 @@ BROKEN_NOTICE = [
 
 def test_a_whole_short_line_after_a_paragraph_is_not_continued() -> None:
     assert guards(CROSSHEAD)[1] == "C"
+    # a line this short needs a line under it only half as long again
+    assert guards([*CROSSHEAD[:2], CROSSHEAD[2][:16]])[1] == "C"
     page = "标题\n\n□记者 宋迎迎 报道\n\n" + "\n".join(CROSSHEAD) + "\n"
     articles = parse(page, issue_date=ISSUE)
     # a crosshead or the next story's headline, but never the start of the paragraph under it
@@ -281,7 +289,11 @@ NOTICE = (
         (BROKEN_NOTICE, "the seam 供信 recurs on the page"),
         (["第一段结束了。", FLOOD[:9], FLOOD[9:]], "a number"),
         (["第一段结束了。", NOTICE[:6], NOTICE[6:]], "a title's quote"),
-        ([*CROSSHEAD[:2], CROSSHEAD[2][:25]], "the line under it is not that long"),
+        ([*CROSSHEAD[:2], CROSSHEAD[2][:15]], "the line under it is not that long"),
+        (
+            ["第一段结束了。", "提高居民幸福感应该双管齐下", CROSSHEAD[2][:30]],
+            "a longer line needs 3×",
+        ),
     ],
 )
 def test_a_column_break_may_still_leave_a_short_line(lines: list[str], why: str) -> None:
@@ -327,6 +339,179 @@ def test_a_crosshead_that_goes_on_with_the_story_stays_body() -> None:
     lines = [*BEFORE_CROSSHEAD, *CROSSHEAD]  # the body on both sides shares its words
     labels = ["P", "P", "C", "P", "P"]
     assert promote_new_topics(lines, labels, page_features(lines)) == labels
+
+
+def test_a_promoted_line_a_column_break_cut_open_stays_body() -> None:
+    # Real lines (corpus page 120, People's Daily 1998): cut inside the quote it opened.
+    lines = [
+        "朝阳升上了天空。",
+        "沉默片刻，你告诉我，作为“九",
+        "五”极地重力场与固体潮特征研究课题的负责人，你将主持这个顾及地球两极的专题，目前课题已经启动。",
+    ]
+    guarded = guards(lines)
+    assert guarded[1] == "PG"
+    decoded = ["P", "P", "C"]
+    assert keep_open_lines(lines, decoded, ["P", "G", "P"], guarded) == decoded
+    # a headline with a comma inside is no cut line: a promotion of it stands
+    headline = ["朝阳升上了天空。", "因为有你，爱驻我家", lines[2]]
+    assert keep_open_lines(headline, decoded, ["P", "G", "P"], guards(headline)) == ["P", "G", "P"]
+
+
+def test_a_body_line_cut_open_is_continued() -> None:
+    # Real lines (corpus page 122, People's Daily 1998): a quote cut by a column break.
+    lines = [
+        "“一失足成千古恨，同学们，看到今天的我，你们是否感悟到了什么？我恳切地希望",
+        "大家能以我为戒，珍惜人生的美好年华，努力学习，成长为对社会的有用之材……”",
+    ]
+    assert continue_cut_open(lines, ["P", "P"]) == ["P", "C"]
+    # the rest of a sentence or of a number (corpus pages 079 and 059, 搜狐公益)
+    item = [
+        "四、尊重捐赠人的意愿，有效合理的使用基金",
+        "，并定期通过媒体向捐赠者报告基金使用情况。",
+    ]
+    assert guards(item)[0] != "C"  # a numbered item that is a sentence, no crosshead
+    assert continue_cut_open(item, ["P", "P"]) == ["P", "C"]
+    number = [
+        "在这所由国内一家知名大公司在２００",
+        "７年出资捐助建设的小学里，一共有３４２个孩子。",
+    ]
+    assert continue_cut_open(number, ["P", "P"]) == ["P", "C"]
+    # a stop after a stray quote ends the paragraph (corpus page 131)
+    ended = ["这大概就是华府住户请『门神“的原因吧。", lines[1]]
+    assert continue_cut_open(ended, ["P", "P"]) == ["P", "P"]
+
+
+def test_a_heading_over_the_rest_of_a_sentence_is_body() -> None:
+    # Real lines (corpus page 223, People's Daily 1998): a lead cut before its comma.
+    lines = [
+        "韦德里纳外长访华",
+        "应钱其琛副总理兼外长的邀请",
+        "，韦德里纳将于本月２２日至２３日对中国进行正式访问。",
+    ]
+    assert continue_cut_headings(lines, ["G", "G", "P"]) == ["G", "P", "C"]
+
+
+def test_a_number_with_a_point_is_no_ordinal() -> None:
+    # Real lines (corpus page 075, 搜狐公益): `５．１２` is the Wenchuan earthquake's date.
+    lines = [
+        "声明：版权所有。",
+        "５．１２灾后重建资助项目投票评选",
+        "２００９年８月，第一季正式启动。",
+    ]
+    assert demote_numbered_crossheads(lines, ["P", "G", "P"]) == ["P", "G", "P"]
+    assert demote_numbered_crossheads(
+        ["声明：版权所有。", "５．灾后重建", lines[2]], ["P", "G", "P"]
+    ) == ["P", "P", "P"]
+
+
+#: Real lines (corpus page 023, 搜狐公益): a headline, the web subtitle its story prints as its
+#: first two paragraphs, and the lead under them (no dateline, no byline).
+SUBTITLED = [
+    "上海地铁请女性自重 女志愿者用行为艺术示抗议",
+    "上海地铁请女性“自重”引争议",
+    "女志愿者行为艺术示抗议",
+    "新闻源：＠女权之声：为抗议＠上海地铁二运：女性穿得少“不被性骚扰才怪”的不当言论，今天中午，"
+    "上海的一些女志愿者在地铁二号线上举牌抗议。",
+]
+
+
+def test_a_stack_over_an_undated_lead_keeps_only_its_headline() -> None:
+    guarded = guards(SUBTITLED)
+    assert unstack_undated(SUBTITLED, ["G", "G", "G", "P"], guarded) == ["G", "P", "P", "P"]
+    # a 副题 over a datelined lead stays, and so does a stack whose first line is narrower (引题)
+    dated = [*SUBTITLED[:2], "本报上海６月２０日电 " + SUBTITLED[3]]
+    assert unstack_undated(dated, ["G", "G", "P"], guards(dated)) == ["G", "G", "P"]
+    kicker = [SUBTITLED[2], SUBTITLED[0], SUBTITLED[3]]
+    assert unstack_undated(kicker, ["G", "G", "P"], guards(kicker)) == ["G", "G", "P"]
+    # a last line of names only is the writer's byline
+    named = [SUBTITLED[0], "毛一丁", SUBTITLED[3]]
+    assert unstack_undated(named, ["G", "G", "P"], guards(named)) == ["G", "B", "P"]
+
+
+def test_a_whole_line_under_a_whole_body_line_starts_no_paragraph() -> None:
+    unguarded = [""] * len(SUBTITLED)  # as if the lead did not repeat the subtitle's words
+    labels = ["G", "P", "P", "C"]
+    split = split_whole_runs(SUBTITLED, labels, unguarded, PrintedPairs(SUBTITLED))
+    assert split == ["G", "P", "P", "P"]
+    # under a headline, a short line may be the lead's first words a column break left
+    labels = ["G", "G", "P", "C"]
+    split = split_whole_runs(SUBTITLED, labels, unguarded, PrintedPairs(SUBTITLED))
+    assert split == labels
+
+
+def test_a_line_whose_words_the_next_sentence_repeats_is_whole() -> None:
+    # Real lines (corpus page 026, 搜狐公益): a headline with clause punctuation inside, and
+    # its lead repeating it.
+    lines = [
+        "会各界名人的响应和支持。",
+        "“信为本、孝为先” 敬老爱老公益计划在京启动",
+        "７月１０日，敬老爱老公益计划在京启动。此次活动的主题为＂信为本、孝为先＂。",
+    ]
+    assert guards(lines)[1] == "C"
+    # a lead's first words a column break left alone: the rest goes on with the sentence, and
+    # names the subject again only a sentence later (corpus page 192, People's Daily 1998)
+    lead = [
+        "俄货币改革有条不紊",
+        "俄罗斯货币改革",
+        "已数日了。总的看，流通领域的工作按部就班，货币改革进展顺利。",
+    ]
+    assert guards(lead)[1] != "C"
+
+
+def test_a_full_width_point_ends_a_sentence_after_a_word_only() -> None:
+    # Real lines (corpus page 011, 搜狐公益): web copy typing its stops as `．`.
+    assert (
+        guards(
+            ["也有可能把自己收集的餐厨废弃油脂卖给不法商贩＂．", "另一家回收油脂企业负责人介绍，"]
+        )[0]
+        == "C"
+    )
+    assert (
+        guards(
+            [
+                "旅游旺季栈桥景点附近公厕的手纸被扯走、踩踏．．．．．．",
+                "众所周知，城市建设需要巨大投入。",
+            ]
+        )[0]
+        == "C"
+    )
+    # after a digit it may be a decimal point a column break cut (`１．` | `５公里`)
+    assert guards(["全长１．", "５公里。"])[0] != "C"
+
+
+def test_a_notice_under_a_headline_says_a_story_starts_also_when_a_break_cut_it() -> None:
+    # Real lines (corpus page 106, 雅虎资讯): the site's notice under every story, cut by a
+    # column break under the first headline, whole under the second.
+    notice = "中国雅虎侠客平台仅提供信息存储空间服务，其内容均由上网用户提供。"
+    lines = [
+        "尼日利亚北部连环爆炸 数百人死亡",
+        notice[:10],
+        notice[10:],
+        "南宁市兴宁区公安分局集中整治６家涉黄场所，查获涉嫌卖淫嫖娼人员２０人。",
+        "ｈｏｌｄ不住命运的中国人",
+        notice,
+    ]
+    labels = promote_headings(lines, ["G", "P", "C", "P", "P", "P"])
+    assert labels[4:] == ["G", "P"]
+
+
+def test_a_line_wholly_in_brackets_is_no_heading() -> None:
+    from distro.parse.model import is_heading
+
+    assert not is_heading("（本文为“牛年岁末走农家”结束篇）")  # corpus page 167
+    assert not is_heading("（本报悉尼１月１日电）")
+    assert is_heading("（文化）（２）上海老相机制造博物馆即将开门迎客")  # corpus page 039
+
+
+def test_a_dashed_subheadline_hangs_from_the_line_above_it() -> None:
+    # Real lines (corpus page 143, People's Daily 1998): after a finished paragraph.
+    lines = [
+        "中央经济工作会议对继续加强和改善宏观调控做了全面部署，我们要认真贯彻落实。",
+        "我国今年将新建公路２３７０公里",
+        "——李鹏吴邦国为交通工作会议分别发来贺信",
+        "新华社北京１月１４日电（记者孙杰）全国交通工作会议今天在北京开幕。",
+    ]
+    assert promote_headings(lines, ["P", "P", "G", "P"])[:3] == ["P", "G", "G"]
 
 
 def test_a_cut_quote_is_continued() -> None:

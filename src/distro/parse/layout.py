@@ -25,18 +25,22 @@ from distro.dates.numerals import to_int
 from distro.models import Byline
 from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_byline
 from distro.parse.model import (
+    CONTINUES,
     MAX_HEADING,
     PARAGRAPH_ENDS,
     LineGrams,
     LineModel,
     PrintedPairs,
+    cut_open,
     dateline_leads,
     guards,
     is_han,
     is_heading,
+    is_whole,
     page_features,
     pair_code,
     shipped,
+    whole_over,
 )
 from distro.parse.typography import tidy_lines
 
@@ -287,8 +291,9 @@ def _opens_lead(lines: list[str], labels: list[str], i: int) -> bool:
 
 
 #: A numbered crosshead's opening (`二、`, `（三）`, `3.`): stories are not numbered, sections are.
+#: Not a number's own point (`５．１２灾后重建…`: a date, the headline's first word).
 _ORDINAL_HEAD = re.compile(
-    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．](?!\d))"
 )
 
 
@@ -371,15 +376,21 @@ def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
         ):
             # under a heading, a short line before the datelined lead is the 副题
             fixed[i], fixed[i + 1] = "G", "P"
-    for i in range(1, len(lines) - 1):
+    for i in range(len(lines) - 1):
         if (
-            fixed[i - 1] == "G"
-            and fixed[i] in "PC"
+            fixed[i] in "PC"
             and fixed[i + 1] == "G"
             and lines[i + 1][:1] in "—─"
             and is_heading(lines[i])
+            and (
+                i == 0
+                or fixed[i - 1] in "GF"
+                or (lines[i - 1][-1] in PARAGRAPH_ENDS and not _dated(lines[i]))
+            )
         ):
-            fixed[i] = "G"  # between a heading and a `——` 副题: a line of the same stack
+            # between a heading and a `——` 副题: a line of the same stack; after a finished
+            # paragraph, the headline the 副题 hangs from
+            fixed[i] = "G"
     for i in range(len(lines) - 2):
         if (
             fixed[i] in "PC"
@@ -453,11 +464,17 @@ def _promote_repeated_leads(lines: list[str], labels: list[str]) -> list[str]:
     under a headline elsewhere on the page opens (a wire formula, a site's notice under every
     story): the page itself says a story starts there."""
     size = _LEAD_OPENING
-    openings = {
-        lines[i][:size]
-        for i in range(1, len(lines))
-        if labels[i] == "P" and labels[i - 1] == "G" and len(lines[i]) >= 2 * size
-    }
+    openings: set[str] = set()
+    for i in range(1, len(lines)):
+        if labels[i] == "P" and labels[i - 1] == "G":
+            # a lead a column break cut short still opens as it does (`中国雅虎侠客平台仅提`
+            # | `供信息存储空间服务…`): its opening read across the break
+            opening, j = lines[i], i + 1
+            while len(opening) < 2 * size and j < len(lines) and labels[j] == "C":
+                opening += lines[j]
+                j += 1
+            if len(opening) >= 2 * size:
+                openings.add(opening[:size])
     if not openings:
         return labels
     fixed = list(labels)
@@ -596,16 +613,137 @@ def merge_crossheads(
     return fixed
 
 
+def keep_open_lines(
+    lines: list[str], decoded: list[str], promoted: list[str], guarded: list[str]
+) -> list[str]:
+    """Undo a promotion to heading of a line the model continued because its guard says so.
+
+    A body line cut open (`cut_open`: after a comma or 的, inside a title or a quote) is
+    continued by the next line; the promotion rules read a line's shape and the lines around
+    it, and would start a story on a sentence a column break cut (`沉默片刻，你告诉我，作为“九`
+    | `五”极地重力场…`). Clause punctuation alone says less: headlines print commas
+    (`“信为本、孝为先” 敬老爱老公益计划在京启动`).
+    """
+    fixed = list(promoted)
+    for i in range(len(fixed) - 1):
+        if (
+            fixed[i] == "G"
+            and decoded[i] in "PC"
+            and decoded[i + 1] == "C"
+            and "P" in guarded[i]
+            and fixed[i + 1] == "P"
+            and cut_open(lines[i])
+        ):
+            fixed[i], fixed[i + 1] = decoded[i], "C"
+    return fixed
+
+
+def continue_cut_headings(lines: list[str], labels: list[str]) -> list[str]:
+    """A heading over a body line that opens with the rest of a sentence (`，`, `。`, `》`): a
+    line opens so only where a column break cut the sentence above it, so the heading is body
+    (a caption cut before its last stop, a lead cut after a few words) and the next line
+    continues it."""
+    fixed = list(labels)
+    for i in range(len(lines) - 1):
+        if fixed[i] == "G" and fixed[i + 1] in "PC" and lines[i + 1][0] in CONTINUES:
+            fixed[i], fixed[i + 1] = "P", "C"
+    return fixed
+
+
+def unstack_undated(lines: list[str], labels: list[str], guarded: list[str]) -> list[str]:
+    """A stack of heading lines over a lead no dateline and no byline confirm, whose first line
+    is its widest: the lines under the headline are body (a caption, a crosshead, a web
+    subtitle the story prints as its opening paragraphs: `头枕砸窗靠不住 汽车逃生器保险`).
+
+    A 副题 is set over the lead it introduces, which names where and who (`本报北京１月５日电`,
+    `本报记者 某某`); an 引题 over the headline is narrower than it, so a stack whose first
+    line is narrower is left alone, and so is a `——` line (a line as wide as the headline
+    under it is body: the headline repeated as the story's first paragraph). A last line of
+    names only (`毛一丁`) is the writer's byline; the lead goes on from a last line its guard
+    holds open (a cut copy of a notice: `中国雅虎侠客平台仅提供` | `信息存储空间服务…`).
+    """
+    fixed = list(labels)
+    i = 0
+    while i < len(lines):
+        if fixed[i] != "G":
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(lines) and fixed[end + 1] == "G":
+            end += 1
+        if (
+            end > i
+            and end + 1 < len(lines)
+            and fixed[end + 1] in "PC"
+            and all(len(lines[j]) <= len(lines[i]) for j in range(i + 1, end + 1))
+            and not any(lines[j][:1] in _DASHES for j in range(i + 1, end + 1))
+            and not _opens_lead(lines, fixed, end + 1)
+        ):
+            for j in range(i + 1, end + 1):
+                fixed[j] = "P"
+            if opens_name_byline(lines[end]):
+                fixed[end], fixed[end + 1] = "B", "P"
+            else:
+                fixed[end + 1] = "C" if "P" in guarded[end] else "P"
+        i = end + 1
+    return fixed
+
+
+def split_whole_runs(
+    lines: list[str], labels: list[str], guarded: list[str], printed: PrintedPairs
+) -> list[str]:
+    """A whole short line under another whole body line (a caption's second line, a list of
+    items: `姓名 范松池` | `部队信息 远征军第八军`) starts no paragraph the line under it
+    continues, as after a finished paragraph (`model.guards`): the break that leaves a lead's
+    first words on their own line comes under a headline, not under a body line."""
+    fixed = list(labels)
+    for i in range(1, len(lines) - 1):
+        if (
+            fixed[i] == "P"
+            and fixed[i + 1] == "C"
+            and fixed[i - 1] == "P"
+            and not guarded[i]
+            and is_whole(lines[i - 1])
+            and whole_over(lines, i, printed)
+        ):
+            fixed[i + 1] = "P"
+    return fixed
+
+
+def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
+    """A body line cut open (`cut_open`: after a comma or 的, inside a quote or a title it
+    opened) is continued by the body line under it, whatever read the line as a heading on the
+    way and then as body again (a crosshead merged back: `…我恳切地希望` | `大家能以我为戒…`);
+    so is one over a line that opens with the rest of a sentence or of a number a break cut."""
+    fixed = list(labels)
+    for i in range(len(lines) - 1):
+        if fixed[i] in "PC" and fixed[i + 1] == "P":
+            line, below = lines[i], lines[i + 1]
+            if (
+                cut_open(line)
+                # the rest of a sentence (`，并定期…`) or of a number (`…延期至０` | `８年…`)
+                or below[0] in CONTINUES
+                or (line[-1].isdigit() and below[0].isdigit())
+            ):
+                fixed[i + 1] = "C"
+    return fixed
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
     model = model or shipped()
     line_grams, printed = LineGrams(lines), PrintedPairs(lines)
     feats = page_features(lines, line_grams, printed)
-    decoded = model.decode(feats, guards=guards(lines, printed))
+    guarded = guards(lines, printed)
+    decoded = model.decode(feats, guards=guarded)
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
+    labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
-    labels = merge_crossheads(lines, labels, line_grams)
+    labels = split_whole_runs(lines, unstack_undated(lines, labels, guarded), guarded, printed)
+    # again on the unstacked page: a lead under a headline may have been read as its stack
+    labels = _promote_repeated_leads(lines, labels)
+    labels = continue_cut_open(lines, merge_crossheads(lines, labels, line_grams))
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):

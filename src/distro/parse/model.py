@@ -83,8 +83,9 @@ _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|星期
 _RUNNING = re.compile(rf"(?:第\s*{_PAGE}\s*版|[A-ZＡ-Ｚ]\s*[0-9０-９]{{1,3}}|[0-9]{{2}}版)")
 _CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)[）)]?$")
 _OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
+#: A list's or a section's number (`二、`, `（三）`, `3.`); not a number's own point (`５．１２`).
 _ORDINAL = re.compile(
-    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．])"
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．](?!\d))"
 )
 _LEAD_DATE = re.compile(
     r"^(?:[0-9０-９]{1,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日"
@@ -169,9 +170,10 @@ PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
 MAX_HEADING = 40
 
 
-#: A dateline printed in brackets after a feature's last paragraph (`（本报悉尼１月１日电）`),
-#: as People's Daily sets it: the end of a story, never a heading.
-_TAIL_DATELINE = re.compile(r"[（(][^（）()]{2,30}(?:电|讯)[）)]")
+#: A line wholly in one pair of brackets, an aside: a dateline after a feature's last paragraph
+#: (`（本报悉尼１月１日电）`, as People's Daily sets it), a note ending a story
+#: (`（本文为“牛年岁末走农家”结束篇）`), a jump or a teaser's page; never a heading.
+_ASIDE = re.compile(r"[（(][^（）()]*[）)]")
 
 
 def is_heading(text: str) -> bool:
@@ -180,7 +182,7 @@ def is_heading(text: str) -> bool:
         len(text) <= MAX_HEADING
         and text[-1] not in _NOT_HEADING_END
         and "。" not in text
-        and (text[0] not in "（(" or _TAIL_DATELINE.fullmatch(text) is None)
+        and (text[0] not in "（(" or _ASIDE.fullmatch(text) is None)
     )
 
 
@@ -399,16 +401,26 @@ _ONLY = {"stamp": "F", "jump": "JF", "from": "AF", "page_ref": "RF"}
 _ONLY_KEYS = frozenset(_ONLY)
 
 
+def point_end(text: str) -> bool:
+    """A sentence closed by a full-width point (`总数量的１０％．`, `踩踏．．．．．．`), as some web
+    copy types its stops; after a digit the point may be a decimal point a break cut."""
+    return text[-1] == "．" and len(text) > 1 and not text[-2].isdigit()
+
+
 def guard(text: str) -> str:
     """Labels a body line forbids the next line (see `open_body`); a jump tail ends the item."""
     if open_body(text):
         return "PG"
+    if point_end(text):
+        return "C"
     if text[-1] not in PARAGRAPH_ENDS and _dateline_open(text):
         return "PG"  # a lead broken right after its dateline (`中新网6月8日电 据美|国…`)
     if text[-1] in "）)" and _JUMP_TAIL.search(text) is not None:
         return "PC"
-    if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None:
-        return "C"  # a numbered crosshead (`二、加快项目建设`) is never continued
+    if len(text) <= MAX_HEADING and _ORDINAL.match(text) is not None and "，" not in text:
+        # a numbered crosshead (`二、加快项目建设`) is never continued; a numbered item that is
+        # a sentence (`四、尊重捐赠人的意愿，有效合理的使用基金` | `，并定期…`) may be
+        return "C"
     return ""
 
 
@@ -423,21 +435,34 @@ def open_body(text: str) -> bool:
     the particle 的 (`会议还部署了下一阶段的`), or with clause punctuation inside, and no
     ordinal (`一、`).
     """
-    if text[-1] in PARAGRAPH_ENDS:
+    if text[-1] in PARAGRAPH_ENDS or point_end(text):
         return False
     if len(text) > MAX_HEADING or text[-1] in _CUT_ENDS:
         return True
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+def cut_open(text: str) -> bool:
+    """A line a column break cut mid-sentence for sure: after a comma or 的, or inside a title,
+    an aside or a quote it opened (`作为“九`); clause punctuation inside says less."""
+    if text[-1] in PARAGRAPH_ENDS:
+        return False  # a stop after a stray quote (`…请『门神“的原因吧。`) ends the paragraph
+    return text[-1] in _CUT_ENDS or any(text.count(a) > text.count(b) for a, b in _CUT_PAIRS)
+
+
 #: Characters that open a line only as the rest of a sentence cut above it.
-_CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
+CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
 #: Pairs of brackets and quotes a whole line leaves balanced; a cut inside one leaves it open.
 _PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("(", ")"), ("「", "」"))
 #: Brackets and quotes a paragraph never leaves open where a column break cut it.
 _CUT_PAIRS = (("《", "》"), ("（", "）"), ("“", "”"), ("「", "」"))
 #: How many times longer than a whole short line the body line under it is (see `guards`).
 _WHOLE_RATIO = 3
+#: A whole line this short (a crosshead, a caption, a list's item: `条例亮点`, `李冰冰签名卡`)
+#: needs a body line under it only `_SHORT_RATIO` times its length: a column break leaves a
+#: third of a paragraph at least above the seam, and a piece this short of a paragraph is rare.
+_SHORT_WHOLE = 12
+_SHORT_RATIO = 1.5
 
 
 #: Pair look-ups `PrintedPairs` answers by searching the page text, before it reads every pair
@@ -482,11 +507,15 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
 
     A short heading-shaped line after a finished paragraph (`提高幸福感应双管齐下`), with no
     clause punctuation, brackets and quotes balanced, is a whole line (a crosshead, a caption,
-    a list's item) when the body line under it is more than three times its length, starts as a
+    a list's item) when the body line under it is more than three times its length (half as
+    long again under a line of at most `_SHORT_WHOLE` characters, see `whole_over`), starts as a
     sentence does (no closing punctuation), and the two ideographs at the seam are a pair the
     page prints nowhere else: a column break cuts a word, a number or a quote (`…对乌兹别克斯`
     | `坦进行…`), and leaves a share of the paragraph that big. The next line starts a new
     paragraph. Linear in the page (see `PrintedPairs`).
+
+    A heading-shaped line whose words the first sentence under it repeats is whole too
+    (`echoed_below`), wherever it stands and though it holds clause punctuation.
 
     And an open line is continued by the next one when it leaves a title, an aside or a quote
     open (`日本《读卖新` | `闻》６月６日…`, `作为“九` | `五”极地…`), or when the two
@@ -504,22 +533,75 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
             out[i] = "PG"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
-        line, below = lines[i], lines[i + 1]
-        if (
-            out[i]
-            or lines[i - 1][-1] not in PARAGRAPH_ENDS
-            or len(below) <= _WHOLE_RATIO * len(line)
-            or below[0] in _CONTINUES
-            or not is_heading(line)
-            or open_body(line)
-            or is_heading(below)
-            or (line[-1].isdigit() and below[0].isdigit())
-            or not _balanced(line)
+        after_end = lines[i - 1][-1] in PARAGRAPH_ENDS
+        if (not out[i] and after_end and whole_over(lines, i, printed)) or (
+            out[i] in ("", "PG") and echoed_below(lines, i, printed)
         ):
-            continue
-        if line[-1] + below[0] not in printed:
             out[i] = "C"
     return out
+
+
+#: Share of a line's bigrams the line under it repeats for it to be read whole (`echoed_below`).
+_ECHO_BELOW = 0.4
+#: Fewest bigrams a line needs before that share means anything.
+_ECHO_GRAMS = 6
+
+
+def echoed_below(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
+    """A heading-shaped line, clause punctuation inside allowed (`“信为本、孝为先” 敬老爱老公益
+    计划在京启动`) but not cut open, whose words the first sentence under it repeats
+    (`７月１０日，敬老爱老公益计划在京启动。…`): a headline's, crosshead's or caption's words
+    recur in the paragraph under it, while the rest of a sentence a column break cut goes on
+    with it. The seam must be no pair the page prints elsewhere, nor a number cut."""
+    line, below = lines[i], lines[i + 1]
+    if (
+        not is_heading(line)
+        or line[-1] in PARAGRAPH_ENDS
+        or below[0] in CONTINUES
+        or (line[-1].isdigit() and below[0].isdigit())
+        or cut_open(line)
+    ):
+        return False
+    own = grams(line)
+    if len(own) < _ECHO_GRAMS:
+        return False
+    # Its first sentence only, and a whole one: a lead goes on about its subject a sentence
+    # later (`俄罗斯货币改革` | `已数日了。总的看，…货币改革…`).
+    first = _FIRST_SENTENCE.match(below)
+    return (
+        first is not None
+        and len(own & grams(first.group())) >= _ECHO_BELOW * len(own)
+        and line[-1] + below[0] not in printed  # asked last: few lines get this far
+    )
+
+
+_FIRST_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]")
+
+
+def is_whole(text: str) -> bool:
+    """Shaped like a whole short line (a crosshead, a caption, a list's item): heading-shaped,
+    no paragraph end, no clause punctuation, brackets and quotes balanced."""
+    return (
+        text[-1] not in PARAGRAPH_ENDS
+        and is_heading(text)
+        and not open_body(text)
+        and _balanced(text)
+    )
+
+
+def whole_over(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
+    """Whether line i, whole-shaped, is no column break's upper piece of line i + 1 (see
+    `guards`): the line under it is long enough, opens as a sentence does, and the seam is
+    no pair the page prints elsewhere, nor a number cut."""
+    line, below = lines[i], lines[i + 1]
+    return (
+        len(below) > (_SHORT_RATIO if len(line) <= _SHORT_WHOLE else _WHOLE_RATIO) * len(line)
+        and below[0] not in CONTINUES
+        and is_whole(line)
+        and not (is_heading(below) and len(line) > _SHORT_WHOLE)
+        and not (line[-1].isdigit() and below[0].isdigit())
+        and line[-1] + below[0] not in printed
+    )
 
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
