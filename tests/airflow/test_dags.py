@@ -234,8 +234,9 @@ def test_a_review_gate_gets_a_review_dag_with_a_human_step(tmp_path: Path) -> No
     dag = dags["review_wechat"]
     ask = dag.get_task("ask_editor")
     assert isinstance(ask, HITLOperator)
-    # one retry, for a start Airflow lost; a timeout is final (the retry policy)
-    assert ask.options == ["Approve", "Reject", "Correct"] and ask.retries == 1
+    # retries, for a start or resume Airflow lost (each keeps an answer already given: the
+    # editors' tests); a timeout is final (the retry policy)
+    assert ask.options == ["Approve", "Reject", "Correct"] and ask.retries == 3
     assert ask.assigned_users == [{"id": "wang", "name": "wang"}]
     assert set(ask.params) == {"only", "reason", "corrections"}
     # the editor types corrections into a text box: a string, as Airflow's form shows one
