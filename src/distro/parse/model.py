@@ -531,6 +531,9 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
         if cut_title or cut_copy:
             out[i] = "PG"
+    for i, (line, below) in enumerate(pairwise(lines)):
+        if not out[i] and opens_anew(line, below):
+            out[i] = "C"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
         after_end = lines[i - 1][-1] in PARAGRAPH_ENDS
@@ -539,6 +542,29 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         ):
             out[i] = "C"
     return out
+
+
+#: A sentence opening on a date and a comma (`２０１２年５月１１日，`, `７月１８日晚１０时，`),
+#: not a dateline's rest (`１月１２日电（记者…`).
+_DATE_OPENING = re.compile(
+    r"(?:[0-9０-９]{2,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日[^，。电讯]{0,6}，"
+)
+#: Marks that open a quote or a title.
+_OPENERS = frozenset("“「《")
+
+
+def opens_anew(line: str, below: str) -> bool:
+    """Whether `below` starts a paragraph of its own under `line`, which a column break did not
+    cut: it opens on a date and a comma, as a lead or a paragraph does (`济慈之家小朋友感受爱心
+    椅子` | `２０１２年５月１１日，…`), under a line not cut open, nor inside a date or a number
+    (`…２` | `０１１年７月５日…`, `２０１２年` | `６月…`); or it opens a quote or a title under a
+    whole short line (a caption, a crosshead: `李冰冰签名卡` | `“给孩子送双运动鞋”公益行动…`),
+    where a break inside a sentence leaves a longer, open piece above the seam."""
+    if cut_open(line) or line[-1].isdigit() or line[-1] == "年":
+        return False
+    if _DATE_OPENING.match(below) is not None:
+        return True
+    return below[0] in _OPENERS and is_whole(line)
 
 
 #: Share of a line's bigrams the line under it repeats for it to be read whole (`echoed_below`).
