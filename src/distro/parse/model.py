@@ -532,7 +532,9 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         if cut_title or cut_copy:
             out[i] = "PG"
     for i, (line, below) in enumerate(pairwise(lines)):
-        if not out[i] and opens_anew(line, below):
+        # a line with clause punctuation inside is held open, but a date and a comma under it
+        # open a sentence a break did not cut (`…表达了对环境保护的关心和支持` | `２０１２年…，`)
+        if (not out[i] or (out[i] == "PG" and open_body(line))) and opens_anew(line, below):
             out[i] = "C"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
