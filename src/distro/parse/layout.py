@@ -699,6 +699,27 @@ def unstack_undated(lines: list[str], labels: list[str], guarded: list[str]) -> 
     return fixed
 
 
+#: A line of parts a space sets apart (`部队信息 远征军第八军`): a form's field, a list's item.
+_SPACED = re.compile(r"\S+(?:[ 　]+\S+)+")
+
+
+def unbyline_fields(lines: list[str], labels: list[str]) -> list[str]:
+    """A line of names read as the byline (`姓名 范松池`) over a short line of parts a space sets
+    apart (`部队信息 远征军第八军`) is the first of a run of a form's fields, not a writer's
+    name: a byline stands over the lead, which is no such line."""
+    fixed = list(labels)
+    for i in range(len(lines) - 1):
+        if (
+            fixed[i] == "B"
+            and fixed[i + 1] in "PC"
+            and opens_name_byline(lines[i])
+            and is_heading(lines[i + 1])
+            and _SPACED.fullmatch(lines[i + 1]) is not None
+        ):
+            fixed[i], fixed[i + 1] = "P", "P"
+    return fixed
+
+
 def split_whole_runs(
     lines: list[str], labels: list[str], guarded: list[str], printed: PrintedPairs
 ) -> list[str]:
@@ -750,7 +771,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
     labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
-    labels = split_whole_runs(lines, unstack_undated(lines, labels, guarded), guarded, printed)
+    labels = unbyline_fields(lines, unstack_undated(lines, labels, guarded))
+    labels = split_whole_runs(lines, labels, guarded, printed)
     # again on the unstacked page: a lead under a headline may have been read as its stack
     labels = _promote_repeated_leads(lines, labels)
     labels = continue_cut_open(lines, merge_crossheads(lines, labels, line_grams))
