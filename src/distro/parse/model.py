@@ -442,6 +442,12 @@ def open_body(text: str) -> bool:
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+def held_by_clause(text: str) -> bool:
+    """Held open (`open_body`) only for the clause punctuation inside a heading-length line,
+    not cut after a comma or 的, nor inside a quote or a title it opened."""
+    return len(text) <= MAX_HEADING and open_body(text) and not cut_open(text)
+
+
 def cut_open(text: str) -> bool:
     """A line a column break cut mid-sentence for sure: after a comma or 的, or inside a title,
     an aside or a quote it opened (`作为“九`); clause punctuation inside says less."""
@@ -535,6 +541,11 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         # a line with clause punctuation inside is held open, but a date and a comma under it
         # open a sentence a break did not cut (`…表达了对环境保护的关心和支持` | `２０１２年…，`)
         if (not out[i] or (out[i] == "PG" and open_body(line))) and opens_anew(line, below):
+            out[i] = "C"
+        elif out[i] == "PG" and held_by_clause(line) and is_whole(below):
+            # a break's lower piece ends its paragraph, with a stop: a whole short line under
+            # a short one held open is the next of a run of captions or items
+            # (`发起人崔永元、刘春向…发放运动鞋` | `青海省贵德县…的孩子领到运动鞋`)
             out[i] = "C"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
