@@ -443,9 +443,16 @@ def promote_new_topics(
             fixed[i] == "P"
             and fixed[i + 1] in "PC"
             and lines[i - 1][-1] in PARAGRAPH_ENDS
+            # a colon announces what follows it (`相关背景材料：` | `根据《…刑事诉讼法》`)
+            and lines[i - 1][-1] not in "：:"
             and fixed[i - 1] in "PCF"
-            # a lead under it: long, or broken (so the words are enough to tell a topic)
-            and (len(lines[i + 1]) > MAX_HEADING or (i + 2 < len(lines) and fixed[i + 2] == "C"))
+            # a lead under it: long, broken, or a whole sentence (so the words are enough to
+            # tell a topic, with the window under it: `六月一日，儿童节，像往常一样。`)
+            and (
+                len(lines[i + 1]) > MAX_HEADING
+                or (i + 2 < len(lines) and fixed[i + 2] == "C")
+                or lines[i + 1][-1] in _SENTENCE_ENDS
+            )
             and ("coh=0" in feats[i] or "coh=1" in feats[i])
             and "echo_p=0" in feats[i]
             and is_heading(lines[i])
@@ -453,6 +460,10 @@ def promote_new_topics(
         ):
             fixed[i], fixed[i + 1] = "G", "P"
     return fixed
+
+
+#: Stops that end a sentence (a lead of one short sentence, see `promote_new_topics`).
+_SENTENCE_ENDS = frozenset("。！？!?")
 
 
 #: Characters of a lead's opening compared across the page (`_promote_repeated_leads`).
