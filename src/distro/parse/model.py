@@ -542,6 +542,10 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         # open a sentence a break did not cut (`…表达了对环境保护的关心和支持` | `２０１２年…，`)
         if (not out[i] or (out[i] == "PG" and open_body(line))) and opens_anew(line, below):
             out[i] = "C"
+        elif len(line) > 1 and line[-1] in _STRAIGHT_QUOTES and line[-2] in _STOPS:
+            # a quote closed after its stop by a straight mark (`…远没有普及。＂`), which opens
+            # quotes too, so the line reads as open: the paragraph ends there
+            out[i] = "C"
         elif out[i] == "PG" and held_by_clause(line) and is_whole(below):
             # a break's lower piece ends its paragraph, with a stop: a whole short line under
             # a short one held open is the next of a run of captions or items
@@ -578,6 +582,12 @@ def opens_anew(line: str, below: str) -> bool:
     if _DATE_OPENING.match(below) is not None:
         return True
     return below[0] in _OPENERS and is_whole(line)
+
+
+#: Quote marks typed straight, opening and closing alike (web copy).
+_STRAIGHT_QUOTES = frozenset("＂＇\"'")
+#: Stops that end a sentence, the full-width point too.
+_STOPS = frozenset("。！？!?．…")
 
 
 #: Share of a line's bigrams the line under it repeats for it to be read whole (`echoed_below`).
