@@ -752,6 +752,23 @@ def split_whole_runs(
     return fixed
 
 
+_INNER_STOP = re.compile(r".*[。！？!?]")
+
+
+def _open_after_stop(line: str) -> bool:
+    """A body line that ends a sentence inside and goes on after it with no stop: a heading
+    holds no sentence end, so a break cut the next sentence (`…目标责任制。工商部门深入到各` |
+    `重点部位，…`); a photo credit after a caption's stop (`…被救者。图／实习记者赵赫廷`)
+    ends where it stands."""
+    if line[-1] in PARAGRAPH_ENDS or len(line) > MAX_HEADING:
+        return False
+    found = _INNER_STOP.match(line)
+    if found is None:
+        return False
+    tail = line[found.end() :].strip("＂＇\"'")  # a quote a straight mark closed ends there too
+    return bool(tail) and not opens_story_byline(tail)
+
+
 def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
     """A body line cut open (`cut_open`: after a comma or 的, inside a quote or a title it
     opened) is continued by the body line under it, whatever read the line as a heading on the
@@ -770,6 +787,7 @@ def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
                 # a lead under its byline ends with a stop: short and open, a break cut it
                 # (`本报记者 高云才` | `大地上一层厚厚的积雪把` | `天空辉映得…`)
                 or (i > 0 and fixed[i - 1] == "B" and line[-1] not in PARAGRAPH_ENDS)
+                or _open_after_stop(line)
             ):
                 fixed[i + 1] = "C"
     return fixed
