@@ -112,11 +112,12 @@ _WIDE_LETTERS = str.maketrans(
 def might_open_with_dateline(text: str) -> bool:
     """A cheap necessary condition for a dateline at the head of `text`: its closing word early.
 
-    Every dateline form ends in 电, 讯 or 报道 (`本报讯`, `新华社北京7月5日电`, `（X报道）`)
-    within its first few dozen characters; most lines have none of them there.
+    Every dateline form ends in 电, 讯, 消息 or 报道 (`本报讯`, `新华社北京7月5日电`,
+    `中广网北京７月２日消息`, `（X报道）`) within its first few dozen characters, as the
+    dateline grammar reads them; most lines have none of them there.
     """
     head = text[:_DATELINE_REACH]
-    return "电" in head or "讯" in head or "报道" in head
+    return "电" in head or "讯" in head or "报道" in head or "消息" in head
 
 
 def opens_with_dateline(text: str) -> bool:
