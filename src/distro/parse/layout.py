@@ -715,12 +715,19 @@ def unstack_undated(lines: list[str], labels: list[str], guarded: list[str]) -> 
 _SPACED = re.compile(r"\S+(?:[ 　]+\S+)+")
 
 
-def unbyline_fields(lines: list[str], labels: list[str]) -> list[str]:
+def unbyline_fields(lines: list[str], labels: list[str], guarded: list[str]) -> list[str]:
     """A line of names read as the byline (`姓名 范松池`) over a short line of parts a space sets
     apart (`部队信息 远征军第八军`) is the first of a run of a form's fields, not a writer's
-    name: a byline stands over the lead, which is no such line."""
+    name: a byline stands over the lead, which is no such line. And a line a dateline opens
+    (`本报讯 根据`, under `◎本报记者 李莉 报道`) is the lead, whatever names its words look
+    like; the line under it goes on with it where its guard holds it open."""
     fixed = list(labels)
     for i in range(len(lines) - 1):
+        if fixed[i] == "B" and opens_with_dateline(lines[i]):
+            fixed[i] = "P"
+            if fixed[i + 1] == "P" and "P" in guarded[i]:
+                fixed[i + 1] = "C"
+            continue
         if (
             fixed[i] == "B"
             and fixed[i + 1] in "PC"
@@ -805,7 +812,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
     labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
-    labels = unbyline_fields(lines, unstack_undated(lines, labels, guarded))
+    labels = unbyline_fields(lines, unstack_undated(lines, labels, guarded), guarded)
     labels = split_whole_runs(lines, labels, guarded, printed)
     # again on the unstacked page: a lead under a headline may have been read as its stack
     labels = _promote_repeated_leads(lines, labels)
