@@ -442,6 +442,12 @@ def open_body(text: str) -> bool:
     return ("，" in text or "、" in text) and _ORDINAL.match(text) is None
 
 
+def held_by_clause(text: str) -> bool:
+    """Held open (`open_body`) only for the clause punctuation inside a heading-length line,
+    not cut after a comma or 的, nor inside a quote or a title it opened."""
+    return len(text) <= MAX_HEADING and open_body(text) and not cut_open(text)
+
+
 def cut_open(text: str) -> bool:
     """A line a column break cut mid-sentence for sure: after a comma or 的, or inside a title,
     an aside or a quote it opened (`作为“九`); clause punctuation inside says less."""
@@ -531,6 +537,20 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
         if cut_title or cut_copy:
             out[i] = "PG"
+    for i, (line, below) in enumerate(pairwise(lines)):
+        # a line with clause punctuation inside is held open, but a date and a comma under it
+        # open a sentence a break did not cut (`…表达了对环境保护的关心和支持` | `２０１２年…，`)
+        if (not out[i] or (out[i] == "PG" and open_body(line))) and opens_anew(line, below):
+            out[i] = "C"
+        elif len(line) > 1 and line[-1] in _STRAIGHT_QUOTES and line[-2] in _STOPS:
+            # a quote closed after its stop by a straight mark (`…远没有普及。＂`), which opens
+            # quotes too, so the line reads as open: the paragraph ends there
+            out[i] = "C"
+        elif out[i] == "PG" and held_by_clause(line) and is_whole(below):
+            # a break's lower piece ends its paragraph, with a stop: a whole short line under
+            # a short one held open is the next of a run of captions or items
+            # (`发起人崔永元、刘春向…发放运动鞋` | `青海省贵德县…的孩子领到运动鞋`)
+            out[i] = "C"
     printed = printed if printed is not None else PrintedPairs(lines)
     for i in range(1, len(lines) - 1):
         after_end = lines[i - 1][-1] in PARAGRAPH_ENDS
@@ -539,6 +559,35 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         ):
             out[i] = "C"
     return out
+
+
+#: A sentence opening on a date and a comma (`２０１２年５月１１日，`, `７月１８日晚１０时，`),
+#: not a dateline's rest (`１月１２日电（记者…`).
+_DATE_OPENING = re.compile(
+    r"(?:[0-9０-９]{2,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日[^，。电讯]{0,6}，"
+)
+#: Marks that open a quote or a title.
+_OPENERS = frozenset("“「《")
+
+
+def opens_anew(line: str, below: str) -> bool:
+    """Whether `below` starts a paragraph of its own under `line`, which a column break did not
+    cut: it opens on a date and a comma, as a lead or a paragraph does (`济慈之家小朋友感受爱心
+    椅子` | `２０１２年５月１１日，…`), under a line not cut open, nor inside a date or a number
+    (`…２` | `０１１年７月５日…`, `２０１２年` | `６月…`); or it opens a quote or a title under a
+    whole short line (a caption, a crosshead: `李冰冰签名卡` | `“给孩子送双运动鞋”公益行动…`),
+    where a break inside a sentence leaves a longer, open piece above the seam."""
+    if cut_open(line) or line[-1].isdigit() or line[-1] == "年":
+        return False
+    if _DATE_OPENING.match(below) is not None:
+        return True
+    return below[0] in _OPENERS and is_whole(line)
+
+
+#: Quote marks typed straight, opening and closing alike (web copy).
+_STRAIGHT_QUOTES = frozenset("＂＇\"'")
+#: Stops that end a sentence, the full-width point too.
+_STOPS = frozenset("。！？!?．…")
 
 
 #: Share of a line's bigrams the line under it repeats for it to be read whole (`echoed_below`).

@@ -76,9 +76,19 @@ def split_stack(stack: list[tuple[str, bool]]) -> tuple[str | None, str, str | N
         return None, dashed[0], " ".join(dashed[1:]) or None
     widths = [_width(text) for text in plain]
     main = widths.index(max(widths))
+    if len(stack) == 2 and main == 1 and _summing_up(plain[1]) and not _summing_up(plain[0]):
+        # a wider line of clauses under a phrase is the 副题 summing up the story under its
+        # headline (`全总致全国各族职工慰问信` | `勉励广大职工…，为企业改革发展建功立业`); a
+        # headline under its 引题 is a phrase, or two a space sets apart
+        main = 0
     kicker = " ".join(plain[:main]) or None
     subheadline = " ".join([*plain[main + 1 :], *dashed]) or None
     return kicker, plain[main], subheadline
+
+
+def _summing_up(text: str) -> bool:
+    """A stack line of clauses a comma or semicolon joins: a sentence, as a 副题 sums up."""
+    return "，" in text or "；" in text
 
 
 def _genre(byline: Byline | None, headlines: list[str | None]) -> str:
