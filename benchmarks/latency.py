@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import random
 import sqlite3
 import statistics
 import tempfile
@@ -244,6 +245,13 @@ def main() -> None:
     parser.add_argument("--drops", type=int, default=20)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between single drops")
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=1.0,
+        help="up to this many seconds more per gap (seeded), so drops land at every phase of the "
+        "inbox trigger's 1 s poll for both distro and the floor",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -267,17 +275,20 @@ def main() -> None:
         singles, floor, dropped, floor_dropped = [], [], [], []
         floor_drop(floor_folder, marks, -1, 120)  # the floor DAG's first run: parsed and warm
         since = time.time()
+        # The trigger polls once a second: a drop's wait for it depends on where in the second it
+        # lands. Seeded jitter spreads both distro's drops and the floor's over that second.
+        jitter = random.Random(20261202)
         for n in range(args.drops):
             item, sidecar = prepare(n, data)
             dropped.append(time.time())
             drop(inbox, item, data, sidecar)
             watch(site, [item], 120)
             singles.append(item)
-            time.sleep(args.gap)
+            time.sleep(args.gap + jitter.uniform(0, args.jitter))
             floor_dropped.append(time.time())
             floor.append(floor_drop(floor_folder, marks, n, 120))
             print(f"drop {n}: {item.latency} (floor {floor[-1].latency})", flush=True)
-            time.sleep(args.gap)
+            time.sleep(args.gap + jitter.uniform(0, args.jitter))
         until = time.time()
         found = runs(stack.Stack(settings).home / "airflow.db", since, until)
         table = steps(found, dropped, floor_dropped)
@@ -295,7 +306,10 @@ def main() -> None:
             f"`distro up` took {up_seconds:.0f} s. Default config (web, app, wechat); published "
             "= every article of the page has its web page.",
             "",
-            *summary(f"{args.drops} single drops, {args.gap:.0f} s apart", singles),
+            *summary(
+                f"{args.drops} single drops, {args.gap:g}–{args.gap + args.jitter:g} s apart",
+                singles,
+            ),
             *summary(f"the floor: {args.drops} drops, taken between distro's", floor),
             *ratio(singles, floor),
             "### where the single drops' time went (Airflow's `dag_run` and `task_instance`)",
