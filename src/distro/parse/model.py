@@ -490,6 +490,7 @@ class PrintedPairs:
         self.lines = lines
         self.text: str | None = None
         self.pairs: set[str] | None = None
+        self.triples: set[str] | None = None
         self.asked = 0
 
     def __contains__(self, pair: str) -> bool:
@@ -502,6 +503,18 @@ class PrintedPairs:
             return pair in self.text
         self.pairs = set(map(operator.add, self.text, self.text[1:]))
         return pair in self.pairs
+
+    def word_across(self, upper: str, lower: str) -> bool:
+        """Whether the seam of `upper` over `lower` may cut a word the page prints elsewhere:
+        its pair is printed, and so are three characters across it (`斯坦进`, `克斯坦`); a pair
+        printed only where two words meet (`退休面临` for `…退休` | `面对…`) says little.
+        The three-character windows are read once into a set, so the cost stays linear."""
+        if upper[-1] + lower[0] not in self:
+            return False
+        if self.triples is None:
+            text = self.text if self.text is not None else "\n".join(self.lines)
+            self.triples = {text[k : k + 3] for k in range(len(text) - 2)}
+        return (upper[-2:] + lower[0]) in self.triples and (upper[-1] + lower[:2]) in self.triples
 
 
 def _balanced(text: str) -> bool:
@@ -649,7 +662,7 @@ def whole_over(lines: Sequence[str], i: int, printed: PrintedPairs) -> bool:
         and is_whole(line)
         and not (is_heading(below) and len(line) > _SHORT_WHOLE)
         and not (line[-1].isdigit() and below[0].isdigit())
-        and line[-1] + below[0] not in printed
+        and not printed.word_across(line, below)
     )
 
 
