@@ -517,6 +517,27 @@ class PrintedPairs:
         return (upper[-2:] + lower[0]) in self.triples and (upper[-1] + lower[:2]) in self.triples
 
 
+#: Clause marks after which a single ideograph opening a line is a cut word's tail (`出，`).
+_TAIL_MARKS = frozenset("，。；：、")
+#: Ideographs that open an item of a list before a 、 (`一、`, `十、`), not the rest of a word.
+_NUMERALS = frozenset("一二三四五六七八九十")
+
+
+def cut_word_tail(line: str, below: str) -> bool:
+    """Whether `below` opens with one ideograph and a clause mark under an open `line`
+    (`…在第九届北大赛瑟论坛上指` | `出，偿付能力监管…`): no sentence opens on a one-character
+    clause, so the ideograph ends the word a column break cut above, and `below` continues
+    `line`. A numeral opening a list item (`二、`) excepted."""
+    return (
+        len(below) > 2
+        and below[1] in _TAIL_MARKS
+        and is_han(below[0])
+        and below[0] not in _NUMERALS
+        and line[-1] not in PARAGRAPH_ENDS
+        and not point_end(line)
+    )
+
+
 def _balanced(text: str) -> bool:
     return all(text.count(a) <= text.count(b) for a, b in _PAIRS)
 
@@ -548,7 +569,7 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
             continue
         cut_title = any(line.count(a) > line.count(b) for a, b in _CUT_PAIRS)
         cut_copy = len(line) < 2 * _OPENING and (line + below)[:_OPENING] in openings
-        if cut_title or cut_copy:
+        if cut_title or cut_copy or cut_word_tail(line, below):
             out[i] = "PG"
     for i, (line, below) in enumerate(pairwise(lines)):
         # a line with clause punctuation inside is held open, but a date and a comma under it
