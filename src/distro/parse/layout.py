@@ -351,6 +351,41 @@ def rejoin_broken_datelines(lines: list[str], labels: list[str]) -> list[str]:
     return fixed
 
 
+#: An issue's full date with its weekday (`2012年6月20日 星期三`), as running heads print it
+#: (`A3 国际 2012年6月20日 星期三`): 126 lines of the corpus, every one furniture. A headline
+#: names a weekday without the date (`Ａ股市场遭遇黑色星期一`), a lead puts a comma after it.
+_ISSUE_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期|周)[一二三四五六日天]"
+)
+
+
+def unhead_running_heads(lines: list[str], labels: list[str]) -> list[str]:
+    """A line the model read as a headline that prints an issue's date and weekday, short and
+    with no sentence in it, is a running head (furniture); the heading-shaped body line right
+    under it, with no headline left above, is then the story's headline (`A3 国际 2012年6月20日
+    星期三` | `因为有你，爱驻我家` | `六月一日，…`). Linear."""
+    out = list(labels)
+    for i, line in enumerate(lines):
+        if (
+            out[i] != "G"
+            or len(line) > MAX_HEADING
+            or "。" in line
+            or "，" in line
+            or _ISSUE_DATE.search(line) is None
+        ):
+            continue
+        out[i] = "F"
+        below = i + 1
+        if (
+            below < len(lines)
+            and out[below] == "P"
+            and (i == 0 or out[i - 1] not in "GB")
+            and is_heading(lines[below])
+        ):
+            out[below] = "G"
+    return out
+
+
 def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     """Headline-shaped lines the model read as body, where the page itself says a story starts.
 
@@ -809,7 +844,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     feats = page_features(lines, line_grams, printed)
     guarded = guards(lines, printed)
     decoded = model.decode(feats, guards=guarded)
-    labels = promote_new_topics(lines, promote_headings(lines, decoded.labels), feats)
+    labels = unhead_running_heads(lines, decoded.labels)
+    labels = promote_new_topics(lines, promote_headings(lines, labels), feats)
     labels = continue_cut_headings(lines, keep_open_lines(lines, decoded.labels, labels, guarded))
     labels = rejoin_broken_datelines(lines, demote_numbered_crossheads(lines, labels))
     labels = unbyline_fields(lines, unstack_undated(lines, labels, guarded), guarded)
