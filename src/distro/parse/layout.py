@@ -386,6 +386,32 @@ def unhead_running_heads(lines: list[str], labels: list[str]) -> list[str]:
     return out
 
 
+#: Reported speech opening in a line (`…用陕西方言说：“有这群娃们照顾，…！”`): a sentence's.
+_SAID = re.compile(r"[说道][：，]“")
+
+
+def reads_as_sentence(line: str) -> bool:
+    """A line that is a sentence, never a headline: two commas or more (`走出老张家的院子，空中的
+    红日升高了，今冬的太阳是这样温暖……`), a stop or an ellipsis at its end, or speech reported
+    after 说 (`…说：“…”`). No headline of the corpus has any of these (of some 500)."""
+    return line.count("，") >= 2 or line[-1] in "。…" or _SAID.search(line) is not None
+
+
+def unhead_sentences(lines: list[str], labels: list[str]) -> list[str]:
+    """A headline line after a body line that reads as a sentence (`reads_as_sentence`) is a
+    paragraph of the story above; a heading line under it is then the next story's headline
+    (`…用陕西方言说：“…没问题！”` | `以撤军仍无具体方案`). Linear."""
+    out = list(labels)
+    for i in range(1, len(lines)):
+        if (
+            out[i] == "G"
+            and out[i - 1] in "PC"
+            and reads_as_sentence(lines[i])
+        ):
+            out[i] = "P"
+    return out
+
+
 def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     """Headline-shaped lines the model read as body, where the page itself says a story starts.
 
@@ -852,7 +878,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = split_whole_runs(lines, labels, guarded, printed)
     # again on the unstacked page: a lead under a headline may have been read as its stack
     labels = _promote_repeated_leads(lines, labels)
-    labels = continue_cut_open(lines, merge_crossheads(lines, labels, line_grams))
+    labels = merge_crossheads(lines, unhead_sentences(lines, labels), line_grams)
+    labels = continue_cut_open(lines, labels)
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):
