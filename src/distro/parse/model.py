@@ -75,7 +75,7 @@ _FROM = re.compile(rf"[（(]?\s*(?:上接|紧接|接|承)\s*第?\s*{_PAGE}\s*版
 _PAGE_REF = re.compile(
     rf"(?:[>＞»→▶]+\s*)?[（(【]?\s*(?:详见|请看|见)?\s*第?\s*{_PAGE}\s*版\s*[）)】]?"
 )
-_EDITOR = re.compile(
+EDITOR = re.compile(
     r"(?:本版|本期)?(?:责编|责任编辑|编辑|美编|美术编辑|版式设计|版式|设计|校对|组版|审校|审读|"
     r"值班编辑|值班主任|监制|统筹|制图|图片编辑|视觉设计)\s*[：: ]"
 )
@@ -189,7 +189,7 @@ def is_heading(text: str) -> bool:
 _CLAUSES = ("clauses=0", "clauses=1", "clauses=2", "clauses=3")
 #: `len=` feature of each line length up to 60 (see `_bucket`).
 _LEN = tuple(f"len={_bucket(size)}" for size in range(61))
-#: Characters an `_EDITOR` credit can open with (a cheap test before the pattern).
+#: Characters an `EDITOR` credit can open with (a cheap test before the pattern).
 _EDITOR_FIRST = frozenset("本责编美版设校组审值监统制图视")
 
 
@@ -231,7 +231,7 @@ def own_features(text: str) -> tuple[str, ...]:
             feats.append("has_stop")
         if _dateline_open(text):
             feats.append("dateline")
-        if first in _EDITOR_FIRST and _EDITOR.match(text) is not None:
+        if first in _EDITOR_FIRST and EDITOR.match(text) is not None:
             feats.append("editor")
         if _caption_end(text):
             feats.append("caption_end")
@@ -286,7 +286,7 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("jump_tail")
     if (first in "（(上紧接承" or first.isspace()) and _FROM.match(text) is not None:
         feats.append("from_head")
-    if first in _EDITOR_FIRST and _EDITOR.match(text) is not None:
+    if first in _EDITOR_FIRST and EDITOR.match(text) is not None:
         feats.append("editor")
     if ("年" in text or "星期" in text) and _DATE.search(text) is not None:
         feats.append("date")
