@@ -416,6 +416,32 @@ def unhead_sentences(lines: list[str], labels: list[str]) -> list[str]:
     return out
 
 
+#: Stops a paragraph's last line ends with.
+_STOP_ENDS = frozenset("。！？!?")
+
+
+def rejoin_cut_heads(lines: list[str], labels: list[str]) -> list[str]:
+    """A headline line after a body line whose whole body is one line shorter than itself and
+    ending in a stop is a paragraph's first line a column break cut, the line under it the
+    rest (`比赛前，中华体育基金会向…王大石先生赠送` | `了锦旗和纪念品。`): a story's body is never
+    that short under its headline. Linear."""
+    out = list(labels)
+    n = len(lines)
+    for i in range(1, n - 1):
+        below = lines[i + 1]
+        if (
+            out[i] == "G"
+            and out[i - 1] in "PC"
+            and out[i + 1] == "P"
+            and (i + 2 == n or out[i + 2] != "C")
+            and below[-1] in _STOP_ENDS
+            and len(below) < len(lines[i])
+            and lines[i][-1] not in PARAGRAPH_ENDS
+        ):
+            out[i], out[i + 1] = "P", "C"
+    return out
+
+
 def promote_headings(lines: list[str], labels: list[str]) -> list[str]:
     """Headline-shaped lines the model read as body, where the page itself says a story starts.
 
@@ -882,7 +908,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = split_whole_runs(lines, labels, guarded, printed)
     # again on the unstacked page: a lead under a headline may have been read as its stack
     labels = _promote_repeated_leads(lines, labels)
-    labels = merge_crossheads(lines, unhead_sentences(lines, labels), line_grams)
+    labels = rejoin_cut_heads(lines, unhead_sentences(lines, labels))
+    labels = merge_crossheads(lines, labels, line_grams)
     labels = continue_cut_open(lines, labels)
     builder = _Builder()
     previous = ""
