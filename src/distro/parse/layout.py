@@ -416,7 +416,8 @@ def unhead_sentences(lines: list[str], labels: list[str]) -> list[str]:
     return out
 
 
-#: Stops a paragraph's last line ends with.
+#: Stops a sentence, and so a paragraph's last line, ends with (`rejoin_cut_heads`, and a lead
+#: of one short sentence in `promote_new_topics`).
 _STOP_ENDS = frozenset("。！？!?")
 
 
@@ -543,7 +544,7 @@ def promote_new_topics(
             and (
                 len(lines[i + 1]) > MAX_HEADING
                 or (i + 2 < len(lines) and fixed[i + 2] == "C")
-                or lines[i + 1][-1] in _SENTENCE_ENDS
+                or lines[i + 1][-1] in _STOP_ENDS
             )
             and ("coh=0" in feats[i] or "coh=1" in feats[i])
             and "echo_p=0" in feats[i]
@@ -552,10 +553,6 @@ def promote_new_topics(
         ):
             fixed[i], fixed[i + 1] = "G", "P"
     return fixed
-
-
-#: Stops that end a sentence (a lead of one short sentence, see `promote_new_topics`).
-_SENTENCE_ENDS = frozenset("。！？!?")
 
 
 #: Characters of a lead's opening compared across the page (`_promote_repeated_leads`).
