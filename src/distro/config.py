@@ -200,6 +200,14 @@ class LimitsConfig(_Section):
         le=256,
         description="Shards (e.g. partners) of one channel published at once.",
     )
+    publish_shards: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="Most shards (mapped tasks) one channel run is split into: past it, whole"
+        " targets share shards, published one after another (a split target's buckets still"
+        " get one each).",
+    )
     user_agent: str = "distro/0.1 (+https://github.com/distro-news/distro)"
 
 
@@ -421,6 +429,13 @@ class WebhookConfig(_Section):
 
     url: str
     secret: SecretRef
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Pushes to this webhook in flight at once in each task (one per item;"
+        " every version of one item goes in one push, in order).",
+    )
 
 
 class PartnerConfig(_Section):

@@ -98,26 +98,34 @@ def shards(settings: Settings, ledger: Ledger, channel: str) -> list[Shard]:
     """The shards of ``channel`` with work pending: one publish task each, in parallel.
 
     A target is one shard, or, when its channel splits it into buckets, one shard per bucket
-    its pending articles fall in (``distro.channels.shards``). The ledger's claims keep every
-    (article version, channel, target) exactly-once across shards, every version of an article
-    falls in the same bucket (in order), and a retried shard only ever drains its own share.
+    its pending articles fall in (``distro.channels.shards``); past ``limits.publish_shards``
+    shards, whole targets share them. The ledger's claims keep every (article version, channel,
+    target) exactly-once across shards, every version of an article falls in the same bucket (in
+    order), and a retried shard only ever drains its own share.
     """
     from distro.channels import registry
-    from distro.channels.shards import split
+    from distro.channels.shards import Shard, group, split
 
     spec = registry.get(channel)
     ledger.release_due(channel=channel)
-    found: list[Shard] = []
+    found: list[str | Shard] = []  # in the config's order: whole targets, and buckets
     for target in registry.targets(settings, spec):
         buckets = spec.buckets_of(settings, target)
         if buckets == 1:
             if ledger.pending(channel, target=target, limit=1):
-                found.extend(split(target, 1, ()))
+                found.append(target)
             continue
         pending = ledger.pending(channel, target=target)
         if pending:
             found.extend(split(target, buckets, (d.article_id for d in pending)))
-    return found
+    whole = [item for item in found if isinstance(item, str)]
+    room = settings.config.limits.publish_shards - (len(found) - len(whole))
+    heads = {shard.target: shard for shard in group(whole, room)}  # a shared shard goes first
+    return [
+        item if isinstance(item, Shard) else heads[item]
+        for item in found
+        if isinstance(item, Shard) or item in heads
+    ]
 
 
 def delivery_status(

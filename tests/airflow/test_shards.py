@@ -220,3 +220,29 @@ def test_a_bucket_that_keeps_failing_fails_the_run_but_not_the_feed_of_the_rest(
         waiting = {d.article_id for d in ledger.pending("partners", target="xinhua")}
         assert waiting == set(ids) - ones
         assert all(d.state is DeliveryState.PENDING for d in ledger.pending("partners"))
+
+
+def test_small_partners_past_the_shard_limit_share_one_mapped_task(
+    airflow_db: Path,
+    settings: config.Settings,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = config_text(receiver.url).replace("buckets = 2\n", "")
+    path = settings.config_path
+    assert path is not None
+    path.write_text(text.replace("[[partners]]", "[limits]\npublish_shards = 1\n\n[[partners]]", 1))
+    shared = config.load()
+    ids = seed(shared)
+    dag_run = build(shared).test()
+    assert str(dag_run.state) == "success"
+    plan = by_task(dag_run, "plan")[0].xcom_pull(task_ids="plan")
+    assert plan == [{"target": "xinhua", "bucket": 0, "buckets": 1, "also": ["portal"]}]
+    (published,) = by_task(dag_run, "publish")
+    assert str(published.state) == "success"
+    result = published.xcom_pull(task_ids="publish", map_indexes=0)
+    assert (result["shard"], result["sent"]) == ("xinhua+1", 2 * ARTICLES)
+    pushed = sorted(r["headers"]["x-distro-delivery"] for r in receiver.requests)
+    assert pushed == sorted(f"{article_id}/v1/xinhua" for article_id in ids)
+    with Ledger.open(shared) as ledger:
+        assert ledger.pending("partners") == []

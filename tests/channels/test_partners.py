@@ -31,6 +31,8 @@ from tests.conftest import SHARED
 from tests.servers.webhooks import SECRET, TOKENS, Receiver
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 @pytest.fixture(autouse=True)
 def secrets_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in TOKENS.items():
@@ -45,12 +47,16 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
         yield opened
 
 
-def config_text(hook_url: str | None = None, *, timeout: float = 5.0) -> str:
+def config_text(
+    hook_url: str | None = None, *, timeout: float = 5.0, concurrency: int | None = None
+) -> str:
     hook = (
         f'[partners.webhook]\nurl = "{hook_url}"\nsecret = "env:DISTRO_HOOK_SECRET"\n'
         if hook_url
         else ""
     )
+    if hook and concurrency is not None:
+        hook += f"concurrency = {concurrency}\n"
     return f"""
 [channels.web]
 base_url = "https://news.example.cn/"
@@ -211,17 +217,17 @@ def test_webhook_is_signed_retried_and_sees_each_item_once(
     seen = [r["body"]["article_id"] for r in receiver.accepted]
     assert [r["body"]["id"] for r in receiver.accepted] == [f"urn:distro:article:{s}" for s in seen]
     assert sorted(seen) == [f"a-{1:020x}", f"a-{4:020x}"]  # xinhua's filter: 要闻 only
-    first = receiver.accepted[0]
+    # (the two pushes are in flight together: the receiver may take them in either order)
+    first = next(r for r in receiver.accepted if r["body"]["article_id"] == f"a-{1:020x}")
     assert first["headers"]["x-distro-event"] == "published"
-    assert first["headers"]["x-distro-delivery"] == f"{seen[0]}/v1/xinhua"
+    assert first["headers"]["x-distro-delivery"] == f"a-{1:020x}/v1/xinhua"
     assert first["headers"]["x-distro-signature"].startswith("sha256=")
     assert first["body"]["item"]["title"] == "第1条 新区观摩会举行"
     # the failed attempt and its retry carried the same delivery id and body
-    assert (
-        receiver.requests[0]["headers"]["x-distro-delivery"]
-        == first["headers"]["x-distro-delivery"]
-    )
-    assert receiver.requests[0]["body"] == first["body"]
+    failed = receiver.requests[0]
+    retried = [r for r in receiver.accepted if r["headers"]["x-distro-delivery"]
+               == failed["headers"]["x-distro-delivery"]]  # fmt: skip
+    assert len(retried) == 1 and retried[0]["body"] == failed["body"]
     hooked = [d for d in ledger.deliveries(channel="partners") if d.target == "xinhua"]
     assert sum(d.detail.get("webhook") == "delivered" for d in hooked) == 2
 
@@ -305,6 +311,41 @@ def test_a_push_recorded_before_a_crash_is_not_repeated(
     assert report.sent == 2
     assert [r["body"]["article_id"] for r in receiver.accepted] == [second.article_id]
     assert ledger.pending("partners") == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_pushes_wait_on_the_receiver_together_up_to_the_webhooks_concurrency(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver, concurrency: int
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url, concurrency=concurrency))
+    items = [store(ledger, article(n, NOW, section="要闻"), "partners", "xinhua") for n in range(8)]
+    receiver.latency = 0.4  # a remote receiver: the wait, not the CPU, is what concurrency saves
+    receiver.statuses = [410]  # whichever push arrives first is refused; the others go through
+    report = partners.publish(cfg, ledger)
+    assert receiver.peak == concurrency
+    assert report.sent == 7 and report.failed == 1
+    ids = sorted(r["headers"]["x-distro-delivery"] for r in receiver.requests)
+    assert ids == sorted(f"{item.id}/v1/xinhua" for item in items)  # each pushed once
+    refused = receiver.requests[0]["body"]["article_id"]
+    states = {d.article_id: d.state for d in ledger.deliveries(channel="partners")}
+    assert states.pop(refused) is DeliveryState.FAILED
+    assert set(states.values()) == {DeliveryState.SENT}
+    partners.publish(cfg, ledger)  # nothing left to push
+    assert len(receiver.requests) == 8
+
+
+def test_a_push_that_times_out_among_others_is_retried_alone(
+    tmp_path: Path, ledger: Ledger, receiver: Receiver
+) -> None:
+    cfg = settings(tmp_path / "state", config_text(receiver.url, timeout=0.3, concurrency=3))
+    items = [store(ledger, article(n, NOW, section="要闻"), "partners", "xinhua") for n in range(3)]
+    receiver.delays = [1.0]  # the first push to arrive hangs past the deadline, once
+    report = partners.publish(cfg, ledger)
+    assert report.sent == 3 and report.failed == 0
+    hung = receiver.requests[0]["headers"]["x-distro-delivery"]
+    ids = [r["headers"]["x-distro-delivery"] for r in receiver.accepted]
+    assert sorted(ids) == sorted(f"{item.id}/v1/xinhua" for item in items)
+    assert [r["headers"]["x-distro-delivery"] for r in receiver.requests].count(hung) == 2
 
 
 def test_a_receiver_echoing_the_secret_gets_it_masked() -> None:

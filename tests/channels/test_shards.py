@@ -15,7 +15,7 @@ import pytest
 
 from distro import channels, service
 from distro.channels import partners
-from distro.channels.shards import Shard, bucket_of, split
+from distro.channels.shards import Shard, bucket_of, group, split
 from distro.models import DeliveryState
 from distro.store.ledger import Ledger
 from tests.channels.web.stories import article, check_rss, settings
@@ -108,3 +108,57 @@ webhook = {{ url = "{receiver.url}", secret = "env:DISTRO_HOOK_SECRET" }}
         assert ledger.pending("partners") == []
         assert partners.finish(cfg, ledger, "xinhua").sent == 0
         assert service.shards(cfg, ledger, "partners") == []
+
+
+def test_past_the_shard_limit_whole_targets_share_shards_each_once() -> None:
+    names = [f"p{n:02d}" for n in range(10)]
+    assert group(names[:3], 4) == [Shard("p00"), Shard("p01"), Shard("p02")]
+    shared = group(names, 4)
+    assert len(shared) == 4
+    assert [t for shard in shared for t in shard.targets] == names  # each once, in order
+    assert shared[0].label() == "p00+2" and shared[0].whole
+    assert Shard.of(shared[0].as_json()) == shared[0]
+    assert Shard.of({"target": "x", "bucket": 0, "buckets": 1}) == Shard("x")  # an older plan
+    assert group([], 4) == [] and len(group(names, 0)) == 1
+    with pytest.raises(ValueError, match="only whole targets"):
+        Shard("x", 0, 2, also=("y",))
+
+
+def test_many_small_partners_are_published_in_a_few_shared_shards(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISTRO_HOOK_SECRET", SECRET)
+    names = [f"partner{n}" for n in range(7)]
+    blocks = []
+    for name in names:
+        monkeypatch.setenv(f"DISTRO_TOKEN_{name.upper()}", f"tok-{name}-4f1c9a7e2b8d")
+        blocks.append(
+            f'[[partners]]\nname = "{name}"\ntoken = "env:DISTRO_TOKEN_{name.upper()}"\n'
+            f'webhook = {{ url = "{receiver.url}", secret = "env:DISTRO_HOOK_SECRET" }}\n'
+        )
+    cfg = settings(
+        tmp_path / "state",
+        '[channels.web]\nbase_url = "https://news.example.cn/"\ntitle = "西海岸新闻"\n\n'
+        "[limits]\npublish_shards = 3\n\n" + "\n".join(blocks),
+    )
+    with Ledger(f"sqlite:///{tmp_path / 'state' / 'distro.db'}") as ledger:
+        ids = []
+        for n in range(1, 4):
+            _, stored = ledger.put(article(n, NOW - dt.timedelta(minutes=n)))
+            for name in names:
+                ledger.enqueue(stored.id, stored.version, "partners", name)
+            ids.append(stored.id)
+        plan = service.shards(cfg, ledger, "partners")
+        assert [s.targets for s in plan] == [tuple(names[0:3]), tuple(names[3:6]), (names[6],)]
+        sent = sum(channels.deliver("partners", cfg, ledger, shard).sent for shard in plan)
+        assert sent == len(ids) * len(names)
+        pushed = sorted(r["headers"]["x-distro-delivery"] for r in receiver.requests)
+        assert pushed == sorted(f"{i}/v1/{name}" for i in ids for name in names)
+        for name in names:
+            feed = tmp_path / "state" / "partners" / name / "feed.xml"
+            assert len(check_rss(feed.read_bytes()).entries) == len(ids)
+        assert ledger.pending("partners") == []
+        assert service.shards(cfg, ledger, "partners") == []
+        # a shared shard run again (a retry) pushes nothing twice
+        channels.deliver("partners", cfg, ledger, plan[0])
+        assert len(receiver.requests) == len(ids) * len(names)

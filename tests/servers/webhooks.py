@@ -26,9 +26,15 @@ class Receiver:
 
     statuses: list[int] = field(default_factory=list)
     delays: list[float] = field(default_factory=list)  # seconds before answering, per request
+    latency: float = 0.0  # seconds every request takes before its answer (a remote receiver)
+    peak: int = 0  # most requests in progress at once
     requests: list[dict[str, Any]] = field(default_factory=list)
     accepted: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        self.flying = 0
 
     def start(self) -> Receiver:
         receiver = self
@@ -38,6 +44,16 @@ class Receiver:
                 pass
 
             def do_POST(self) -> None:
+                with receiver.lock:
+                    receiver.flying += 1
+                    receiver.peak = max(receiver.peak, receiver.flying)
+                try:
+                    self.answer()
+                finally:
+                    with receiver.lock:
+                        receiver.flying -= 1
+
+            def answer(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 valid = partners.verify(
@@ -53,6 +69,8 @@ class Receiver:
                 shown = "timed out" if delay else status
                 record = {"headers": headers, "body": json.loads(body), "status": shown}
                 receiver.requests.append(record)
+                if receiver.latency:
+                    time.sleep(receiver.latency)
                 if delay:
                     time.sleep(delay)
                 elif status == 200:

@@ -53,6 +53,16 @@ class PublishReport:
     outputs: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
+    def absorb(self, other: PublishReport) -> None:
+        """Add what ``other`` (another target's run of the same channel) did to this report."""
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.quarantined += other.quarantined
+        self.failed += other.failed
+        self.dry_run = self.dry_run or other.dry_run
+        self.outputs.extend(other.outputs)
+        self.messages.extend(other.messages)
+
     def summary(self) -> str:
         mode = " (dry run)" if self.dry_run else ""
         return (
@@ -134,9 +144,30 @@ def deliver(name: str, settings: Settings, ledger: Ledger, shard: Shard) -> Publ
     """Publish one shard: a whole target, or the per-article half of one bucket of it."""
     spec = registry.get(name)
     ledger.release_due(channel=name)
+    if shard.also:
+        return _publish_each(spec, settings, ledger, shard.targets)
     if shard.whole or spec.deliver is None:
         return spec.publish(settings, ledger, shard.target)
     return spec.deliver(settings, ledger, shard)
+
+
+def _publish_each(
+    spec: ChannelSpec, settings: Settings, ledger: Ledger, targets: Sequence[str]
+) -> PublishReport:
+    """The targets of a shared shard one after another; every target is tried, and the first
+    error is raised after them (the shard's retry redoes nothing the ledger marks done)."""
+    total = PublishReport(spec.name)
+    problem: Exception | None = None
+    for target in targets:
+        try:
+            report = spec.publish(settings, ledger, target)
+        except Exception as exc:  # the shard's other targets still publish
+            problem = problem or exc
+            continue
+        total.absorb(report)
+    if problem is not None:
+        raise problem
+    return total
 
 
 def finish(name: str, settings: Settings, ledger: Ledger, target: str) -> PublishReport:

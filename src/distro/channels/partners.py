@@ -25,13 +25,16 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from functools import partial
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from distro import secrets
 from distro.channels import PublishReport, claim_by_article, in_scope, jsonfeed, partner_tokens
 from distro.channels.output import ROOT, Output, make_file
+from distro.channels.pushes import Pushes
 from distro.channels.web import feeds
 from distro.channels.web.catalog import CAPACITY, Entry, Shelf, updated_time
 from distro.channels.web.publish import objects_of, site_of, version_time
@@ -282,20 +285,69 @@ def deliver_partner(
     partner: PartnerConfig,
     settings: Settings,
     ledger: Ledger,
-    http: HttpClient,
     report: PublishReport,
     shard: Shard | None = None,
 ) -> None:
     """The per-article half for one partner (or one bucket of it): decide, render, push.
 
     Each delivery is left ``sending`` with its decision recorded (``STAGED``) and, once its push
-    is through or none is needed, ``READY``; ``finish_partner`` lists them and closes them.
+    is through or none is needed, ``READY``; ``finish_partner`` lists them and closes them. Up
+    to the webhook's ``concurrency`` pushes are in flight at once (``distro.channels.pushes``);
+    their outcomes are recorded here, on this thread, as they come back.
     """
     pending = ledger.pending(CHANNEL, target=partner.name)
     if shard is not None:
         pending = shard.select(pending)
     if not pending:
         return
+    concurrency = partner.webhook.concurrency if partner.webhook else 1
+    make_client = partial(client, settings.config.limits.http_timeout_seconds)
+    with Pushes[list[Delivery], int](concurrency, make_client) as pushes:
+        try:
+            _deliver(partner, settings, ledger, report, pending, pushes)
+        except BaseException:
+            # What was in flight has gone out: record it while the ledger still takes it, so
+            # the shard's retry does not push it again; then fail as we were going to.
+            for done, outcome in pushes.drain():
+                with suppress(Exception):
+                    _recorder(ledger, report)(done, outcome)
+            raise
+
+
+def _recorder(
+    ledger: Ledger, report: PublishReport
+) -> Callable[[list[Delivery], int | BaseException], None]:
+    """What records one push's outcome on its deliveries (on the thread that owns the ledger)."""
+
+    def record(mine: list[Delivery], outcome: int | BaseException) -> None:
+        if isinstance(outcome, ChannelRejected | ChannelUnavailable):
+            # Rejected is final for the item; unavailable goes back to pending for a rerun
+            # (its decision stays recorded, so the feed still lists it meanwhile).
+            for d in mine:
+                ledger.mark_failed(d, outcome.message, terminal=not outcome.TRANSIENT)
+            report.failed += len(mine)
+            return
+        if isinstance(outcome, BaseException):
+            raise outcome
+        fault("publish.written", CHANNEL)
+        for d in mine[:-1]:
+            ledger.update_detail(d, **{READY: d.attempts})
+        latest = mine[-1]
+        marks = {READY: latest.attempts}
+        ledger.update_detail(latest, webhook="delivered", status=outcome, **marks)
+
+    return record
+
+
+def _deliver(
+    partner: PartnerConfig,
+    settings: Settings,
+    ledger: Ledger,
+    report: PublishReport,
+    pending: list[Delivery],
+    pushes: Pushes[list[Delivery], int],
+) -> None:
+    record = _recorder(ledger, report)
     site = site_of(settings)
     partner_tokens.configured(partner)  # refuse a guessable token before anything is fed
     hook_secret = secrets.resolve(partner.webhook.secret) if partner.webhook else None
@@ -357,26 +409,18 @@ def deliver_partner(
         if not needs_push:
             continue
         assert webhook is not None and hook_secret  # needs_push says so
-        try:
-            status = push(
-                http,
-                webhook.url,
-                hook_secret,
-                event=str(event),
-                delivery_id=f"{article.id}/v{article.version}/{partner.name}",
-                payload=payload,
-            )
-        except (ChannelRejected, ChannelUnavailable) as exc:
-            # Rejected is final for the item; unavailable goes back to pending for a rerun
-            # (its decision stays recorded, so the feed still lists it meanwhile).
-            for d in mine:
-                ledger.mark_failed(d, exc.message, terminal=not exc.TRANSIENT)
-            report.failed += len(mine)
-            continue
-        fault("publish.written", CHANNEL)
-        for d in mine[:-1]:
-            ledger.update_detail(d, **{READY: d.attempts})
-        ledger.update_detail(latest, webhook="delivered", status=status, **{READY: latest.attempts})
+        call = partial(
+            push,
+            url=webhook.url,
+            secret=hook_secret,
+            event=str(event),
+            delivery_id=f"{article.id}/v{article.version}/{partner.name}",
+            payload=payload,
+        )
+        for done, outcome in pushes.submit(mine, call):
+            record(done, outcome)
+    for done, outcome in pushes.drain():
+        record(done, outcome)
 
 
 def recorded(d: Delivery, key: str) -> bool:
@@ -452,11 +496,10 @@ def publish_partner(
     settings: Settings,
     ledger: Ledger,
     output: Output,
-    http: HttpClient,
     report: PublishReport,
 ) -> None:
     """Both halves for one partner, in one process (a target of one bucket)."""
-    deliver_partner(partner, settings, ledger, http, report)
+    deliver_partner(partner, settings, ledger, report)
     finish_partner(partner, settings, ledger, output, report)
 
 
@@ -479,9 +522,8 @@ def narrowed(settings: Settings, target: str) -> list[PartnerConfig]:
 def deliver(settings: Settings, ledger: Ledger, shard: Shard) -> PublishReport:
     """One bucket of one partner: pushes, and each delivery's decision for ``finish``."""
     report = PublishReport(CHANNEL)
-    with client(settings.config.limits.http_timeout_seconds) as http:
-        for partner in narrowed(settings, shard.target):
-            deliver_partner(partner, settings, ledger, http, report, shard)
+    for partner in narrowed(settings, shard.target):
+        deliver_partner(partner, settings, ledger, report, shard)
     return report
 
 
@@ -502,7 +544,6 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         return report
     clear_legacy_feeds(settings, ledger)
     output = Output(objects_of_partners(settings), ledger)
-    with client(settings.config.limits.http_timeout_seconds) as http:
-        for partner in partners:
-            publish_partner(partner, settings, ledger, output, http, report)
+    for partner in partners:
+        publish_partner(partner, settings, ledger, output, report)
     return report
