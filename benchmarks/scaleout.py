@@ -12,7 +12,8 @@ benchmarks/results/scaleout.json.
 
 ``--mode network --articles 100 --partners 20``: channels are network-bound in real life. A
 webhook receiver on 127.0.0.1 answers every POST after ``--latency`` (0.1 s) and counts each
-delivery id; ``--partners`` partners push to it, each split into ``--buckets`` hash buckets. Each
+delivery id; ``--partners`` partners push to it, each split into ``--buckets`` hash buckets,
+each task with ``--push-concurrency`` pushes in flight (the webhook's ``concurrency``). Each
 phase stores ``--articles`` new articles straight into the ledger (ingest is not timed: it is
 CPU-bound and measured by the file mode) with a delivery per partner, triggers
 ``publish_partners`` and times until every delivery is sent and the run is over, with 1, then 2,
@@ -149,11 +150,12 @@ def partner_names(count: int) -> list[str]:
     return [f"p{n:02d}" for n in range(count)]
 
 
-def partners_config(names: list[str], url: str, buckets: int) -> str:
+def partners_config(names: list[str], url: str, buckets: int, pushes: int) -> str:
     return "".join(
         f'[[partners]]\nname = "{name}"\ntoken = "env:DISTRO_TOKEN_{name.upper()}"\n'
         f"buckets = {buckets}\n"
-        f'webhook = {{ url = "{url}", secret = "env:DISTRO_HOOK_SECRET" }}\n\n'
+        f'webhook = {{ url = "{url}", secret = "env:DISTRO_HOOK_SECRET",'
+        f" concurrency = {pushes} }}\n\n"
         for name in names
     )
 
@@ -240,7 +242,7 @@ def network(args: Any) -> int:
         concurrency=args.concurrency,
         config_extra="[channels.wechat]\nenabled = false\n\n"
         f"[limits]\npublish_parallelism = {workers * args.concurrency}\n\n"
-        + partners_config(names, receiver.url, args.buckets),
+        + partners_config(names, receiver.url, args.buckets, args.push_concurrency),
         env_extra={**tokens, "DISTRO_HOOK_SECRET": HOOK_SECRET},
     )
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
@@ -283,6 +285,7 @@ def network(args: Any) -> int:
         "partners": args.partners,
         "buckets_per_partner": args.buckets,
         "concurrency_per_worker": args.concurrency,
+        "pushes_in_flight_per_task": args.push_concurrency,
         "phases": phases,
         "throughput_ratios": {
             p["workers"]: round(p["deliveries_per_second"] / base, 2) for p in phases
@@ -313,6 +316,10 @@ def main() -> int:
     parser.add_argument("--partners", type=int, default=20, help="network: partners")
     parser.add_argument("--buckets", type=int, default=2, help="network: buckets per partner")
     parser.add_argument("--latency", type=float, default=0.1, help="network: seconds per call")
+    parser.add_argument(
+        "--push-concurrency", type=int, default=4, help="network: webhook.concurrency (pushes"
+        " in flight per task)"
+    )
     args = parser.parse_args()
     if args.mode == "network":
         return network(args)
