@@ -17,7 +17,11 @@ each task with ``--push-concurrency`` pushes in flight (the webhook's ``concurre
 phase stores ``--articles`` new articles straight into the ledger (ingest is not timed: it is
 CPU-bound and measured by the file mode) with a delivery per partner, triggers
 ``publish_partners`` and times until every delivery is sent and the run is over, with 1, then 2,
-then 4 workers of ``--concurrency`` slots (fixed). Results in
+then 4 workers of ``--concurrency`` slots (fixed). Alongside, ``--wechat-accounts`` (2) WeChat
+contract servers answer every call after the same latency, and each phase stores
+``--wechat-articles`` (16: two editions of 8, the load model's daily editions) for each account and
+triggers its edition run: an account is one target, so its editions are one shard whatever the
+workers; the phase checks every article published once. Results in
 benchmarks/results/scaleout-network.json.
 """
 
@@ -44,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from tests.channels.wechat.server import WeChatServer  # noqa: E402
 from tests.scaleout.stack import Stack, wait_for  # noqa: E402
 from tests.scaleout.wire import Drop, drop  # noqa: E402
 
@@ -107,6 +112,7 @@ def measure(stack: Stack, files: int, batch: str, timeout: float) -> dict[str, A
 
 
 HOOK_SECRET = "whsec-scaleout-0123456789"
+NO_WECHAT = "[channels.wechat]\nenabled = false\n\n"
 WORKER_STEPS = (1, 2, 4)
 
 
@@ -160,47 +166,107 @@ def partners_config(names: list[str], url: str, buckets: int, pushes: int) -> st
     )
 
 
-def seed(stack: Stack, names: list[str], first: int, count: int) -> set[str]:
-    """``count`` new articles, each with a partner delivery per partner, as ingest stores them."""
+def wechat_accounts(count: int) -> list[str]:
+    """The default account, then ``w1``, ``w2`` … (each its own connection and DAG)."""
+    return ["default", *(f"w{n}" for n in range(1, count))]
+
+
+def wechat_config(accounts: list[str]) -> str:
+    # A schedule that never comes during a run: each phase triggers its editions itself.
+    text = '[channels.wechat]\nmode = "publish"\nschedules = ["0 3 1 1 *"]\n\n'
+    return text + "".join(
+        f'[[channels.wechat.accounts]]\nname = "{name}"\nconn_id = "distro_wechat_{name}"\n\n'
+        for name in accounts[1:]
+    )
+
+
+def wechat_connections(servers: dict[str, WeChatServer]) -> dict[str, str]:
+    env = {}
+    for name, server in servers.items():
+        conn = "DISTRO_WECHAT" if name == "default" else f"DISTRO_WECHAT_{name.upper()}"
+        env[f"AIRFLOW_CONN_{conn}"] = json.dumps(
+            {
+                "conn_type": "http",
+                "login": server.state.appid,
+                "password": server.state.secret,
+                "host": server.base_url,
+            }
+        )
+    return env
+
+
+def published_titles(server: WeChatServer) -> Counter[str]:
+    """Each title the account published (a job that ended 0), counted."""
+    with server.state.lock:
+        jobs = [job for job in server.state.jobs.values() if job.outcome == 0]
+        return Counter(str(a.get("title", "")) for job in jobs for a in job.articles)
+
+
+def seed(stack: Stack, targets: list[tuple[str, str]], first: int, count: int) -> dict[str, str]:
+    """``count`` new articles, each with a delivery per target, as ingest stores them: their
+    ids and headlines."""
     from tests.channels.web.stories import article
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    targets = [("partners", name) for name in names]
-    ids = set()
+    ids = {}
     with Ledger(stack.store_url) as ledger:  # no task may have migrated it yet
         for n in range(first, first + count):
             _, stored = ledger.put(article(n, now - dt.timedelta(seconds=n)), targets)
-            ids.add(stored.id)
+            ids[stored.id] = stored.headline
     return ids
 
 
+def wechat_dag(account: str) -> str:
+    return "publish_wechat" if account == "default" else f"publish_wechat__{account}"
+
+
 def run_phase(
-    stack: Stack, receiver: SlowReceiver, names: list[str], phase: str, first: int, args: Any
+    stack: Stack,
+    receiver: SlowReceiver,
+    wechat: dict[str, WeChatServer],
+    names: list[str],
+    phase: str,
+    first: int,
+    args: Any,
 ) -> dict[str, Any]:
-    ids = seed(stack, names, first, args.articles)
+    ids = seed(stack, [("partners", name) for name in names], first, args.articles)
     expected = {f"{i}/v1/{name}" for i in ids for name in names}
+    editions = {
+        account: seed(
+            stack, [("wechat", account)], first + 50_000 + n * 1_000, args.wechat_articles
+        )
+        for n, account in enumerate(wechat)
+    }
+    before = {account: published_titles(server) for account, server in wechat.items()}
     load_before = os.getloadavg()
     started = time.monotonic()
     run_id = f"bench-{phase}"
     body = {"logical_date": None, "dag_run_id": run_id, "conf": {}}
-    # A loaded API server may time out on a trigger it still made: 409 is that run.
-    wait_for(
-        f"trigger {run_id}",
-        lambda: stack.api("POST", "dags/publish_partners/dagRuns", json=body).status_code
-        in (200, 409),
-        timeout=300,
-    )
-    state = ""
+    dags = ["publish_partners", *(wechat_dag(account) for account in wechat)]
+    for dag in dags:
+        # A loaded API server may time out on a trigger it still made: 409 is that run.
+        wait_for(
+            f"trigger {dag} {run_id}",
+            lambda dag=dag: (
+                stack.api("POST", f"dags/{dag}/dagRuns", json=body).status_code in (200, 409)
+            ),
+            timeout=300,
+        )
+    states: dict[str, str] = {}
+    ended: dict[str, float] = {}
     with Ledger(stack.store_url, migrate_schema=False) as ledger:
-        while time.monotonic() - started < args.timeout:
-            try:
-                state = stack.run_state("publish_partners", run_id)
-            except requests.RequestException:  # the API server is busy: ask again
-                state = ""
-            if state in ("success", "failed"):
-                break
+        while time.monotonic() - started < args.timeout and len(ended) < len(dags):
+            for dag in dags:
+                if dag in ended:
+                    continue
+                try:
+                    states[dag] = stack.run_state(dag, run_id)
+                except requests.RequestException:  # the API server is busy: ask again
+                    states[dag] = ""
+                if states[dag] in ("success", "failed"):
+                    ended[dag] = time.monotonic() - started
             time.sleep(1.0)
-        elapsed = time.monotonic() - started
+        elapsed = ended.get("publish_partners", time.monotonic() - started)
         sent = [
             d
             for d in ledger.deliveries(channel="partners")
@@ -214,9 +280,21 @@ def run_phase(
     )
     with receiver.lock:
         got = {key: n for key, n in receiver.received.items() if key in expected}
+    accounts = {}
+    for account, server in wechat.items():
+        titles = published_titles(server) - before[account]
+        wanted = set(editions[account].values())
+        accounts[account] = {
+            "run_state": states.get(wechat_dag(account), ""),
+            "articles": len(wanted),
+            "published": sum(1 for t in wanted if titles[t] >= 1),
+            "lost": sum(1 for t in wanted if titles[t] == 0),
+            "duplicated": sum(1 for t in wanted if titles[t] > 1),
+            "seconds": round(ended.get(wechat_dag(account), time.monotonic() - started), 1),
+        }
     return {
         "workers": phase,
-        "run_state": state,
+        "run_state": states.get("publish_partners", ""),
         "articles": len(ids),
         "deliveries": len(expected),
         "sent": len(sent),
@@ -228,22 +306,30 @@ def run_phase(
         "deliveries_per_second": round(len(sent) / elapsed, 2),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "wechat": accounts,
     }
 
 
 def network(args: Any) -> int:
     names = partner_names(args.partners)
     receiver = SlowReceiver(args.latency)
+    wechat = {
+        account: WeChatServer(appid=f"wx-bench-{account}", secret=f"bench-secret-{account}")
+        for account in wechat_accounts(args.wechat_accounts)
+    }
+    for server in wechat.values():
+        server.state.latency = args.latency
+        server.start()
     tokens = {f"DISTRO_TOKEN_{name.upper()}": f"tok-{name}-scaleout-4f1c9a7e" for name in names}
     workers = max(WORKER_STEPS)
     stack = Stack(
         dags=[REPO / "dags"],
         workers=workers,
         concurrency=args.concurrency,
-        config_extra="[channels.wechat]\nenabled = false\n\n"
-        f"[limits]\npublish_parallelism = {workers * args.concurrency}\n\n"
+        config_extra=(wechat_config(list(wechat)) if wechat else NO_WECHAT)
+        + f"[limits]\npublish_parallelism = {workers * args.concurrency}\n\n"
         + partners_config(names, receiver.url, args.buckets, args.push_concurrency),
-        env_extra={**tokens, "DISTRO_HOOK_SECRET": HOOK_SECRET},
+        env_extra={**tokens, "DISTRO_HOOK_SECRET": HOOK_SECRET, **wechat_connections(wechat)},
     )
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
     t0 = time.monotonic()
@@ -252,6 +338,8 @@ def network(args: Any) -> int:
     phases: list[dict[str, Any]] = []
     try:
         stack.wait_dag("publish_partners")
+        for account in wechat:
+            stack.wait_dag(wechat_dag(account))
         stack.wait_dag("sweep")
         # The sweep would start publish runs of its own mid-phase: each phase is one run here.
         wait_for(
@@ -268,12 +356,14 @@ def network(args: Any) -> int:
                 stack.start_worker(running)
                 stack.wait_worker(running)
             phases.append(
-                run_phase(stack, receiver, names, str(count), 1 + step * 100_000, args)
+                run_phase(stack, receiver, wechat, names, str(count), 1 + step * 100_000, args)
             )
             print(json.dumps(phases[-1], ensure_ascii=False), flush=True)
     finally:
         stack.stop()
         receiver.stop()
+        for server in wechat.values():
+            server.stop()
     base = phases[0]["deliveries_per_second"]
     report = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -286,6 +376,8 @@ def network(args: Any) -> int:
         "buckets_per_partner": args.buckets,
         "concurrency_per_worker": args.concurrency,
         "pushes_in_flight_per_task": args.push_concurrency,
+        "wechat_accounts": len(wechat),
+        "wechat_articles_per_account": args.wechat_articles,
         "phases": phases,
         "throughput_ratios": {
             p["workers"]: round(p["deliveries_per_second"] / base, 2) for p in phases
@@ -302,6 +394,12 @@ def network(args: Any) -> int:
             f"{p['workers']:>7} {p['publish_tasks']:>6} {p['seconds']:>8} "
             f"{p['deliveries_per_second']:>13} {ratio:>6} {p['lost']:>5} {p['duplicated']:>4}"
         )
+    for p in phases:
+        for account, row in p["wechat"].items():
+            print(
+                f"wechat {account} ({p['workers']} workers): {row['published']}/{row['articles']}"
+                f" published in {row['seconds']} s, lost {row['lost']}, dup {row['duplicated']}"
+            )
     print(f"stack start-up: {report['stack_startup_seconds']} s; results in {out}")
     return 0
 
@@ -317,8 +415,16 @@ def main() -> int:
     parser.add_argument("--buckets", type=int, default=2, help="network: buckets per partner")
     parser.add_argument("--latency", type=float, default=0.1, help="network: seconds per call")
     parser.add_argument(
-        "--push-concurrency", type=int, default=4, help="network: webhook.concurrency (pushes"
-        " in flight per task)"
+        "--push-concurrency",
+        type=int,
+        default=4,
+        help="network: webhook.concurrency (pushes in flight per task)",
+    )
+    parser.add_argument(
+        "--wechat-accounts", type=int, default=2, help="network: WeChat accounts (0: none)"
+    )
+    parser.add_argument(
+        "--wechat-articles", type=int, default=16, help="network: articles per account per phase"
     )
     args = parser.parse_args()
     if args.mode == "network":

@@ -128,6 +128,7 @@ class WeChatState:
         self.mass_polls = 1  # mass/get answers SENDING this many times
         self.mass_outcomes: deque[str] = deque()
         self.previews: list[tuple[str, str, str]] = []  # (touser|towxname, recipient, media_id)
+        self.latency = 0.0  # seconds before each answer: a distant API, for benchmarks
 
     # -- configuration used by tests -------------------------------------------------------
 
@@ -627,6 +628,8 @@ class _Handler(BaseHTTPRequestHandler):
             except (UnicodeDecodeError, json.JSONDecodeError):
                 self._answer(_err(47001, "data format error"))
                 return
+        if self.server.state.latency:
+            time.sleep(self.server.state.latency)
         if self.server.state.crash_after.get(api):
             # Simulates a connection dropped after the server acted: the client sees no answer.
             self.server.state.crash_after[api] -= 1
