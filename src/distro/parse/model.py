@@ -176,6 +176,12 @@ MAX_HEADING = 40
 _ASIDE = re.compile(r"[（(][^（）()]*[）)]")
 
 
+#: Lines a page asks about, remembered: the layout steps and the guards ask of each line
+#: several times over (bounded, so memory stays flat however many pages are parsed).
+_LINE_CACHE = 16_384
+
+
+@lru_cache(maxsize=_LINE_CACHE)
 def is_heading(text: str) -> bool:
     """Whether `text` could be a headline: short, with no sentence end."""
     return (
@@ -428,6 +434,7 @@ def guard(text: str) -> str:
 _CUT_ENDS = frozenset("，、,的")
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def open_body(text: str) -> bool:
     """A paragraph line broken off mid-sentence: the next body line must continue it.
 
@@ -448,6 +455,7 @@ def held_by_clause(text: str) -> bool:
     return len(text) <= MAX_HEADING and open_body(text) and not cut_open(text)
 
 
+@lru_cache(maxsize=_LINE_CACHE)
 def cut_open(text: str) -> bool:
     """A line a column break cut mid-sentence for sure: after a comma or 的, or inside a title,
     an aside or a quote it opened (`作为“九`); clause punctuation inside says less."""
