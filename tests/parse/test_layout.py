@@ -13,6 +13,7 @@ from distro.parse.layout import (
     continue_cut_headings,
     continue_cut_open,
     demote_numbered_crossheads,
+    head_teasers,
     keep_open_lines,
     page_number,
     promote_headings,
@@ -532,3 +533,17 @@ def test_a_dateline_cut_before_its_date_is_rejoined() -> None:
         "１月１２日电（记者盛世良）俄罗斯中央银行第一副行长沃伊卢科夫１２日说，卢布改值未引发通货膨胀。",
     ]
     assert rejoin_broken_datelines(lines, ["G", "P", "P"]) == ["G", "P", "C"]
+
+
+def test_the_line_over_a_teasers_summary_is_its_headline() -> None:
+    # Real teaser (corpus page 158, People's Daily 1998) under a finished paragraph.
+    lines = [
+        "去年全国联赛和全运会双料冠军四川男排因为张翔缺阵，在前４轮比赛中已经两次输球。",
+        "马德海和他的“杯水工程”",
+        "认识马德海的人，都知道他总是闲不住。",
+        "（第2版）",
+    ]
+    assert head_teasers(lines, ["P", "P", "P", "R"]) == ["P", "G", "P", "R"]
+    # a sentence over the summary stays body
+    sentence = [lines[0], lines[0], lines[2], lines[3]]
+    assert head_teasers(sentence, ["P", "P", "P", "R"]) == ["P", "P", "P", "R"]
