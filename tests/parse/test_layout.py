@@ -13,6 +13,7 @@ from distro.parse.layout import (
     continue_cut_headings,
     continue_cut_open,
     demote_numbered_crossheads,
+    head_first_line,
     head_teasers,
     keep_open_lines,
     page_number,
@@ -547,3 +548,15 @@ def test_the_line_over_a_teasers_summary_is_its_headline() -> None:
     # a sentence over the summary stays body
     sentence = [lines[0], lines[0], lines[2], lines[3]]
     assert head_teasers(sentence, ["P", "P", "P", "R"]) == ["P", "P", "P", "R"]
+
+
+def test_a_pages_first_body_line_shaped_as_a_heading_is_its_headline() -> None:
+    # Real page top (corpus page 102, 雅虎资讯) the line model read as body.
+    lines = [
+        "责任编辑：刘映花",
+        "活跃在全球政坛上的“铁娘子”",
+        "麦卡利斯１９５１年６月出生在北爱尔兰首府贝尔法斯特。",
+    ]
+    assert head_first_line(lines, ["F", "P", "P"]) == ["F", "G", "P"]
+    # a sentence at the top stays body
+    assert head_first_line(lines[::2] * 2, ["F", "P", "P", "P"]) == ["F", "P", "P", "P"]

@@ -889,6 +889,29 @@ def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
     return fixed
 
 
+def head_first_line(lines: list[str], labels: list[str]) -> list[str]:
+    """The page's first line read as body, before any heading and over more body, is its first
+    headline when heading-shaped and no sentence (`活跃在全球政坛上的“铁娘子”` at the top of a
+    page): body before any heading belongs to no item and would be lost, and every page of the
+    corpus opens, after its furniture, on a headline (244 of 244). Linear: one look at the
+    first line that is not furniture."""
+    out = list(labels)
+    i = 0
+    while i < len(out) and out[i] == "F":
+        i += 1
+    if (
+        i + 1 < len(out)
+        and out[i] == "P"
+        and out[i + 1] in "PC"
+        and is_heading(lines[i])
+        and not reads_as_sentence(lines[i])
+    ):
+        out[i] = "G"
+        if out[i + 1] == "C":
+            out[i + 1] = "P"
+    return out
+
+
 def head_teasers(lines: list[str], labels: list[str]) -> list[str]:
     """The body line over a teaser's summary, heading-shaped and no sentence, is the teaser's
     headline (`马德海和他的“杯水工程”` | `认识马德海的人，都知道他总是闲不住。` |
@@ -939,6 +962,8 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = rejoin_cut_heads(lines, unhead_sentences(lines, labels))
     labels = merge_crossheads(lines, labels, line_grams)
     labels = head_teasers(lines, continue_cut_open(lines, labels))
+    # last: an earlier rule may read the page's first lines otherwise (a names-only byline)
+    labels = head_first_line(lines, labels)
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):
