@@ -560,3 +560,12 @@ def test_a_pages_first_body_line_shaped_as_a_heading_is_its_headline() -> None:
     assert head_first_line(lines, ["F", "P", "P"]) == ["F", "G", "P"]
     # a sentence at the top stays body
     assert head_first_line(lines[::2] * 2, ["F", "P", "P", "P"]) == ["F", "P", "P", "P"]
+
+
+def test_a_caption_closed_by_its_photo_credit_ends_its_paragraph() -> None:
+    # Real caption (corpus page 011, 搜狐公益) over a lead opening on a day and a comma.
+    lines = [
+        "。邓锦杰和晏建伟曾经一起养獒，晏建伟悬赏１万元寻找被救者。图／实习记者赵赫廷",
+        "３日，２７岁的娄底小伙子邓锦杰跳入孙水河中抢救落水人员，邓锦杰却溺水身亡。",
+    ]
+    assert guards(lines)[0] == "C"
