@@ -13,6 +13,8 @@ from distro.parse.layout import (
     continue_cut_headings,
     continue_cut_open,
     demote_numbered_crossheads,
+    head_first_line,
+    head_teasers,
     keep_open_lines,
     page_number,
     promote_headings,
@@ -532,3 +534,38 @@ def test_a_dateline_cut_before_its_date_is_rejoined() -> None:
         "１月１２日电（记者盛世良）俄罗斯中央银行第一副行长沃伊卢科夫１２日说，卢布改值未引发通货膨胀。",
     ]
     assert rejoin_broken_datelines(lines, ["G", "P", "P"]) == ["G", "P", "C"]
+
+
+def test_the_line_over_a_teasers_summary_is_its_headline() -> None:
+    # Real teaser (corpus page 158, People's Daily 1998) under a finished paragraph.
+    lines = [
+        "去年全国联赛和全运会双料冠军四川男排因为张翔缺阵，在前４轮比赛中已经两次输球。",
+        "马德海和他的“杯水工程”",
+        "认识马德海的人，都知道他总是闲不住。",
+        "（第2版）",
+    ]
+    assert head_teasers(lines, ["P", "P", "P", "R"]) == ["P", "G", "P", "R"]
+    # a sentence over the summary stays body
+    sentence = [lines[0], lines[0], lines[2], lines[3]]
+    assert head_teasers(sentence, ["P", "P", "P", "R"]) == ["P", "P", "P", "R"]
+
+
+def test_a_pages_first_body_line_shaped_as_a_heading_is_its_headline() -> None:
+    # Real page top (corpus page 102, 雅虎资讯) the line model read as body.
+    lines = [
+        "责任编辑：刘映花",
+        "活跃在全球政坛上的“铁娘子”",
+        "麦卡利斯１９５１年６月出生在北爱尔兰首府贝尔法斯特。",
+    ]
+    assert head_first_line(lines, ["F", "P", "P"]) == ["F", "G", "P"]
+    # a sentence at the top stays body
+    assert head_first_line(lines[::2] * 2, ["F", "P", "P", "P"]) == ["F", "P", "P", "P"]
+
+
+def test_a_caption_closed_by_its_photo_credit_ends_its_paragraph() -> None:
+    # Real caption (corpus page 011, 搜狐公益) over a lead opening on a day and a comma.
+    lines = [
+        "。邓锦杰和晏建伟曾经一起养獒，晏建伟悬赏１万元寻找被救者。图／实习记者赵赫廷",
+        "３日，２７岁的娄底小伙子邓锦杰跳入孙水河中抢救落水人员，邓锦杰却溺水身亡。",
+    ]
+    assert guards(lines)[0] == "C"

@@ -889,6 +889,60 @@ def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
     return fixed
 
 
+def head_first_line(lines: list[str], labels: list[str]) -> list[str]:
+    """The page's first line read as body, before any heading and over more body, is its first
+    headline when heading-shaped and no sentence (`活跃在全球政坛上的“铁娘子”` at the top of a
+    page): body before any heading belongs to no item and would be lost, and every page of the
+    corpus opens, after its furniture, on a headline (244 of 244). Linear: one look at the
+    first line that is not furniture."""
+    out = list(labels)
+    i = 0
+    while i < len(out) and out[i] == "F":
+        i += 1
+    if (
+        i + 1 < len(out)
+        and out[i] == "P"
+        and out[i + 1] in "PC"
+        and is_heading(lines[i])
+        and not reads_as_sentence(lines[i])
+    ):
+        out[i] = "G"
+        if out[i + 1] == "C":
+            out[i + 1] = "P"
+    return out
+
+
+def head_teasers(lines: list[str], labels: list[str]) -> list[str]:
+    """The body line over a teaser's summary, heading-shaped and no sentence, is the teaser's
+    headline (`马德海和他的“杯水工程”` | `认识马德海的人，都知道他总是闲不住。` |
+    `（第2版）`): a page reference closes a teaser, which prints a headline and one paragraph
+    over it (every teaser of the corpus does), so that paragraph never continues the story
+    above. Linear:
+    each page reference looks back over one paragraph and one line."""
+    out = list(labels)
+    for i, label in enumerate(labels):
+        if label != "R":
+            continue
+        j = i - 1
+        while j >= 0 and out[j] == "F":
+            j -= 1
+        while j >= 0 and out[j] in "CF":
+            j -= 1
+        if j < 0 or out[j] != "P":
+            continue
+        h = j - 1
+        while h >= 0 and out[h] == "F":
+            h -= 1
+        if (
+            h >= 0
+            and out[h] == "P"
+            and is_heading(lines[h])
+            and not reads_as_sentence(lines[h])
+        ):
+            out[h] = "G"
+    return out
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     lines = tidy_lines(text)
@@ -907,7 +961,9 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = _promote_repeated_leads(lines, labels)
     labels = rejoin_cut_heads(lines, unhead_sentences(lines, labels))
     labels = merge_crossheads(lines, labels, line_grams)
-    labels = continue_cut_open(lines, labels)
+    labels = head_teasers(lines, continue_cut_open(lines, labels))
+    # last: an earlier rule may read the page's first lines otherwise (a names-only byline)
+    labels = head_first_line(lines, labels)
     builder = _Builder()
     previous = ""
     for line, label, margin in zip(lines, labels, decoded.margins, strict=True):

@@ -584,6 +584,10 @@ def guards(lines: Sequence[str], printed: PrintedPairs | None = None) -> list[st
         # open a sentence a break did not cut (`…表达了对环境保护的关心和支持` | `２０１２年…，`)
         if (not out[i] or (out[i] == "PG" and open_body(line))) and opens_anew(line, below):
             out[i] = "C"
+        elif out[i] in ("", "PG") and _CREDIT_END.search(line) is not None:
+            # a caption closed by its photo credit (`…寻找被救者。图／实习记者赵赫廷`): the
+            # credit is a caption's last word, so its paragraph ends there
+            out[i] = "C"
         elif len(line) > 1 and line[-1] in _STRAIGHT_QUOTES and line[-2] in _STOPS:
             # a quote closed after its stop by a straight mark (`…远没有普及。＂`), which opens
             # quotes too, so the line reads as open: the paragraph ends there
@@ -630,6 +634,8 @@ def opens_anew(line: str, below: str) -> bool:
 _STRAIGHT_QUOTES = frozenset("＂＇\"'")
 #: Stops that end a sentence, the full-width point too.
 _STOPS = frozenset("。！？!?．…")
+#: A sentence's stop and a photo credit closing the line (`…被救者。图／实习记者赵赫廷`).
+_CREDIT_END = re.compile(r"[。！？!?…][ 　]*(?:图|摄影|摄)[／/:：][^。，、！？]{2,12}$")
 
 
 #: Share of a line's bigrams the line under it repeats for it to be read whole (`echoed_below`).
