@@ -197,7 +197,12 @@ def listed(site: Path) -> str:
     )
 
 
-@pytest.mark.parametrize("extra", ['\n[channels.web]\nreview = "always"\n'])
+# No clock run: one would ask about the article still held, and the cleared request (one open
+# request per gate) would wait behind it for an answer this test never gives.
+HELD_WEB = '\n[channels.web]\nreview = "always"\n\n[review]\nschedule = "0 3 1 1 *"\n'
+
+
+@pytest.mark.parametrize("extra", [HELD_WEB])
 def test_a_held_page_waits_for_the_editor_on_required_actions(
     running: config.Settings, extra: str
 ) -> None:
@@ -294,13 +299,13 @@ def test_a_held_page_waits_for_the_editor_on_required_actions(
         response = client.call("GET", ask)
         client.check(response)
         found: dict[str, object] = response.json()
-        return found if found["state"] == "success" and found["try_number"] == 2 else None
+        return found if found["state"] == "success" and found["try_number"] >= 2 else None
 
-    wait_for("the cleared request finished on its earlier answer", retried, 120)
+    wait_for("the cleared request finished on its earlier answer", retried, 120, settings)
     detail = client.call("GET", f"{ask}/-1/hitlDetails")
     client.check(detail)
     assert detail.json()["chosen_options"] == ["Approve"], detail.json()
-    # a clock run may ask about the second article, still held; this run asks nobody again
+    # this run asks nobody again
     pending = {"response_received": "false"}
     listed = client.call("GET", "/api/v2/dags/review_web/dagRuns/~/hitlDetails", params=pending)
     client.check(listed)
