@@ -173,6 +173,48 @@ def test_delivery_lifecycle(ledger: Ledger) -> None:
         ledger.mark_sent(web.model_copy(update={"target": "nobody"}))
 
 
+def test_batched_claims_and_closes_change_each_row_once(ledger: Ledger) -> None:
+    for n in (1, 2, 3):
+        assert ledger.enqueue(f"a-00000{n}", 1, "partners", "acme")
+    one, two, three = ledger.pending("partners")
+    ledger.mark_sent(ledger.mark_sending(two))  # another worker closed it meanwhile
+    taken = ledger.mark_sending_all([one, two, three])
+    assert [(d.article_id, d.state, d.attempts) for d in taken] == [
+        ("a-000001", DeliveryState.SENDING, 1), ("a-000003", DeliveryState.SENDING, 1),
+    ]  # fmt: skip
+    assert ledger.mark_sending_all([one]) == []  # a stale pending snapshot takes nothing
+    staged = ledger.update_details([(taken[0], {"step": "一", "gone": None}), (taken[1], {})])
+    assert [d.detail for d in staged] == [{"step": "一"}, {}]
+    sent = ledger.mark_sent_all([(staged[0], "r-1", {"outcome": "published"}),
+                                 (staged[1], None, {"outcome": "filtered"})])  # fmt: skip
+    assert [(d.state, d.remote_id, d.detail) for d in sent] == [
+        (DeliveryState.SENT, "r-1", {"step": "一", "outcome": "published"}),
+        (DeliveryState.SENT, None, {"outcome": "filtered"}),
+    ]
+    assert ledger.pending("partners") == []
+    # All or nothing: a row that is not there undoes the whole batch.
+    assert ledger.enqueue("a-000004", 1, "partners", "acme")
+    [four] = ledger.pending("partners")
+    with pytest.raises(StoreError):
+        nowhere = four.model_copy(update={"target": "x"})
+        ledger.mark_sent_all([(four, None, {}), (nowhere, None, {})])
+    assert ledger.pending("partners") == [four]
+
+
+def test_articles_read_together_are_the_ones_asked_for(ledger: Ledger) -> None:
+    first, second = article("one", headline="一"), article("two", headline="二")
+    ledger.put(first)
+    ledger.put(first.model_copy(update={"headline": "一改"}))
+    ledger.put(second)
+    latest = ledger.get_latest([first.id, second.id, "a-missing", first.id])
+    assert {k: (a.version, a.headline) for k, a in latest.items()} == {
+        first.id: (2, "一改"), second.id: (1, "二"),
+    }  # fmt: skip
+    named = ledger.get_all([(first.id, 1), (second.id, 2), (first.id, 2)])
+    assert {k: a.headline for k, a in named.items()} == {(first.id, 1): "一", (first.id, 2): "一改"}
+    assert ledger.get_all([]) == {} and ledger.get_latest([]) == {}
+
+
 def test_quarantine_is_idempotent_and_resolvable(ledger: Ledger) -> None:
     entry = ledger.quarantine(
         raw_ref="ab" * 32, stage="parse", reason="没有标题", origin="file:///x"

@@ -178,25 +178,39 @@ def finish(name: str, settings: Settings, ledger: Ledger, target: str) -> Publis
     return spec.finish(settings, ledger, target)
 
 
+#: Articles whose deliveries one transaction claims (`claim_chunks`): a commit per chunk, not
+#: one per delivery, and on a crash no more than a chunk left ``sending`` for the rerun to take.
+CLAIM_CHUNK = 64
+
+
+def claim_chunks(
+    ledger: Ledger, pending: list[Delivery], size: int = CLAIM_CHUNK
+) -> Iterator[list[tuple[str, list[Delivery]]]]:
+    """Take pending deliveries ``size`` articles at a time (oldest version first within each),
+    skipping any that another worker took meanwhile; each chunk lists only articles with at least
+    one delivery taken, as (article id, its deliveries)."""
+    from distro.faults import fault
+
+    ordered = sorted(pending, key=lambda d: (d.article_id, d.version))
+    groups = [list(group) for _, group in groupby(ordered, key=lambda d: d.article_id)]
+    for start in range(0, len(groups), size):
+        taken = ledger.mark_sending_all(d for group in groups[start : start + size] for d in group)
+        for delivery in taken:
+            fault("publish.claimed", delivery.channel)
+        chunk = [
+            (article_id, list(mine))
+            for article_id, mine in groupby(taken, key=lambda d: d.article_id)
+        ]
+        if chunk:
+            yield chunk
+
+
 def claim_by_article(
     ledger: Ledger, pending: list[Delivery]
 ) -> Iterator[tuple[str, list[Delivery]]]:
-    """Take pending deliveries article by article (oldest version first), skipping any that
-    another worker took meanwhile; yields only articles with at least one delivery taken."""
-    from distro.faults import fault
-    from distro.store.ledger import DeliveryConflict
-
-    ordered = sorted(pending, key=lambda d: (d.article_id, d.version))
-    for article_id, group in groupby(ordered, key=lambda d: d.article_id):
-        mine = []
-        for delivery in group:
-            try:
-                mine.append(ledger.mark_sending(delivery))
-            except DeliveryConflict:
-                continue  # another worker closed it meanwhile
-            fault("publish.claimed", delivery.channel)
-        if mine:
-            yield article_id, mine
+    """`claim_chunks`, article by article."""
+    for chunk in claim_chunks(ledger, pending):
+        yield from chunk
 
 
 def in_scope(article: Article, *, sections: Sequence[str], genres: Sequence[str]) -> bool:

@@ -32,7 +32,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from distro import secrets
-from distro.channels import PublishReport, claim_by_article, in_scope, jsonfeed, partner_tokens
+from distro.channels import PublishReport, claim_chunks, in_scope, jsonfeed, partner_tokens
 from distro.channels.output import ROOT, Output, make_file
 from distro.channels.pushes import Pushes
 from distro.channels.web import feeds
@@ -330,11 +330,11 @@ def _recorder(
         if isinstance(outcome, BaseException):
             raise outcome
         fault("publish.written", CHANNEL)
-        for d in mine[:-1]:
-            ledger.update_detail(d, **{READY: d.attempts})
-        latest = mine[-1]
-        marks = {READY: latest.attempts}
-        ledger.update_detail(latest, webhook="delivered", status=outcome, **marks)
+        *older, latest = mine
+        ledger.update_details(
+            [*((d, {READY: d.attempts}) for d in older),
+             (latest, {"webhook": "delivered", "status": outcome, READY: latest.attempts})]
+        )  # fmt: skip
 
     return record
 
@@ -354,71 +354,87 @@ def _deliver(
     when = dt.datetime.now(dt.UTC)
     self_url = feed_url(settings, partner.name, partner.format)
     shelf: Shelf | None = None  # read only here, and only when a kill asks what was listed
-    for article_id, mine in claim_by_article(ledger, pending):
-        found = ledger.get(article_id)
-        if found is None:
-            for d in mine:
-                ledger.mark_failed(d, f"no article {article_id}", terminal=True)
-                report.failed += 1
-            continue
-        latest = mine[-1]
-        webhook = partner.webhook
-        listed_at: str | None = None
-        try:  # one article whose data cannot be rendered must not stop the partner's feed
-            article = publishable(found)
-            if article.kind is Kind.TEASER:
-                event = None
-            elif is_page(article) and matches(article, partner.filters):
-                story = Story(article, version_time(article, mine, when))
-                broken("render.partners", article_id)
-                render_feed([story], partner, site, self_url)  # the item alone renders
-                listed_at = story.updated.isoformat()
-                event = "published" if article.version == 1 else "updated"
-            else:
-                if shelf is None:
-                    shelf = load_shelf(ledger, partner)[0]
-                listed = any(e.id == article_id for e in shelf.entries)
-                fed = listed or was_fed(ledger, article_id, partner.name)
-                event = "canceled" if fed and not is_page(article) else None
-            payload: dict[str, Any] = {
-                "event": event,
-                "partner": partner.name,
-                # The id every feed gives the article (its URN); the bare one for the API.
-                "id": feeds.item_id(article),
-                "article_id": article.id,
-                "version": article.version,
-            }
-            if event not in {None, "canceled"} and webhook is not None:
-                payload["item"] = render_item(article, partner, site)
-                json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        except Exception as exc:
-            reason = refusal(article_id, partner.name, exc)
-            for d in mine:  # the finish step takes it off the feed and quarantines it
-                ledger.update_detail(
-                    d, **{STAGED: d.attempts, READY: d.attempts}, decision="refused", reason=reason
-                )
-            continue
-        decision = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
-        pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
-        needs_push = event is not None and webhook is not None and bool(hook_secret) and not pushed
-        for n, d in enumerate(mine):
+    for chunk in claim_chunks(ledger, pending):
+        stored = ledger.get_latest(article_id for article_id, _ in chunk)
+        # Decisions are recorded for the whole chunk in one commit, before any of its pushes.
+        marks: list[tuple[Delivery, dict[str, object]]] = []
+        calls: list[tuple[int, int, Callable[[HttpClient], int] | None]] = []
+        for article_id, mine in chunk:
+            found = stored.get(article_id)
+            if found is None:
+                for d in mine:
+                    ledger.mark_failed(d, f"no article {article_id}", terminal=True)
+                    report.failed += 1
+                continue
+            latest = mine[-1]
+            webhook = partner.webhook
+            listed_at: str | None = None
+            try:  # one article whose data cannot be rendered must not stop the partner's feed
+                article = publishable(found)
+                if article.kind is Kind.TEASER:
+                    event = None
+                elif is_page(article) and matches(article, partner.filters):
+                    story = Story(article, version_time(article, mine, when))
+                    broken("render.partners", article_id)
+                    render_feed([story], partner, site, self_url)  # the item alone renders
+                    listed_at = story.updated.isoformat()
+                    event = "published" if article.version == 1 else "updated"
+                else:
+                    if shelf is None:
+                        shelf = load_shelf(ledger, partner)[0]
+                    listed = any(e.id == article_id for e in shelf.entries)
+                    fed = listed or was_fed(ledger, article_id, partner.name)
+                    event = "canceled" if fed and not is_page(article) else None
+                payload: dict[str, Any] = {
+                    "event": event,
+                    "partner": partner.name,
+                    # The id every feed gives the article (its URN); the bare one for the API.
+                    "id": feeds.item_id(article),
+                    "article_id": article.id,
+                    "version": article.version,
+                }
+                if event not in {None, "canceled"} and webhook is not None:
+                    payload["item"] = render_item(article, partner, site)
+                    json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            except Exception as exc:
+                reason = refusal(article_id, partner.name, exc)
+                for d in mine:  # the finish step takes it off the feed and quarantines it
+                    ledger.update_detail(
+                        d,
+                        **{STAGED: d.attempts, READY: d.attempts},
+                        decision="refused",
+                        reason=reason,
+                    )
+                continue
+            decision = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
+            pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
+            needs_push = (
+                event is not None and webhook is not None and bool(hook_secret) and not pushed
+            )
             # Every version of the article is ready together, after the push when there is one.
-            ready = None if needs_push else d.attempts
-            marks = {STAGED: d.attempts, READY: ready, "decision": decision, "listed_at": listed_at}
-            mine[n] = ledger.update_detail(d, **marks)
-        if not needs_push:
-            continue
-        assert webhook is not None and hook_secret  # needs_push says so
-        call = partial(
-            push,
-            url=webhook.url,
-            secret=hook_secret,
-            event=str(event),
-            delivery_id=f"{article.id}/v{article.version}/{partner.name}",
-            payload=payload,
-        )
-        for done, outcome in pushes.submit(mine, call):
-            record(done, outcome)
+            first = len(marks)
+            marks.extend(
+                (d, {STAGED: d.attempts, READY: None if needs_push else d.attempts,
+                     "decision": decision, "listed_at": listed_at})
+                for d in mine
+            )  # fmt: skip
+            call: Callable[[HttpClient], int] | None = None
+            if needs_push:
+                assert webhook is not None and hook_secret  # needs_push says so
+                call = partial(
+                    push,
+                    url=webhook.url,
+                    secret=hook_secret,
+                    event=str(event),
+                    delivery_id=f"{article.id}/v{article.version}/{partner.name}",
+                    payload=payload,
+                )
+            calls.append((first, len(marks), call))
+        staged = ledger.update_details(marks)
+        for first, end, pushing in calls:
+            if pushing is not None:
+                for done, outcome in pushes.submit(staged[first:end], pushing):
+                    record(done, outcome)
     for done, outcome in pushes.drain():
         record(done, outcome)
 
@@ -444,10 +460,15 @@ def finish_partner(
     self_url = feed_url(settings, partner.name, partner.format)
     shelf, changed = load_shelf(ledger, partner)
     ordered = sorted(staged, key=lambda d: (d.article_id, d.version))
-    for article_id, group in groupby(ordered, key=lambda d: d.article_id):
-        decided = list(group)[-1]  # the newest version decides what the list shows
+    # the newest version of each article decides what the list shows
+    deciding = [list(group)[-1] for _, group in groupby(ordered, key=lambda d: d.article_id)]
+    listing = ledger.get_all(
+        (d.article_id, d.version) for d in deciding if d.detail.get("decision", "") in LISTED
+    )
+    for decided in deciding:
+        article_id = decided.article_id
         decision = decided.detail.get("decision", "")
-        stored = ledger.get(article_id, decided.version) if decision in LISTED else None
+        stored = listing.get((article_id, decided.version)) if decision in LISTED else None
         if stored is not None:
             listed_at = dt.datetime.fromisoformat(decided.detail["listed_at"])
             shelf.upsert(Entry.of(Story(publishable(stored), listed_at)), CAPACITY)
@@ -457,8 +478,10 @@ def finish_partner(
     done = [d for d in ordered if d.state is DeliveryState.SENDING and recorded(d, READY)]
     if changed:
         stories = []
-        for shown in shelf.entries[:INDEX_SIZE]:
-            stored = ledger.get(shown.id, shown.version)
+        shown_now = shelf.entries[:INDEX_SIZE]
+        showing = ledger.get_all((shown.id, shown.version) for shown in shown_now)
+        for shown in shown_now:
+            stored = showing.get((shown.id, shown.version))
             if stored is not None:
                 stories.append(Story(publishable(stored), shown.updated_at))
         data, refused = render_guarded(stories, partner, site, self_url)
@@ -474,6 +497,7 @@ def finish_partner(
         ledger.kv(NAMESPACE).child("catalog").set(partner.name, shelf.dump())
         report.outputs.extend(output.objects.uri(k) for k in written.written)
     fault("publish.written", CHANNEL)
+    closing = []
     for d in done:
         outcome = d.detail.get("decision", "")
         if outcome == "refused":
@@ -483,9 +507,12 @@ def finish_partner(
             if reason not in report.messages:
                 report.messages.append(reason)
             continue
-        ledger.mark_sent(d, outcome=outcome)
+        closing.append((d, None, {"outcome": outcome}))
+    # One commit closes the run's deliveries: a partner with thousands of items a run would
+    # otherwise spend most of its finish on round trips to the ledger.
+    for d in ledger.mark_sent_all(closing):
         fault("publish.sent", CHANNEL)
-        if outcome in {"published", "updated", "canceled"}:
+        if d.detail.get("outcome") in {"published", "updated", "canceled"}:
             report.sent += 1
         else:
             report.skipped += 1

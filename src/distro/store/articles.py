@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from distro.errors import StoreError
@@ -19,6 +19,10 @@ PutOutcome = Literal["accepted", "duplicate", "new_version"]
 #: Concurrent writers of one article retry this often before giving up.
 RETRIES = 5
 
+
+#: (id, version) pairs per query of `ArticleStore.get_all`: well under SQLite's 32,766 bound
+#: parameters, and small enough that a big read does not hold one transaction for long.
+GET_CHUNK = 400
 
 class MissingArticle(StoreError):
     """No article with that id."""
@@ -121,6 +125,46 @@ class ArticleStore:
         with self.db.tx() as conn:
             document = conn.execute(query).scalar()
         return None if document is None else read_article(document)
+
+    def get_all(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Article]:
+        """The named (id, version)s that exist, read a few hundred per query, not one by one."""
+        wanted = sorted(set(keys))
+        found: dict[tuple[str, int], Article] = {}
+        a = t.articles
+        with self.db.tx() as conn:
+            for start in range(0, len(wanted), GET_CHUNK):
+                chunk = wanted[start : start + GET_CHUNK]
+                rows = conn.execute(
+                    select(a.c.id, a.c.version, a.c.document).where(
+                        tuple_(a.c.id, a.c.version).in_(chunk)
+                    )
+                )
+                for article_id, version, document in rows:
+                    found[(article_id, version)] = read_article(document)
+        return found
+
+    def get_latest(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        """The latest version of each named article that exists, read a few hundred per query."""
+        wanted = sorted(set(article_ids))
+        found: dict[str, Article] = {}
+        a = t.articles
+        with self.db.tx() as conn:
+            for start in range(0, len(wanted), GET_CHUNK):
+                chunk = wanted[start : start + GET_CHUNK]
+                newest = (
+                    select(a.c.id, func.max(a.c.version).label("version"))
+                    .where(a.c.id.in_(chunk))
+                    .group_by(a.c.id)
+                    .subquery()
+                )
+                rows = conn.execute(
+                    select(a.c.id, a.c.document).join(
+                        newest, and_(a.c.id == newest.c.id, a.c.version == newest.c.version)
+                    )
+                )
+                for article_id, document in rows:
+                    found[article_id] = read_article(document)
+        return found
 
     def versions(self, article_id: str) -> list[Article]:
         """Every version of an article, oldest first."""

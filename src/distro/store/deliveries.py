@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, bindparam, select
 
 from distro.errors import StoreError
 from distro.models import Delivery, DeliveryState
@@ -67,6 +67,29 @@ def key_of(d: Delivery) -> ColumnElement[bool]:
         table.c.channel == d.channel,
         table.c.target == d.target,
     )
+
+
+#: One delivery row by bound parameters (`key_params`): built once, since building a clause
+#: costs more than running it on a local database, and every send changes a row three times.
+_KEY = and_(
+    t.deliveries.c.article_id == bindparam("k_article_id"),
+    t.deliveries.c.version == bindparam("k_version"),
+    t.deliveries.c.channel == bindparam("k_channel"),
+    t.deliveries.c.target == bindparam("k_target"),
+)
+_LOCK = select(t.deliveries.c.state, t.deliveries.c.attempts, t.deliveries.c.detail).where(
+    _KEY
+).with_for_update()
+_REWRITE = t.deliveries.update().where(_KEY).returning(*t.deliveries.c)
+
+
+def key_params(d: Delivery) -> dict[str, object]:
+    return {
+        "k_article_id": d.article_id,
+        "k_version": d.version,
+        "k_channel": d.channel,
+        "k_target": d.target,
+    }
 
 
 def name_of(d: Delivery) -> str:
@@ -243,9 +266,8 @@ class DeliveryStore:
         **values: Any,
     ) -> Delivery:
         """Rewrite one delivery row (locked), merging ``detail``, in the caller's transaction."""
-        table = t.deliveries
-        key = key_of(d)
-        row = conn.execute(select(table).where(key).with_for_update()).mappings().first()
+        keys = key_params(d)
+        row = conn.execute(_LOCK, keys).mappings().first()
         if row is None:
             raise StoreError(f"no delivery {name_of(d)}")
         # Taking a pending delivery is compare-and-swap on (state, attempts): of two
@@ -262,14 +284,19 @@ class DeliveryStore:
         values["detail"] = dump_detail(merged)
         values["updated_at"] = now()
         if attempt:
-            values["attempts"] = table.c.attempts + 1
-        conn.execute(table.update().where(key).values(**values))
-        return as_delivery(conn.execute(select(table).where(key)).mappings().one())
+            values["attempts"] = t.deliveries.c.attempts + 1
+        return as_delivery(conn.execute(_REWRITE.values(**values), keys).mappings().one())
 
     def change(self, d: Delivery, **options: Any) -> Delivery:
         """`change_in` in a transaction of its own."""
         with self.db.tx() as conn:
             return self.change_in(conn, d, **options)
+
+    def change_all(self, changes: Iterable[tuple[Delivery, Mapping[str, Any]]]) -> list[Delivery]:
+        """`change_in` for each (delivery, options), all in one transaction: one commit, not one
+        per row, for a step that closes many deliveries at once."""
+        with self.db.tx() as conn:
+            return [self.change_in(conn, d, **options) for d, options in changes]
 
     def mark_sending(self, d: Delivery, **detail: object) -> Delivery:
         """Record the intent to send, before the remote call.
@@ -280,6 +307,23 @@ class DeliveryStore:
         return self.change(
             d, require_open=True, detail=detail, attempt=True, state=DeliveryState.SENDING.value
         )
+
+    def mark_sending_all(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
+        """`mark_sending` for each, in one transaction; those closed or taken by another worker
+        meanwhile are left out."""
+        taken = []
+        with self.db.tx() as conn:
+            for d in deliveries:
+                try:  # refused before its row is written: the others' writes stand
+                    taken.append(
+                        self.change_in(
+                            conn, d, require_open=True, attempt=True,
+                            state=DeliveryState.SENDING.value,
+                        )
+                    )  # fmt: skip
+                except DeliveryConflict:
+                    continue
+        return taken
 
     def update_detail(self, d: Delivery, **detail: object) -> Delivery:
         """Merge channel bookkeeping (draft ids, URLs) into the delivery."""
@@ -297,6 +341,28 @@ class DeliveryStore:
             f" ({outcome})" if outcome else "", f" as {remote_id}" if remote_id else "",
             extra=ended(d),
         )  # fmt: skip
+        return changed
+
+    def mark_sent_all(
+        self, sent: Iterable[tuple[Delivery, str | None, Mapping[str, object]]]
+    ) -> list[Delivery]:
+        """`mark_sent` for each (delivery, remote id, detail), in one transaction: all of them
+        are recorded sent, or none is."""
+        changes = []
+        for d, remote_id, detail in sent:
+            values: dict[str, Any] = {"state": DeliveryState.SENT.value, "detail": detail}
+            if remote_id is not None:
+                values["remote_id"] = remote_id
+            changes.append((d, values))
+        changed = self.change_all(changes)
+        for d, (_, values) in zip(changed, changes, strict=True):
+            outcome = values["detail"].get("outcome")
+            remote_id = values.get("remote_id")
+            log.info(
+                "%s/%s: %s v%d sent%s%s", d.channel, d.target, d.article_id, d.version,
+                f" ({outcome})" if outcome else "", f" as {remote_id}" if remote_id else "",
+                extra=ended(d),
+            )  # fmt: skip
         return changed
 
     def mark_failed(self, d: Delivery, error: str, *, terminal: bool) -> Delivery:

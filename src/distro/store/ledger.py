@@ -115,6 +115,14 @@ class Ledger:
         """A version of an article (the latest by default), or None."""
         return self.article_store.get(article_id, version)
 
+    def get_all(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Article]:
+        """Those of the (id, version)s stored, read in a few queries."""
+        return self.article_store.get_all(keys)
+
+    def get_latest(self, article_ids: Iterable[str]) -> dict[str, Article]:
+        """The latest version of each of those articles stored, read in a few queries."""
+        return self.article_store.get_latest(article_ids)
+
     def versions(self, article_id: str) -> list[Article]:
         """Every version of an article, oldest first."""
         return self.article_store.versions(article_id)
@@ -187,6 +195,10 @@ class Ledger:
         """Record the intent to send, before the remote call (`DeliveryStore.mark_sending`)."""
         return self.delivery_store.mark_sending(d, **detail)
 
+    def mark_sending_all(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
+        """Claim many in one transaction, leaving out those no longer open (`mark_sending`)."""
+        return self.delivery_store.mark_sending_all(deliveries)
+
     def update_detail(self, d: Delivery, **detail: object) -> Delivery:
         """Merge channel bookkeeping (draft ids, URLs) into the delivery."""
         return self.delivery_store.update_detail(d, **detail)
@@ -194,6 +206,18 @@ class Ledger:
     def mark_sent(self, d: Delivery, remote_id: str | None = None, **detail: object) -> Delivery:
         """The remote side has it."""
         return self.delivery_store.mark_sent(d, remote_id, **detail)
+
+    def mark_sent_all(
+        self, sent: Iterable[tuple[Delivery, str | None, Mapping[str, object]]]
+    ) -> list[Delivery]:
+        """Many deliveries sent, in one transaction: (delivery, remote id, detail) each."""
+        return self.delivery_store.mark_sent_all(sent)
+
+    def update_details(
+        self, changes: Iterable[tuple[Delivery, Mapping[str, object]]]
+    ) -> list[Delivery]:
+        """`update_detail` for each (delivery, detail), in one transaction."""
+        return self.delivery_store.change_all((d, {"detail": detail}) for d, detail in changes)
 
     def mark_failed(self, d: Delivery, error: str, *, terminal: bool) -> Delivery:
         """Terminal failures stay failed; others go back to pending for the next run."""

@@ -423,11 +423,12 @@ def publish(settings: Settings, ledger: Ledger) -> PublishReport:
         ),
     )
     fault("publish.written", CHANNEL)
-    for d, outcome in claimed:
-        url = site.url(article_key(d.article_id))
-        ledger.mark_sent(d, remote_id=url, outcome=outcome)
+    sent = ledger.mark_sent_all(
+        (d, site.url(article_key(d.article_id)), {"outcome": outcome}) for d, outcome in claimed
+    )
+    for d in sent:
         fault("publish.sent", CHANNEL)
-        if outcome != "teaser":
+        if d.detail.get("outcome") != "teaser":
             report.sent += 1
     report.outputs = [output.objects.uri(key) for key in written.written]
     report.messages.append(
