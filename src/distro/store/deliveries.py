@@ -331,17 +331,7 @@ class DeliveryStore:
 
     def mark_sent(self, d: Delivery, remote_id: str | None = None, **detail: object) -> Delivery:
         """The remote side has it."""
-        values: dict[str, Any] = {"state": DeliveryState.SENT.value}
-        if remote_id is not None:
-            values["remote_id"] = remote_id
-        changed = self.change(d, detail=detail, **values)
-        outcome = detail.get("outcome")
-        log.info(
-            "%s/%s: %s v%d sent%s%s", d.channel, d.target, d.article_id, d.version,
-            f" ({outcome})" if outcome else "", f" as {remote_id}" if remote_id else "",
-            extra=ended(d),
-        )  # fmt: skip
-        return changed
+        return self.mark_sent_all([(d, remote_id, detail)])[0]
 
     def mark_sent_all(
         self, sent: Iterable[tuple[Delivery, str | None, Mapping[str, object]]]
