@@ -75,25 +75,27 @@ def fail_once_after_pushes(monkeypatch: pytest.MonkeyPatch, bucket: int, after: 
     """The ledger fails (a dropped connection) in bucket ``bucket`` of xinhua, right after the
     ``after``-th push there was recorded: the shard dies mid-way, once. Returns what it recorded
     before dying."""
-    real = Ledger.update_detail
+    real = Ledger.update_details
     recorded: list[str] = []
     failed: list[bool] = []
 
-    def update_detail(self: Ledger, d: Any, **detail: object) -> Any:
-        changed = real(self, d, **detail)
-        if (
-            not failed
-            and d.target == "xinhua"
-            and detail.get("webhook") == "delivered"
-            and bucket_of(d.article_id, 2) == bucket
-        ):
-            recorded.append(d.article_id)
-            if len(recorded) == after:
-                failed.append(True)
-                raise StoreUnavailable("ledger connection lost")
+    def update_details(self: Ledger, changes: Any) -> Any:
+        changes = list(changes)
+        changed = real(self, changes)
+        for d, detail in changes:
+            if (
+                not failed
+                and d.target == "xinhua"
+                and detail.get("webhook") == "delivered"
+                and bucket_of(d.article_id, 2) == bucket
+            ):
+                recorded.append(d.article_id)
+                if len(recorded) == after:
+                    failed.append(True)
+                    raise StoreUnavailable("ledger connection lost")
         return changed
 
-    monkeypatch.setattr(Ledger, "update_detail", update_detail)
+    monkeypatch.setattr(Ledger, "update_details", update_details)
     return recorded
 
 
@@ -189,14 +191,15 @@ def test_a_bucket_that_keeps_failing_fails_the_run_but_not_the_feed_of_the_rest(
     assert str(build(settings).test().state) == "success"
     receiver.requests.clear()
     ids = seed(settings)
-    real = Ledger.mark_sending
+    real = Ledger.mark_sending_all
 
-    def mark_sending(self: Ledger, d: Any, **detail: object) -> Any:
-        if d.target == "xinhua" and bucket_of(d.article_id, 2) == 0:
+    def mark_sending_all(self: Ledger, deliveries: Any) -> Any:
+        deliveries = list(deliveries)
+        if any(d.target == "xinhua" and bucket_of(d.article_id, 2) == 0 for d in deliveries):
             raise StoreUnavailable("ledger connection lost")
-        return real(self, d, **detail)
+        return real(self, deliveries)
 
-    monkeypatch.setattr(Ledger, "mark_sending", mark_sending)
+    monkeypatch.setattr(Ledger, "mark_sending_all", mark_sending_all)
     dag = build(settings)
     dag.get_task("publish").partial_kwargs["retries"] = 1
     dag_run = dag.test()
