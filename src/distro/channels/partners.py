@@ -358,7 +358,7 @@ def _deliver(
         stored = ledger.get_latest(article_id for article_id, _ in chunk)
         # Decisions are recorded for the whole chunk in one commit, before any of its pushes.
         marks: list[tuple[Delivery, dict[str, object]]] = []
-        calls: list[tuple[int, int, Callable[[HttpClient], int] | None]] = []
+        calls: list[tuple[int, int, Callable[[HttpClient], int]]] = []
         for article_id, mine in chunk:
             found = stored.get(article_id)
             if found is None:
@@ -398,13 +398,12 @@ def _deliver(
                     json.dumps(payload, ensure_ascii=False).encode("utf-8")
             except Exception as exc:
                 reason = refusal(article_id, partner.name, exc)
-                for d in mine:  # the finish step takes it off the feed and quarantines it
-                    ledger.update_detail(
-                        d,
-                        **{STAGED: d.attempts, READY: d.attempts},
-                        decision="refused",
-                        reason=reason,
-                    )
+                # the finish step takes it off the feed and quarantines it
+                marks.extend(
+                    (d, {STAGED: d.attempts, READY: d.attempts, "decision": "refused",
+                         "reason": reason})
+                    for d in mine
+                )  # fmt: skip
                 continue
             decision = event or ("teaser" if article.kind is Kind.TEASER else "filtered")
             pushed = latest.detail.get("webhook") == "delivered"  # before a crash, last run
@@ -418,7 +417,6 @@ def _deliver(
                      "decision": decision, "listed_at": listed_at})
                 for d in mine
             )  # fmt: skip
-            call: Callable[[HttpClient], int] | None = None
             if needs_push:
                 assert webhook is not None and hook_secret  # needs_push says so
                 call = partial(
@@ -429,12 +427,11 @@ def _deliver(
                     delivery_id=f"{article.id}/v{article.version}/{partner.name}",
                     payload=payload,
                 )
-            calls.append((first, len(marks), call))
+                calls.append((first, len(marks), call))
         staged = ledger.update_details(marks)
         for first, end, pushing in calls:
-            if pushing is not None:
-                for done, outcome in pushes.submit(staged[first:end], pushing):
-                    record(done, outcome)
+            for done, outcome in pushes.submit(staged[first:end], pushing):
+                record(done, outcome)
     for done, outcome in pushes.drain():
         record(done, outcome)
 

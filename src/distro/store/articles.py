@@ -24,6 +24,7 @@ RETRIES = 5
 #: parameters, and small enough that a big read does not hold one transaction for long.
 GET_CHUNK = 400
 
+
 class MissingArticle(StoreError):
     """No article with that id."""
 

@@ -83,6 +83,11 @@ _LOCK = select(t.deliveries.c.state, t.deliveries.c.attempts, t.deliveries.c.det
 _REWRITE = t.deliveries.update().where(_KEY).returning(*t.deliveries.c)
 
 
+#: `change_in`'s options that take a delivery to send (`mark_sending`): compare-and-swap on an
+#: open row, one attempt more.
+TAKE: dict[str, Any] = {"require_open": True, "attempt": True, "state": DeliveryState.SENDING.value}
+
+
 def key_params(d: Delivery) -> dict[str, object]:
     return {
         "k_article_id": d.article_id,
@@ -304,9 +309,7 @@ class DeliveryStore:
         Raises DeliveryConflict when the delivery is closed, or when ``d`` is a pending snapshot
         that another worker has taken since (its state or attempts moved on).
         """
-        return self.change(
-            d, require_open=True, detail=detail, attempt=True, state=DeliveryState.SENDING.value
-        )
+        return self.change(d, detail=detail, **TAKE)
 
     def mark_sending_all(self, deliveries: Iterable[Delivery]) -> list[Delivery]:
         """`mark_sending` for each, in one transaction; those closed or taken by another worker
@@ -315,12 +318,7 @@ class DeliveryStore:
         with self.db.tx() as conn:
             for d in deliveries:
                 try:  # refused before its row is written: the others' writes stand
-                    taken.append(
-                        self.change_in(
-                            conn, d, require_open=True, attempt=True,
-                            state=DeliveryState.SENDING.value,
-                        )
-                    )  # fmt: skip
+                    taken.append(self.change_in(conn, d, **TAKE))
                 except DeliveryConflict:
                     continue
         return taken
