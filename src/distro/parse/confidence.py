@@ -22,6 +22,8 @@ and cap the confidence:
 - `unconfirmed_start`: neither dateline nor byline confirms where the story starts (a
   name-only byline does not: it reads like any short line);
 - `unparsed_byline`, `credit_after_byline`: from the layout;
+- `guessed_join`: from the layout, column lines were joined across a stop at the column's edge
+  (columns.py), where the paragraph may as well have ended;
 - `next_start_unconfirmed`: from the page (page.py), the next story's start is unconfirmed, so
   its headline may be a crosshead of this story and this story's tail may have gone to it;
 - `open_end`, `after_open_end`: from the page, a story's last paragraph stops open (a
@@ -68,6 +70,7 @@ _CAPS = {
     "heading_in_body": 0.6,
     "stack_order": 0.7,
     "teaser_with_body": 0.6,
+    "guessed_join": 0.7,
 }
 _SENTENCE_END = frozenset("。！？!?…；：”’」』）)］】")
 #: How far into a paragraph a dateline's closing word can be (as layout reads it).

@@ -24,6 +24,7 @@ from distro.dates import find_dateline
 from distro.dates.numerals import to_int
 from distro.models import Byline
 from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_byline
+from distro.parse.columns import unwrap
 from distro.parse.model import (
     CONTINUES,
     EDITOR,
@@ -945,7 +946,8 @@ def head_teasers(lines: list[str], labels: list[str]) -> list[str]:
 
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
-    lines = tidy_lines(text)
+    unwrapped = unwrap(text)
+    lines = tidy_lines(unwrapped.text)
     model = model or shipped()
     line_grams, printed = LineGrams(lines), PrintedPairs(lines)
     feats = page_features(lines, line_grams, printed)
@@ -966,7 +968,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = head_first_line(lines, labels)
     builder = _Builder()
     previous = ""
-    for line, label, margin in zip(lines, labels, decoded.margins, strict=True):
+    for index, (line, label, margin) in enumerate(zip(lines, labels, decoded.margins, strict=True)):
         if label == "G":
             builder.heading(line, margin, previous == "G")
         elif label == "B":
@@ -986,5 +988,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
                 builder.continued_from(line)
         if label != "F":
             previous = label
+        if index in unwrapped.guessed and label in "PC" and builder.current is not None:
+            builder.current.notes.append("guessed_join")
     builder.flush()
     return Layout(builder.blocks, builder.dropped)

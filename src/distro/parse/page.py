@@ -24,6 +24,7 @@ from distro.dates import find_dateline as _find_dateline
 from distro.dates import strip_dateline
 from distro.errors import ParseError
 from distro.models import Article, Byline, Dateline, Kind, Provenance, clean_text, make_id
+from distro.parse.columns import width
 from distro.parse.confidence import assess
 from distro.parse.encoding import decode
 from distro.parse.layout import PARAGRAPH_ENDS, Block, Layout, might_open_with_dateline, segment
@@ -45,11 +46,6 @@ _MASTHEAD_DATE = re.compile(
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
-def _width(text: str) -> float:
-    """Printed width in ems: ASCII characters are half as wide as ideographs."""
-    return len(text) - 0.5 * len(text.encode("ascii", errors="ignore"))
-
-
 def _teaser_notes(block: Block) -> list[str]:
     """`teaser_with_body`: a teaser prints one summary; several paragraphs over its page
     reference are a story (or more) it swallowed."""
@@ -63,7 +59,7 @@ def stack_notes(stack: list[tuple[str, bool]]) -> list[str]:
     headline over a wider 副题 (People's Daily sets both) look the same once extraction has
     lost the type sizes, so the headline chosen may be the subheadline."""
     plain = [text for text, dashed in stack if not dashed]
-    if len(plain) == 2 and len(plain) == len(stack) and _width(plain[1]) > _width(plain[0]):
+    if len(plain) == 2 and len(plain) == len(stack) and width(plain[1]) > width(plain[0]):
         return ["stack_order"]
     return []
 
@@ -74,7 +70,7 @@ def split_stack(stack: list[tuple[str, bool]]) -> tuple[str | None, str, str | N
     dashed = [text for text, dashed in stack if dashed]
     if not plain:
         return None, dashed[0], " ".join(dashed[1:]) or None
-    widths = [_width(text) for text in plain]
+    widths = [width(text) for text in plain]
     main = widths.index(max(widths))
     if len(stack) == 2 and main == 1 and _summing_up(plain[1]) and not _summing_up(plain[0]):
         # a wider line of clauses under a phrase is the 副题 summing up the story under its
