@@ -97,3 +97,16 @@ def test_a_guessed_join_holds_the_article(pages: dict[str, score.Page]) -> None:
     found = parse_page(wrapped, origin="file:///corpus/150.txt", issue_date=pages["150"].issue_date)
     guessed = [a for a in found if "guessed_join" in a.flags]
     assert guessed and all(a.confidence < THRESHOLD for a in guessed)
+
+
+def test_rows_of_a_table_are_not_a_column() -> None:
+    rows = [
+        "深发展Ａ　　１２．３４　　＋０．５６　　４．７６％",
+        "万　科Ａ　　　８．９１　　－０．１２　　１．３３％",
+        "浦发银行　　　９．８７　　＋０．０８　　０．８２％",
+        "中国石化　　　６．５４　　－０．０３　　０．４６％",
+        "招商银行　　１１．２０　　＋０．３１　　２．８５％",
+    ]
+    text = "\n".join(["今日行情", *rows, PARAGRAPH, ""])
+    assert column_width(text.splitlines()) is None
+    assert unwrap(text).text == text

@@ -50,6 +50,14 @@ def width(text: str) -> float:
     return len(text) - 0.5 * len(text.encode("ascii", errors="ignore"))
 
 
+def _ruled(line: str) -> bool:
+    """Whether `line` is set in fields (a table row, a list, a running head): a run of spaces,
+    an ideographic space or a tab inside its text. Such lines share a width without being
+    wrapped prose, and are never joined."""
+    text = line.strip()
+    return "  " in text or "\u3000" in text or "\t" in text
+
+
 def column_width(lines: list[str]) -> float | None:
     """The width (ems) the page's lines are wrapped at, or None when they are not wrapped.
 
@@ -58,12 +66,13 @@ def column_width(lines: list[str]) -> float | None:
     wider: a page set in columns has few lines past its column's edge.
     """
     widths = [width(line.rstrip()) for line in lines if line.strip()]
-    wide = [round(w) for w in widths if w >= MIN_COLUMN]
+    prose = [width(line.rstrip()) for line in lines if line.strip() and not _ruled(line)]
+    wide = [round(w) for w in prose if w >= MIN_COLUMN]
     if not wide:
         return None
     counts = Counter(wide)
     mode = max(counts, key=lambda w: (counts[w], w))
-    near = sum(1 for w in widths if abs(w - mode) <= SLACK)
+    near = sum(1 for w in prose if abs(w - mode) <= SLACK)
     wider = sum(1 for w in widths if w > mode + SLACK)
     if near < 4 or near < 0.3 * len(widths) or wider > 0.25 * len(widths):
         return None
@@ -72,8 +81,9 @@ def column_width(lines: list[str]) -> float | None:
 
 def _fills(line: str, ems: float) -> bool:
     """Whether `line` (its indentation counted) is as wide as the column, give or take `SLACK`:
-    a line wider than that is no column line (a headline across columns)."""
-    return abs(width(line.rstrip()) - ems) <= SLACK
+    a line wider than that is no column line (a headline across columns), nor is a line set in
+    fields."""
+    return abs(width(line.rstrip()) - ems) <= SLACK and not _ruled(line)
 
 
 def _seam(upper: str, lower: str, after: str, ems: float, indented: bool) -> tuple[bool, bool]:
@@ -81,7 +91,7 @@ def _seam(upper: str, lower: str, after: str, ems: float, indented: bool) -> tup
     whether that reading is a guess (`after` is the next line with text under `lower`;
     `indented`, whether the page opens its paragraphs indented)."""
     below = lower.strip()
-    if _blank(lower) or lower.startswith(_INDENTS) or dateline_leads(below):
+    if _blank(lower) or lower.startswith(_INDENTS) or _ruled(lower) or dateline_leads(below):
         return False, False
     full = _fills(lower, ems)
     ends = below[-1:] in PARAGRAPH_ENDS
