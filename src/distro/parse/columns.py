@@ -18,6 +18,7 @@ the corpus with every body line hard-wrapped (tests/parse/corpus/score.py `--wra
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -31,6 +32,11 @@ SLACK = 1.0
 _INDENTS = ("\u3000", "  ", "\t")
 #: What ends a paragraph at the column's edge: a stop, or a photo credit (`…记者某某摄`).
 _ENDS = PARAGRAPH_ENDS | {"摄"}
+_MARKER = re.compile(
+    r"[（(【\[][^（()）【】\[\]]*"
+    r"(?:[0-9０-９一二三四五六七八九十A-Za-zＡ-Ｚ]版|记者|通讯员|整理|编译|摄)"
+    r"[^（()）【】\[\]]*[）)】\]]"
+)
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -92,6 +98,13 @@ def _seam(upper: str, lower: str, after: str, ems: float, indented: bool) -> tup
     `indented`, whether the page opens its paragraphs indented)."""
     below = lower.strip()
     if _blank(lower) or lower.startswith(_INDENTS) or _ruled(lower) or dateline_leads(below):
+        return False, False
+    # no line of a column is wider than it: a headline or a caption across columns
+    if width(lower.rstrip()) > ems + SLACK:
+        return False, False
+    # a credit, a jump or a page reference in brackets under a finished sentence is a line of
+    # its own (a dateline printed after the story, `（据新华社电）`, stays with the paragraph)
+    if upper.rstrip()[-1:] in _ENDS and _MARKER.fullmatch(below) is not None:
         return False, False
     full = _fills(lower, ems)
     ends = below[-1:] in PARAGRAPH_ENDS
