@@ -60,14 +60,6 @@ from distro.airflow import factory
 
 globals().update(factory.build(config.load()))
 '''
-#: Airflow imports ``<AIRFLOW_HOME>/config/airflow_local_settings.py`` in each of its processes:
-#: distro's makes the scheduler's SQLite clock read milliseconds (see distro.airflow.clock).
-LOCAL_SETTINGS = '''"""Airflow local settings of distro's local stack (written by `distro up`)."""
-
-from distro.airflow import clock
-
-clock.install()
-'''
 #: Parts this process started, kept so they are reaped (and never reported as leaked) on down.
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -355,8 +347,6 @@ def up(
     stack = Stack(settings)
     stack.home.mkdir(parents=True, exist_ok=True)
     (stack.home / "logs").mkdir(exist_ok=True)
-    (stack.home / "config").mkdir(exist_ok=True)
-    (stack.home / "config" / "airflow_local_settings.py").write_text(LOCAL_SETTINGS, "utf-8")
     settings.state.inbox.mkdir(parents=True, exist_ok=True)
     write_passwords(stack)
     Ledger.open(settings).close()
