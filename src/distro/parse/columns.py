@@ -18,11 +18,11 @@ the corpus with every body line hard-wrapped (tests/parse/corpus/score.py `--wra
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from distro.parse.model import PARAGRAPH_ENDS, dateline_leads
+from distro.parse.model import PARAGRAPH_ENDS, dateline_leads, stands_alone
+from distro.parse.typography import INVISIBLE
 
 #: Lines narrower than this (ems) never tell the column: headlines, bylines, furniture.
 MIN_COLUMN = 8
@@ -32,12 +32,8 @@ SLACK = 1.0
 _INDENTS = ("\u3000", "  ", "\t")
 #: What ends a paragraph at the column's edge: a stop, or a photo credit (`…记者某某摄`).
 _ENDS = PARAGRAPH_ENDS | {"摄"}
-_MARKER = re.compile(
-    r"[（(【\[][^（()）【】\[\]]*"
-    r"(?:[0-9０-９一二三四五六七八九十A-Za-zＡ-Ｚ]版|记者|通讯员|整理|编译|摄)"
-    r"[^（()）【】\[\]]*[）)】\]]"
-)
-_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+#: Latin letters and digits: a column cut between two of them cut at a space.
+LATIN = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ def _seam(upper: str, lower: str, after: str, ems: float, indented: bool) -> tup
         return False, False
     # a credit, a jump or a page reference in brackets under a finished sentence is a line of
     # its own (a dateline printed after the story, `（据新华社电）`, stays with the paragraph)
-    if upper.rstrip()[-1:] in _ENDS and _MARKER.fullmatch(below) is not None:
+    if upper.rstrip()[-1:] in _ENDS and stands_alone(below):
         return False, False
     full = _fills(lower, ems)
     ends = below[-1:] in PARAGRAPH_ENDS
@@ -137,7 +133,7 @@ def _joined(pieces: list[str]) -> str:
     """One paragraph of column lines; a space only between two Latin words or numbers."""
     out: list[str] = []
     for piece in pieces:
-        if out and out[-1][-1:] in _ALNUM and piece[:1] in _ALNUM:
+        if out and out[-1][-1:] in LATIN and piece[:1] in LATIN:
             out.append(" ")
         out.append(piece)
     return "".join(out)
@@ -145,7 +141,9 @@ def _joined(pieces: list[str]) -> str:
 
 def _blank(line: str) -> bool:
     """Whether `line` holds no text (as `typography.tidy_lines` counts lines)."""
-    return not line.replace("\u200b", "").replace("\ufeff", "").split()
+    for invisible in INVISIBLE:
+        line = line.replace(invisible, "")
+    return not line.split()
 
 
 def unwrap(text: str) -> Unwrapped:

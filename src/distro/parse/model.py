@@ -104,6 +104,16 @@ _STAMP = re.compile(
 _CREDIT = re.compile(r"^[（(][^（）()]{0,20}(?:记者|通讯员|整理|报道|供稿)[^（）()]{0,20}[）)]$")
 
 
+def stands_alone(text: str) -> bool:
+    """Whether `text` is wholly a jump (`（下转第2版）`), a page reference (`（第2版）`, `3版`) or a
+    bracketed credit (`（本报记者某某整理）`): a line of its own, never the end of a paragraph."""
+    return (
+        _JUMP.fullmatch(text) is not None
+        or _PAGE_REF.fullmatch(text) is not None
+        or _CREDIT.match(text) is not None
+    )
+
+
 def _bucket(size: int) -> str:
     for bound in (2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 30, 40, 60):
         if size <= bound:

@@ -34,7 +34,7 @@ _HALF_IN_CJK = tuple(
     for half, full in _FULL.items()
 )
 #: Zero-width characters that `str.split` does not count as space: dropped.
-_INVISIBLE = ("\u200b", "\ufeff")
+INVISIBLE = ("\u200b", "\ufeff")
 _SPACE_AT_PUNCT = re.compile(r" (?:(?=[，。、；：？！）」』”》])|(?<=[，。、；：？！（「『“《] ))")
 
 
@@ -53,7 +53,7 @@ def tidy_lines(text: str) -> list[str]:
     (a regex over a whole page of ideographs costs ten times more); the punctuation passes then
     run once over the page, not once per line.
     """
-    for invisible in _INVISIBLE:
+    for invisible in INVISIBLE:
         if invisible in text:
             text = text.replace(invisible, "")
     page = "\n".join(" ".join(words) for line in text.splitlines() if (words := line.split()))

@@ -27,12 +27,10 @@ from distro.dates import find_dateline, strip_dateline
 from distro.errors import ParseError
 from distro.models import Article
 from distro.parse import parse_page
-from distro.parse.columns import width
+from distro.parse.columns import LATIN, width
 from distro.parse.confidence import THRESHOLD
 from distro.parse.model import LineModel, train
 from tests.parse.corpus.compose import PAGES
-
-_LATIN = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass
@@ -70,7 +68,7 @@ def set_in_column(line: str, ems: float) -> list[str]:
         while cut > start + 1 and (
             line[cut - 1] == " "
             or line[cut] == " "
-            or (line[cut - 1] in _LATIN and line[cut] in _LATIN)
+            or (line[cut - 1] in LATIN and line[cut] in LATIN)
         ):
             cut -= 1
         cut = end if cut == start + 1 else cut
