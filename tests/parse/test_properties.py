@@ -55,9 +55,19 @@ pages = st.lists(lines, max_size=25).map("\n\n".join)
 DASHES = set("—-─－")
 
 
+#: Marks `punctuate` may make full-width where a seam gives them a Chinese neighbour.
+_SEAM_MARKS = str.maketrans(",;:?!()", "，；：？！（）")
+
+
 def _chars(texts: list[str]) -> Counter[str]:
-    """The characters of `texts`, whitespace and dashes aside (they are normalized or markers)."""
-    return Counter(ch for text in texts for ch in text if not ch.isspace() and ch not in DASHES)
+    """The characters of `texts`, whitespace and dashes aside (they are normalized or markers),
+    each half-width mark counted as its full-width twin (a seam may turn it)."""
+    return Counter(
+        ch
+        for text in texts
+        for ch in text.translate(_SEAM_MARKS)
+        if not ch.isspace() and ch not in DASHES
+    )
 
 
 def _article_texts(article: Article) -> list[str]:

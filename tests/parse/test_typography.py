@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from distro.parse.typography import join_fragments, punctuate, tidy_line, tidy_lines
+from distro.parse.typography import (
+    both_widths,
+    fold_widths,
+    join_fragments,
+    punctuate,
+    tidy_line,
+    tidy_lines,
+)
 
 
 @pytest.mark.parametrize(
@@ -38,7 +45,48 @@ def test_nothing_else_changes() -> None:
 
 
 def test_fragments_rejoin_without_space_in_chinese() -> None:
-    assert join_fragments("两天的", "时间") == "两天的时间"
-    assert join_fragments("经", "济较好") == "经济较好"
-    assert join_fragments("new", "area") == "new area"
-    assert join_fragments("第5", "G网络") == "第5G网络"
+    assert join_fragments(["两天的", "时间"]) == "两天的时间"
+    assert join_fragments(["经", "济较好"]) == "经济较好"
+    assert join_fragments(["第5", "G网络"]) == "第5G网络"
+    assert join_fragments(["当地时间１日下午５时2", "5分"]) == "当地时间１日下午５时25分"
+
+
+@pytest.mark.parametrize(
+    ("pieces", "joined"),
+    [
+        # real copy (corpus pages 095 and 048, as a half-width source types them)
+        (["一度疯狂的IP", "O申报脚步"], "一度疯狂的IPO申报脚步"),
+        (["Preikestol", "en位于挪威南部"], "Preikestolen位于挪威南部"),
+        (["ＩＰ", "Ｏ申报"], "ＩＰＯ申报"),
+        # a phrase breaks at its spaces
+        (
+            ["题为《Brit Beaten", "After Alleged Sex Attack》"],
+            "题为《Brit Beaten After Alleged Sex Attack》",
+        ),
+        (
+            ["题为《Ｂｒｉｔ Ｂｅａｔｅｎ", "Ａｆｔｅｒ》"],
+            "题为《Ｂｒｉｔ Ｂｅａｔｅｎ Ａｆｔｅｒ》",
+        ),
+        (["a new", "area", "here"], "a new area here"),
+    ],
+)
+def test_a_latin_word_cut_by_a_break_is_whole_again(pieces: list[str], joined: str) -> None:
+    assert join_fragments(pieces) == joined
+
+
+def test_both_widths_pairs_each_mark_with_its_twin() -> None:
+    marks = both_widths("）］。，")
+    assert {")", "）", "]", "［"} - marks == {"［"}
+    assert {"］", "]", "｡", "。", ",", "，"} <= marks
+    assert "a" not in both_widths("）")
+
+
+def test_fold_widths_keeps_every_offset() -> None:
+    lines = [
+        "新开辟的文化节目５频道于１９９７年１２月３１日",
+        "ＩＰＯ，（下转第二版）",
+        "ascii 1997",
+    ]
+    folded = fold_widths(lines)
+    assert folded == ["新开辟的文化节目5频道于1997年12月31日", "IPO，（下转第二版）", "ascii 1997"]
+    assert [len(x) for x in folded] == [len(x) for x in lines]

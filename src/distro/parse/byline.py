@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from distro.models import Byline, Credit
+from distro.parse.typography import both_widths
 
 #: Box marks that typesetters put before a byline.
 MARKS = "□■◇◆●○◎★☆▲△▇█▍▌|｜"
@@ -26,7 +27,7 @@ _WORK = frozenset(("报道", "摄", "摄影报道", "供稿", "整理", "文", "
 _NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]+[·・][\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z.'\-]*")
 #: A byline never carries sentence punctuation; a sentence that starts `记者从…获悉，` is body.
-_SENTENCE = frozenset("。，；：！？“”《》()（）")
+_SENTENCE = both_widths("。，；：！？“”《》()（）")
 MAX_LENGTH = 40
 
 

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from distro.parse.model import PARAGRAPH_ENDS, dateline_leads, stands_alone
-from distro.parse.typography import INVISIBLE
+from distro.parse.typography import INVISIBLE, join_fragments
 
 #: Lines narrower than this (ems) never tell the column: headlines, bylines, furniture.
 MIN_COLUMN = 8
@@ -32,8 +32,6 @@ SLACK = 1.0
 _INDENTS = ("\u3000", "  ", "\t")
 #: What ends a paragraph at the column's edge: a stop, or a photo credit (`…记者某某摄`).
 _ENDS = PARAGRAPH_ENDS | {"摄"}
-#: Latin letters and digits: a column cut between two of them cut at a space.
-LATIN = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass(frozen=True)
@@ -129,16 +127,6 @@ def _seam(upper: str, lower: str, after: str, ems: float, indented: bool) -> tup
     return False, prose
 
 
-def _joined(pieces: list[str]) -> str:
-    """One paragraph of column lines; a space only between two Latin words or numbers."""
-    out: list[str] = []
-    for piece in pieces:
-        if out and out[-1][-1:] in LATIN and piece[:1] in LATIN:
-            out.append(" ")
-        out.append(piece)
-    return "".join(out)
-
-
 def _blank(line: str) -> bool:
     """Whether `line` holds no text (as `typography.tidy_lines` counts lines)."""
     for invisible in INVISIBLE:
@@ -184,7 +172,7 @@ def unwrap(text: str) -> Unwrapped:
             continue
         if guess:
             guessed.add(kept)
-        out.append(_joined(pieces))
+        out.append(join_fragments(pieces))
         kept += 1
         pieces, guess = [], False
         if doubt:  # the paragraph may go on in the line under it

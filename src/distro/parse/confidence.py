@@ -45,6 +45,7 @@ import re
 from dataclasses import dataclass
 
 from distro.parse.model import dateline_leads
+from distro.parse.typography import both_widths
 
 #: Articles below this confidence should be held for an editor.
 THRESHOLD = 0.8
@@ -54,8 +55,8 @@ _LOW_MARGIN = 1.0
 _CREDIT_HEADLINE = re.compile(
     r"^[（(].*(?:记者|通讯员|整理|报道).*[）)]$|^(?:本报|本台)?(?:记者|通讯员|评论员)\s|^[□■◎●]"
 )
-_OPEN_END = frozenset("，、,0123456789０１２３４５６７８９")
-_CLOSE_START = frozenset("，。、；：”’）)")
+_OPEN_END = both_widths("，、,0123456789０１２３４５６７８９")
+_CLOSE_START = both_widths("，。、；：”’）)")
 #: What each flag leaves of the confidence at most.
 _CAPS = {
     "headline_like_credit": 0.2,
@@ -72,7 +73,7 @@ _CAPS = {
     "teaser_with_body": 0.6,
     "guessed_join": 0.7,
 }
-_SENTENCE_END = frozenset("。！？!?…；：”’」』）)］】")
+_SENTENCE_END = both_widths("。！？!?…；：”’」』）)］】")
 #: How far into a paragraph a dateline's closing word can be (as layout reads it).
 _DATELINE_REACH = 48
 

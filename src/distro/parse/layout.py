@@ -44,7 +44,7 @@ from distro.parse.model import (
     shipped,
     whole_over,
 )
-from distro.parse.typography import tidy_lines
+from distro.parse.typography import both_widths, fold_widths, join_fragments, tidy_lines
 
 #: How far into a line a dateline's closing word (电/讯/报道) can be.
 _DATELINE_REACH = 48
@@ -147,7 +147,7 @@ class _Builder:
 
     def flush(self) -> None:
         if self.pieces and self.current is not None:
-            self.current.paragraphs.append(_join(self.pieces))
+            self.current.paragraphs.append(join_fragments(self.pieces))
         self.pieces = []
 
     def heading(self, text: str, margin: float, after_heading: bool) -> None:
@@ -228,23 +228,6 @@ class _Builder:
                 block.continued_on_page = page
             else:
                 block.page_ref = page
-
-
-def _join(pieces: list[str]) -> str:
-    """A paragraph's pieces joined: directly, or with a space between two Latin words."""
-    if len(pieces) == 1:
-        return pieces[0]
-    out = [pieces[0]]
-    for prev, piece in pairwise(pieces):
-        if (
-            prev[-1:].isascii()
-            and prev[-1:].isalpha()
-            and piece[:1].isascii()
-            and piece[:1].isalpha()
-        ):
-            out.append(" ")
-        out.append(piece)
-    return "".join(out)
 
 
 def opens_story_byline(line: str) -> bool:
@@ -419,7 +402,7 @@ def unhead_sentences(lines: list[str], labels: list[str]) -> list[str]:
 
 #: Stops a sentence, and so a paragraph's last line, ends with (`rejoin_cut_heads`, and a lead
 #: of one short sentence in `promote_new_topics`).
-_STOP_ENDS = frozenset("。！？!?")
+_STOP_ENDS = both_widths("。！？!?")
 
 
 def rejoin_cut_heads(lines: list[str], labels: list[str]) -> list[str]:
@@ -947,7 +930,11 @@ def head_teasers(lines: list[str], labels: list[str]) -> list[str]:
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
     unwrapped = unwrap(text)
-    lines = tidy_lines(unwrapped.text)
+    printed_lines = tidy_lines(unwrapped.text)
+    # The labels are read off the lines with full-width digits and letters folded to ASCII, so
+    # a page reads alike whichever width its source typed (`１９９７年` is a date as `1997年`
+    # is); the items keep the text as printed.
+    lines = fold_widths(printed_lines)
     model = model or shipped()
     line_grams, printed = LineGrams(lines), PrintedPairs(lines)
     feats = page_features(lines, line_grams, printed)
@@ -968,7 +955,9 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = head_first_line(lines, labels)
     builder = _Builder()
     previous = ""
-    for index, (line, label, margin) in enumerate(zip(lines, labels, decoded.margins, strict=True)):
+    for index, (line, label, margin) in enumerate(
+        zip(printed_lines, labels, decoded.margins, strict=True)
+    ):
         if label == "G":
             builder.heading(line, margin, previous == "G")
         elif label == "B":

@@ -39,6 +39,7 @@ from typing import Any
 
 from distro.dates.dateline import find_dateline
 from distro.parse.byline import MARKS, credit_byline, parse_byline
+from distro.parse.typography import both_widths, fold_widths
 
 LABELS = "GBPCTJRAF"
 _CONTENT = LABELS[:-1]
@@ -61,9 +62,9 @@ _FORBIDDEN = -1e6
 #: States: a content label, or furniture after a content label (`F` + label, `F^` at the top).
 STATES: tuple[str, ...] = (*_CONTENT, *(f"F{x}" for x in (*_CONTENT, "^")))
 
-_SENTENCE_END = frozenset("。！？!?…")
-_CLOSERS = frozenset("”’」』）)】")
-_CLAUSE = frozenset("，、；：,;:")
+_SENTENCE_END = both_widths("。！？!?…")
+_CLOSERS = both_widths("”’」』）)】")
+_CLAUSE = both_widths("，、；：,;:")
 _ROLE = re.compile(r"记者|通讯员|实习生|评论员|摄影|编译|特约|本报讯|整理|供稿|报道")
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff]{2,4}(?:[ 、][\u4e00-\u9fff]{1,4})*")
 _PADDED = re.compile(r"(?:^| )[\u4e00-\u9fff] [\u4e00-\u9fff](?: |$)")
@@ -173,9 +174,9 @@ def _dateline_open(text: str) -> bool:
 
 #: A line ending in one of these was cut mid-sentence (`会议还部署了下一阶段的`): no headline
 #: ends on the particle 的.
-_NOT_HEADING_END = frozenset("。，、；：,;:的")
+_NOT_HEADING_END = both_widths("。，、；：,;:的")
 #: Characters that end a paragraph for good: a line after one never continues it.
-PARAGRAPH_ENDS = frozenset("。！？!?…；：”’」』）)］】")
+PARAGRAPH_ENDS = both_widths("。！？!?…；：”’」』）)］】")
 #: Longest line that can be a headline; longer lines are body.
 MAX_HEADING = 40
 
@@ -304,7 +305,8 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("from_head")
     if first in _EDITOR_FIRST and EDITOR.match(text) is not None:
         feats.append("editor")
-    if ("年" in text or "星期" in text) and _DATE.search(text) is not None:
+    if ("年" in text or "星期" in text) and "。" not in text and _DATE.search(text) is not None:
+        # a date in furniture (a running head, a stamp); prose dates things all the time
         feats.append("date")
     if first.isdigit() and _STAMP.fullmatch(text) is not None:
         feats.append("stamp")
@@ -419,8 +421,11 @@ _ONLY_KEYS = frozenset(_ONLY)
 
 def point_end(text: str) -> bool:
     """A sentence closed by a full-width point (`总数量的１０％．`, `踩踏．．．．．．`), as some web
-    copy types its stops; after a digit the point may be a decimal point a break cut."""
-    return text[-1] == "．" and len(text) > 1 and not text[-2].isdigit()
+    copy types its stops, half-width too (`卖给不法商贩".`); after a digit the point may be a
+    decimal point a break cut, and after a Latin letter it may close an abbreviation (`Co.`)."""
+    if len(text) < 2 or text[-1] not in "．." or text[-2].isdigit():
+        return False
+    return text[-1] == "．" or not text[-2].isascii() or not text[-2].isalpha()
 
 
 def guard(text: str) -> str:
@@ -441,7 +446,7 @@ def guard(text: str) -> str:
 
 
 #: Line ends that leave a sentence unfinished: the next body line continues it.
-_CUT_ENDS = frozenset("，、,的")
+_CUT_ENDS = both_widths("，、,的")
 
 
 @lru_cache(maxsize=_LINE_CACHE)
@@ -475,7 +480,7 @@ def cut_open(text: str) -> bool:
 
 
 #: Characters that open a line only as the rest of a sentence cut above it.
-CONTINUES = frozenset("，。、；：！？”’」』）)》〉")
+CONTINUES = both_widths("，。、；：！？”’」』）)》〉")
 #: Pairs of brackets and quotes a whole line leaves balanced; a cut inside one leaves it open.
 _PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"), ("(", ")"), ("「", "」"))
 #: Brackets and quotes a paragraph never leaves open where a column break cut it.
@@ -536,7 +541,7 @@ class PrintedPairs:
 
 
 #: Clause marks after which a single ideograph opening a line is a cut word's tail (`出，`).
-_TAIL_MARKS = frozenset("，。；：、")
+_TAIL_MARKS = both_widths("，。；：、")
 #: Ideographs that open an item of a list before a 、 (`一、`, `十、`), not the rest of a word.
 _NUMERALS = frozenset("一二三四五六七八九十")
 
@@ -623,7 +628,7 @@ _DATE_OPENING = re.compile(
     r"(?:[0-9０-９]{2,4}年)?[0-9０-９]{1,2}月[0-9０-９]{1,2}日[^，。电讯]{0,6}，"
 )
 #: Marks that open a quote or a title.
-_OPENERS = frozenset("“「《")
+_OPENERS = both_widths("“「《")
 
 
 def opens_anew(line: str, below: str) -> bool:
@@ -643,7 +648,7 @@ def opens_anew(line: str, below: str) -> bool:
 #: Quote marks typed straight, opening and closing alike (web copy).
 _STRAIGHT_QUOTES = frozenset("＂＇\"'")
 #: Stops that end a sentence, the full-width point too.
-_STOPS = frozenset("。！？!?．…")
+_STOPS = both_widths("。！？!?．…")
 #: A sentence's stop and a photo credit closing the line (`…被救者。图／实习记者赵赫廷`).
 _CREDIT_END = re.compile(r"[。！？!?…][ 　]*(?:图|摄影|摄)[／/:：][^。，、！？]{2,12}$")
 
@@ -1305,10 +1310,14 @@ def _gold_guards(lines: Sequence[str], labels: str) -> list[str]:
 def train(
     pages: Iterable[tuple[Sequence[str], str]], *, epochs: int = 12, seed: int = 13
 ) -> LineModel:
-    """An averaged structured perceptron over (page lines, gold labels) pairs; deterministic."""
+    """An averaged structured perceptron over (page lines, gold labels) pairs; deterministic.
+
+    The lines are read with their widths folded, as `layout.segment` reads a page.
+    """
     data = [
-        (page_features(lines), _states(labels), _gold_guards(lines, labels))
+        (page_features(folded), _states(labels), _gold_guards(folded, labels))
         for lines, labels in pages
+        for folded in (fold_widths(list(lines)),)
     ]
     rng = random.Random(seed)
     weights: dict[str, float] = {}

@@ -29,7 +29,7 @@ from distro.parse.confidence import assess
 from distro.parse.encoding import decode
 from distro.parse.layout import PARAGRAPH_ENDS, Block, Layout, might_open_with_dateline, segment
 from distro.parse.model import LineModel
-from distro.parse.typography import ideograph_share
+from distro.parse.typography import ideograph_share, set_width
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Each lead is read twice (the page's dateline habit, then the item's own dateline); Datelines
@@ -59,7 +59,11 @@ def stack_notes(stack: list[tuple[str, bool]]) -> list[str]:
     headline over a wider 副题 (People's Daily sets both) look the same once extraction has
     lost the type sizes, so the headline chosen may be the subheadline."""
     plain = [text for text, dashed in stack if not dashed]
-    if len(plain) == 2 and len(plain) == len(stack) and width(plain[1]) > width(plain[0]):
+    if (
+        len(plain) == 2
+        and len(plain) == len(stack)
+        and width(set_width(plain[1])) > width(set_width(plain[0]))
+    ):
         return ["stack_order"]
     return []
 
@@ -70,8 +74,10 @@ def split_stack(stack: list[tuple[str, bool]]) -> tuple[str | None, str, str | N
     dashed = [text for text, dashed in stack if dashed]
     if not plain:
         return None, dashed[0], " ".join(dashed[1:]) or None
-    widths = [width(text) for text in plain]
-    main = widths.index(max(widths))
+    # measured as printed: a paper sets `7-21` alike whichever width its source typed
+    widths = [width(set_width(text)) for text in plain]
+    # the first of the widest: half an em is a digit or a dash, not a larger type size
+    main = next(i for i, w in enumerate(widths) if w >= max(widths) - 0.5)
     if len(stack) == 2 and main == 1 and _summing_up(plain[1]) and not _summing_up(plain[0]):
         # a wider line of clauses under a phrase is the 副题 summing up the story under its
         # headline (`全总致全国各族职工慰问信` | `勉励广大职工…，为企业改革发展建功立业`); a

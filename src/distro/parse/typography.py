@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
 #: Characters that make their neighbourhood Chinese.
 CJK = (
@@ -81,13 +83,90 @@ def ideograph_share(text: str) -> float:
     return min(1.0, wide / visible)
 
 
-def join_fragments(head: str, tail: str) -> str:
-    """Two pieces of one paragraph split by a column or page break, rejoined.
+def join_fragments(pieces: Iterable[str]) -> str:
+    """The pieces of one paragraph that column or page breaks split, rejoined.
 
-    Chinese text is written without spaces, so the pieces meet directly (digits too: `5|G` is
-    `5G`); two Latin words meet with a space (a break between `new` and `area` was a space).
+    Chinese text is written without spaces, so the pieces meet directly, and so do the halves of
+    a number or a Latin word that a break cut (`5时2|5分`, `IP|O`, `第5|G网络`). A space goes
+    back only between Latin words the text sets apart by spaces (`Brit Beaten|After`,
+    `发布了 Apple|Watch`): a typesetter breaks a line at such a space; a word run into the
+    Chinese around it (`疯狂的IPO申报`) is an acronym or a name, cut where the column ended.
+    A half-width mark at a seam is made full-width as `punctuate` would have in one line
+    (`组织` | `(OECD)` is `组织（OECD）`).
     """
-    latin_head = head and head[-1].isascii() and head[-1].isalpha()
-    if latin_head and tail and tail[0].isascii() and tail[0].isalpha():
-        return f"{head} {tail}"
-    return head + tail
+    out: list[str] = []
+    seams = False  # a half-width mark at a seam, which no neighbour in its own line made Chinese
+    for piece in pieces:
+        if not piece:
+            continue
+        if out:
+            seams = seams or piece[0] in _FULL or out[-1][-1] in _FULL
+            if _letter(piece[0]) and _letter(out[-1][-1]) and _in_phrase("".join(out)):
+                out.append(" ")
+        out.append(piece)
+    return punctuate("".join(out)) if seams else "".join(out)
+
+
+def _letter(ch: str) -> bool:
+    """Whether `ch` is a Latin letter, half- or full-width."""
+    return ("a" <= ch.lower() <= "z") or ("Ａ" <= ch <= "Ｚ") or ("ａ" <= ch <= "ｚ")
+
+
+def _in_phrase(head: str) -> bool:
+    """Whether `head` ends on a Latin word set apart by spaces: inside a phrase (`Brit Beaten`)
+    or after a space that parts it from the Chinese before it (`发布了 Apple`)."""
+    if not head or not _letter(head[-1]):
+        return False
+    start = len(head)
+    while start and (_letter(head[start - 1]) or head[start - 1] in " .'-"):
+        start -= 1
+    return " " in head[start:]
+
+
+def both_widths(chars: str) -> frozenset[str]:
+    """`chars` with each one's half- and full-width twin (`)` and `）`, `[` and `［`, `。` and
+    `｡`), so a test of a line's last or first character does not depend on which width the
+    source typed."""
+    out = set(chars)
+    for ch in chars:
+        folded = unicodedata.normalize("NFKC", ch)
+        if len(folded) == 1:
+            out.add(folded)
+        if "!" <= ch <= "~":
+            out.add(chr(ord(ch) + 0xFEE0))
+    out.update(twin for twin, folded in _FULL_FORMS if folded in out)
+    return frozenset(out)
+
+
+#: Every half- and full-width form with the one character NFKC folds it to.
+_FULL_FORMS = tuple(
+    (chr(code), folded)
+    for code in range(0xFF01, 0xFFEF)
+    if len(folded := unicodedata.normalize("NFKC", chr(code))) == 1
+)
+
+
+#: Full-width digits and Latin letters to their ASCII forms, one for one.
+_ASCII = str.maketrans(
+    {
+        chr(code): chr(code - 0xFEE0)
+        for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+    }
+)
+
+
+def fold_widths(lines: list[str]) -> list[str]:
+    """`lines` with full-width digits and Latin letters as ASCII (`２０１２年` as `2012年`),
+    character for character, so every offset stays where it was; punctuation is untouched."""
+    return [line.translate(_ASCII) if not line.isascii() else line for line in lines]
+
+
+#: Every full-width form of an ASCII character as that character.
+_ASCII_FORMS = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+
+
+def set_width(text: str) -> str:
+    """`text` with every full-width form of an ASCII character (`７－２１`, `（`, `％`) as ASCII:
+    what a line's printed width is measured on, since a paper sets `7-21` alike whichever
+    width its source typed."""
+    return text if text.isascii() else text.translate(_ASCII_FORMS)
