@@ -115,6 +115,27 @@ def test_jump_furniture_and_stamps_are_not_copy() -> None:
     assert "2021-07-05 08:12:33" in layout.dropped
 
 
+@pytest.mark.parametrize(
+    "credits", ["■责任编辑 王晓明　■美术编辑 李华", "◎值班编辑：王宇 ◎版式设计：黄英男"]
+)
+def test_marked_editor_credits_are_furniture_not_a_byline(credits: str) -> None:
+    # corpus page 001's story, with the editors' line a paper prints under it behind markers
+    page = (
+        "康师傅回应转卖废弃茶叶：下家承诺用废料做枕头\n\n"
+        "昨日，康师傅一位熟悉情况的人士告诉记者，这家商家是从去年三季度开始收购废弃茶叶的。\n\n"
+        f"{credits}\n\n"
+        "美国大豆出口六成进入中国\n\n"
+        "本报讯 美国农业部昨日公布的数据显示，美国大豆出口六成进入中国。\n"
+    )
+    layout = segment(page)
+    assert [block.stack[0][0] for block in layout.blocks] == [
+        "康师傅回应转卖废弃茶叶：下家承诺用废料做枕头",
+        "美国大豆出口六成进入中国",
+    ]
+    assert " ".join(credits.split()) in layout.dropped
+    assert all(block.byline is None or "编辑" not in block.byline.raw for block in layout.blocks)
+
+
 @MISSED
 def test_teaser_with_summary_and_later_lines() -> None:
     items = parse(WIRE_PAGE, issue_date=ISSUE)

@@ -27,7 +27,6 @@ from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_bylin
 from distro.parse.columns import unwrap
 from distro.parse.model import (
     CONTINUES,
-    EDITOR,
     MAX_HEADING,
     PARAGRAPH_ENDS,
     LineGrams,
@@ -35,6 +34,7 @@ from distro.parse.model import (
     PrintedPairs,
     cut_open,
     dateline_leads,
+    editor_line,
     guards,
     is_han,
     is_heading,
@@ -350,17 +350,16 @@ def unhead_running_heads(lines: list[str], labels: list[str]) -> list[str]:
     under it, with no headline left above, is then the story's headline (`A3 国际 2012年6月20日
     星期三` | `因为有你，爱驻我家` | `六月一日，…`). And a short line of editors' credits
     (`责编 竹青 校对 高文雄`, the model's `editor` shape; 159 lines of the corpus, every one
-    furniture) read as a headline or as body is furniture too. Linear."""
+    furniture), marked or not (`■责任编辑 …`), read as a headline, a byline or body is furniture
+    too. Linear."""
     out = list(labels)
     for i, line in enumerate(lines):
         if len(line) > MAX_HEADING or "。" in line or "，" in line:
             continue
-        if out[i] in "PC" and EDITOR.match(line) is not None:
+        if out[i] in "PCB" and editor_line(line):
             out[i] = "F"
             continue
-        if out[i] != "G" or (
-            _ISSUE_DATE.search(line) is None and EDITOR.match(line) is None
-        ):
+        if out[i] != "G" or (_ISSUE_DATE.search(line) is None and not editor_line(line)):
             continue
         out[i] = "F"
         below = i + 1
@@ -391,11 +390,7 @@ def unhead_sentences(lines: list[str], labels: list[str]) -> list[str]:
     (`…用陕西方言说：“…没问题！”` | `以撤军仍无具体方案`). Linear."""
     out = list(labels)
     for i in range(1, len(lines)):
-        if (
-            out[i] == "G"
-            and out[i - 1] in "PC"
-            and reads_as_sentence(lines[i])
-        ):
+        if out[i] == "G" and out[i - 1] in "PC" and reads_as_sentence(lines[i]):
             out[i] = "P"
     return out
 
@@ -917,12 +912,7 @@ def head_teasers(lines: list[str], labels: list[str]) -> list[str]:
         h = j - 1
         while h >= 0 and out[h] == "F":
             h -= 1
-        if (
-            h >= 0
-            and out[h] == "P"
-            and is_heading(lines[h])
-            and not reads_as_sentence(lines[h])
-        ):
+        if h >= 0 and out[h] == "P" and is_heading(lines[h]) and not reads_as_sentence(lines[h]):
             out[h] = "G"
     return out
 

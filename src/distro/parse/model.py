@@ -210,6 +210,14 @@ _LEN = tuple(f"len={_bucket(size)}" for size in range(61))
 _EDITOR_FIRST = frozenset("本责编美版设校组审值监统制图视")
 
 
+def editor_line(text: str) -> bool:
+    """Whether `text` opens with the page's editors' credits (`责编 竹青 校对 高文雄`), a marker
+    before them or not (`■责任编辑 王晓明 ■美术编辑 李华`)."""
+    if text[:1] in MARKS:
+        text = text.lstrip(MARKS + " ")
+    return text[:1] in _EDITOR_FIRST and EDITOR.match(text) is not None
+
+
 @lru_cache(maxsize=8192)
 def _char_features(ch: str) -> tuple[str, str, str | None, str]:
     """`end=`, `start=`, `first=` (None for a line it opens no sentence of) and `last=` of `ch`."""
@@ -248,7 +256,7 @@ def own_features(text: str) -> tuple[str, ...]:
             feats.append("has_stop")
         if _dateline_open(text):
             feats.append("dateline")
-        if first in _EDITOR_FIRST and EDITOR.match(text) is not None:
+        if editor_line(text):
             feats.append("editor")
         if _caption_end(text):
             feats.append("caption_end")
@@ -303,7 +311,7 @@ def own_features(text: str) -> tuple[str, ...]:
         feats.append("jump_tail")
     if (first in "（(上紧接承" or first.isspace()) and _FROM.match(text) is not None:
         feats.append("from_head")
-    if first in _EDITOR_FIRST and EDITOR.match(text) is not None:
+    if editor_line(text):
         feats.append("editor")
     if ("年" in text or "星期" in text) and "。" not in text and _DATE.search(text) is not None:
         # a date in furniture (a running head, a stamp); prose dates things all the time
