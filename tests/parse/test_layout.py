@@ -116,6 +116,20 @@ def test_jump_furniture_and_stamps_are_not_copy() -> None:
 
 
 @pytest.mark.parametrize(
+    "rule", ["────────────", "＊　＊　＊", "==========", "■■■■■■■■", "- - - - -"]
+)
+def test_a_rule_between_stories_is_the_blank_line_it_stands_for(rule: str) -> None:
+    lines = WIRE_PAGE.split("\n")
+    head = lines.index("全市举行安全生产会议")
+    ruled = "\n".join([*lines[:head], rule, *lines[head:]])
+    plain, layout = segment(WIRE_PAGE), segment(ruled)
+    assert [(b.stack, b.byline, b.paragraphs) for b in layout.blocks] == [
+        (b.stack, b.byline, b.paragraphs) for b in plain.blocks
+    ]
+    assert " ".join(rule.split()) in layout.dropped
+
+
+@pytest.mark.parametrize(
     "credits", ["■责任编辑 王晓明　■美术编辑 李华", "◎值班编辑：王宇 ◎版式设计：黄英男"]
 )
 def test_marked_editor_credits_are_furniture_not_a_byline(credits: str) -> None:

@@ -917,8 +917,19 @@ def head_teasers(lines: list[str], labels: list[str]) -> list[str]:
     return out
 
 
+#: A line of rule characters only (`────────`, `＊　＊　＊`, `==========`, `■■■■`): the
+#: separator a page prints between stories or sections, read as the blank line it stands for.
+#: Read as text it was a `——` 副题 of no words, or a heading, and merged the stories around it.
+_RULE = re.compile(
+    r"^[ \t\u3000\r]*(?:[-—─━═=＝*＊·•■□◆◇◎●○★☆~～_＿#＃][ \t\u3000\r]*){3,}$", re.MULTILINE
+)
+
+
 def segment(text: str, model: LineModel | None = None) -> Layout:
     """The items of a page's text, in page order."""
+    rules = _RULE.findall(text)
+    if rules:
+        text = _RULE.sub("", text)
     unwrapped = unwrap(text)
     printed_lines = tidy_lines(unwrapped.text)
     # The labels are read off the lines with full-width digits and letters folded to ASCII, so
@@ -944,6 +955,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     # last: an earlier rule may read the page's first lines otherwise (a names-only byline)
     labels = head_first_line(lines, labels)
     builder = _Builder()
+    builder.dropped.extend(" ".join(rule.split()) for rule in rules)
     previous = ""
     for index, (line, label, margin) in enumerate(
         zip(printed_lines, labels, decoded.margins, strict=True)
