@@ -31,6 +31,31 @@ def test_byline_forms(line: str, roles: list[str], names: list[str]) -> None:
     assert byline.names == names
 
 
+@pytest.mark.parametrize(
+    ("line", "roles", "names"),
+    [
+        ("文/刘刚", [], ["刘刚"]),
+        ("文／万秀斌", [], ["万秀斌"]),
+        ("文·图／邹德浩", [], ["邹德浩"]),
+        ("图文：薛飞", [], ["薛飞"]),
+        ("撰文 李四 摄影 王五", ["摄影"], ["李四", "王五"]),
+        ("文/图 记者 李莉", ["记者"], ["李莉"]),
+        ("文／记者肖欢欢 实习生陈玉洁", ["记者", "实习生"], ["肖欢欢", "陈玉洁"]),
+    ],
+)
+def test_a_credit_for_the_writing_marks_a_byline(
+    line: str, roles: list[str], names: list[str]
+) -> None:
+    byline = parse_byline(line)
+    assert byline is not None
+    assert (byline.raw, byline.roles, byline.names) == (line, roles, names)
+
+
+@pytest.mark.parametrize("line", ["图：张三", "图/新华社", "文化部长", "文明城市建设", "文/图"])
+def test_a_caption_or_a_word_is_no_credit(line: str) -> None:
+    assert parse_byline(line) is None
+
+
 def test_credits_pair_names_with_their_roles() -> None:
     byline = parse_byline("本报记者 王丹 实习生 黄佶滢 上海报道")
     assert byline is not None

@@ -37,10 +37,27 @@ def _name(token: str) -> str | None:
     return None
 
 
+#: A credit for the writing before the names (`文/刘刚`, `文·图／邹德浩`, `图文：某某`, `撰文 某某`;
+#: not `图：`, which opens a caption): it marks a byline as a box does.
+_WORK_HEAD = re.compile(
+    r"(?:撰文|文字|文图|图文|文(?:\s*[/／·・、]\s*图)?|图\s*[/／·・、]\s*文)"
+    r"\s*(?:[/／:：|｜]|\s)\s*"
+)
+
+
+def credited(line: str) -> str | None:
+    """What follows a credit for the work that opens `line` (`文/刘刚` → `刘刚`), or None."""
+    head = _WORK_HEAD.match(line)
+    return line[head.end() :] if head is not None and head.end() < len(line) else None
+
+
 def parse_byline(line: str) -> Byline | None:
     """The byline `line` is, or None when it is not one (`line` is already normalized)."""
     marked = line[:1] in MARKS
     body = line.lstrip(MARKS).strip()
+    head = _WORK_HEAD.match(body)
+    if head is not None and head.end() < len(body):
+        marked, body = True, body[head.end() :]
     if not body or len(body) > MAX_LENGTH or any(ch in _SENTENCE for ch in body):
         return None
     roles: list[str] = []

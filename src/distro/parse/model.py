@@ -38,7 +38,7 @@ from itertools import pairwise
 from typing import Any
 
 from distro.dates.dateline import find_dateline
-from distro.parse.byline import MARKS, credit_byline, parse_byline
+from distro.parse.byline import MARKS, credit_byline, credited, parse_byline
 from distro.parse.typography import both_widths, fold_widths
 
 LABELS = "GBPCTJRAF"
@@ -279,7 +279,8 @@ def own_features(text: str) -> tuple[str, ...]:
     role = _ROLE.search(text) is not None
     if role:
         feats.append("role")
-    marked = first in MARKS or first in "◎●"
+    # a credit for the writing (`文/刘刚`) marks a byline as a box does
+    marked = first in MARKS or first in "◎●" or (first in "文图撰" and credited(text) is not None)
     if marked:
         feats.append("marked")
     if _NAME_RUN.fullmatch(text) is not None:
