@@ -26,6 +26,7 @@ from distro.parse.layout import (
 )
 from distro.parse.model import PrintedPairs, guards, page_features
 from distro.parse.page import split_stack
+from distro.parse.typography import tidy_line
 
 ISSUE = dt.date(2021, 7, 5)
 #: Hand-made shapes the line model reads otherwise (none is in the corpus): see issue 13's report.
@@ -148,6 +149,23 @@ def test_marked_editor_credits_are_furniture_not_a_byline(credits: str) -> None:
     ]
     assert " ".join(credits.split()) in layout.dropped
     assert all(block.byline is None or "编辑" not in block.byline.raw for block in layout.blocks)
+
+
+@pytest.mark.parametrize(
+    "credit", ["（责任编辑：张丽）", "【责任编辑：王强】", "(编辑：李华)", "（本文来源：新华网）"]
+)
+def test_a_story_closing_editor_or_source_credit_is_furniture(credit: str) -> None:
+    # web copy closes a story with its editor or source in brackets: not a paragraph of it
+    page = (
+        "康师傅回应转卖废弃茶叶：下家承诺用废料做枕头\n\n"
+        "昨日，康师傅一位熟悉情况的人士告诉记者，这家商家是从去年三季度开始收购废弃茶叶的。\n\n"
+        f"{credit}\n\n"
+        "美国大豆出口六成进入中国\n\n"
+        "本报讯 美国农业部昨日公布的数据显示，美国大豆出口六成进入中国。\n"
+    )
+    layout = segment(page)
+    assert [block.paragraphs[-1][-4:] for block in layout.blocks] == ["茶叶的。", "入中国。"]
+    assert tidy_line(credit) in layout.dropped
 
 
 @MISSED

@@ -212,10 +212,24 @@ _EDITOR_FIRST = frozenset("本责编美版设校组审值监统制图视")
 
 def editor_line(text: str) -> bool:
     """Whether `text` opens with the page's editors' credits (`责编 竹青 校对 高文雄`), a marker
-    before them or not (`■责任编辑 王晓明 ■美术编辑 李华`)."""
+    before them or not (`■责任编辑 王晓明 ■美术编辑 李华`), or is wholly a story's editor or
+    source credit in brackets, as web copy closes a story (`（责任编辑：张丽）`,
+    `【来源：新华网】`)."""
     if text[:1] in MARKS:
         text = text.lstrip(MARKS + " ")
+    if text[:1] in _CREDIT_OPEN:
+        if text[-1] != _CREDIT_OPEN[text[0]] or len(text) > 40:
+            return False
+        text = text[1:-1].strip()
+        if _SOURCE.match(text) is not None:
+            return True
     return text[:1] in _EDITOR_FIRST and EDITOR.match(text) is not None
+
+
+#: Brackets a story's closing credit is set in, and their closing twins.
+_CREDIT_OPEN = {"（": "）", "(": ")", "【": "】", "[": "]", "［": "］"}
+#: A source credit (`来源：新华网`, `本文来源: 人民网`).
+_SOURCE = re.compile(r"(?:本文|本稿|文章|稿件|信息|消息)?(?:来源|稿源|出处)\s*[：:]")
 
 
 @lru_cache(maxsize=8192)
