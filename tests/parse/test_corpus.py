@@ -70,13 +70,15 @@ def test_indented_column_pages_floor(pages: list[score.Page]) -> None:
     assert result.page_share >= INDENTED_PAGES
 
 
-def test_half_width_pages_read_alike(pages: list[score.Page]) -> None:
-    # Sources type digits, letters and marks in either width (`１９９７年`, `1997年`, `［ 详细 ］`):
-    # the corpus's are mostly full-width, so the same pages half-width must score the same.
+@pytest.mark.parametrize("table", [score.HALF_WIDTH, score.CORNER_QUOTES], ids=["half", "corner"])
+def test_pages_read_alike_in_either_form(pages: list[score.Page], table: dict[int, str]) -> None:
+    # Sources type digits, letters and marks in either width (`１９９７年`, `1997年`, `［ 详细 ］`)
+    # and quotes curly or in corners (`“…”`, `「…」`): the corpus's are mostly full-width and
+    # curly, so the same pages typed otherwise must score the same.
     full = score.score(pages)
-    half = score.score([score.half_width(p) for p in pages])
-    assert half.story_share == full.story_share
-    assert half.calibration == full.calibration
+    other = score.score([score.retyped(p, table) for p in pages])
+    assert other.story_share == full.story_share
+    assert other.calibration == full.calibration
 
 
 JUMPS = """

@@ -6,7 +6,7 @@ import pytest
 
 from distro.parse.typography import (
     both_widths,
-    fold_widths,
+    fold_forms,
     join_fragments,
     punctuate,
     tidy_line,
@@ -81,12 +81,18 @@ def test_both_widths_pairs_each_mark_with_its_twin() -> None:
     assert "a" not in both_widths("）")
 
 
-def test_fold_widths_keeps_every_offset() -> None:
+def test_fold_forms_keeps_every_offset() -> None:
     lines = [
         "新开辟的文化节目５频道于１９９７年１２月３１日",
         "ＩＰＯ，（下转第二版）",
         "ascii 1997",
+        "他说：「『伙伴关系』的潜台词」",
     ]
-    folded = fold_widths(lines)
-    assert folded == ["新开辟的文化节目5频道于1997年12月31日", "IPO，（下转第二版）", "ascii 1997"]
+    folded = fold_forms(lines)
+    assert folded == [
+        "新开辟的文化节目5频道于1997年12月31日",
+        "IPO，（下转第二版）",
+        "ascii 1997",
+        "他说：“‘伙伴关系’的潜台词”",
+    ]
     assert [len(x) for x in folded] == [len(x) for x in lines]

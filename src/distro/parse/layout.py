@@ -44,7 +44,7 @@ from distro.parse.model import (
     shipped,
     whole_over,
 )
-from distro.parse.typography import both_widths, fold_widths, join_fragments, tidy_lines
+from distro.parse.typography import both_widths, fold_forms, join_fragments, tidy_lines
 
 #: How far into a line a dateline's closing word (电/讯/报道) can be.
 _DATELINE_REACH = 48
@@ -932,10 +932,11 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
         text = _RULE.sub("", text)
     unwrapped = unwrap(text)
     printed_lines = tidy_lines(unwrapped.text)
-    # The labels are read off the lines with full-width digits and letters folded to ASCII, so
-    # a page reads alike whichever width its source typed (`１９９７年` is a date as `1997年`
-    # is); the items keep the text as printed.
-    lines = fold_widths(printed_lines)
+    # The labels are read off the lines with full-width digits and letters folded to ASCII and
+    # corner quotes to curly ones, so a page reads alike whichever forms its source typed
+    # (`１９９７年` is a date as `1997年` is, `「` opens a quote as `“` does); the items keep the
+    # text as printed.
+    lines = fold_forms(printed_lines)
     model = model or shipped()
     line_grams, printed = LineGrams(lines), PrintedPairs(lines)
     feats = page_features(lines, line_grams, printed)

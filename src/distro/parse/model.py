@@ -39,7 +39,7 @@ from typing import Any
 
 from distro.dates.dateline import find_dateline
 from distro.parse.byline import MARKS, credit_byline, credited, parse_byline
-from distro.parse.typography import both_widths, fold_widths
+from distro.parse.typography import both_widths, fold_forms
 
 LABELS = "GBPCTJRAF"
 _CONTENT = LABELS[:-1]
@@ -1340,7 +1340,7 @@ def train(
     data = [
         (page_features(folded), _states(labels), _gold_guards(folded, labels))
         for lines, labels in pages
-        for folded in (fold_widths(list(lines)),)
+        for folded in (fold_forms(list(lines)),)
     ]
     rng = random.Random(seed)
     weights: dict[str, float] = {}

@@ -147,26 +147,30 @@ _FULL_FORMS = tuple(
 
 
 #: Full-width digits and Latin letters to their ASCII forms, one for one.
-_ASCII = str.maketrans(
+_FOLD = str.maketrans(
     {
-        chr(code): chr(code - 0xFEE0)
-        for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+        **{
+            chr(code): chr(code - 0xFEE0)
+            for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+        },
+        **{"「": "“", "」": "”", "『": "‘", "』": "’"},
     }
 )
 
 
-def fold_widths(lines: list[str]) -> list[str]:
-    """`lines` with full-width digits and Latin letters as ASCII (`２０１２年` as `2012年`),
-    character for character, so every offset stays where it was; punctuation is untouched."""
+def fold_forms(lines: list[str]) -> list[str]:
+    """`lines` with full-width digits and Latin letters as ASCII (`２０１２年` as `2012年`) and
+    corner quotes as curly ones (`「` as `“`), character for character, so every offset stays
+    where it was; nothing else changes."""
     # a regex finds the runs at C speed; translating every character costs three times more
-    return [line if line.isascii() else _FULL_ALNUM.sub(_to_ascii, line) for line in lines]
+    return [line if line.isascii() else _FOLDED.sub(_fold, line) for line in lines]
 
 
-_FULL_ALNUM = re.compile("[０-９Ａ-Ｚａ-ｚ]+")
+_FOLDED = re.compile("[０-９Ａ-Ｚａ-ｚ「」『』]+")
 
 
-def _to_ascii(run: re.Match[str]) -> str:
-    return run.group().translate(_ASCII)
+def _fold(run: re.Match[str]) -> str:
+    return run.group().translate(_FOLD)
 
 
 #: Every full-width form of an ASCII character as that character.

@@ -102,26 +102,28 @@ def hard_wrap(page: Page, ems: float, *, indent: bool = False) -> Page:
 
 
 #: Every full-width form of an ASCII character (digits, letters, `％`, `（`, `［`, `．` …) as ASCII.
-_HALF = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+HALF_WIDTH = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+#: Curly quotes as corner quotes, as Hong Kong and Taiwan papers set them.
+CORNER_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
 
 
-def half_width(page: Page) -> Page:
-    """`page` as a source that types ASCII forms (`1997年`, `IPO`, `0.08%`, `[ 详细 ]`) sets
-    it; its truth likewise, as the parser's punctuation pass leaves it (`，` stays full-width
-    between ideographs)."""
+def retyped(page: Page, table: dict[int, str]) -> Page:
+    """`page` as a source that types its characters through `table` sets it (`HALF_WIDTH`:
+    `1997年`, `IPO`, `0.08%`, `[ 详细 ]`); its truth likewise, as the parser's punctuation
+    pass leaves it (`，` stays full-width between ideographs)."""
 
     def fold(value: Any, key: str = "") -> Any:
         if isinstance(value, str):
             if key in ("fold", "labels", "outlet", "issue_date"):
                 return value
-            return tidy_line(value.translate(_HALF))
+            return tidy_line(value.translate(table))
         if isinstance(value, list):
             return [fold(item, key) for item in value]
         if isinstance(value, dict):
             return {k: fold(v, k) for k, v in value.items()}
         return value
 
-    data = page.data.decode("utf-8").translate(_HALF).encode("utf-8")
+    data = page.data.decode("utf-8").translate(table).encode("utf-8")
     return Page(page.name, data, fold(page.truth))
 
 
