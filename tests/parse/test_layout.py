@@ -130,6 +130,34 @@ def test_a_rule_between_stories_is_the_blank_line_it_stands_for(rule: str) -> No
     assert " ".join(rule.split()) in layout.dropped
 
 
+STACKED = """特殊的省委常委扩大会
+
+本报记者 阎晓明
+
+１月２日下午３时１５分，３辆中巴车静静地开进山西省医用电子仪器厂院内。这座寂静又破旧的楼房里住着４０户困难职工。
+
+新春走基层
+
+重庆：关怀孤寡老人
+
+——市领导看望敬老院老人
+
+本报重庆１月１日电 记者李维平报道：为了使全市城乡敬老院的老人能过上一个欢乐、祥和的新年，市领导分头看望了他们。
+
+山城重庆，腊梅飘香，彩灯高挂，一派喜庆气氛。
+"""
+
+
+def test_a_kicker_and_a_subheadline_stay_in_their_stack() -> None:
+    blocks = segment(STACKED).blocks
+    assert [[line for line, _ in b.stack] for b in blocks] == [
+        ["特殊的省委常委扩大会"],
+        ["新春走基层", "重庆：关怀孤寡老人", "——市领导看望敬老院老人"],
+    ]
+    assert blocks[0].paragraphs[-1].endswith("困难职工。")
+    assert blocks[1].paragraphs[0].startswith("本报重庆")
+
+
 @pytest.mark.parametrize(
     "credits", ["■责任编辑 王晓明　■美术编辑 李华", "◎值班编辑：王宇 ◎版式设计：黄英男"]
 )

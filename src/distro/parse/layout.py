@@ -42,6 +42,7 @@ from distro.parse.model import (
     page_features,
     pair_code,
     shipped,
+    stands_alone,
     whole_over,
 )
 from distro.parse.typography import both_widths, fold_forms, join_fragments, tidy_lines
@@ -868,6 +869,64 @@ def continue_cut_open(lines: list[str], labels: list[str]) -> list[str]:
     return fixed
 
 
+def _stack_shaped(lines: list[str], i: int) -> bool:
+    """Whether line i could be one line of a headline stack: heading-shaped, no sentence, and
+    none of a dateline, a byline, a credit, a caption's or a page's furniture."""
+    line = lines[i]
+    return (
+        is_heading(line)
+        and not reads_as_sentence(line)
+        and not _dated(line)
+        and not (i + 1 < len(lines) and _dated(line + lines[i + 1]))  # a dateline a break cut
+        and parse_byline(line) is None
+        and not opens_name_byline(line)
+        and not stands_alone(line)
+        and not editor_line(line)
+        and not line.rstrip("）)").endswith("摄")
+    )
+
+
+def stack_headlines(lines: list[str], labels: list[str]) -> list[str]:
+    """The 引题 and 副题 around a headline the model read as body: a stack-shaped line after a
+    finished paragraph, right over a headline, is its 引题 (a crosshead is followed by body,
+    never by a headline; the story above had ended); a stack-shaped line right under a
+    headline, over a byline, a datelined lead or a continued story's head (`（上接第一版）`), is
+    its 副题, and a `——` line there is one whatever its words (`——记…`, the lead under it then
+    opens a paragraph); over undated body it may as well be a photo's caption, as web copy
+    sets one under its headline, and stays body. Papers set both around most
+    headlines of a front page; a line model that has seen few stacks reads them as the last
+    paragraph of the story above and the first of the story below. Linear."""
+    out = list(labels)
+    for i in range(len(lines) - 1, -1, -1):
+        if out[i] not in "PC" or i + 1 >= len(lines) or out[i + 1] != "G":
+            continue
+        if (i == 0 or out[i - 1] in "FG" or lines[i - 1][-1] in PARAGRAPH_ENDS) and _stack_shaped(
+            lines, i
+        ):
+            out[i] = "G"
+    for i in range(1, len(lines) - 1):
+        if out[i - 1] != "G" or out[i] not in "PC":
+            continue
+        line = lines[i]
+        dashed = line[:1] in "—─" and len(line) > 2 and is_heading(line.lstrip("—─ "))
+        if dashed or (
+            _stack_shaped(lines, i)
+            and "，" not in line  # a short first paragraph, or a fragment the next line goes on
+            and (
+                out[i + 1] in "BT"
+                or opens_story_byline(lines[i + 1])
+                or (out[i + 1] == "P" and _opens_lead(lines, out, i + 1))
+                or (out[i + 1] == "P" and _FROM_HEAD.match(lines[i + 1]) is not None)
+            )
+        ):
+            out[i] = "G"
+            if out[i + 1] == "C":
+                out[i + 1] = "P"
+            elif out[i + 1] == "P" and opens_story_byline(lines[i + 1]):
+                out[i + 1] = "B"
+    return out
+
+
 def head_first_line(lines: list[str], labels: list[str]) -> list[str]:
     """The page's first line read as body, before any heading and over more body, is its first
     headline when heading-shaped and no sentence (`活跃在全球政坛上的“铁娘子”` at the top of a
@@ -952,7 +1011,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = _promote_repeated_leads(lines, labels)
     labels = rejoin_cut_heads(lines, unhead_sentences(lines, labels))
     labels = merge_crossheads(lines, labels, line_grams)
-    labels = head_teasers(lines, continue_cut_open(lines, labels))
+    labels = stack_headlines(lines, head_teasers(lines, continue_cut_open(lines, labels)))
     # last: an earlier rule may read the page's first lines otherwise (a names-only byline)
     labels = head_first_line(lines, labels)
     builder = _Builder()
