@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,10 +303,17 @@ def _diff(got: Any, want: Any) -> str:
     return f"{str(got)[:60]!r} != {str(want)[:60]!r}"
 
 
-def cross_validate(pages: list[Page], wrap: float | None = None, *, indent: bool = False) -> Result:
+def cross_validate(
+    pages: list[Page],
+    wrap: float | None = None,
+    *,
+    indent: bool = False,
+    transform: Callable[[Page], Page] | None = None,
+) -> Result:
     """Each fold scored by a model trained on the other folds only.
 
-    With `wrap`, the model trains on the composed pages and scores the held-out ones
+    With `transform` (see `probe`), each held-out page is scored as it rewrites it. With
+    `wrap`, the model trains on the composed pages and scores the held-out ones
     hard-wrapped at `wrap` ems (see `hard_wrap`).
     """
     from tests.parse.corpus.train import examples  # train imports this module
@@ -316,6 +324,8 @@ def cross_validate(pages: list[Page], wrap: float | None = None, *, indent: bool
         train_pages = [p for p in pages if p.truth["fold"] != held]
         model = train(examples(train_pages))
         scored = [p for p in pages if p.truth["fold"] == held]
+        if transform is not None:
+            scored = [transform(p) for p in scored]
         if wrap is not None:
             scored = [hard_wrap(p, wrap, indent=indent) for p in scored]
         score(scored, model, result)
