@@ -23,7 +23,7 @@ from itertools import pairwise
 from distro.dates import find_dateline
 from distro.dates.numerals import to_int
 from distro.models import Byline
-from distro.parse.byline import MARKS, credit_byline, merge_bylines, parse_byline
+from distro.parse.byline import MARKS, credit_byline, credited, merge_bylines, parse_byline
 from distro.parse.columns import unwrap
 from distro.parse.model import (
     CONTINUES,
@@ -232,15 +232,17 @@ class _Builder:
 
 
 def opens_story_byline(line: str) -> bool:
-    """A byline line of writers (`□本报评论员`, `◎记者 某某 报道`, `本报驻美国记者 李云飞`):
-    printed under a headline only. Unmarked, it must name a role (`记者`, `评论员`); photo
-    credits (`□记者 某某 摄`) close a caption instead, so they do not count."""
+    """A byline line of writers (`□本报评论员`, `◎记者 某某 报道`, `本报驻美国记者 李云飞`,
+    `文/刘刚`): printed under a headline only. Unmarked, it must name a role (`记者`, `评论员`)
+    or credit the writing; photo credits (`□记者 某某 摄`) close a caption instead, so they do
+    not count."""
     if line.rstrip().endswith(("摄", "摄）", "摄)")):
         return False
     found = parse_byline(line)
     if found is None:
         return False
-    return line[:1] in MARKS or bool(found.roles)
+    # a credit for the writing (`文/刘刚`) marks a byline as a box does
+    return line[:1] in MARKS or bool(found.roles) or credited(line) is not None
 
 
 def opens_name_byline(line: str) -> bool:
