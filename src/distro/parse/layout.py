@@ -32,6 +32,7 @@ from distro.parse.model import (
     LineGrams,
     LineModel,
     PrintedPairs,
+    caption_end,
     cut_open,
     dateline_leads,
     editor_line,
@@ -929,6 +930,28 @@ def stack_headlines(lines: list[str], labels: list[str]) -> list[str]:
     return out
 
 
+def drop_captions(lines: list[str], labels: list[str]) -> list[str]:
+    """A body line closed by a photo's credit (`…张东清摄`, `（陈小波摄）`, `（资料图片）`) is the
+    photo's caption, furniture, wherever the model read it: set inside a story, as web copy
+    and many layouts place photos, it would become a paragraph of the story (every one of the
+    corpus's 109 such lines is a caption). A line under a caption that the model read as going
+    on with the paragraph over it opens a paragraph when that one had ended. Linear."""
+    out = list(labels)
+    for i, line in enumerate(lines):
+        if out[i] not in "PCF" or not caption_end(line):
+            continue
+        if out[i] == "C" and i > 0 and lines[i - 1][-1] not in PARAGRAPH_ENDS:
+            continue  # the end of a sentence the model joined it to: not a whole line
+        out[i] = "F"
+        if (
+            i + 1 < len(out)
+            and out[i + 1] == "C"
+            and (i == 0 or lines[i - 1][-1] in PARAGRAPH_ENDS)
+        ):
+            out[i + 1] = "P"
+    return out
+
+
 def head_first_line(lines: list[str], labels: list[str]) -> list[str]:
     """The page's first line read as body, before any heading and over more body, is its first
     headline when heading-shaped and no sentence (`活跃在全球政坛上的“铁娘子”` at the top of a
@@ -1014,6 +1037,7 @@ def segment(text: str, model: LineModel | None = None) -> Layout:
     labels = rejoin_cut_heads(lines, unhead_sentences(lines, labels))
     labels = merge_crossheads(lines, labels, line_grams)
     labels = stack_headlines(lines, head_teasers(lines, continue_cut_open(lines, labels)))
+    labels = drop_captions(lines, labels)
     # last: an earlier rule may read the page's first lines otherwise (a names-only byline)
     labels = head_first_line(lines, labels)
     builder = _Builder()

@@ -82,7 +82,7 @@ EDITOR = re.compile(
 )
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|星期[一二三四五六日天]")
 _RUNNING = re.compile(rf"(?:第\s*{_PAGE}\s*版|[A-ZＡ-Ｚ]\s*[0-9０-９]{{1,3}}|[0-9]{{2}}版)")
-_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源[^。]*)[）)]?$")
+_CAPTION = re.compile(r"(?:摄|摄影|供图|资料图片|资料照片|图片来源[^。]*)[）)]{0,2}$")
 _OPENS_DATELINE = re.compile(r"[^，。]{0,30}?(?:讯|电|消息|报道)")
 #: A list's or a section's number (`二、`, `（三）`, `3.`); not a number's own point (`５．１２`).
 _ORDINAL = re.compile(
@@ -239,9 +239,10 @@ def _char_features(ch: str) -> tuple[str, str, str | None, str]:
     return f"end={_end_class(ch)}", f"start={_start_class(ch)}", first, f"last={ch}"
 
 
-def _caption_end(text: str) -> bool:
-    """`_CAPTION` at the end of `text`, tested only when one of its words is in it."""
-    return ("摄" in text or "供图" in text or "图片来源" in text) and (
+def caption_end(text: str) -> bool:
+    """Whether `text` ends on a photo's credit (`…张东清摄`, `（陈小波摄）`, `（资料图片）`), as
+    a caption does; the pattern runs only when one of its words is in the line."""
+    return ("摄" in text or "供图" in text or "图片" in text or "照片" in text) and (
         _CAPTION.search(text) is not None
     )
 
@@ -272,7 +273,7 @@ def own_features(text: str) -> tuple[str, ...]:
             feats.append("dateline")
         if editor_line(text):
             feats.append("editor")
-        if _caption_end(text):
+        if caption_end(text):
             feats.append("caption_end")
         return tuple(feats)
     if "。" in text:
@@ -341,7 +342,7 @@ def own_features(text: str) -> tuple[str, ...]:
         and _RUNNING.search(text) is not None
     ):
         feats.append("page_no")  # a running head, not prose or a jump that names a page
-    if _caption_end(text):
+    if caption_end(text):
         feats.append("caption_end")
     if text.startswith(("图为", "图：", "图/")):
         feats.append("caption_start")

@@ -5,22 +5,24 @@ cross-validation.
 
 Each probe rewrites every page (and its truth, where the text it adds belongs to a story) in
 one way the corpus does not: another width of digits and marks, corner quotes, other running
-heads, rules between stories, editors' credits closing each story, other byline forms, headline
-stacks. A probe that scores far under the plain corpus names a class of pages the parser does
-not read yet; `tests/parse/corpus/README.md` has the figures. Deterministic: every draw is
-seeded by the page's name.
+heads, rules between stories, editors' credits closing each story, photo captions inside
+stories, other byline forms, headline stacks. A probe that scores far under the plain corpus
+names a class of pages the parser does not read yet; `tests/parse/corpus/README.md` has the
+figures. Deterministic: every draw is seeded by the page's name.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import random
 import re
 import sys
 from collections.abc import Callable, Iterator
 
 from distro.parse.confidence import THRESHOLD
+from tests.parse.corpus.compose import PAGES
 from tests.parse.corpus.score import (
     CORNER_QUOTES,
     HALF_WIDTH,
@@ -179,6 +181,30 @@ def bylines(page: Page) -> Page:
     return _page(page, lines, truth)
 
 
+#: The corpus's real photo captions (`captions.jsonl`, `people_daily_captions.jsonl`).
+_CAPTIONS = tuple(
+    json.loads(line)["text"]
+    for name in ("captions.jsonl", "people_daily_captions.jsonl")
+    for line in (PAGES.parent / name).read_text(encoding="utf-8").splitlines()
+    if line.strip()
+)
+_CAPTION_FORMS = ("{c}", "▲{c}", "图：{c}", "（{c}）", "{c}（资料图片）")
+
+
+def captions(page: Page) -> Page:
+    """A photo's caption (a real one, plain, `▲…`, `图：…`, bracketed or closed by `（资料图片）`)
+    between two paragraphs of 15 % of the stories' paragraph pairs, as photos sit inside
+    stories."""
+    rng = random.Random(page.name + "c")
+    pairs = list(_lines(page))
+    lines: list[tuple[str, str | None]] = []
+    for i, (line, label) in enumerate(pairs):
+        lines.append((line, label))
+        if label == "P" and i + 1 < len(pairs) and pairs[i + 1][1] == "P" and rng.random() < 0.15:
+            lines.append((rng.choice(_CAPTION_FORMS).format(c=rng.choice(_CAPTIONS)), "F"))
+    return _page(page, lines, page.truth)
+
+
 def _clauses(pages: list[Page]) -> list[str]:
     """Clauses of the corpus's headlines, 5 to 14 characters: what kickers and subheadlines are
     made of."""
@@ -260,6 +286,7 @@ def probes(pages: list[Page]) -> dict[str, Probe]:
         "running_heads": running_heads,
         "ruled": ruled,
         "closing_credits": closing_credits,
+        "captions": captions,
         "bylines": bylines,
         "stacks": stacks(pages),
         "headline_marks": headline_marks,
