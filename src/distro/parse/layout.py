@@ -896,7 +896,8 @@ def stack_headlines(lines: list[str], labels: list[str]) -> list[str]:
     headline, over a byline, a datelined lead or a continued story's head (`（上接第一版）`), is
     its 副题, and a `——` line there is one whatever its words (`——记…`, the lead under it then
     opens a paragraph); over undated body it may as well be a photo's caption, as web copy
-    sets one under its headline, and stays body. Papers set both around most
+    sets one under its headline, and stays body. A byline of writers read as the stack's last
+    line is the byline. Papers set both around most
     headlines of a front page; a line model that has seen few stacks reads them as the last
     paragraph of the story above and the first of the story below. Linear."""
     out = list(labels)
@@ -927,6 +928,14 @@ def stack_headlines(lines: list[str], labels: list[str]) -> list[str]:
                 out[i + 1] = "P"
             elif out[i + 1] == "P" and opens_story_byline(lines[i + 1]):
                 out[i + 1] = "B"
+    for i in range(1, len(lines) - 1):
+        if (
+            out[i] == "G"
+            and out[i - 1] == "G"
+            and out[i + 1] in "PC"
+            and opens_story_byline(lines[i])
+        ):
+            out[i] = "B"  # the stack's last line is its writers' byline (`◎本报记者 李莉 报道`)
     return out
 
 
