@@ -130,6 +130,24 @@ def test_a_rule_between_stories_is_the_blank_line_it_stands_for(rule: str) -> No
     assert " ".join(rule.split()) in layout.dropped
 
 
+def test_a_line_cut_after_a_verb_of_filming_is_no_caption() -> None:
+    # a column break right after 拍摄 leaves a line that ends as a photo's credit does
+    page = (
+        "暴雨后的北京街头\n\n"
+        "本报讯 昨天下午，北京突降暴雨。北京市民纷纷走上街头用手机拍摄\n"
+        "下了这一幕。\n\n"
+        "图为消防官兵在积水路段疏导交通。张东清摄\n\n"
+        "雨后，环卫工人连夜清理路面。\n"
+    )
+    layout = segment(page)
+    (block,) = layout.blocks
+    assert block.paragraphs == [
+        "本报讯 昨天下午，北京突降暴雨。北京市民纷纷走上街头用手机拍摄下了这一幕。",
+        "雨后，环卫工人连夜清理路面。",
+    ]
+    assert "图为消防官兵在积水路段疏导交通。张东清摄" in layout.dropped
+
+
 STACKED = """特殊的省委常委扩大会
 
 本报记者 阎晓明

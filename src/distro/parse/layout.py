@@ -939,6 +939,21 @@ def stack_headlines(lines: list[str], labels: list[str]) -> list[str]:
     return out
 
 
+#: A photo's credit closing a caption: names, a role before them or not, after a stop, a space
+#: or a bracket (`…一甲胺。张东清摄`, `新华社记者裴鑫摄`, `记者 张三 李四 摄`); a credit in brackets
+#: (`（本报记者董洪亮文陶源明摄）`); or `（资料图片）`. Not a sentence a break cut after a verb
+#: (`…北京市民纷纷走上街头用手机拍摄` | `下了这一幕。`).
+_CREDIT_NAMES = (
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:记者|通讯员|实习生))?\s*[\u4e00-\u9fff·]{2,5}"
+    r"(?:\s*[、/ ]\s*[\u4e00-\u9fff·]{2,5}){0,2}\s*"
+)
+_PHOTO_CREDIT = re.compile(
+    rf"(?:^|[。！？…”’）)\s（(\u3000])\s*{_CREDIT_NAMES}(?:摄|摄影|供图)[）)]{{0,2}}$"
+    r"|[（(][^（）()。，；！？]{2,24}(?:摄|摄影|供图)[）)]{1,2}$"
+    r"|[（(](?:资料图片|资料照片|图片来源[^）)]*)[）)]$"
+)
+
+
 def drop_captions(lines: list[str], labels: list[str]) -> list[str]:
     """A body line closed by a photo's credit (`…张东清摄`, `（陈小波摄）`, `（资料图片）`) is the
     photo's caption, furniture, wherever the model read it: set inside a story, as web copy
@@ -947,7 +962,7 @@ def drop_captions(lines: list[str], labels: list[str]) -> list[str]:
     on with the paragraph over it opens a paragraph when that one had ended. Linear."""
     out = list(labels)
     for i, line in enumerate(lines):
-        if out[i] not in "PCF" or not caption_end(line):
+        if out[i] not in "PCF" or not caption_end(line) or _PHOTO_CREDIT.search(line) is None:
             continue
         if out[i] == "C" and i > 0 and lines[i - 1][-1] not in PARAGRAPH_ENDS:
             continue  # the end of a sentence the model joined it to: not a whole line
