@@ -55,9 +55,9 @@ def parse_byline(line: str) -> Byline | None:
     """The byline `line` is, or None when it is not one (`line` is already normalized)."""
     marked = line[:1] in MARKS
     body = line.lstrip(MARKS).strip()
-    head = _WORK_HEAD.match(body)
-    if head is not None and head.end() < len(body):
-        marked, body = True, body[head.end() :]
+    names = credited(body)
+    if names is not None:
+        marked, body = True, names
     if not body or len(body) > MAX_LENGTH or any(ch in _SENTENCE for ch in body):
         return None
     roles: list[str] = []

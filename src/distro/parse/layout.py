@@ -885,21 +885,24 @@ def _stack_shaped(lines: list[str], i: int) -> bool:
         and not opens_name_byline(line)
         and not stands_alone(line)
         and not editor_line(line)
-        and not line.rstrip("）)").endswith("摄")
+        and not caption_end(line)
     )
 
 
 def stack_headlines(lines: list[str], labels: list[str]) -> list[str]:
-    """The 引题 and 副题 around a headline the model read as body: a stack-shaped line after a
-    finished paragraph, right over a headline, is its 引题 (a crosshead is followed by body,
-    never by a headline; the story above had ended); a stack-shaped line right under a
-    headline, over a byline, a datelined lead or a continued story's head (`（上接第一版）`), is
-    its 副题, and a `——` line there is one whatever its words (`——记…`, the lead under it then
-    opens a paragraph); over undated body it may as well be a photo's caption, as web copy
-    sets one under its headline, and stays body. A byline of writers read as the stack's last
-    line is the byline. Papers set both around most
+    """The 引题 and 副题 around a headline the model read as body. Papers set both around most
     headlines of a front page; a line model that has seen few stacks reads them as the last
-    paragraph of the story above and the first of the story below. Linear."""
+    paragraph of the story above and the first of the story below.
+
+    - A stack-shaped line after a finished paragraph, right over a headline, is its 引题: a
+      crosshead is followed by body, never by a headline, and the story above had ended.
+    - A stack-shaped line right under a headline, over a byline, a datelined lead or a
+      continued story's head (`（上接第一版）`), is its 副题; a `——` line there is one whatever
+      its words (`——记…`; the lead under it then opens a paragraph). Over undated body it may
+      as well be a photo's caption, as web copy sets one under its headline, and stays body.
+    - A writers' byline read as the stack's last line is the byline.
+
+    Linear."""
     out = list(labels)
     for i in range(len(lines) - 1, -1, -1):
         if out[i] not in "PC" or i + 1 >= len(lines) or out[i + 1] != "G":

@@ -1338,10 +1338,10 @@ def train(
 
     The lines are read with their widths folded, as `layout.segment` reads a page.
     """
+    folded = [(fold_forms(list(lines)), labels) for lines, labels in pages]
     data = [
-        (page_features(folded), _states(labels), _gold_guards(folded, labels))
-        for lines, labels in pages
-        for folded in (fold_forms(list(lines)),)
+        (page_features(lines), _states(labels), _gold_guards(lines, labels))
+        for lines, labels in folded
     ]
     rng = random.Random(seed)
     weights: dict[str, float] = {}

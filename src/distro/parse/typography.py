@@ -146,16 +146,16 @@ _FULL_FORMS = tuple(
 )
 
 
-#: Full-width digits and Latin letters to their ASCII forms, one for one.
-_FOLD = str.maketrans(
-    {
-        **{
-            chr(code): chr(code - 0xFEE0)
-            for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
-        },
-        **{"「": "“", "」": "”", "『": "‘", "』": "’"},
-    }
-)
+#: Every full-width form of an ASCII character as that character.
+_ASCII_FORMS = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+
+
+#: Full-width digits and Latin letters as ASCII, corner quotes as curly ones: what
+#: `fold_forms` changes, one character for one.
+_FOLD = {
+    **{code: ascii_ for code, ascii_ in _ASCII_FORMS.items() if ascii_.isalnum()},
+    **str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"}),
+}
 
 
 def fold_forms(lines: list[str]) -> list[str]:
@@ -171,10 +171,6 @@ _FOLDED = re.compile("[０-９Ａ-Ｚａ-ｚ「」『』]+")
 
 def _fold(run: re.Match[str]) -> str:
     return run.group().translate(_FOLD)
-
-
-#: Every full-width form of an ASCII character as that character.
-_ASCII_FORMS = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 
 
 def set_width(text: str) -> str:
